@@ -1,0 +1,45 @@
+# Two commands do all the set-up: `make demo` and `make test`. Both build .venv first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find a Python 3.12+: on PATH first, then through pyenv (whose bare shims refuse to run).
+PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
+	  command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit; }; \
+	done; \
+	if command -v pyenv >/dev/null 2>&1; then \
+	  for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9])' | sort -rV); do \
+	    echo "$$(pyenv root)/versions/$$v/bin/python3"; exit; \
+	  done; \
+	fi)
+
+.PHONY: venv demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python 3.12 or newer found. Install one (e.g. 'pyenv install 3.12' or your OS package python3.12) and retry, or run 'make PYTHON=/path/to/python3.12 ...'."; \
+	  exit 1; \
+	fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m dashboard.demo
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a small table of figures. Run them all with `make bench`."""

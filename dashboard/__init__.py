@@ -1,0 +1,6 @@
+"""HeyMilo Dashboard: the Django project."""
+
+# Load the Celery app with Django so @shared_task binds to it.
+from dashboard.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,18 @@
+"""Template context every page needs: the current team, the person's teams, the task mode."""
+
+from django.conf import settings
+
+from dashboard.accounts.models import Membership
+
+
+def team(request):
+    membership = getattr(request, "membership", None)
+    teams = []
+    if membership is not None:
+        teams = [m.team for m in Membership.objects.filter(user=request.user).select_related("team")]
+    return {
+        "membership": membership,
+        "team": membership.team if membership else None,
+        "my_teams": teams,
+        "tasks_inline": settings.TASKS_INLINE,
+    }

@@ -1,0 +1,88 @@
+"""Forms for signing in, team settings and members."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+
+from dashboard.accounts import throttle
+from dashboard.accounts.models import Membership, Role, Team
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Refuses further attempts after repeated failures for a username or from an address."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": (
+            "Too many failed sign-in attempts. Wait 15 minutes and try again, "
+            "or ask an admin to reset your password."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = throttle.client_ip(self.request)
+        if throttle.is_locked(username, ip):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.record_failure(username, ip)
+            raise
+        throttle.clear(username, ip)
+        return cleaned
+
+
+class TeamSettingsForm(forms.ModelForm):
+    # Write-only: the stored key is never rendered back, not even into the form.
+    api_key = forms.CharField(
+        label="HeyMilo API key",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Leave empty to keep the current key.",
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name", "heymilo_base_url", "default_phone_region"]
+
+    def clean_default_phone_region(self):
+        region = self.cleaned_data["default_phone_region"].upper()
+        if len(region) != 2 or not region.isalpha():
+            raise forms.ValidationError("Use a two-letter country code such as US or GB.")
+        return region
+
+    def save(self, commit=True):
+        team = super().save(commit=False)
+        if self.cleaned_data.get("api_key"):
+            team.set_api_key(self.cleaned_data["api_key"])
+        if commit:
+            team.save()
+        return team
+
+
+class AddMemberForm(forms.Form):
+    email = forms.EmailField(label="Email")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
+
+    def __init__(self, *args, team: Team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        users = get_user_model().objects.filter(email__iexact=email)
+        if not users.exists():
+            raise forms.ValidationError(
+                "No one has an account with this email yet. Ask an operator to create it "
+                "(manage.py createsuperuser or the admin), then add them here."
+            )
+        self.user = users.first()
+        if Membership.objects.filter(team=self.team, user=self.user).exists():
+            raise forms.ValidationError("This person is already a member of the team.")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

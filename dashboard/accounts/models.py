@@ -1,0 +1,163 @@
+"""Teams (one HeyMilo API key each), memberships with roles, and connection checks."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dashboard.accounts import crypto
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    REVIEWER = "reviewer", "Reviewer"
+    VIEWER = "viewer", "Viewer"
+
+
+# Higher rank includes everything a lower one may do.
+ROLE_RANK = {Role.VIEWER: 0, Role.REVIEWER: 1, Role.ADMIN: 2}
+
+
+class KeyStatus(models.TextChoices):
+    MISSING = "missing", "Not set"
+    UNTESTED = "untested", "Not tested yet"
+    VALID = "valid", "Working"
+    INVALID = "invalid", "Rejected by HeyMilo"
+
+
+class TeamQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(memberships__user=user)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    heymilo_base_url = models.URLField(
+        "HeyMilo base URL", default="https://api.heymilo.network",
+        help_text="Leave as is unless HeyMilo gave you another address.",
+    )
+    # Fernet token; the clear key never touches the database. See crypto.py.
+    api_key_encrypted = models.TextField(blank=True, default="")
+    api_key_last4 = models.CharField(max_length=4, blank=True, default="")
+    api_key_status = models.CharField(
+        max_length=10, choices=KeyStatus, default=KeyStatus.MISSING
+    )
+    api_key_checked_at = models.DateTimeField(null=True, blank=True)
+    # The credential in our webhook receiver's URL: HeyMilo publishes no signature scheme.
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
+    default_phone_region = models.CharField(
+        max_length=2, default="US", help_text="Country used for phone numbers without a + prefix."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_api_key(self) -> bool:
+        return bool(self.api_key_encrypted)
+
+    @property
+    def api_key(self) -> str:
+        return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
+
+    def set_api_key(self, key: str) -> None:
+        key = key.strip()
+        self.api_key_encrypted = crypto.encrypt(key) if key else ""
+        self.api_key_last4 = key[-4:] if key else ""
+        self.api_key_status = KeyStatus.UNTESTED if key else KeyStatus.MISSING
+        self.api_key_checked_at = None
+
+    def record_key_status(self, status: str) -> None:
+        self.api_key_status = status
+        self.api_key_checked_at = timezone.now()
+        self.save(update_fields=["api_key_status", "api_key_checked_at"])
+
+    def admin_count(self) -> int:
+        return self.memberships.filter(role=Role.ADMIN).count()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="one_membership")]
+        ordering = ["team__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+    def can(self, role: str) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def can_review(self) -> bool:
+        return self.can(Role.REVIEWER)
+
+
+class ConnectionCheck(models.Model):
+    """One press of "Test connection": run by a worker, polled by the settings page."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Checking"
+        DONE = "done", "Done"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Connected"
+        UNAUTHORIZED = "unauthorized", "Key rejected"
+        UNREACHABLE = "unreachable", "HeyMilo unreachable"
+        RATE_LIMITED = "rate_limited", "Rate-limited"
+        NO_KEY = "no_key", "No API key"
+        ERROR = "error", "HeyMilo error"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="connection_checks")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    outcome = models.CharField(max_length=20, choices=Outcome, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    postings_total = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state == self.State.DONE
+
+    def finish(self, outcome: str, message: str, postings_total: int | None = None) -> None:
+        self.state = self.State.DONE
+        self.outcome = outcome
+        self.message = message
+        self.postings_total = postings_total
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "outcome", "message", "postings_total", "finished_at"])

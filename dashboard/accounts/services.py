@@ -1,0 +1,80 @@
+"""Team actions that call HeyMilo: testing the connection and the header's health dot."""
+
+import logging
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from dashboard.accounts.models import ConnectionCheck, KeyStatus, Team
+from dashboard.heymilo_api import client_for
+from heymilo.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    HeyMiloError,
+    RateLimited,
+    Unauthorized,
+)
+
+log = logging.getLogger(__name__)
+
+HEALTH_TTL = 60  # seconds a health reading is shown before a worker refreshes it
+
+
+def health_cache_key(team_id: int) -> str:
+    return f"team:{team_id}:heymilo-health"
+
+
+def describe_error(error: HeyMiloError) -> tuple[str, str]:
+    """(outcome, sentence) in words a hiring manager understands."""
+    if isinstance(error, Unauthorized):
+        return (ConnectionCheck.Outcome.UNAUTHORIZED,
+                "HeyMilo rejected the API key. Check it in HeyMilo's settings and paste it again.")
+    if isinstance(error, RateLimited):
+        return (ConnectionCheck.Outcome.RATE_LIMITED,
+                "HeyMilo says we are sending too many requests right now. Try again in a minute.")
+    if isinstance(error, APITimeoutError):
+        return (ConnectionCheck.Outcome.UNREACHABLE,
+                "HeyMilo did not answer in time. It may be down or the base URL may be wrong.")
+    if isinstance(error, APIConnectionError):
+        return (ConnectionCheck.Outcome.UNREACHABLE,
+                "Could not reach HeyMilo at the base URL. Check the address and try again.")
+    if isinstance(error, APIStatusError):
+        return (ConnectionCheck.Outcome.ERROR,
+                f"HeyMilo answered with an error ({error.status}). Try again later.")
+    return ConnectionCheck.Outcome.ERROR, "HeyMilo sent a reply we could not understand."
+
+
+def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
+    team = check.team
+    if not team.has_api_key:
+        check.finish(ConnectionCheck.Outcome.NO_KEY, "Set the team's HeyMilo API key first.")
+        return check
+    check.state = ConnectionCheck.State.RUNNING
+    check.save(update_fields=["state"])
+    client = client_for(team)
+    try:
+        client.health()
+        page = client.list_postings(page=1, limit=1)
+    except HeyMiloError as error:
+        outcome, message = describe_error(error)
+        if outcome == ConnectionCheck.Outcome.UNAUTHORIZED:
+            team.record_key_status(KeyStatus.INVALID)
+        check.finish(outcome, message)
+        return check
+    team.record_key_status(KeyStatus.VALID)
+    postings = f"{page.total} job posting{'' if page.total == 1 else 's'}"
+    check.finish(ConnectionCheck.Outcome.OK, f"Connected. HeyMilo lists {postings}.", page.total)
+    return check
+
+
+def refresh_health(team: Team) -> dict:
+    """Calls HeyMilo's health endpoint and caches the reading for the header's status dot."""
+    reading = {"ok": False, "label": "HeyMilo unreachable", "checked_at": timezone.now().isoformat()}
+    try:
+        client_for(team).health()
+        reading.update(ok=True, label="HeyMilo is up")
+    except HeyMiloError as error:
+        reading["label"] = describe_error(error)[1]
+    cache.set(health_cache_key(team.id), reading, HEALTH_TTL)
+    return reading

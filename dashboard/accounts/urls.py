@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from dashboard.accounts import views
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("team/switch/", views.switch_team, name="switch_team"),
+    path("settings/", views.team_settings, name="team_settings"),
+    path("settings/connection-checks/", views.connection_check_start, name="connection_check_start"),
+    path(
+        "settings/connection-checks/<int:check_id>/",
+        views.connection_check_status,
+        name="connection_check_status",
+    ),
+    path("settings/members/", views.members, name="members"),
+    path("settings/members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("settings/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+]

@@ -1,0 +1,125 @@
+"""Sign-in, team switching, team settings with Test connection, and members."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling
+
+from dashboard.accounts import tasks
+from dashboard.accounts.access import admin_required
+from dashboard.accounts.forms import AddMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
+from dashboard.accounts.middleware import SESSION_KEY
+from dashboard.accounts.models import ConnectionCheck, Membership, Role
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    # Django's LoginView rotates the session key on login (cycle_key) against fixation.
+    form_class = ThrottledLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def switch_team(request):
+    membership = get_object_or_404(Membership, user=request.user, team__slug=request.POST.get("team"))
+    request.session[SESSION_KEY] = membership.team_id
+    messages.success(request, f"Now working in {membership.team.name}.")
+    return redirect("home")
+
+
+@admin_required
+@vary_on_headers("HX-Request")
+def team_settings(request):
+    team = request.team
+    if request.method == "POST":
+        form = TeamSettingsForm(request.POST, instance=team)
+        if form.is_valid():
+            key_changed = bool(form.cleaned_data.get("api_key"))
+            form.save()
+            messages.success(
+                request,
+                "Settings saved. Test the connection to check the new key."
+                if key_changed else "Settings saved.",
+            )
+            return redirect("team_settings")
+    else:
+        form = TeamSettingsForm(instance=team)
+    last_check = team.connection_checks.first()
+    return render(request, "accounts/settings.html", {"form": form, "check": last_check})
+
+
+@admin_required
+@require_POST
+def connection_check_start(request):
+    with transaction.atomic():
+        check = ConnectionCheck.objects.create(team=request.team, requested_by=request.user)
+        # On commit: the worker must find the row it is handed.
+        tasks.check_connection.delay_on_commit(check.id)
+    if not request.htmx:
+        return redirect("team_settings")
+    return render(request, "accounts/settings.html#connection-check", {"check": check})
+
+
+@admin_required
+def connection_check_status(request, check_id: int):
+    check = get_object_or_404(ConnectionCheck, id=check_id, team=request.team)
+    response = render(request, "accounts/settings.html#connection-check", {"check": check})
+    if check.is_finished and request.htmx:
+        # 286 tells htmx to stop polling; the body still replaces the partial.
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@admin_required
+def members(request):
+    team = request.team
+    form = AddMemberForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        Membership.objects.create(team=team, user=form.user, role=form.cleaned_data["role"])
+        messages.success(request, f"{form.user.email} added as {form.cleaned_data['role']}.")
+        return redirect("members")
+    memberships = Membership.objects.for_team(team).select_related("user").order_by("user__username")
+    return render(
+        request, "accounts/members.html",
+        {"form": form, "memberships": memberships, "roles": Role.choices},
+    )
+
+
+def _is_last_admin(membership: Membership) -> bool:
+    return membership.role == Role.ADMIN and membership.team.admin_count() <= 1
+
+
+@admin_required
+@require_POST
+def member_role(request, membership_id: int):
+    membership = get_object_or_404(Membership, id=membership_id, team=request.team)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose admin, reviewer or viewer.")
+    elif form.cleaned_data["role"] != Role.ADMIN and _is_last_admin(membership):
+        messages.error(request, "A team needs at least one admin: make someone else admin first.")
+    else:
+        membership.role = form.cleaned_data["role"]
+        membership.save(update_fields=["role"])
+        messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+    return redirect("members")
+
+
+@admin_required
+@require_POST
+def member_remove(request, membership_id: int):
+    membership = get_object_or_404(Membership, id=membership_id, team=request.team)
+    if _is_last_admin(membership):
+        messages.error(request, "The last admin cannot be removed: make someone else admin first.")
+    else:
+        membership.delete()
+        messages.success(request, f"{membership.user} was removed from {request.team.name}.")
+    return redirect("members")
+
+

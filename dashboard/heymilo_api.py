@@ -1,0 +1,30 @@
+"""The one place the dashboard builds a HeyMilo client: a team's key, base URL and shared limiter."""
+
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from heymilo import HeyMiloClient
+from heymilo.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket
+
+
+@cache
+def shared_rate_limiter() -> RateLimiter:
+    """Every process shares one bucket per API key through Redis, so all workers together stay
+    under HeyMilo's per-key limit. The in-process bucket only serves the inline dev mode."""
+    if settings.TASKS_INLINE:
+        return TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=60.0)
+    return RedisTokenBucket(
+        redis.Redis.from_url(settings.REDIS_URL), limit=settings.HEYMILO_RATE_LIMIT, period=60.0
+    )
+
+
+def client_for(team) -> HeyMiloClient:
+    return HeyMiloClient(
+        team.api_key,
+        base_url=team.heymilo_base_url,
+        prefix=settings.HEYMILO_API_PREFIX,
+        rate_limiter=shared_rate_limiter(),
+        max_retries=settings.HEYMILO_MAX_RETRIES,
+    )

@@ -1,0 +1,24 @@
+"""URL map: one include per app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dashboard import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("status/heymilo/", views.heymilo_status, name="heymilo_status"),
+    path("", include("dashboard.accounts.urls")),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_done.html"),
+        name="password_change_done",
+    ),
+    path("admin/", admin.site.urls),
+]

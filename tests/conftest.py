@@ -1,0 +1,124 @@
+"""Shared fixtures: services (Redis, PostgreSQL, Chromium) that skip or fail, teams and people."""
+
+import os
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+import importlib.util
+pytest_plugins = ["tests.celery_fixtures"] + (["tests.sandbox_fixtures"] if importlib.util.find_spec("tests.sandbox_fixtures") else [])  # TEMP
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# This test run's own Celery queue, so it never shares tasks with a demo or another run on the
+# same Redis. pytest-django has loaded settings already: set the app's queue before first use;
+# worker processes read the same name from the environment.
+os.environ.setdefault("CELERY_QUEUE", f"test-{uuid.uuid4().hex[:12]}")
+from dashboard.celery import app as _celery_app  # noqa: E402
+
+_celery_app.conf.task_default_queue = os.environ["CELERY_QUEUE"]
+
+
+def missing_service(reason: str):
+    """Skip with a visible reason, or fail when CI demands every real service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def port_open(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    if not port_open(REDIS_URL, 6379):
+        missing_service(f"Redis is not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not os.path.exists(CHROMIUM):
+        missing_service(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache_and_eager_tasks(request, settings):
+    """Unit tests get a private in-memory cache and run tasks inline; tests marked `celery`
+    keep the real Redis cache and broker."""
+    from celery import current_app
+
+    if request.node.get_closest_marker("celery"):
+        yield
+        return
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def team(db):
+    from tests.factories import TeamFactory
+
+    return TeamFactory(name="Acme Hiring")
+
+
+@pytest.fixture
+def other_team(db):
+    from tests.factories import TeamFactory
+
+    return TeamFactory(name="Globex Talent")
+
+
+def _member(team, role, username):
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username=username)
+    MembershipFactory(team=team, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def admin(team):
+    return _member(team, "admin", "alice")
+
+
+@pytest.fixture
+def reviewer(team):
+    return _member(team, "reviewer", "bob")
+
+
+@pytest.fixture
+def viewer(team):
+    return _member(team, "viewer", "carol")
+
+
+@pytest.fixture
+def outsider(other_team):
+    """A member of another team only: every one of `team`'s pages must be 404 for them."""
+    return _member(other_team, "admin", "mallory")
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,36 @@
+"""A real Celery worker process on the real Redis runs the dashboard's tasks."""
+
+import pytest
+
+from dashboard.accounts import tasks
+from dashboard.accounts.models import ConnectionCheck, KeyStatus
+from tests.waiting import wait_for
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_runs_a_connection_check_in_a_worker(celery_worker, team, admin, sandbox):
+    team.heymilo_base_url = sandbox.url
+    team.set_api_key(sandbox.api_key)
+    team.save()
+    check = ConnectionCheck.objects.create(team=team, requested_by=admin)
+
+    result = tasks.check_connection.delay(check.id)
+    result.get(timeout=30)
+
+    check.refresh_from_db()
+    assert check.outcome == ConnectionCheck.Outcome.OK, celery_worker.log()[-2000:]
+    team.refresh_from_db()
+    assert team.api_key_status == KeyStatus.VALID
+    assert f"Task dashboard.accounts.tasks.check_connection[{result.id}] succeeded" in (
+        wait_for(lambda: celery_worker.log() if result.id in celery_worker.log() else None,
+                 timeout=10, message="the worker's log line")
+    )
+
+
+def test_a_redelivered_finished_check_does_nothing(celery_worker, team, admin):
+    check = ConnectionCheck.objects.create(team=team, requested_by=admin)
+    check.finish(ConnectionCheck.Outcome.OK, "done before")
+    tasks.check_connection.delay(check.id).get(timeout=30)
+    check.refresh_from_db()
+    assert check.message == "done before"
