@@ -136,7 +136,7 @@ def main() -> None:
         web = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}",
                      "--noreload"], "the web server")
         wait_port(WEB_PORT, web, "The web server", timeout=60)
-        print("\n  HeyMilo Dashboard is running at http://127.0.0.1:%d/\n" % WEB_PORT)
+        print(f"\n  HeyMilo Dashboard is running at http://127.0.0.1:{WEB_PORT}/\n")
         for username, role in USERS:
             print(f"  {role:9} {username} / {creds[username]}")
         print(f"\n  HeyMilo sandbox: {sandbox_url}  (keys: {', '.join(k for _, k in TEAMS)})")

@@ -133,6 +133,10 @@ HEYMILO_RATE_LIMIT = env_int("HEYMILO_RATE_LIMIT", 300, minimum=1)  # requests/m
 HEYMILO_PAGE_SIZE = env_int("HEYMILO_PAGE_SIZE", 100, minimum=1)
 HEYMILO_MAX_RETRIES = env_int("HEYMILO_MAX_RETRIES", 4, minimum=0)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15, minimum=1)
+# A sync holds a per-team lock renewed at every page; a dead worker's lock expires after this.
+SYNC_LOCK_TTL = env_int("SYNC_LOCK_TTL", 120, minimum=1)
+SYNC_QUEUED_TIMEOUT = env_int("SYNC_QUEUED_TIMEOUT", 600, minimum=1)  # seconds a run may wait
+SYNC_MAX_PAGES = env_int("SYNC_MAX_PAGES", 1000, minimum=1)  # per posting, against runaway paging
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 50_000, minimum=1)
 
@@ -159,6 +163,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "dashboard.accounts",
+    "dashboard.mirror",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +196,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "dashboard.accounts.context_processors.team",
+                "dashboard.mirror.context_processors.freshness",
             ],
         },
     },
@@ -278,7 +284,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Tests give each run its own queue so they never take a running demo's tasks (or vice versa).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "sync-all-teams": {
+        "task": "dashboard.mirror.tasks.sync_all_teams",
+        "schedule": SYNC_INTERVAL_MINUTES * 60.0,
+    },
+}
 
 # --- security -----------------------------------------------------------------------------------
 

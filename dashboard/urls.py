@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("status/heymilo/", views.heymilo_status, name="heymilo_status"),
     path("", include("dashboard.accounts.urls")),
+    path("", include("dashboard.mirror.urls")),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),

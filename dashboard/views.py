@@ -6,12 +6,21 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts import tasks as account_tasks
 from dashboard.accounts.services import health_cache_key
+from dashboard.mirror.models import Interview, Posting
 
 
 @vary_on_headers("HX-Request")
 def home(request):
     # A person without a team still gets a page that tells them what to do.
-    return render(request, "home.html", {})
+    stats = {}
+    if request.team is not None:
+        interviews = Interview.objects.for_team(request.team).filter(missing=False)
+        stats = {
+            "postings": Posting.objects.for_team(request.team).filter(missing=False).count(),
+            "candidates": interviews.count(),
+            "completed": interviews.filter(status="completed").count(),
+        }
+    return render(request, "home.html", {"stats": stats})
 
 
 def heymilo_status(request):

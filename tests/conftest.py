@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import importlib.util
-pytest_plugins = ["tests.celery_fixtures"] + (["tests.sandbox_fixtures"] if importlib.util.find_spec("tests.sandbox_fixtures") else [])  # TEMP
+pytest_plugins = ["tests.sandbox_fixtures", "tests.celery_fixtures"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -150,6 +150,9 @@ class ConnectionCheck(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"Connection check #{self.pk} ({self.outcome or self.state})"
+
     @property
     def is_finished(self) -> bool:
         return self.state == self.State.DONE

@@ -64,7 +64,7 @@ def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
         return check
     team.record_key_status(KeyStatus.VALID)
     postings = f"{page.total} job posting{'' if page.total == 1 else 's'}"
-    check.finish(ConnectionCheck.Outcome.OK, f"Connected. HeyMilo lists {postings}.", page.total)
+    check.finish(ConnectionCheck.Outcome.OK, f"HeyMilo accepts the key and lists {postings}.", page.total)
     return check
 
 

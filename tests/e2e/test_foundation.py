@@ -26,12 +26,12 @@ def test_it_signs_in_switches_team_and_tests_the_connection(live_server, page, s
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme Hiring")
     screenshot("foundation-1-home")
 
-    page.get_by_label("Team").select_option("zenith-recruiting")
+    page.get_by_label("Team", exact=True).select_option("zenith-recruiting")
     page.get_by_role("button", name="Switch").click()
     expect(page.get_by_text("Now working in Zenith Recruiting")).to_be_visible()
 
     page.get_by_role("link", name="Settings").click()
-    expect(page.get_by_text(re.compile(r"•••• \w{4}"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"•••• \S{4}"))).to_be_visible()
     page.get_by_role("button", name="Test connection").click()
     expect(page.locator("#connection-check")).to_contain_text("Connected", timeout=15_000)
     expect(page.locator("#connection-check")).to_contain_text("job posting")

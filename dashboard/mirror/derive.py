@@ -1,0 +1,101 @@
+"""The one place API documents become mirror columns: sync and `manage.py reparse` both use it."""
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from heymilo.models import Interview as APIInterview
+from heymilo.models import Posting as APIPosting
+
+# Recording links are signed URLs that change on every fetch: they must not make an otherwise
+# unchanged interview look changed (that would rewrite every row on every sync).
+VOLATILE_KEYS = frozenset({"audio_recording_link", "video_recording_link"})
+
+# Unix times are far above any interview's length in seconds; below this, a transcript
+# timestamp is already an offset from the start.
+UNIX_TIME_FLOOR = 1_000_000_000
+
+HMS = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE_KEYS}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+def content_hash(document: dict) -> str:
+    encoded = json.dumps(_stable(document), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def posting_columns(posting: APIPosting) -> dict[str, Any]:
+    return {
+        "title": (posting.title or posting.name or "")[:300],
+        "name": (posting.name or "")[:300],
+        "description": posting.description or "",
+        "archived": bool(posting.archived),
+        "finalized": bool(posting.finalized),
+        "deadline": posting.deadline,
+        "url_key": (posting.url_key or "")[:200],
+        "created_remote": posting.created_at,
+        "updated_remote": posting.last_updated,
+    }
+
+
+def interview_columns(interview: APIInterview) -> dict[str, Any]:
+    details = interview.details
+    steps = interview.workflow.steps
+    return {
+        "posting_remote_id": (interview.posting_id or "")[:100],
+        "candidate_id": (details.candidate_id or "")[:100],
+        "name": (details.name or "")[:300],
+        "email": (details.email or "")[:320],
+        "phone": (details.phone or "")[:40],
+        "status": (details.status or "").strip().lower()[:40],
+        "score": interview.overall_score,
+        "resume_score": interview.resume_score,
+        "match_score": interview.match_score,
+        "eligible": interview.is_eligible,
+        "interviewed_on": details.interviewed_on,
+        "last_engagement": interview.workflow.last_engagement,
+        "steps_total": min(len(steps), 32767),
+        "steps_complete": min(sum(1 for s in steps if s.complete), 32767),
+        "all_complete": bool(interview.workflow.all_complete),
+        "has_recording": bool(interview.audio_recording_link or interview.video_recording_link),
+    }
+
+
+def parse_hms(text: str | None) -> float | None:
+    """'00:05:10' or '05:10' -> seconds."""
+    match = HMS.match(text or "")
+    if not match:
+        return None
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def transcript_rows(interview: APIInterview) -> list[dict[str, Any]]:
+    """Turns with their offset in seconds from the start: `timestamp` relative to the first
+    turn when it is a Unix time, as is when it is already an offset, else `timestamp_str`."""
+    turns = interview.transcript
+    absolute = [t.timestamp for t in turns if t.timestamp is not None and t.timestamp >= UNIX_TIME_FLOOR]
+    start = min(absolute) if absolute else None
+    rows = []
+    for position, turn in enumerate(turns):
+        offset = None
+        if turn.timestamp is not None:
+            offset = turn.timestamp - start if turn.timestamp >= UNIX_TIME_FLOOR else turn.timestamp
+        if offset is None:
+            offset = parse_hms(turn.timestamp_str)
+        rows.append({
+            "position": position,
+            "speaker": turn.role[:40],
+            "text": turn.text or "",
+            "offset_seconds": offset,
+            "timestamp_str": (turn.timestamp_str or "")[:20],
+        })
+    return rows

@@ -1,0 +1,214 @@
+"""Mirrored postings, interviews and transcript lines, and the record of each sync run."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dashboard.accounts.models import Team
+
+
+class TeamScopedQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Posting(models.Model):
+    team = models.ForeignKey(Team, models.CASCADE, related_name="postings")
+    remote_id = models.CharField("HeyMilo posting id", max_length=100)
+    title = models.CharField(max_length=300, blank=True, default="")
+    name = models.CharField(max_length=300, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    archived = models.BooleanField(default=False)
+    finalized = models.BooleanField(default=False)
+    deadline = models.DateTimeField(null=True, blank=True)
+    url_key = models.CharField(max_length=200, blank=True, default="")
+    created_remote = models.DateTimeField(null=True, blank=True)
+    updated_remote = models.DateTimeField(null=True, blank=True)
+    # The whole API document: derived columns are rebuilt from it (manage.py reparse).
+    document = models.JSONField(default=dict)
+    content_hash = models.CharField(max_length=64, default="")
+    # No longer returned by HeyMilo. Kept, never deleted: reviews stay attached.
+    missing = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "remote_id"], name="posting_unique_per_team")
+        ]
+        indexes = [
+            models.Index(fields=["team", "title"]),
+            models.Index(fields=["team", "archived", "deadline"]),
+            models.Index(fields=["team", "url_key"]),
+        ]
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title or self.remote_id
+
+    @property
+    def state(self) -> str:
+        if self.archived:
+            return "archived"
+        if self.deadline and self.deadline < timezone.now():
+            return "expired"
+        return "active"
+
+    @property
+    def deadline_soon(self) -> bool:
+        """Within HeyMilo's own warning window of 7 days."""
+        now = timezone.now()
+        return bool(self.deadline and now <= self.deadline <= now + timedelta(days=7))
+
+
+class Interview(models.Model):
+    team = models.ForeignKey(Team, models.CASCADE, related_name="interviews")
+    posting = models.ForeignKey(Posting, models.CASCADE, null=True, related_name="interviews")
+    remote_id = models.CharField("HeyMilo interview id", max_length=100)
+    posting_remote_id = models.CharField(max_length=100, blank=True, default="")
+    candidate_id = models.CharField(max_length=100, blank=True, default="")
+    name = models.CharField(max_length=300, blank=True, default="")
+    email = models.CharField(max_length=320, blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    status = models.CharField(max_length=40, blank=True, default="")
+    score = models.FloatField(null=True, blank=True)
+    resume_score = models.FloatField(null=True, blank=True)
+    match_score = models.FloatField(null=True, blank=True)
+    eligible = models.BooleanField(null=True, blank=True)
+    interviewed_on = models.DateTimeField(null=True, blank=True)
+    last_engagement = models.DateTimeField(null=True, blank=True)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    steps_complete = models.PositiveSmallIntegerField(default=0)
+    all_complete = models.BooleanField(default=False)
+    has_recording = models.BooleanField(default=False)
+    document = models.JSONField(default=dict)
+    content_hash = models.CharField(max_length=64, default="")
+    missing = models.BooleanField(default=False)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "remote_id"], name="interview_unique_per_team")
+        ]
+        indexes = [
+            models.Index(fields=["team", "posting", "status"]),
+            models.Index(fields=["team", "posting", "score"]),
+            models.Index(fields=["team", "email"]),
+            models.Index(fields=["team", "name"]),
+            models.Index(fields=["team", "interviewed_on"]),
+            models.Index(fields=["team", "last_engagement"]),
+            models.Index(fields=["team", "resume_score"]),
+            models.Index(fields=["team", "match_score"]),
+            models.Index(fields=["team", "eligible"]),
+        ]
+        ordering = ["-interviewed_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name or self.remote_id
+
+    @property
+    def completeness(self) -> str:
+        return f"{self.steps_complete}/{self.steps_total}" if self.steps_total else "–"
+
+
+class TranscriptLine(models.Model):
+    interview = models.ForeignKey(Interview, models.CASCADE, related_name="transcript_lines")
+    position = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=40, blank=True, default="")  # lower case
+    text = models.TextField(blank=True, default="")
+    # Seconds from the start of the interview, whatever form the API gave the time in.
+    offset_seconds = models.FloatField(null=True, blank=True)
+    timestamp_str = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "position"], name="line_position_unique")
+        ]
+        ordering = ["interview", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker}: {self.text[:40]}"
+
+
+class SyncRunQuerySet(TeamScopedQuerySet):
+    def active(self):
+        return self.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING])
+
+    def finished(self):
+        return self.exclude(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING])
+
+
+class SyncRun(models.Model):
+    class Scope(models.TextChoices):
+        TEAM = "team", "Whole team"
+        POSTING = "posting", "One posting"
+        INTERVIEW = "interview", "One interview"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="sync_runs")
+    scope = models.CharField(max_length=10, choices=Scope)
+    target = models.CharField(max_length=100, blank=True, default="")  # posting or interview id
+    state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_expected = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_missing = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    # Where the run stands (phase, posting index, page): a failed run shows where it stopped.
+    cursor = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    error_code = models.CharField(max_length=30, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "scope", "state", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} sync #{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state not in {self.State.QUEUED, self.State.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.pages_expected:
+            return 0
+        return min(99, round(100 * self.pages_done / self.pages_expected))
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    def finish(self, state: str, error: str = "", error_code: str = "") -> None:
+        self.state = state
+        self.error = error
+        self.error_code = error_code
+        self.finished_at = timezone.now()
+        self.save()

@@ -1,0 +1,357 @@
+"""Sync: fills the mirror from HeyMilo one page per step, upserting by remote id.
+
+A run is a sequence of small steps (one API page each), each a Celery task that enqueues the
+next at the back of the queue: several teams' syncs interleave instead of one long sync holding
+a worker. A per-team lock in Redis keeps two runs of the same scope from overlapping; it expires
+on its own when the worker holding it dies.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from dashboard.accounts.models import KeyStatus, Team
+from dashboard.heymilo_api import client_for
+from dashboard.mirror import derive
+from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+from heymilo import HeyMiloClient
+from heymilo.errors import NotFound
+from heymilo.models import Interview as APIInterview
+from heymilo.models import Posting as APIPosting
+
+log = logging.getLogger(__name__)
+
+
+# --- requesting runs -----------------------------------------------------------------------
+
+def lock_key(team_id: int, scope: str, target: str = "") -> str:
+    return f"team:{team_id}:sync-lock:{scope}:{target}"
+
+
+def run_lock_key(run: SyncRun) -> str:
+    return lock_key(run.team_id, run.scope, run.target)
+
+
+def is_alive(run: SyncRun) -> bool:
+    """A queued run is alive until it has waited too long; a running one while it holds its lock."""
+    if run.state == SyncRun.State.QUEUED:
+        waited = (timezone.now() - run.created_at).total_seconds()
+        return waited < settings.SYNC_QUEUED_TIMEOUT
+    return cache.get(run_lock_key(run)) == run.id
+
+
+def request_sync(team: Team, scope: str = SyncRun.Scope.TEAM, target: str = "", user=None) -> SyncRun:
+    """Starts a run, or returns the live one of the same scope: asking twice syncs once."""
+    from dashboard.mirror import tasks  # tasks import this module
+
+    with transaction.atomic():
+        for active in SyncRun.objects.for_team(team).active().filter(scope=scope, target=target):
+            if is_alive(active):
+                return active
+            # Its worker died (the lock expired) or it never started: say so, then start anew.
+            active.finish(SyncRun.State.INTERRUPTED, "The worker running this sync stopped.",
+                          "interrupted")
+        run = SyncRun.objects.create(team=team, scope=scope, target=target, requested_by=user)
+        tasks.run_sync.delay_on_commit(run.id)
+    return run
+
+
+# --- running them ----------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add_to(self, run: SyncRun) -> None:
+        run.rows_created += self.created
+        run.rows_updated += self.updated
+        run.rows_unchanged += self.unchanged
+
+
+def start_or_continue(run: SyncRun) -> bool:
+    """Takes (or keeps) the run's lock. False: another run holds it, this one is skipped."""
+    key, ttl = run_lock_key(run), settings.SYNC_LOCK_TTL
+    if cache.add(key, run.id, ttl) or cache.get(key) == run.id:
+        cache.touch(key, ttl)
+        if run.state == SyncRun.State.QUEUED:
+            run.state = SyncRun.State.RUNNING
+            run.started_at = timezone.now()
+            run.save(update_fields=["state", "started_at"])
+        return True
+    run.finish(SyncRun.State.SKIPPED, "Another sync of the same data was already running.", "busy")
+    return False
+
+
+def release(run: SyncRun) -> None:
+    if cache.get(run_lock_key(run)) == run.id:
+        cache.delete(run_lock_key(run))
+
+
+def sync_step(run: SyncRun, client: HeyMiloClient | None = None) -> bool:
+    """Does one step of the run (one API call, plus retries). True when more steps remain.
+
+    Raises HeyMiloError for the task to retry or fail; what was written stays written.
+    """
+    if run.is_finished or not start_or_continue(run):
+        return False
+    client = client or client_for(run.team)
+    if run.scope == SyncRun.Scope.INTERVIEW:
+        more = _refresh_interview_step(run, client)
+    else:
+        more = _pages_step(run, client)
+    if not more:
+        run.finish(SyncRun.State.SUCCEEDED)
+        release(run)
+    return more
+
+
+def fail(run: SyncRun, error: Exception) -> None:
+    from heymilo.errors import Unauthorized
+
+    code = type(error).__name__
+    message = str(error)
+    if isinstance(error, Unauthorized):
+        run.team.record_key_status(KeyStatus.INVALID)
+        message = "HeyMilo rejected the team's API key. An admin can replace it in Settings."
+    where = run.cursor.get("where", "")
+    run.finish(SyncRun.State.FAILED, f"{message}{f' (stopped at {where})' if where else ''}", code)
+    release(run)
+
+
+def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
+    cursor = run.cursor or {}
+    if not cursor:
+        if run.scope == SyncRun.Scope.TEAM:
+            cursor = {"phase": "postings", "page": 1}
+        else:
+            cursor = {"phase": "interviews", "plan": [run.target], "index": 0, "page": 1}
+            run.pages_expected = 1
+    if cursor["phase"] == "postings":
+        _postings_page(run, client, cursor)
+    else:
+        _interviews_page(run, client, cursor)
+    run.cursor = cursor
+    run.pages_done += 1
+    run.save()
+    return cursor["phase"] != "done"
+
+
+def _postings_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
+    number = cursor["page"]
+    cursor["where"] = f"postings page {number}"
+    page = client.list_postings(page=number, limit=settings.HEYMILO_PAGE_SIZE)
+    counts = upsert_postings(run.team, list(page.items))
+    counts.add_to(run)
+    seen = cursor.setdefault("seen", [])
+    seen.extend(p.posting_id for p in page.items)
+    run.pages_expected = max(run.pages_expected, page.total_pages or number)
+    if _more_pages(page, number, settings.HEYMILO_PAGE_SIZE):
+        cursor["page"] = number + 1
+        return
+    run.rows_missing += mark_missing(Posting.objects.filter(team=run.team), seen)
+    # Every posting's interviews next, in a stable order so a resumed cursor means the same.
+    plan = sorted(set(seen))
+    cursor.clear()
+    cursor.update({"phase": "interviews" if plan else "done", "plan": plan, "index": 0, "page": 1})
+    # At least one page per posting; corrected as each posting's total_pages arrives.
+    run.pages_expected += len(plan)
+
+
+def _interviews_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
+    posting_id, number = cursor["plan"][cursor["index"]], cursor["page"]
+    cursor["where"] = f"posting {posting_id}, interviews page {number}"
+    posting = Posting.objects.filter(team=run.team, remote_id=posting_id).first()
+    try:
+        page = client.list_interviews(posting_id, page=number, limit=settings.HEYMILO_PAGE_SIZE)
+    except NotFound:
+        # The posting vanished between listing and paging: nothing of it to fetch.
+        page = None
+    items = list(page.items) if page else []
+    upsert_interviews(run.team, items, posting=posting).add_to(run)
+    seen = cursor.setdefault("seen", [])
+    seen.extend(i.interview_id for i in items)
+    if page is not None and number == 1 and (page.total_pages or 1) > 1:
+        run.pages_expected += page.total_pages - 1
+    if page is not None and _more_pages(page, number, settings.HEYMILO_PAGE_SIZE, seen):
+        cursor["page"] = number + 1
+        return
+    if posting is not None and page is not None:
+        run.rows_missing += mark_missing(posting.interviews.all(), seen)
+    cursor["index"] += 1
+    cursor["page"] = 1
+    cursor["seen"] = []
+    if cursor["index"] >= len(cursor["plan"]):
+        cursor["phase"] = "done"
+
+
+def _more_pages(page, number: int, limit: int, seen: list[str] | None = None) -> bool:
+    """The client iterators' stop rules, for paging that spans tasks."""
+    count = len(page.items)
+    if count == 0:
+        return False
+    if page.total_pages is not None and number >= page.total_pages:
+        return False
+    if count < (page.limit or limit):
+        return False
+    # An API that ignores `page` repeats itself: stop when a page brings nothing new.
+    if seen is not None and len(set(seen)) < len(seen):
+        return False
+    return number < settings.SYNC_MAX_PAGES
+
+
+def _refresh_interview_step(run: SyncRun, client: HeyMiloClient) -> bool:
+    run.pages_expected = 1
+    try:
+        item = client.get_interview(run.target)
+    except NotFound:
+        run.rows_missing += Interview.objects.filter(
+            team=run.team, remote_id=run.target, missing=False
+        ).update(missing=True)
+        run.pages_done = 1
+        run.save()
+        run.finish(SyncRun.State.FAILED, "HeyMilo has no interview with this id for this team.",
+                   "not_found")
+        release(run)
+        return False
+    posting = Posting.objects.filter(team=run.team, remote_id=item.posting_id or "").first()
+    upsert_interviews(run.team, [item], posting=posting).add_to(run)
+    run.pages_done = 1
+    run.save()
+    return False
+
+
+def refresh_interview(team: Team, remote_id: str) -> SyncRun:
+    """Fetches one interview now (webhooks, read-through); runs in the caller's worker."""
+    run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=remote_id)
+    sync_step(run)
+    return run
+
+
+# --- writing the mirror ----------------------------------------------------------------------
+
+def mark_missing(queryset, seen_ids: list[str]) -> int:
+    """Rows HeyMilo no longer returns are flagged (never deleted: reviews hang on them)."""
+    seen = set(seen_ids)
+    gone = [pk for pk, remote_id in queryset.filter(missing=False).values_list("pk", "remote_id")
+            if remote_id not in seen]
+    queryset.filter(missing=True, remote_id__in=seen).update(missing=False)
+    if gone:
+        queryset.model.objects.filter(pk__in=gone).update(missing=True)
+    return len(gone)
+
+
+def upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
+    counts = Counts()
+    if not items:
+        return counts
+    now = timezone.now()
+    by_id = {p.posting_id: p for p in items}
+    with transaction.atomic():
+        existing = {p.remote_id: p for p in Posting.objects.filter(team=team, remote_id__in=by_id)}
+        new, changed = [], []
+        for remote_id, item in by_id.items():
+            digest = derive.content_hash(item.raw)
+            row = existing.get(remote_id)
+            if row is not None and row.content_hash == digest:
+                counts.unchanged += 1
+                continue
+            row = row or Posting(team=team, remote_id=remote_id)
+            for field, value in derive.posting_columns(item).items():
+                setattr(row, field, value)
+            row.document, row.content_hash, row.synced_at = item.raw, digest, now
+            (changed if row.pk else new).append(row)
+        Posting.objects.bulk_create(new)
+        if changed:
+            Posting.objects.bulk_update(changed, [*POSTING_FIELDS, "document", "content_hash",
+                                                  "synced_at"])
+        counts.created, counts.updated = len(new), len(changed)
+    return counts
+
+
+POSTING_FIELDS = list(derive.posting_columns(APIPosting(posting_id="x")))
+INTERVIEW_FIELDS = list(derive.interview_columns(APIInterview(interview_id="x")))
+
+
+def upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | None) -> Counts:
+    """Creates new rows, rewrites changed ones (and their transcript), skips the rest."""
+    counts = Counts()
+    if not items:
+        return counts
+    now = timezone.now()
+    by_id = {i.interview_id: i for i in items}
+    with transaction.atomic():
+        existing = {
+            row.remote_id: row
+            for row in Interview.objects.filter(team=team, remote_id__in=by_id).only(
+                "id", "remote_id", "content_hash", "posting_id")
+        }
+        new, changed = [], []
+        for remote_id, item in by_id.items():
+            digest = derive.content_hash(item.raw)
+            row = existing.get(remote_id)
+            if row is not None and row.content_hash == digest:
+                counts.unchanged += 1
+                continue
+            row = row or Interview(team=team, remote_id=remote_id)
+            for field, value in derive.interview_columns(item).items():
+                setattr(row, field, value)
+            if posting is not None:
+                row.posting = posting
+            row.document, row.content_hash, row.synced_at = item.raw, digest, now
+            (changed if row.pk else new).append(row)
+        Interview.objects.bulk_create(new)
+        if changed:
+            Interview.objects.bulk_update(
+                changed, [*INTERVIEW_FIELDS, "posting", "document", "content_hash", "synced_at"]
+            )
+            TranscriptLine.objects.filter(interview__in=changed).delete()
+        lines = [
+            TranscriptLine(interview=row, **line)
+            for row in (*new, *changed)
+            for line in derive.transcript_rows(by_id[row.remote_id])
+        ]
+        TranscriptLine.objects.bulk_create(lines, batch_size=2000)
+        counts.created, counts.updated = len(new), len(changed)
+    return counts
+
+
+def reparse(team: Team | None = None, chunk: int = 500) -> int:
+    """Rebuilds every derived column and transcript from the stored documents."""
+    done = 0
+    postings = Posting.objects.all() if team is None else Posting.objects.for_team(team)
+    for row in postings.iterator(chunk_size=chunk):
+        for field, value in derive.posting_columns(APIPosting.from_dict(row.document)).items():
+            setattr(row, field, value)
+        row.save(update_fields=POSTING_FIELDS)
+    interviews = Interview.objects.all() if team is None else Interview.objects.for_team(team)
+    batch: list[Interview] = []
+    for row in interviews.iterator(chunk_size=chunk):
+        batch.append(row)
+        if len(batch) >= chunk:
+            done += _reparse_interviews(batch)
+            batch = []
+    return done + _reparse_interviews(batch)
+
+
+def _reparse_interviews(rows: list[Interview]) -> int:
+    if not rows:
+        return 0
+    parsed = {row.pk: APIInterview.from_dict(row.document) for row in rows}
+    with transaction.atomic():
+        for row in rows:
+            for field, value in derive.interview_columns(parsed[row.pk]).items():
+                setattr(row, field, value)
+        Interview.objects.bulk_update(rows, INTERVIEW_FIELDS)
+        TranscriptLine.objects.filter(interview__in=rows).delete()
+        TranscriptLine.objects.bulk_create(
+            [TranscriptLine(interview=row, **line) for row in rows
+             for line in derive.transcript_rows(parsed[row.pk])],
+            batch_size=2000,
+        )
+    return len(rows)
