@@ -14,9 +14,11 @@ def shared_rate_limiter() -> RateLimiter:
     """Every process shares one bucket per API key through Redis, so all workers together stay
     under HeyMilo's per-key limit. The in-process bucket only serves the inline dev mode."""
     if settings.TASKS_INLINE:
-        return TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=60.0)
+        return TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=settings.HEYMILO_RATE_PERIOD)
     return RedisTokenBucket(
-        redis.Redis.from_url(settings.REDIS_URL), limit=settings.HEYMILO_RATE_LIMIT, period=60.0
+        redis.Redis.from_url(settings.REDIS_URL),
+        limit=settings.HEYMILO_RATE_LIMIT,
+        period=settings.HEYMILO_RATE_PERIOD,
     )
 
 
@@ -27,4 +29,5 @@ def client_for(team) -> HeyMiloClient:
         prefix=settings.HEYMILO_API_PREFIX,
         rate_limiter=shared_rate_limiter(),
         max_retries=settings.HEYMILO_MAX_RETRIES,
+        timeout=(settings.HEYMILO_CONNECT_TIMEOUT, settings.HEYMILO_READ_TIMEOUT),
     )

@@ -129,7 +129,10 @@ if not DEBUG and not ALLOWED_HOSTS:
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 HEYMILO_BASE_URL = env_url("HEYMILO_BASE_URL", "https://api.heymilo.network")
 HEYMILO_API_PREFIX = env_str("HEYMILO_API_PREFIX", "/api")
-HEYMILO_RATE_LIMIT = env_int("HEYMILO_RATE_LIMIT", 300, minimum=1)  # requests/minute per key
+HEYMILO_RATE_LIMIT = env_int("HEYMILO_RATE_LIMIT", 300, minimum=1)  # requests per period per key
+HEYMILO_RATE_PERIOD = env_int("HEYMILO_RATE_PERIOD", 60, minimum=1)  # seconds
+HEYMILO_CONNECT_TIMEOUT = env_int("HEYMILO_CONNECT_TIMEOUT", 5, minimum=1)  # seconds
+HEYMILO_READ_TIMEOUT = env_int("HEYMILO_READ_TIMEOUT", 30, minimum=1)  # seconds
 HEYMILO_PAGE_SIZE = env_int("HEYMILO_PAGE_SIZE", 100, minimum=1)
 HEYMILO_MAX_RETRIES = env_int("HEYMILO_MAX_RETRIES", 4, minimum=0)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15, minimum=1)

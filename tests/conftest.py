@@ -53,10 +53,13 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache_and_eager_tasks(request, settings):
-    """Unit tests get a private in-memory cache and run tasks inline; tests marked `celery`
-    keep the real Redis cache and broker."""
+def _isolated_cache_and_eager_tasks(request, settings, monkeypatch):
+    """Unit tests get a private in-memory cache, a private rate limiter, and run tasks inline;
+    tests marked `celery` keep the real Redis cache, broker and shared limiter."""
     from celery import current_app
+
+    from dashboard import heymilo_api
+    from heymilo.ratelimit import TokenBucket
 
     if request.node.get_closest_marker("celery"):
         yield
@@ -65,6 +68,8 @@ def _isolated_cache_and_eager_tasks(request, settings):
     from django.core.cache import cache
 
     cache.clear()
+    limiter = TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=settings.HEYMILO_RATE_PERIOD)
+    monkeypatch.setattr(heymilo_api, "shared_rate_limiter", lambda: limiter)
     eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = True
     yield

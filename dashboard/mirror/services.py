@@ -105,8 +105,9 @@ def sync_step(run: SyncRun, client: HeyMiloClient | None = None) -> bool:
         more = _refresh_interview_step(run, client)
     else:
         more = _pages_step(run, client)
-    if not more:
+    if not more and not run.is_finished:
         run.finish(SyncRun.State.SUCCEEDED)
+    if not more:
         release(run)
     return more
 

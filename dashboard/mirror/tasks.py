@@ -29,7 +29,12 @@ def run_sync(self, run_id: int) -> None:
     if run is None or run.is_finished:
         return  # redelivered after it finished, or superseded: nothing to do
     try:
-        more = services.sync_step(run)
+        # Inline (eager) mode loops here: chaining eager tasks would nest one call per page.
+        while services.sync_step(run):
+            if not self.request.is_eager:
+                # Next page at the back of the queue, so other teams' work runs in between.
+                run_sync.delay(run_id)
+                return
     except TRANSIENT as error:
         run.retries += 1
         run.error = f"Retrying after: {error}"
@@ -37,14 +42,15 @@ def run_sync(self, run_id: int) -> None:
         if self.request.retries >= self.max_retries:
             services.fail(run, error)
             return
+        if self.request.is_eager:
+            # Inline mode has no broker to wait on: try again at once (bounded by max_retries).
+            run_sync.apply(args=[run_id], retries=self.request.retries + 1)
+            return
         # The client already retried with backoff; this waits longer, off the worker.
         delay = getattr(error, "retry_after", None) or min(60, 2 ** (self.request.retries + 1))
         raise self.retry(countdown=delay, exc=error) from None
     except HeyMiloError as error:
         services.fail(run, error)
-        return
-    if more:
-        run_sync.delay(run_id)
 
 
 @shared_task(max_retries=0)

@@ -1,0 +1,193 @@
+"""Sync against the sandbox over HTTP (tasks inline): exact mirror, quiet re-syncs, failures."""
+
+import pytest
+
+from dashboard.accounts.models import KeyStatus
+from dashboard.mirror import services
+from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+from tests.mirror.helpers import assert_mirror_matches, point_team_at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fast_client(settings):
+    # Keep retries quick and timeouts short: the sandbox answers on loopback.
+    settings.HEYMILO_READ_TIMEOUT = 1
+    settings.HEYMILO_PAGE_SIZE = 10  # several pages per posting, so paging is exercised
+
+
+def sync(team):
+    run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM)
+    from dashboard.mirror.tasks import run_sync
+
+    run_sync.apply(args=[run.id])
+    run.refresh_from_db()
+    return run
+
+
+def test_it_mirrors_every_posting_and_interview_exactly(team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    run = sync(team)
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    total = assert_mirror_matches(team, sandbox)
+    assert run.rows_created == total + len(sandbox.postings())
+    # 1 postings page + 3 postings x 3 pages of 10 (25 interviews each)
+    assert run.pages_done == run.pages_expected == 10
+
+
+def test_a_second_sync_writes_nothing(team, sandbox, fast_client, django_assert_max_num_queries):
+    point_team_at(team, sandbox)
+    sync(team)
+    lines = list(TranscriptLine.objects.values_list("id", flat=True))
+    run = sync(team)
+    assert (run.rows_created, run.rows_updated, run.rows_missing) == (0, 0, 0)
+    assert run.rows_unchanged == Interview.objects.count() + Posting.objects.count()
+    # Transcript rows were not rewritten either (same primary keys).
+    assert list(TranscriptLine.objects.values_list("id", flat=True)) == lines
+
+
+def test_it_updates_a_changed_interview(team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    sync(team)
+    interview = sandbox.interviews(sandbox.postings()[0]["posting_id"])[0]
+    sandbox.override_interview(interview["interview_id"], status="shortlisted", score=99.5)
+    run = sync(team)
+    assert run.rows_updated == 1
+    row = Interview.objects.get(remote_id=interview["interview_id"])
+    assert (row.status, row.score) == ("shortlisted", 99.5)
+    assert_mirror_matches(team, sandbox)
+
+
+def test_it_marks_vanished_interviews_missing_and_keeps_them(team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    sync(team)
+    gone = sandbox.interviews(sandbox.postings()[1]["posting_id"])[3]["interview_id"]
+    sandbox.delete_interview(gone)
+    run = sync(team)
+    assert run.rows_missing == 1
+    assert Interview.objects.get(remote_id=gone).missing is True
+    assert_mirror_matches(team, sandbox)
+
+
+def test_it_keeps_teams_apart(team, other_team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    point_team_at(other_team, sandbox, key=sandbox.other_api_key)
+    sync(team)
+    sync(other_team)
+    assert_mirror_matches(team, sandbox)
+    assert_mirror_matches(other_team, sandbox, key=sandbox.other_api_key)
+    ours = set(Interview.objects.for_team(team).values_list("remote_id", flat=True))
+    theirs = set(Interview.objects.for_team(other_team).values_list("remote_id", flat=True))
+    assert ours and theirs and not ours & theirs
+
+
+def test_a_rejected_key_fails_the_run_and_marks_the_key(team, sandbox, fast_client, login, admin):
+    point_team_at(team, sandbox, key="revoked-key")
+    run = sync(team)
+    assert run.state == SyncRun.State.FAILED
+    assert "rejected the team's API key" in run.error
+    team.refresh_from_db()
+    assert team.api_key_status == KeyStatus.INVALID
+    home = login(admin).get("/").text
+    assert "HeyMilo rejected the API key" in home
+    assert "The last sync with HeyMilo failed" in home
+
+
+@pytest.mark.parametrize(("kind", "extra"), [
+    ("error_500", {}),
+    ("rate_limit", {"retry_after": 0}),
+    ("rate_limit", {"retry_after": None}),
+    ("malformed", {}),
+    ("drop", {}),
+    ("hang", {"seconds": 2}),
+])
+def test_it_survives_faults_with_a_correct_mirror(team, sandbox, fast_client, settings, kind, extra):
+    settings.HEYMILO_MAX_RETRIES = 1
+    point_team_at(team, sandbox)
+    # Every other request fails for a while: the client's and the task's retries carry it.
+    sandbox.add_fault(kind, count=4, **extra)
+    run = sync(team)
+    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.retries >= 1
+    assert_mirror_matches(team, sandbox)
+    assert Interview.objects.values("remote_id").distinct().count() == Interview.objects.count()
+
+
+def test_a_sync_that_gives_up_keeps_what_it_wrote_and_says_where(team, sandbox, fast_client,
+                                                                 settings):
+    settings.HEYMILO_MAX_RETRIES = 0
+    point_team_at(team, sandbox)
+    first_posting = sorted(p["posting_id"] for p in sandbox.postings())[0]
+    sandbox.add_fault("error_500", count=1000)
+    # Let the postings page and one interviews page through by faulting only afterwards.
+    sandbox.clear_faults()
+    run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM)
+    services.sync_step(run)  # postings
+    services.sync_step(run)  # first interviews page
+    sandbox.add_fault("error_500", count=1000)
+    from dashboard.mirror.tasks import run_sync
+
+    run_sync.apply(args=[run.id])
+    run.refresh_from_db()
+    assert run.state == SyncRun.State.FAILED
+    assert f"stopped at posting {first_posting}, interviews page 2" in run.error
+    assert Interview.objects.for_team(team).count() == 10  # the page it wrote stays
+    sandbox.clear_faults()
+    assert sync(team).state == SyncRun.State.SUCCEEDED  # the next run finishes the job
+    assert_mirror_matches(team, sandbox)
+
+
+def test_two_requests_share_one_live_run(team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    # Inline tasks run on commit; inside this test's transaction they wait, so both see run 1.
+    first = services.request_sync(team)
+    second = services.request_sync(team)
+    assert first.id == second.id
+    assert SyncRun.objects.count() == 1
+
+
+def test_a_run_that_finds_the_lock_taken_is_skipped(team, sandbox, fast_client):
+    from django.core.cache import cache
+
+    point_team_at(team, sandbox)
+    holder = SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM)
+    cache.set(services.run_lock_key(holder), holder.id, 60)
+    other = SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM)
+    assert services.sync_step(other) is False
+    other.refresh_from_db()
+    assert other.state == SyncRun.State.SKIPPED
+    assert Interview.objects.count() == 0
+
+
+def test_refreshing_one_interview_reads_it_through(team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    doc = sandbox.interviews(sandbox.postings()[2]["posting_id"])[5]
+    run = services.refresh_interview(team, doc["interview_id"])
+    assert run.state == SyncRun.State.SUCCEEDED
+    row = Interview.objects.get(team=team, remote_id=doc["interview_id"])
+    assert row.name == doc["details"]["name"]
+    missing = services.refresh_interview(team, "int_does_not_exist")
+    assert (missing.state, missing.error_code) == (SyncRun.State.FAILED, "not_found")
+
+
+def test_an_interview_of_another_key_is_not_found(team, sandbox, fast_client):
+    point_team_at(team, sandbox)
+    posting = sandbox.postings(key=sandbox.other_api_key)[0]["posting_id"]
+    foreign = sandbox.interviews(posting, key=sandbox.other_api_key)[0]["interview_id"]
+    run = services.refresh_interview(team, foreign)
+    assert run.error_code == "not_found"
+    assert not Interview.objects.filter(remote_id=foreign).exists()
+
+
+def test_sync_all_teams_skips_teams_without_a_usable_key(team, other_team, sandbox,
+                                                         django_capture_on_commit_callbacks):
+    from dashboard.mirror.tasks import sync_all_teams
+
+    point_team_at(team, sandbox)
+    other_team.set_api_key("bad")
+    other_team.api_key_status = KeyStatus.INVALID
+    other_team.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sync_all_teams.apply().get() == 1
+    assert SyncRun.objects.get().team == team
