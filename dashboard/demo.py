@@ -79,6 +79,11 @@ for index, (name, key) in enumerate({TEAMS!r}):
         # admin is admin of both teams (to try the switcher); the others are in the first team.
         if index == 0 or username == "admin":
             call_command("addmember", name.lower().replace(" ", "-"), username, "--role", role)
+# A first sync right away (a worker or, without Redis, this process runs it); beat keeps it fresh.
+from dashboard.accounts.models import Team
+from dashboard.mirror.services import request_sync
+for team in Team.objects.exclude(api_key_encrypted=""):
+    request_sync(team)
 """
     subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL)
@@ -125,7 +130,6 @@ def main() -> None:
                              "--time-speed", "60"], "the HeyMilo sandbox")
             wait_port(SANDBOX_PORT, sandbox, "The HeyMilo sandbox")
         creds = passwords()
-        seed(env, sandbox_url, creds)
         if with_redis:
             start([sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel",
                    "INFO", "--concurrency", "2"], "a Celery worker")
@@ -133,6 +137,7 @@ def main() -> None:
                    "--schedule", str(VAR / "celerybeat-schedule")], "Celery beat")
         else:
             print("→ Redis is not reachable: tasks run inline in the web server (a banner says so).")
+        seed(env, sandbox_url, creds)
         web = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}",
                      "--noreload"], "the web server")
         wait_port(WEB_PORT, web, "The web server", timeout=60)
