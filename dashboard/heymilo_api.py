@@ -29,5 +29,6 @@ def client_for(team) -> HeyMiloClient:
         prefix=settings.HEYMILO_API_PREFIX,
         rate_limiter=shared_rate_limiter(),
         max_retries=settings.HEYMILO_MAX_RETRIES,
+        max_retry_after=settings.HEYMILO_MAX_CLIENT_WAIT,
         timeout=(settings.HEYMILO_CONNECT_TIMEOUT, settings.HEYMILO_READ_TIMEOUT),
     )

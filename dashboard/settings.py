@@ -135,6 +135,8 @@ HEYMILO_CONNECT_TIMEOUT = env_int("HEYMILO_CONNECT_TIMEOUT", 5, minimum=1)  # se
 HEYMILO_READ_TIMEOUT = env_int("HEYMILO_READ_TIMEOUT", 30, minimum=1)  # seconds
 HEYMILO_PAGE_SIZE = env_int("HEYMILO_PAGE_SIZE", 100, minimum=1)
 HEYMILO_MAX_RETRIES = env_int("HEYMILO_MAX_RETRIES", 4, minimum=0)
+# Longest Retry-After a worker sleeps through; a longer wait reschedules the task instead.
+HEYMILO_MAX_CLIENT_WAIT = env_int("HEYMILO_MAX_CLIENT_WAIT", 10, minimum=0)
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15, minimum=1)
 # A sync holds a per-team lock renewed at every page; a dead worker's lock expires after this.
 SYNC_LOCK_TTL = env_int("SYNC_LOCK_TTL", 120, minimum=1)
