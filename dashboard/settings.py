@@ -78,8 +78,9 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
-            # The tests hand this file to worker processes, so it cannot live in memory.
-            "TEST": {"NAME": VAR_DIR / f"test-{name.stem}.sqlite3"},
+            # The tests hand this file to worker processes, so it cannot live in memory; the
+            # process id keeps two test runs on one machine from sharing it.
+            "TEST": {"NAME": VAR_DIR / f"test-{name.stem}-{os.getpid()}.sqlite3"},
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             )},
