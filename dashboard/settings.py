@@ -170,6 +170,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "dashboard.accounts",
     "dashboard.mirror",
+    "dashboard.review",
+    "dashboard.webhooks",
+    "dashboard.ingestion",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,9 @@ urlpatterns = [
     path("status/heymilo/", views.heymilo_status, name="heymilo_status"),
     path("", include("dashboard.accounts.urls")),
     path("", include("dashboard.mirror.urls")),
+    path("", include("dashboard.review.urls")),
+    path("", include("dashboard.webhooks.urls")),
+    path("", include("dashboard.ingestion.urls")),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),

@@ -1,4 +1,5 @@
-"""Template context every page needs: the current team, the person's teams, the task mode."""
+"""Template context every page needs: the current team, the person's teams, the task mode, the
+navigation section."""
 
 from django.conf import settings
 
@@ -15,4 +16,6 @@ def team(request):
         "team": membership.team if membership else None,
         "my_teams": teams,
         "tasks_inline": settings.TASKS_INLINE,
+        # The navigation highlights the section named by the first segment of the path.
+        "nav": request.path.strip("/").split("/", 1)[0],
     }
