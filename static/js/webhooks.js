@@ -1,0 +1,2 @@
+// Behaviour for the webhooks pages: CSP-safe (no inline script), loaded on every page.
+"use strict";
