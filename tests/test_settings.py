@@ -53,7 +53,9 @@ def test_it_parses_database_urls():
 
 
 def production_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    # Nothing from the test process leaks in (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update({
         "DEBUG": "0",
         "SECRET_KEY": "x7!Lq2#vR9@pZ4$wT6^kM8&nB1*cF3(hJ5)dG0-sA+eY=uI~oP",
