@@ -434,9 +434,11 @@ class Sandbox:
 
     def _count(self, bucket: str, endpoint: str) -> None:
         with self._lock:
-            entry = self.counters.setdefault(bucket, {"total": 0, "by_endpoint": {}})
+            entry = self.counters.setdefault(bucket, {"total": 0, "by_endpoint": {}, "times": []})
             entry["total"] += 1
             entry["by_endpoint"][endpoint] = entry["by_endpoint"].get(endpoint, 0) + 1
+            # Arrival times (Unix seconds) of the latest requests, for tests of client-side limits.
+            entry["times"] = [*entry["times"][-1999:], time.time()]
 
     # ------------------------------------------------------------------ request handling
 
