@@ -19,6 +19,7 @@ def shared_rate_limiter() -> RateLimiter:
         redis.Redis.from_url(settings.REDIS_URL),
         limit=settings.HEYMILO_RATE_LIMIT,
         period=settings.HEYMILO_RATE_PERIOD,
+        prefix=settings.HEYMILO_RATE_PREFIX,
     )
 
 

@@ -132,6 +132,8 @@ HEYMILO_BASE_URL = env_url("HEYMILO_BASE_URL", "https://api.heymilo.network")
 HEYMILO_API_PREFIX = env_str("HEYMILO_API_PREFIX", "/api")
 HEYMILO_RATE_LIMIT = env_int("HEYMILO_RATE_LIMIT", 300, minimum=1)  # requests per period per key
 HEYMILO_RATE_PERIOD = env_int("HEYMILO_RATE_PERIOD", 60, minimum=1)  # seconds
+# Redis key prefix of the shared buckets: one deployment, one prefix (tests use their own).
+HEYMILO_RATE_PREFIX = env_str("HEYMILO_RATE_PREFIX", "heymilo:rl:")
 HEYMILO_CONNECT_TIMEOUT = env_int("HEYMILO_CONNECT_TIMEOUT", 5, minimum=1)  # seconds
 HEYMILO_READ_TIMEOUT = env_int("HEYMILO_READ_TIMEOUT", 30, minimum=1)  # seconds
 HEYMILO_PAGE_SIZE = env_int("HEYMILO_PAGE_SIZE", 100, minimum=1)
@@ -339,4 +341,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- ingestion (issue 8) ------------------------------------------------------------------------
+INGEST_CHUNK_SIZE = env_int("INGEST_CHUNK_SIZE", 100, minimum=1)  # candidates per bulk request
+# A running import whose worker has not reported for this long is resumed by the next poll or beat.
+INGEST_STALL_SECONDS = env_int("INGEST_STALL_SECONDS", 120, minimum=1)
+CELERY_BEAT_SCHEDULE["resume-stalled-imports"] = {
+    "task": "dashboard.ingestion.tasks.resume_stalled_imports",
+    "schedule": 60.0,
+}
+
+# --- webhooks (dashboard/webhooks, issue 7) -----------------------------------------------------
+# Deliveries larger than this are answered 413 and logged as rejected.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+# The same event for the same interview within this many seconds is processed once.
+WEBHOOK_DEDUP_SECONDS = env_int("WEBHOOK_DEDUP_SECONDS", 60, minimum=0)
+# A delivery still waiting this long (its enqueue failed: broker down) is picked up by the sweep.
+WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 30, minimum=0)
+CELERY_BEAT_SCHEDULE["webhooks-process-pending"] = {
+    "task": "dashboard.webhooks.tasks.process_pending_deliveries",
+    "schedule": 60.0,
 }

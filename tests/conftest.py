@@ -16,10 +16,22 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # This test run's own Celery queue, so it never shares tasks with a demo or another run on the
 # same Redis. pytest-django has loaded settings already: set the app's queue before first use;
 # worker processes read the same name from the environment.
-os.environ.setdefault("CELERY_QUEUE", f"test-{uuid.uuid4().hex[:12]}")
+# Set, not setdefault: xdist workers inherit the controller's environment, and two workers
+# sharing a queue would run each other's tasks against the wrong test database.
+_RUN_ID = uuid.uuid4().hex[:12]
+os.environ["CELERY_QUEUE"] = f"test-{_RUN_ID}"
+# Likewise the rate-limit buckets and cache keys (sync locks name team ids, which every test
+# database reuses): a test's workers must not see another test process's.
+os.environ["HEYMILO_RATE_PREFIX"] = f"test-{_RUN_ID}:rl:"
+os.environ["CACHE_KEY_PREFIX"] = f"test-{_RUN_ID}"
 from dashboard.celery import app as _celery_app  # noqa: E402
 
 _celery_app.conf.task_default_queue = os.environ["CELERY_QUEUE"]
+from django.conf import settings as _settings  # noqa: E402
+
+_settings.HEYMILO_RATE_PREFIX = os.environ["HEYMILO_RATE_PREFIX"]
+if "KEY_PREFIX" in _settings.CACHES["default"]:
+    _settings.CACHES["default"]["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"]
 
 
 def missing_service(reason: str):

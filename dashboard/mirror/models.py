@@ -206,9 +206,22 @@ class SyncRun(models.Model):
             return self.finished_at - self.started_at
         return None
 
-    def finish(self, state: str, error: str = "", error_code: str = "") -> None:
-        self.state = state
-        self.error = error
-        self.error_code = error_code
+    def finish(self, state: str, error: str = "", error_code: str = "") -> bool:
+        """Ends the run unless something else (a newer request, another worker) already did:
+        the first ending wins, so a late worker cannot overwrite "interrupted" with its own."""
         self.finished_at = timezone.now()
-        self.save()
+        ended = SyncRun.objects.filter(
+            pk=self.pk, state__in=[self.State.QUEUED, self.State.RUNNING]
+        ).update(state=state, error=error, error_code=error_code, finished_at=self.finished_at)
+        if ended:
+            self.state, self.error, self.error_code = state, error, error_code
+            # Progress counters of the last step are saved with the ending.
+            self.save(update_fields=self._counter_fields())
+        else:
+            self.refresh_from_db()
+        return bool(ended)
+
+    @staticmethod
+    def _counter_fields() -> list[str]:
+        return ["pages_done", "pages_expected", "rows_created", "rows_updated", "rows_unchanged",
+                "rows_missing", "retries", "cursor"]

@@ -3,9 +3,6 @@ from django.urls import path
 from dashboard.mirror import views
 
 urlpatterns = [
-    path("postings/", views.postings, name="postings"),
-    path("postings/<str:remote_id>/", views.posting, name="posting"),
-    path("interviews/<str:remote_id>/", views.interview, name="interview"),
     path("syncs/", views.sync_runs, name="sync_runs"),
     path("syncs/start/", views.sync_start, name="sync_start"),
     path("syncs/<int:run_id>/", views.sync_progress, name="sync_progress"),

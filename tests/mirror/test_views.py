@@ -1,8 +1,8 @@
-"""Mirror pages: postings, a posting, refresh with progress, history, read-through interviews."""
+"""Mirror pages: refresh with progress, history, the stale banner."""
 
 import pytest
 
-from dashboard.mirror.models import Interview, Posting, SyncRun
+from dashboard.mirror.models import Posting, SyncRun
 from tests.mirror.helpers import point_team_at
 
 pytestmark = pytest.mark.django_db
@@ -18,36 +18,6 @@ def synced(team, sandbox, settings, django_capture_on_commit_callbacks):
         services.request_sync(team)
     assert SyncRun.objects.get().state == SyncRun.State.SUCCEEDED
     return team
-
-
-def test_it_lists_postings_with_counts_and_freshness(login, viewer, synced, sandbox):
-    html = login(viewer).get("/postings/").text
-    for doc in sandbox.postings():
-        assert doc["title"] in html
-    assert "Synced 0" in html and "minutes ago" in html
-    assert "Refresh all" not in html  # viewers cannot start syncs
-
-
-def test_it_shows_a_posting_with_its_candidates(login, reviewer, synced, sandbox):
-    doc = sandbox.postings()[0]
-    html = login(reviewer).get(f"/postings/{doc['posting_id']}/").text
-    assert doc["url_key"] in html
-    first = sandbox.interviews(doc["posting_id"])[0]
-    assert first["details"]["name"] in html
-    assert f"/interviews/{first['interview_id']}/" in html
-
-
-def test_it_404s_another_teams_posting_and_interview(login, outsider, synced, sandbox):
-    client = login(outsider)
-    posting = Posting.objects.first()
-    interview = Interview.objects.first()
-    run = SyncRun.objects.first()
-    assert client.get(f"/postings/{posting.remote_id}/").status_code == 404
-    assert client.get(f"/syncs/{run.id}/").status_code == 404
-    assert client.post("/syncs/start/", {"posting": posting.remote_id}).status_code == 404
-    # Their own key cannot see it either: read-through asks HeyMilo, which says 404.
-    response = client.get(f"/interviews/{interview.remote_id}/")
-    assert interview.name not in response.text
 
 
 def test_refresh_shows_progress_and_stops_polling(login, reviewer, synced, sandbox,
@@ -88,37 +58,9 @@ def test_a_failed_sync_shows_a_stale_banner_while_pages_keep_working(
     assert sandbox.postings()[0]["title"] in html  # the mirror still serves
 
 
-def test_reading_through_an_interview_not_mirrored_yet(login, viewer, team, sandbox,
-                                                       django_capture_on_commit_callbacks):
-    point_team_at(team, sandbox)
-    doc = sandbox.interviews(sandbox.postings()[0]["posting_id"])[2]
-    client = login(viewer)
-    url = f"/interviews/{doc['interview_id']}/"
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        loading = client.get(url)
-    assert "Fetching this interview from HeyMilo" in loading.text
-    assert 'hx-trigger="every 1s"' in loading.text
-    for callback in callbacks:  # the worker's turn
-        callback()
-    poll = client.get(url + "?poll=1", HTTP_HX_REQUEST="true")
-    assert poll.headers["HX-Refresh"] == "true"
-    assert doc["details"]["name"] in client.get(url).text
-
-
-def test_reading_through_an_unknown_interview_ends_in_404(login, viewer, team, sandbox,
-                                                          django_capture_on_commit_callbacks):
-    point_team_at(team, sandbox)
-    client = login(viewer)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get("/interviews/int_nope/")
-    response = client.get("/interviews/int_nope/")
-    assert response.status_code == 404
-
-
-def test_remote_text_is_escaped(login, viewer, synced, sandbox):
-    interview = Interview.objects.first()
-    interview.name = '<img src=x onerror="alert(1)">'
-    interview.save()
-    html = login(viewer).get(f"/postings/{interview.posting.remote_id}/").text
-    assert '<img src=x onerror="alert(1)">' not in html
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+def test_it_404s_another_teams_sync_runs(login, outsider, synced):
+    client = login(outsider)
+    posting = Posting.objects.first()
+    run = SyncRun.objects.first()
+    assert client.get(f"/syncs/{run.id}/").status_code == 404
+    assert client.post("/syncs/start/", {"posting": posting.remote_id}).status_code == 404

@@ -83,9 +83,10 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(start_worker, worker_set
     # Until the dead worker's lock expires, asking again returns the same (stuck) run.
     wait_for(lambda: not services.is_alive(SyncRun.objects.get(id=run.id)), timeout=15,
              message="the dead worker's lock to expire")
-    start_worker(extra_env=WORKER_ENV)
     second = services.request_sync(team)
     assert second.id != run.id
+    # The dead worker's next step may still be queued: the new worker must not revive the run.
+    start_worker(extra_env=WORKER_ENV)
     run.refresh_from_db()
     assert run.state == SyncRun.State.INTERRUPTED
     done = wait_for(lambda: finished(second.id), timeout=60, message="the second sync")
