@@ -329,8 +329,9 @@ LINE_COLUMNS = ("interview_id", "position", "speaker", "text", "offset_seconds",
 def insert_transcript_lines(rows_by_interview) -> None:
     """The sync's hot path: tens of rows per interview. A parameterised executemany skips
     building a model instance per line (4x faster than bulk_create) and is portable SQL."""
+    # Only our own table and column names go into the statement; values are parameters.
     table = connection.ops.quote_name(TranscriptLine._meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) "
+    sql = (f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) "  # noqa: S608
            f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})")
     params = [
         (interview_id, line["position"], line["speaker"], line["text"], line["offset_seconds"],
