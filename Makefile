@@ -31,6 +31,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m dashboard.demo
 
+PYTEST_ARGS ?= -n auto
+
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
