@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "dashboard.accounts",
     "dashboard.mirror",
+    "dashboard.transcripts",
     "dashboard.review",
     "dashboard.webhooks",
     "dashboard.ingestion",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("status/heymilo/", views.heymilo_status, name="heymilo_status"),
     path("", include("dashboard.accounts.urls")),
     path("", include("dashboard.mirror.urls")),
+    # Before review: its /interviews/<id>/<section>/ pages would otherwise take /transcript/.
+    path("", include("dashboard.transcripts.urls")),
     path("", include("dashboard.review.urls")),
     path("", include("dashboard.webhooks.urls")),
     path("", include("dashboard.ingestion.urls")),

@@ -5,8 +5,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from dashboard.accounts.models import Team
+from heymilo.models import Interview as APIInterview
 
 
 class TeamScopedQuerySet(models.QuerySet):
@@ -110,6 +112,11 @@ class Interview(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.remote_id
+
+    @cached_property
+    def parsed(self) -> APIInterview:
+        """The stored API document as the client's typed model (never fails on an old row)."""
+        return APIInterview.from_dict({**self.document, "interview_id": self.remote_id})
 
     @property
     def completeness(self) -> str:

@@ -802,7 +802,7 @@ class Sandbox:
         if path.startswith("/i/"):
             return self._interview_page(path[3:])
         if parts[:1] == ["media"] and len(parts) == 2 and method in ("GET", "HEAD"):
-            return self._media(parts[1])
+            return self._media(parts[1], req)
         if parts[:1] == ["exports"] and len(parts) == 2 and method in ("GET", "HEAD"):
             return self._export_file(req, parts[1])
         if not (self.config.allow_remote_control or self._is_local(req.client_host)):
@@ -869,7 +869,7 @@ class Sandbox:
         key, posting_id = job
         return json_response(200, self.all_interviews(key, posting_id, req.base_url))
 
-    def _media(self, name: str) -> Response:
+    def _media(self, name: str, req: Request) -> Response:
         if name.endswith(".svg"):
             return Response(200, media.svg_image(name.removesuffix(".svg")),
                             content_type="image/svg+xml")
@@ -885,8 +885,23 @@ class Sandbox:
         turns = (doc["agentic_data"].get("web_interview_info") or {}).get("transcript", {}).get(
             "transcript", [])
         seconds = _transcript_seconds(turns)
-        return Response(200, media.wav_chunks(seconds), content_type="audio/wav",
-                        length=media.wav_length(seconds))
+        length = media.wav_length(seconds)
+        # Browsers seek in a recording with Range requests; without them the player can't jump.
+        match = re.fullmatch(r"bytes=(\d*)-(\d*)", (req.headers.get("Range") or "").strip())
+        if match and (match.group(1) or match.group(2)):
+            if match.group(1):
+                start = int(match.group(1))
+                end = min(int(match.group(2)) if match.group(2) else length - 1, length - 1)
+            else:  # a suffix range: the last N bytes
+                start, end = max(0, length - int(match.group(2))), length - 1
+            if start > end:
+                return Response(416, b"", headers={"Content-Range": f"bytes */{length}"},
+                                content_type="audio/wav")
+            body = b"".join(media.wav_chunks(seconds))[start:end + 1]
+            return Response(206, body, content_type="audio/wav", headers={
+                "Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{length}"})
+        return Response(200, media.wav_chunks(seconds), content_type="audio/wav", length=length,
+                        headers={"Accept-Ranges": "bytes"})
 
     def _interview_page(self, interview_id: str) -> Response:
         key = self._owner_of(interview_id)

@@ -387,3 +387,24 @@ def test_it_pages_a_large_sandbox_on_demand():
         one = last["candidates"][-1]
         again = requests.get(f"{server.url}/api/interview/{one['interview_id']}", headers=headers, timeout=10)
         assert again.json() == one
+
+
+def test_it_serves_recordings_in_ranges_so_players_can_seek(sandbox):
+    import requests
+
+    posting = sandbox.postings()[0]["posting_id"]
+    link = next(
+        doc["agentic_data"]["web_interview_info"]["audio_recording_link"]
+        for doc in sandbox.interviews(posting)
+        if (doc.get("agentic_data") or {}).get("web_interview_info", {}).get("audio_recording_link")
+    )
+    whole = requests.get(link, timeout=5)
+    assert whole.status_code == 200 and whole.headers["Accept-Ranges"] == "bytes"
+    part = requests.get(link, headers={"Range": "bytes=40-47"}, timeout=5)
+    assert part.status_code == 206
+    assert part.headers["Content-Range"] == f"bytes 40-47/{len(whole.content)}"
+    assert part.content == whole.content[40:48]
+    tail = requests.get(link, headers={"Range": "bytes=-4"}, timeout=5)
+    assert tail.content == whole.content[-4:]
+    beyond = requests.get(link, headers={"Range": f"bytes={len(whole.content) + 10}-"}, timeout=5)
+    assert beyond.status_code == 416

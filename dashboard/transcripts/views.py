@@ -1,0 +1,87 @@
+"""The transcript reader, its downloads, and search across the team's transcripts."""
+
+from urllib.parse import urlsplit
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard.accounts.access import member_required
+from dashboard.mirror.models import Interview, Posting
+from dashboard.transcripts import formats
+from dashboard.transcripts.query import QueryError
+from dashboard.transcripts.search import search
+
+SPEAKERS = [("candidate", "Candidate only"), ("", "Everyone")]
+
+
+def _interview(request, remote_id: str) -> Interview:
+    return get_object_or_404(Interview.objects.for_team(request.team).select_related("posting"),
+                             remote_id=remote_id)
+
+
+def _playable(url: str | None) -> str | None:
+    # Only web links become a media source; anything else in the document is ignored.
+    return url if url and urlsplit(url).scheme in {"http", "https"} else None
+
+
+@member_required
+def reader(request, remote_id: str):
+    interview = _interview(request, remote_id)
+    parsed = interview.parsed
+    video = _playable(parsed.video_recording_link)
+    audio = _playable(parsed.audio_recording_link)
+    lines = list(interview.transcript_lines.all())
+    return render(request, "transcripts/reader.html", {
+        "interview": interview, "lines": lines, "video": video, "audio": None if video else audio,
+        "timed": any(line.offset_seconds is not None for line in lines),
+    })
+
+
+def _download(interview, body: str, extension: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    name = slugify(interview.name or interview.remote_id) or "transcript"
+    response["Content-Disposition"] = f'attachment; filename="{name}-transcript.{extension}"'
+    return response
+
+
+@member_required
+def transcript_txt(request, remote_id: str):
+    interview = _interview(request, remote_id)
+    body = formats.to_text(interview, interview.transcript_lines.all())
+    return _download(interview, body, "txt", "text/plain; charset=utf-8")
+
+
+@member_required
+def transcript_vtt(request, remote_id: str):
+    interview = _interview(request, remote_id)
+    return _download(interview, formats.to_vtt(list(interview.transcript_lines.all())), "vtt",
+                     "text/vtt; charset=utf-8")
+
+
+@member_required
+@vary_on_headers("HX-Request")
+def transcript_search(request):
+    team = request.team
+    text = request.GET.get("q", "")
+    speaker = request.GET.get("speaker", "candidate")
+    speaker = speaker if speaker in dict(SPEAKERS) else "candidate"
+    status = request.GET.get("status", "")[:40]
+    posting = None
+    if request.GET.get("posting"):
+        posting = get_object_or_404(Posting, team=team, remote_id=request.GET["posting"])
+    error, results, terms = "", [], []
+    try:
+        terms, results = search(team, text, posting=posting, speaker=speaker, status=status)
+    except QueryError as exc:
+        error = str(exc)
+    context = {
+        "q": text, "speaker": speaker, "status": status, "posting": posting, "error": error,
+        "results": results, "searched": bool(terms), "speakers": SPEAKERS,
+        "postings": Posting.objects.for_team(team).filter(missing=False).order_by("title"),
+        "statuses": (Interview.objects.for_team(team).exclude(status="")
+                     .order_by("status").values_list("status", flat=True).distinct()),
+    }
+    template = "transcripts/search.html#results" if request.htmx else "transcripts/search.html"
+    return render(request, template, context)

@@ -1,0 +1,124 @@
+"""Search across transcripts on the database's own full-text index (SQLite FTS5 or PostgreSQL)."""
+
+import pytest
+
+from dashboard.mirror.models import Interview, Posting, TranscriptLine
+from dashboard.transcripts.search import search
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = [
+    ("Ada Lovelace", "completed", [
+        ("interviewer", "Tell me about a system you designed."),
+        ("candidate", "I led the system design of our Kubernetes platform."),
+        ("candidate", "We used Python and Go for the services."),
+    ]),
+    ("Grace Hopper", "completed", [
+        ("interviewer", "How do you approach system design interviews?"),
+        ("candidate", "I draw the design first, then the system around it."),
+        ("candidate", "Kubectl and kubeadm are my daily tools."),
+    ]),
+    ("Alan Turing", "in_progress", [
+        ("candidate", "I prefer <script>alert(1)</script> & other puzzles in Python."),
+    ]),
+]
+
+
+@pytest.fixture
+def corpus(team, other_team):
+    posting = Posting.objects.create(team=team, remote_id="P1", title="Engineer")
+    for index, (name, status, turns) in enumerate(CORPUS):
+        interview = Interview.objects.create(team=team, posting=posting, remote_id=f"int_{index}",
+                                             name=name, status=status)
+        for position, (speaker, text) in enumerate(turns):
+            TranscriptLine.objects.create(interview=interview, position=position, speaker=speaker,
+                                          text=text, offset_seconds=position * 10.0)
+    # Another team says the same words: it must never match.
+    theirs = Interview.objects.create(team=other_team, remote_id="int_x", name="Mallory",
+                                      status="completed")
+    TranscriptLine.objects.create(interview=theirs, position=0, speaker="candidate",
+                                  text="system design with Kubernetes and Python")
+    return posting
+
+
+def names(results):
+    return [r.interview.name for r in results]
+
+
+def test_it_finds_a_rare_word_for_the_team_only(team, corpus):
+    _, results = search(team, "kubeadm")
+    assert names(results) == ["Grace Hopper"]
+
+
+def test_a_phrase_needs_the_words_together(team, corpus):
+    _, results = search(team, '"system design"')
+    assert names(results) == ["Ada Lovelace"]  # Grace says "design first, then the system"
+    _, results = search(team, '"system design"', speaker="")
+    assert sorted(names(results)) == ["Ada Lovelace", "Grace Hopper"]  # + the interviewer
+
+
+def test_a_prefix_matches_word_starts(team, corpus):
+    _, results = search(team, "kube*")
+    assert sorted(names(results)) == ["Ada Lovelace", "Grace Hopper"]
+    hits = {r.interview.name: [t for t, hit in r.hits[0].pieces if hit] for r in results}
+    assert hits["Grace Hopper"] == ["Kubectl", "kubeadm"]
+
+
+def test_all_words_are_required(team, corpus):
+    _, results = search(team, "python kubernetes")
+    assert names(results) == []
+    _, results = search(team, "python services")
+    assert names(results) == ["Ada Lovelace"]
+
+
+def test_filters_by_status_and_posting(team, corpus):
+    _, results = search(team, "python", status="in_progress")
+    assert names(results) == ["Alan Turing"]
+    other = Posting.objects.create(team=team, remote_id="P2", title="Other")
+    assert search(team, "python", posting=other)[1] == []
+
+
+def test_another_teams_transcripts_never_match(other_team, corpus):
+    _, results = search(other_team, "kubernetes")
+    assert names(results) == ["Mallory"]
+
+
+def test_lines_written_by_the_sync_path_are_searchable_and_edits_follow(team, corpus):
+    from dashboard.mirror.services import insert_transcript_lines
+
+    interview = Interview.objects.get(remote_id="int_2")
+    insert_transcript_lines([(interview.id, [{"position": 5, "speaker": "candidate",
+                                               "text": "Zanzibar rocks", "offset_seconds": 1.0,
+                                               "timestamp_str": ""}])])
+    assert names(search(team, "zanzibar")[1]) == ["Alan Turing"]
+    TranscriptLine.objects.filter(text="Zanzibar rocks").update(text="Madagascar rocks")
+    assert search(team, "zanzibar")[1] == []
+    assert names(search(team, "madagascar")[1]) == ["Alan Turing"]
+    TranscriptLine.objects.filter(interview=interview).delete()
+    assert search(team, "madagascar")[1] == []
+
+
+def test_the_page_groups_results_and_escapes_everything(login, viewer, corpus):
+    html = login(viewer).get("/search/", {"q": "python"}).text
+    assert "Ada Lovelace" in html and "Alan Turing" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<mark>Python</mark>" in html
+    assert "/interviews/int_0/transcript/#t-2" in html
+
+
+@pytest.mark.parametrize("text", ['"unbalanced', "x" * 5000, 'NEAR("a" OR', "<script>", "*"])
+def test_the_page_answers_malformed_queries_kindly(login, viewer, corpus, text):
+    response = login(viewer).get("/search/", {"q": text})
+    assert response.status_code == 200
+    assert "<script>" not in response.text.split("<main", 1)[1]
+
+
+def test_the_page_answers_htmx_with_just_the_results(login, viewer, corpus):
+    response = login(viewer).get("/search/", {"q": "kubeadm"}, HTTP_HX_REQUEST="true")
+    assert response.text.lstrip().startswith('<section id="results"')
+    assert "Grace Hopper" in response.text
+
+
+def test_an_outsider_cannot_filter_by_our_posting(login, outsider, corpus):
+    assert login(outsider).get("/search/", {"q": "python", "posting": "P1"}).status_code == 404
