@@ -14,10 +14,13 @@ INTERVIEWS = int(os.environ.get("BENCH_INTERVIEWS", "10000"))
 TURNS = int(os.environ.get("BENCH_TURNS", "50"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 
-COMMON = ("the team project work system data time customer design product people process").split()
-WORDS = ("python kubernetes latency roadmap stakeholder onboarding migration postgres billing "
-         "hiring mentoring analytics pipeline incident budget launch backlog frontend backend "
-         "testing security compliance research prototype feedback metrics scaling caching").split()
+COMMON = ("the team project work system data time customer design product people process").split()  # noqa: SIM905
+WORDS = [
+    "python", "kubernetes", "latency", "roadmap", "stakeholder", "onboarding", "migration",
+    "postgres", "billing", "hiring", "mentoring", "analytics", "pipeline", "incident", "budget",
+    "launch", "backlog", "frontend", "backend", "testing", "security", "compliance", "research",
+    "prototype", "feedback", "metrics", "scaling", "caching",
+]
 RARE = "zanzibar"
 
 
