@@ -1,0 +1,94 @@
+"""Every URL the project defines, filled with another team's objects, is a 404 for our admin.
+
+New URL patterns are walked automatically; one whose arguments the walker cannot fill fails
+this test until FILLERS learns it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dashboard.accounts.models import ConnectionCheck, Membership
+from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+
+pytestmark = pytest.mark.django_db
+
+# URLs that are not team data: Django's admin has its own staff checks.
+SKIP_PREFIXES = ("admin/",)
+
+
+def walk(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+@pytest.fixture
+def theirs(other_team, outsider):
+    """One of each object, all belonging to the other team."""
+    posting = Posting.objects.create(team=other_team, remote_id="THEIRS01", title="Secret role")
+    interview = Interview.objects.create(team=other_team, posting=posting, remote_id="int_theirs",
+                                         name="Secret Candidate", status="completed")
+    TranscriptLine.objects.create(interview=interview, position=0, speaker="candidate",
+                                  text="secret words", offset_seconds=0)
+    return {
+        "team": other_team,
+        "posting": posting,
+        "interview": interview,
+        "sync_run": SyncRun.objects.create(team=other_team, scope=SyncRun.Scope.TEAM),
+        "check": ConnectionCheck.objects.create(team=other_team, requested_by=outsider),
+        "membership": Membership.objects.get(user=outsider),
+    }
+
+
+# URL name -> the kwargs that point at the other team's object.
+FILLERS = {
+    "posting": lambda o: {"remote_id": o["posting"].remote_id},
+    "interview": lambda o: {"remote_id": o["interview"].remote_id},
+    "transcript": lambda o: {"remote_id": o["interview"].remote_id},
+    "transcript_txt": lambda o: {"remote_id": o["interview"].remote_id},
+    "transcript_vtt": lambda o: {"remote_id": o["interview"].remote_id},
+    "sync_progress": lambda o: {"run_id": o["sync_run"].id},
+    "connection_check_status": lambda o: {"check_id": o["check"].id},
+    "member_role": lambda o: {"membership_id": o["membership"].id},
+    "member_remove": lambda o: {"membership_id": o["membership"].id},
+}
+
+
+def team_urls():
+    for route, pattern in walk():
+        if route.startswith(SKIP_PREFIXES) or not pattern.pattern.converters:
+            continue
+        yield route, pattern
+
+
+def test_every_url_with_an_id_is_known_to_the_walker():
+    unknown = [f"{route} ({pattern.name})" for route, pattern in team_urls()
+               if pattern.name not in FILLERS]
+    assert not unknown, f"teach FILLERS how to fill: {unknown}"
+
+
+def test_another_teams_ids_are_404_for_get_and_post(login, admin, theirs):
+    from django.urls import reverse
+
+    client = login(admin)
+    checked = 0
+    for _route, pattern in team_urls():
+        filler = FILLERS.get(pattern.name)
+        if filler is None:
+            continue  # the test above fails for it
+        url = reverse(pattern.name, kwargs=filler(theirs))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            secret = theirs["interview"].name.encode()
+            assert secret not in response.content, (method, url)
+            if pattern.name == "interview" and response.status_code == 200:
+                # Read-through: an unknown id asks HeyMilo with OUR key (which cannot see it)
+                # and shows only a loading page meanwhile.
+                assert b"Fetching this interview" in response.content
+                continue
+            assert response.status_code in (404, 405), (method, url, response.status_code)
+            checked += 1
+    assert checked >= len(FILLERS)
