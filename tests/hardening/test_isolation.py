@@ -16,6 +16,10 @@ pytestmark = pytest.mark.django_db
 SKIP_PREFIXES = ("admin/",)
 
 
+def has_arguments(pattern) -> bool:
+    return bool(pattern.pattern.regex.groupindex)
+
+
 def walk(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
@@ -59,7 +63,7 @@ FILLERS = {
 
 def team_urls():
     for route, pattern in walk():
-        if route.startswith(SKIP_PREFIXES) or not pattern.pattern.converters:
+        if route.startswith(SKIP_PREFIXES) or not has_arguments(pattern):
             continue
         yield route, pattern
 
