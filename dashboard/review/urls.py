@@ -1,3 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from dashboard.review import views
+
+urlpatterns = [
+    path("postings/", views.postings, name="postings"),
+    path("postings/<str:remote_id>/", views.posting, name="posting"),
+    path("postings/<str:remote_id>/export/", views.candidates_export, name="posting_export"),
+    path("candidates/", views.candidates_list, name="candidates"),
+    path("candidates/export/", views.candidates_export, name="candidates_export"),
+    path("candidates/bulk/", views.bulk_decide, name="bulk_decide"),
+    path("candidates/bulk/<int:batch_id>/", views.bulk_result, name="bulk_result"),
+    path("candidates/bulk/<int:batch_id>/undo/", views.bulk_undo, name="bulk_undo"),
+    path("interviews/<str:remote_id>/", views.interview, name="interview"),
+    re_path(r"^interviews/(?P<remote_id>[^/]+)/(?P<tab>resume|interview|workflow|activity)/$",
+            views.interview, name="interview_tab"),
+    path("interviews/<str:remote_id>/refresh/", views.interview_refresh, name="interview_refresh"),
+    path("interviews/<str:remote_id>/decide/", views.decide, name="decide"),
+    path("interviews/<str:remote_id>/rate/", views.rate, name="rate"),
+    path("interviews/<str:remote_id>/notes/", views.add_note, name="add_note"),
+]

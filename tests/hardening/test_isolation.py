@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from dashboard.accounts.models import ConnectionCheck, Membership
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+from dashboard.review.models import BulkDecision
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,7 @@ def theirs(other_team, outsider):
         "sync_run": SyncRun.objects.create(team=other_team, scope=SyncRun.Scope.TEAM),
         "check": ConnectionCheck.objects.create(team=other_team, requested_by=outsider),
         "membership": Membership.objects.get(user=outsider),
+        "bulk": BulkDecision.objects.create(team=other_team, value="hold"),
     }
 
 
@@ -58,6 +60,15 @@ FILLERS = {
     "connection_check_status": lambda o: {"check_id": o["check"].id},
     "member_role": lambda o: {"membership_id": o["membership"].id},
     "member_remove": lambda o: {"membership_id": o["membership"].id},
+    # review
+    "posting_export": lambda o: {"remote_id": o["posting"].remote_id},
+    "interview_tab": lambda o: {"remote_id": o["interview"].remote_id, "tab": "resume"},
+    "interview_refresh": lambda o: {"remote_id": o["interview"].remote_id},
+    "decide": lambda o: {"remote_id": o["interview"].remote_id},
+    "rate": lambda o: {"remote_id": o["interview"].remote_id},
+    "add_note": lambda o: {"remote_id": o["interview"].remote_id},
+    "bulk_result": lambda o: {"batch_id": o["bulk"].id},
+    "bulk_undo": lambda o: {"batch_id": o["bulk"].id},
 }
 
 

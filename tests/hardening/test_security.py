@@ -35,6 +35,7 @@ def urls_for(objects):
 def own_objects(team, admin):
     from dashboard.accounts.models import ConnectionCheck, Membership
     from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+    from dashboard.review.models import BulkDecision
 
     team.set_api_key(API_KEY)
     team.save()
@@ -47,6 +48,7 @@ def own_objects(team, admin):
         "sync_run": SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM),
         "check": ConnectionCheck.objects.create(team=team, requested_by=admin),
         "membership": Membership.objects.get(user=admin),
+        "bulk": BulkDecision.objects.create(team=team, value="hold"),
     }
 
 

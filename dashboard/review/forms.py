@@ -1,0 +1,136 @@
+"""Forms: the candidate table's filters and sort, and the review actions."""
+
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+
+from dashboard.review.models import Decision, DecisionValue, Note, Rating
+
+PAGE_SIZE = 50
+
+# Sort key in the URL → the field it orders by. Every column of the table sorts.
+SORTS = {
+    "name": "name",
+    "email": "email",
+    "posting": "posting__title",
+    "status": "status",
+    "score": "score",
+    "resume": "resume_score",
+    "match": "match_score",
+    "eligible": "eligible",
+    "decision": "decision",
+    "rating": "my_rating",
+    "interviewed": "interviewed_on",
+    "engaged": "last_engagement",
+}
+DEFAULT_SORT = "-interviewed"
+
+STATUS_CHOICES = [("", "Any status"), ("completed", "Completed"), ("evaluating", "Evaluating"),
+                  ("in_progress", "In progress"), ("pending", "Pending"), ("knocked_out", "Knocked out")]
+DECISION_CHOICES = [("", "Any decision"), ("none", "Undecided"), *DecisionValue.choices]
+ELIGIBLE_CHOICES = [("", "Any eligibility"), ("yes", "Eligible"), ("no", "Not eligible"),
+                    ("unknown", "Not assessed")]
+
+
+class CandidateFilter(forms.Form):
+    """The candidate table's whole state, read from and written back to the query string."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search name or email")
+    status = forms.CharField(required=False, max_length=40, widget=forms.Select(choices=STATUS_CHOICES))
+    decision = forms.ChoiceField(required=False, choices=DECISION_CHOICES)
+    eligible = forms.ChoiceField(required=False, choices=ELIGIBLE_CHOICES)
+    score_min = forms.FloatField(required=False, label="Score from", min_value=0)
+    score_max = forms.FloatField(required=False, label="Score to", min_value=0)
+    unreviewed = forms.BooleanField(required=False, label="Unreviewed by me")
+    recording = forms.BooleanField(required=False, label="Has recording")
+    sort = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+    def clean_sort(self):
+        sort = self.cleaned_data["sort"]
+        return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("score_min"), data.get("score_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("score_max", "“Score to” must be at least “Score from”.")
+        return data
+
+    @property
+    def values(self) -> dict:
+        """The valid values; a field with bad input is left out (and shown with its error)."""
+        if not self.is_bound:
+            return {"sort": DEFAULT_SORT}
+        self.is_valid()
+        values = dict(getattr(self, "cleaned_data", {}))
+        values.setdefault("sort", DEFAULT_SORT)
+        return values
+
+    def apply(self, rows, user):
+        v = self.values
+        if v.get("q"):
+            rows = rows.filter(Q(name__icontains=v["q"]) | Q(email__icontains=v["q"]))
+        if v.get("status"):
+            rows = rows.filter(status=v["status"].lower())
+        if v.get("decision") == "none":
+            rows = rows.filter(decision__isnull=True)
+        elif v.get("decision"):
+            rows = rows.filter(decision=v["decision"])
+        eligible = v.get("eligible")
+        if eligible:
+            rows = rows.filter(eligible={"yes": True, "no": False, "unknown": None}[eligible])
+        if v.get("score_min") is not None:
+            rows = rows.filter(score__gte=v["score_min"])
+        if v.get("score_max") is not None:
+            rows = rows.filter(score__lte=v["score_max"])
+        if v.get("unreviewed"):
+            mine = Q(interview=OuterRef("pk"), user=user)
+            rows = rows.exclude(Exists(Decision.objects.filter(mine))).exclude(
+                Exists(Rating.objects.filter(mine)))
+        if v.get("recording"):
+            rows = rows.filter(has_recording=True)
+        sort = v["sort"]
+        field = F(SORTS[sort.lstrip("-")])
+        order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
+        # The id breaks ties so pages and prev/next are stable.
+        return rows.order_by(order, "-id" if sort.startswith("-") else "id")
+
+
+class DecisionForm(forms.Form):
+    value = forms.ChoiceField(choices=DecisionValue.choices, label="Decision")
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RatingForm(forms.Form):
+    stars = forms.TypedChoiceField(choices=[(n, f"{n} ★") for n in range(1, 6)], coerce=int,
+                                   label="My rating")
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["body"]
+        labels = {"body": "Note"}
+        widgets = {"body": forms.Textarea(attrs={"rows": 3, "data-shortcut": "n"})}
+
+
+class BulkDecisionForm(forms.Form):
+    """A decision for the ticked rows, or for every row matching the table's filters."""
+
+    scope = forms.ChoiceField(choices=[("selected", "Selected rows"), ("all", "All matching")],
+                              initial="selected")
+    ids = forms.MultipleChoiceField(required=False)  # choices are checked against the team's rows
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+    value = forms.ChoiceField(choices=DecisionValue.choices, label="Set decision")
+    reason = forms.CharField(required=False, max_length=2000)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here; the view intersects them with the team's own rows.
+        self.fields["ids"].valid_value = lambda value: True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "selected" and not data.get("ids"):
+            raise forms.ValidationError("Tick at least one candidate, or choose “All matching”.")
+        return data

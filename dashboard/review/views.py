@@ -1,0 +1,399 @@
+"""Review pages: postings, candidate tables, profiles with tabs, decisions, ratings, notes, bulk, CSV."""
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
+
+from dashboard.accounts.access import member_required, reviewer_required
+from dashboard.mirror import services as mirror_services
+from dashboard.mirror.models import Interview, Posting, SyncRun
+from dashboard.review import services
+from dashboard.review.forms import (
+    PAGE_SIZE,
+    SORTS,
+    BulkDecisionForm,
+    CandidateFilter,
+    DecisionForm,
+    NoteForm,
+    RatingForm,
+)
+from dashboard.review.models import BulkDecision, Decision, Rating, awaiting_review, candidates
+from heymilo.errors import MalformedResponse
+from heymilo.models import Posting as APIPosting
+
+TABS = [("overview", "Overview"), ("resume", "Resume"), ("interview", "Interview"),
+        ("workflow", "Workflow"), ("activity", "Activity")]
+# Client event that tells the table and the Activity tab to reload themselves.
+REVIEW_CHANGED = "review-changed"
+
+
+def _query(params: QueryDict, **changes) -> str:
+    """The query string with some keys replaced (None drops the key)."""
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return query.urlencode()
+
+
+def _htmx_target(request) -> str | None:
+    return request.htmx.target if request.htmx else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Postings
+
+POSTING_SORTS = {"title": "title", "deadline": "deadline", "candidates": "candidates",
+                 "score": "average_score", "awaiting": "awaiting"}
+
+
+@member_required
+@vary_on_headers("HX-Request", "HX-Target")
+def postings(request):
+    team = request.team
+    awaiting = (
+        awaiting_review(Interview.objects.filter(posting=OuterRef("pk"), missing=False))
+        .order_by().values("posting").annotate(n=Count("id")).values("n")
+    )
+    rows = (
+        Posting.objects.for_team(team)
+        .filter(missing=False)
+        .annotate(
+            candidates=Count("interviews", filter=Q(interviews__missing=False)),
+            completed=Count("interviews", filter=Q(interviews__status="completed",
+                                                   interviews__missing=False)),
+            average_score=Avg("interviews__score", filter=Q(interviews__missing=False)),
+            awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), Value(0)),
+        )
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(Q(title__icontains=q) | Q(name__icontains=q))
+    state = request.GET.get("state", "")
+    now = timezone.now()
+    if state == "active":
+        rows = rows.filter(archived=False).filter(Q(deadline__isnull=True) | Q(deadline__gte=now))
+    elif state == "expired":
+        rows = rows.filter(archived=False, deadline__lt=now)
+    elif state == "archived":
+        rows = rows.filter(archived=True)
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") in POSTING_SORTS:
+        field = POSTING_SORTS[sort.lstrip("-")]
+        rows = rows.order_by(f"-{field}" if sort.startswith("-") else field, "id")
+    else:
+        sort = ""
+        rows = rows.order_by("archived", "title", "id")
+    context = {"postings": rows, "q": q, "state": state, "sort": sort, "nav": "postings",
+               "sort_urls": {key: "?" + _query(request.GET, sort=key if sort != key else f"-{key}")
+                             for key in POSTING_SORTS}}
+    if _htmx_target(request) == "postings-table":
+        return render(request, "review/postings.html#table", context)
+    return render(request, "review/postings.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidate tables
+
+
+def _table_context(request, posting=None) -> dict:
+    form = CandidateFilter(request.GET)
+    rows = form.apply(candidates(request.team, request.user, posting), request.user)
+    paginator = Paginator(rows, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    sort = form.values["sort"]
+    list_query = _query(request.GET, page=None)
+    nav = QueryDict(mutable=True)
+    nav["list"] = list_query
+    if posting is not None:
+        nav["in"] = posting.remote_id
+    sort_urls = {}
+    for key in SORTS:
+        # Scores read best first; the rest read A→Z first.
+        first = f"-{key}" if key in {"score", "resume", "match", "rating", "interviewed", "engaged"} else key
+        other = key if first.startswith("-") else f"-{key}"
+        sort_urls[key] = "?" + _query(request.GET, page=None, sort=other if sort == first else first)
+    return {
+        "filter": form,
+        "page": page,
+        "rows": page.object_list,
+        "total": paginator.count,
+        "sort": sort,
+        "sort_urls": sort_urls,
+        "pages": [
+            (n, "?" + _query(request.GET, page=str(n)) if isinstance(n, int) else None)
+            for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        ],
+        "prev_url": "?" + _query(request.GET, page=str(page.number - 1)) if page.has_previous() else None,
+        "next_url": "?" + _query(request.GET, page=str(page.number + 1)) if page.has_next() else None,
+        "list_query": list_query,
+        "nav_query": nav.urlencode(),
+        "posting": posting,
+        "export_url": (reverse("posting_export", args=[posting.remote_id]) if posting
+                       else reverse("candidates_export")) + ("?" + list_query if list_query else ""),
+        "bulk_form": BulkDecisionForm(initial={"filters": list_query}),
+    }
+
+
+@member_required
+@vary_on_headers("HX-Request", "HX-Target")
+def candidates_list(request):
+    context = _table_context(request)
+    context["nav"] = "candidates"
+    if _htmx_target(request) == "candidate-table":
+        return render(request, "review/_candidate_table.html", context)
+    return render(request, "review/candidates.html", context)
+
+
+@member_required
+@vary_on_headers("HX-Request", "HX-Target")
+def posting(request, remote_id: str):
+    item = get_object_or_404(Posting, team=request.team, remote_id=remote_id)
+    context = _table_context(request, item)
+    if _htmx_target(request) == "candidate-table":
+        return render(request, "review/_candidate_table.html", context)
+    run = (SyncRun.objects.for_team(request.team)
+           .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
+    context.update({"posting": item, "run": run, "nav": "postings",
+                    "configs": _posting_configs(item)})
+    return render(request, "review/posting.html", context)
+
+
+def _posting_configs(item):
+    """The posting's root-level configs and workflow, parsed from its mirrored document."""
+    try:
+        return APIPosting.from_dict(item.document or {"posting_id": item.remote_id})
+    except MalformedResponse:
+        return None
+
+
+@member_required
+def candidates_export(request, remote_id: str | None = None):
+    item = get_object_or_404(Posting, team=request.team, remote_id=remote_id) if remote_id else None
+    rows = CandidateFilter(request.GET).apply(candidates(request.team, request.user, item), request.user)
+    response = StreamingHttpResponse(services.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    name = f"candidates-{item.remote_id}" if item else "candidates"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk decisions
+
+
+def _bulk_rows(request, form):
+    posting_id = request.POST.get("posting", "")
+    item = get_object_or_404(Posting, team=request.team, remote_id=posting_id) if posting_id else None
+    rows = candidates(request.team, request.user, item)
+    if form.cleaned_data["scope"] == "all":
+        return CandidateFilter(QueryDict(form.cleaned_data["filters"])).apply(rows, request.user), item
+    return rows.filter(remote_id__in=form.cleaned_data["ids"]), item
+
+
+@reviewer_required
+@require_POST
+def bulk_decide(request):
+    """First POST shows the count to confirm; the confirmed POST writes the decisions."""
+    form = BulkDecisionForm(request.POST)
+    template = "review/bulk.html#slot" if request.htmx else "review/bulk.html"
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=200 if request.htmx else 400)
+    rows, item = _bulk_rows(request, form)
+    if not form.cleaned_data["confirmed"]:
+        label = Decision.Value(form.cleaned_data["value"]).label
+        return render(request, template, {"form": form, "count": rows.count(), "posting": item,
+                                          "value_label": label})
+    batch = services.bulk_decide(request.team, request.user, rows, form.cleaned_data["value"],
+                                 form.cleaned_data["reason"])
+    if not request.htmx:
+        return redirect("bulk_result", batch.id)
+    response = render(request, "review/bulk.html#slot", {"batch": batch})
+    return trigger_client_event(response, REVIEW_CHANGED)
+
+
+@member_required
+def bulk_result(request, batch_id: int):
+    batch = get_object_or_404(BulkDecision, id=batch_id, team=request.team)
+    return render(request, "review/bulk.html", {"batch": batch})
+
+
+@reviewer_required
+@require_POST
+def bulk_undo(request, batch_id: int):
+    batch = get_object_or_404(BulkDecision, id=batch_id, team=request.team)
+    if not services.bulk_undo(batch, request.user):
+        messages.warning(request, "This bulk decision was undone already.")
+    batch.refresh_from_db()
+    if not request.htmx:
+        return redirect("bulk_result", batch.id)
+    response = render(request, "review/bulk.html#slot", {"batch": batch})
+    return trigger_client_event(response, REVIEW_CHANGED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidate profile
+
+
+def _list_position(request, row) -> dict:
+    """Prev/next and "12 of 87" within the list the profile was opened from (its query string)."""
+    if "list" not in request.GET:
+        return {}
+    item = None
+    if request.GET.get("in"):
+        item = Posting.objects.for_team(request.team).filter(remote_id=request.GET["in"]).first()
+    rows = CandidateFilter(QueryDict(request.GET["list"])).apply(
+        candidates(request.team, request.user, item), request.user)
+    ids = list(rows.values_list("remote_id", flat=True))
+    list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
+    list_url += "?" + request.GET["list"] if request.GET["list"] else ""
+    position = {"list_url": list_url, "total": len(ids), "index": None, "prev": None, "next": None}
+    if row.remote_id in ids:
+        index = ids.index(row.remote_id)
+        position.update(index=index + 1, prev=ids[index - 1] if index else None,
+                        next=ids[index + 1] if index + 1 < len(ids) else None)
+    return position
+
+
+def _activity(row):
+    """Decisions, ratings and notes as one timeline, newest first."""
+    items = [("decision", d.created_at, d.user, d) for d in row.decisions.select_related("user")]
+    items += [("rating", r.updated_at, r.user, r) for r in row.ratings.select_related("user")]
+    items += [("note", n.created_at, n.author, n) for n in row.notes.select_related("author")]
+    items.sort(key=lambda item: item[1], reverse=True)
+    return [{"kind": kind, "when": when, "who": who, "item": obj} for kind, when, who, obj in items]
+
+
+def _profile_context(request, row, tab: str, **forms) -> dict:
+    doc = services.parse_document(row)
+    my_rating = Rating.objects.filter(interview=row, user=request.user).first()
+    context = {
+        "interview": row,
+        "doc": doc,
+        "web": doc.web_interview if doc else None,
+        "resume": doc.resume if doc else None,
+        "chips": services.score_chips(row, doc),
+        "interview_link": services.interview_link(doc),
+        "decision": row.decisions.select_related("user").first(),
+        "my_rating": my_rating,
+        "tab": tab,
+        "tabs": TABS,
+        "nav_query": _query(request.GET, poll=None),
+        "position": _list_position(request, row),
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(
+            initial={"stars": my_rating.stars if my_rating else None}),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "nav": "candidates",
+    }
+    if tab == "activity":
+        context["activity"] = _activity(row)
+    return context
+
+
+def _get_interview(request, remote_id: str):
+    return get_object_or_404(Interview.objects.select_related("posting"), team=request.team,
+                             remote_id=remote_id)
+
+
+@member_required
+@vary_on_headers("HX-Request", "HX-Target")
+def interview(request, remote_id: str, tab: str = "overview"):
+    """Read-through: an interview not mirrored yet is fetched by a worker while this polls."""
+    row = (Interview.objects.for_team(request.team).select_related("posting")
+           .filter(remote_id=remote_id).first())
+    if row is not None:
+        if request.htmx and request.GET.get("poll"):
+            # The row arrived while the loading page polled: reload it as the real page.
+            return HttpResponseClientRefresh()
+        context = _profile_context(request, row, tab)
+        if _htmx_target(request) == "profile-body":
+            return render(request, "review/interview.html#body", context)
+        return render(request, "review/interview.html", context)
+    if tab != "overview":
+        raise Http404("This interview is not in the dashboard yet.")
+    run = (SyncRun.objects.for_team(request.team)
+           .filter(scope=SyncRun.Scope.INTERVIEW, target=remote_id).first())
+    if run is not None and run.is_finished and run.error_code == "not_found":
+        raise Http404("HeyMilo has no interview with this id for this team.")
+    # One fetch per id per minute, however many people open the link.
+    refetch = run is not None and run.is_finished and cache.add(
+        f"team:{request.team.id}:read-through:{remote_id}", 1, 60)
+    if run is None or refetch:
+        run = mirror_services.request_sync(request.team, SyncRun.Scope.INTERVIEW, remote_id, request.user)
+    return render(request, "review/interview_loading.html", {"remote_id": remote_id, "run": run})
+
+
+@reviewer_required
+@require_POST
+def interview_refresh(request, remote_id: str):
+    row = _get_interview(request, remote_id)
+    run = mirror_services.request_sync(request.team, SyncRun.Scope.INTERVIEW, row.remote_id, request.user)
+    if not request.htmx:
+        return redirect("interview", row.remote_id)
+    return render(request, "mirror/progress.html", {"run": run})
+
+
+def _after_review(request, row, done: str, form_name: str, form):
+    """The answer to every review POST: the header region for htmx, else back to the profile."""
+    if form is not None and not form.is_valid():
+        context = _profile_context(request, row, "overview", **{form_name: form})
+        if request.htmx:
+            return render(request, "review/interview.html#header", context)
+        return render(request, "review/interview.html", context, status=400)
+    if not request.htmx:
+        messages.success(request, done)
+        url = reverse("interview", args=[row.remote_id])
+        return HttpResponseRedirect(url + ("?" + request.GET.urlencode() if request.GET else ""))
+    context = _profile_context(request, row, "overview")
+    context["done"] = done
+    response = render(request, "review/interview.html#header", context)
+    return trigger_client_event(response, REVIEW_CHANGED)
+
+
+@reviewer_required
+@require_POST
+def decide(request, remote_id: str):
+    row = _get_interview(request, remote_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        services.decision_create(request.team, row, request.user, form.cleaned_data["value"],
+                                 form.cleaned_data["reason"])
+        done = f"Decision recorded: {form.cleaned_data['value']}."
+    else:
+        done = ""
+    return _after_review(request, row, done, "decision_form", form)
+
+
+@reviewer_required
+@require_POST
+def rate(request, remote_id: str):
+    row = _get_interview(request, remote_id)
+    form = RatingForm(request.POST)
+    done = ""
+    if form.is_valid():
+        services.rating_set(request.team, row, request.user, form.cleaned_data["stars"])
+        done = f"Your rating: {form.cleaned_data['stars']} of 5."
+    return _after_review(request, row, done, "rating_form", form)
+
+
+@reviewer_required
+@require_POST
+def add_note(request, remote_id: str):
+    row = _get_interview(request, remote_id)
+    form = NoteForm(request.POST)
+    done = ""
+    if form.is_valid():
+        services.note_create(request.team, row, request.user, form.cleaned_data["body"])
+        done = "Note added."
+    return _after_review(request, row, done, "note_form", form)
+

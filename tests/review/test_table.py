@@ -1,0 +1,204 @@
+"""The candidate table per posting and across postings: filters, sort, pages, roles, queries."""
+
+import re
+
+import pytest
+
+from dashboard.review.services import decision_create, rating_set
+from tests.review.conftest import make_interview, make_posting
+
+pytestmark = pytest.mark.django_db
+
+ROW_LINK = re.compile(r'href="/interviews/(int_[^/"]+)/\?')
+
+
+def names_in(html: str) -> list[str]:
+    return ROW_LINK.findall(html)
+
+
+@pytest.fixture
+def crowd(team, posting, reviewer, admin):
+    """Five candidates with known scores, decisions, ratings and eligibility."""
+    rows = {
+        "ada": make_interview(team, posting, remote_id="int_ada", name="Ada Lovelace", email="ada@ex.com",
+                              score=91, resume_score=4.5, match_score=88, eligible=True, has_recording=True),
+        "bob": make_interview(team, posting, remote_id="int_bob", name="Bob Stone", email="bob@ex.com",
+                              score=55, resume_score=2.0, match_score=40, eligible=False),
+        "cy": make_interview(team, posting, remote_id="int_cy", name="Cy Young", email="cy@ball.org",
+                             status="pending", score=None, eligible=None),
+        "dee": make_interview(team, posting, remote_id="int_dee", name="Dee Dee", email="dee@ex.com",
+                              score=72, resume_score=3.1, match_score=70, eligible=True),
+        "eve": make_interview(team, make_posting(team, title="Designer"), remote_id="int_eve",
+                              name="Eve Polastri", email="eve@ex.com", score=80, eligible=True),
+    }
+    decision_create(team, rows["ada"], admin, "reject")
+    decision_create(team, rows["ada"], admin, "advance")  # the latest counts
+    decision_create(team, rows["bob"], reviewer, "reject")
+    rating_set(team, rows["dee"], reviewer, 5)
+    return rows
+
+
+def test_it_shows_the_posting_table_with_every_column(login, reviewer, posting, crowd):
+    html = login(reviewer).get(f"/postings/{posting.remote_id}/").text
+    assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee"]
+    for text in ["Ada Lovelace", "ada@ex.com", "91.0", "4.5", "88", "Advance", "5 ★",
+                 "<strong>4</strong> candidates"]:
+        assert text in html
+    assert 'name="ids" value="int_ada"' in html  # reviewers get the bulk checkboxes
+
+
+def test_it_lists_candidates_across_postings(login, viewer, crowd):
+    html = login(viewer).get("/candidates/").text
+    assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]
+    assert "Designer" in html
+    assert 'name="ids"' not in html  # viewers get no bulk form
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("q=ada", ["int_ada"]),
+    ("q=EX.COM", ["int_ada", "int_bob", "int_dee", "int_eve"]),
+    ("status=pending", ["int_cy"]),
+    ("decision=advance", ["int_ada"]),
+    ("decision=reject", ["int_bob"]),
+    ("decision=none", ["int_cy", "int_dee", "int_eve"]),
+    ("eligible=yes", ["int_ada", "int_dee", "int_eve"]),
+    ("eligible=no", ["int_bob"]),
+    ("eligible=unknown", ["int_cy"]),
+    ("score_min=70&score_max=85", ["int_dee", "int_eve"]),
+    ("unreviewed=on", ["int_ada", "int_cy", "int_eve"]),  # the reviewer decided bob, rated dee
+    ("recording=on", ["int_ada"]),
+    ("q=ex.com&eligible=yes&score_min=75", ["int_ada", "int_eve"]),
+])
+def test_it_filters(login, reviewer, crowd, query, expected):
+    html = login(reviewer).get(f"/candidates/?{query}").text
+    assert sorted(names_in(html)) == expected
+
+
+@pytest.mark.parametrize(("sort", "expected"), [
+    ("score", ["int_bob", "int_dee", "int_eve", "int_ada", "int_cy"]),  # no score sorts last
+    ("-score", ["int_ada", "int_eve", "int_dee", "int_bob", "int_cy"]),
+    ("name", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),
+    ("-name", ["int_eve", "int_dee", "int_cy", "int_bob", "int_ada"]),
+    ("email", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),
+    ("decision", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),  # ties in row order
+    ("-rating", ["int_dee", "int_eve", "int_cy", "int_bob", "int_ada"]),
+    ("eligible", ["int_bob", "int_ada", "int_dee", "int_eve", "int_cy"]),
+])
+def test_it_sorts(login, reviewer, crowd, sort, expected):
+    html = login(reviewer).get(f"/candidates/?sort={sort}").text
+    assert names_in(html) == expected
+
+
+def test_an_unknown_sort_falls_back_to_newest_interviews_first(login, reviewer, crowd):
+    client = login(reviewer)
+    newest_first = names_in(client.get("/candidates/?sort=-interviewed").text)
+    assert names_in(client.get("/candidates/?sort=bogus").text) == newest_first
+    assert names_in(client.get("/candidates/").text) == newest_first
+
+
+def test_every_column_header_links_to_its_sort(login, reviewer, crowd):
+    html = login(reviewer).get("/candidates/?sort=name&q=e").text
+    for key in ["name", "posting", "email", "status", "score", "resume", "match", "eligible",
+                "decision", "rating", "interviewed", "engaged"]:
+        assert re.search(rf'href="\?[^"]*sort=-?{key}\b', html), key
+    assert 'aria-sort="ascending"' in html
+    assert "q=e" in re.search(r'href="(\?[^"]*sort=-name[^"]*)"', html).group(1)  # keeps the filters
+
+
+def test_it_paginates_fifty_a_page_with_the_state_in_the_url(login, viewer, team, posting):
+    for n in range(120):
+        make_interview(team, posting, name=f"Person {n:03d}", score=n)
+    client = login(viewer)
+    first = client.get("/candidates/?sort=-score").text
+    assert len(names_in(first)) == 50
+    assert "page 1 of 3" in first
+    assert 'href="?sort=-score&amp;page=2"' in first
+    third = client.get("/candidates/?sort=-score&page=3").text
+    assert len(names_in(third)) == 20
+    assert "Person 019" in third and "Person 020" not in third
+    assert client.get("/candidates/?page=99").status_code == 200  # clamps to the last page
+
+
+def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, team, posting,
+                                                            django_assert_max_num_queries):
+    client = login(reviewer)
+    rows = [make_interview(team, posting, score=n) for n in range(60)]
+    for row in rows[:30]:
+        decision_create(team, row, reviewer, "hold")
+        rating_set(team, row, reviewer, 3)
+    client.get("/candidates/")  # warm the session
+    with django_assert_max_num_queries(12):
+        html = client.get(f"/postings/{posting.remote_id}/?sort=decision&eligible=").text
+    assert len(names_in(html)) == 50
+    with django_assert_max_num_queries(12):
+        client.get("/candidates/?unreviewed=on&sort=-rating", HTTP_HX_REQUEST="true",
+                   HTTP_HX_TARGET="candidate-table")
+
+
+def test_the_htmx_request_gets_only_the_table_and_the_sort_for_the_form(login, viewer, crowd):
+    response = login(viewer).get("/candidates/?q=ada&sort=-name", HTTP_HX_REQUEST="true",
+                                 HTTP_HX_TARGET="candidate-table")
+    html = response.text
+    assert "<html" not in html and 'id="candidate-table"' in html
+    assert 'id="sort-input" value="-name" hx-swap-oob="true"' in html
+    assert response["Vary"] and "HX-Request" in response["Vary"]
+
+
+def test_the_filter_form_uses_active_search_and_pushes_the_url(login, viewer, crowd):
+    html = login(viewer).get("/candidates/?q=ada").text
+    assert 'hx-trigger="keyup changed delay:200ms' in html
+    assert 'hx-push-url="true"' in html
+    assert 'value="ada"' in html
+
+
+def test_bad_filter_input_is_explained_and_the_rest_still_applies(login, viewer, crowd):
+    html = login(viewer).get("/candidates/?score_min=lots&eligible=no").text
+    assert "Enter a number." in html
+    assert names_in(html) == ["int_bob"]
+    html = login(viewer).get("/candidates/?score_min=90&score_max=10").text
+    assert "must be at least" in html
+
+
+def test_remote_text_in_the_table_is_escaped(login, viewer, team, posting):
+    make_interview(team, posting, name="<script>alert(1)</script>", email='"><img src=x onerror=alert(1)>')
+    html = login(viewer).get("/candidates/").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_an_outsider_gets_404_for_the_posting_and_sees_none_of_the_rows(login, outsider, posting, crowd):
+    client = login(outsider)
+    assert client.get(f"/postings/{posting.remote_id}/").status_code == 404
+    assert client.get(f"/postings/{posting.remote_id}/", HTTP_HX_REQUEST="true",
+                      HTTP_HX_TARGET="candidate-table").status_code == 404
+    assert names_in(client.get("/candidates/").text) == []
+
+
+def test_a_person_without_a_team_gets_404(client, django_user_model):
+    user = django_user_model.objects.create_user("loner", password="x")
+    client.force_login(user)
+    assert client.get("/candidates/").status_code == 404
+    assert client.get("/postings/").status_code == 404
+
+
+def test_the_postings_list_filters_by_state_and_counts_awaiting_review(login, viewer, team, crowd, posting):
+    from django.utils import timezone
+
+    archived = make_posting(team, title="Old job", archived=True)
+    expired = make_posting(team, title="Gone job", deadline=timezone.now() - timezone.timedelta(days=1))
+    client = login(viewer)
+    html = client.get("/postings/").text
+    # Backend engineer: ada decided, bob decided, dee completed undecided, cy pending → 1 awaiting.
+    counts = r"Backend engineer</a></td>\s*<td>.*?</td>\s*<td>4</td>\s*<td>3</td>\s*<td><a [^>]*>1</a>"
+    assert re.search(counts, html, re.S)
+    assert archived.title in html and expired.title in html
+    only_archived = client.get("/postings/?state=archived").text
+    assert "Old job" in only_archived and "Backend engineer" not in only_archived
+    only_expired = client.get("/postings/?state=expired").text
+    assert "Gone job" in only_expired and "Old job" not in only_expired
+    active = client.get("/postings/?state=active&q=back").text
+    assert "Backend engineer" in active and "Designer" not in active
+    by_score = client.get("/postings/?sort=-score").text
+    assert by_score.index("Backend engineer") < by_score.index("Old job")
+    assert "Awaiting review" in client.get("/").text
