@@ -45,7 +45,9 @@ def screenshot(page):
 
     def _shot(name: str):
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": Playwright otherwise leaves style="" on inputs, which htmx may copy
+        # into swapped content and the strict CSP then reports.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     return _shot

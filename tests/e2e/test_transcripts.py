@@ -54,12 +54,19 @@ def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page
     expect(page.locator(f"#t-{target.position}")).to_have_class(
         f"turn turn-{target.speaker} is-target")
 
+    # A scorecard excerpt on the profile links to the moment it quotes.
+    page.goto(f"{live_server.url}/interviews/{interview.remote_id}/interview/")
+    page.locator("details summary").first.click()
+    page.get_by_role("link", name="See it in the transcript").first.click()
+    expect(page.locator(".turn.is-target")).to_have_count(1)
+    screenshot("transcripts-3-evidence")
+
     page.goto(f"{live_server.url}/search/")
     page.get_by_label('Words, "a phrase" or a prefix*').fill(word)
     page.get_by_label("Speaker").select_option("")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#results mark").first).to_be_visible()
-    screenshot("transcripts-3-search")
+    screenshot("transcripts-4-search")
     page.locator("#results .hits a").first.click()
     expect(page.locator(".turn.is-target")).to_have_count(1)
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
