@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 from dashboard.accounts.access import member_required, reviewer_required
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview, Posting, SyncRun
-from dashboard.review import services
+from dashboard.review import charts, services
 from dashboard.review.forms import (
     PAGE_SIZE,
     SORTS,
@@ -164,8 +164,12 @@ def posting(request, remote_id: str):
         return render(request, "review/_candidate_table.html", context)
     run = (SyncRun.objects.for_team(request.team)
            .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
-    context.update({"posting": item, "run": run, "nav": "postings",
-                    "configs": _posting_configs(item)})
+    configs = _posting_configs(item)
+    context.update({
+        "posting": item, "run": run, "nav": "postings", "configs": configs,
+        "funnel": charts.funnel(item, configs.agentic_workflow if configs else ()),
+        "histogram": charts.score_histogram(item),
+    })
     return render(request, "review/posting.html", context)
 
 

@@ -1,0 +1,55 @@
+"""Figures for the posting page: the pipeline funnel and the score distribution, one query each."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+BINS = 10  # score buckets of 10 points on HeyMilo's 0-100 scale
+CHART_HEIGHT = 120  # SVG units
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    percent: int  # of the largest bar, for drawing
+    x: int = 0
+    height: int = 0
+    y: int = 0
+
+
+def funnel(posting, steps) -> list[Bar]:
+    """Candidates who completed at least the first k workflow steps, for k = 1..n.
+
+    Steps complete in order, so "completed k steps" is "reached step k"; one aggregate query."""
+    interviews = posting.interviews.filter(missing=False)
+    labels = [(step.type or "step").replace("_", " ") for step in steps] or []
+    counts = interviews.aggregate(
+        total=Count("id"),
+        **{f"s{k}": Count("id", filter=Q(steps_complete__gte=k)) for k in range(1, len(labels) + 1)},
+    )
+    bars = [Bar("Candidates", counts["total"], 100)]
+    bars += [Bar(f"{label.capitalize()} done", counts[f"s{k}"], 0)
+             for k, label in enumerate(labels, start=1)]
+    top = max(bars[0].count, 1)
+    for bar in bars:
+        bar.percent = round(100 * bar.count / top)
+    return bars
+
+
+def score_histogram(posting) -> list[Bar]:
+    interviews = posting.interviews.filter(missing=False, score__isnull=False)
+    ranges = [(i * 10, i * 10 + 10) for i in range(BINS)]
+    counts = interviews.aggregate(**{
+        f"b{low}": Count("id", filter=Q(score__gte=low) & (Q(score__lt=high) if high < 100 else Q()))
+        for low, high in ranges
+    })
+    bars = [Bar(f"{low}–{high}", counts[f"b{low}"], 0) for low, high in ranges]
+    top = max((bar.count for bar in bars), default=0) or 1
+    width = 30
+    for index, bar in enumerate(bars):
+        bar.percent = round(100 * bar.count / top)
+        bar.height = round(CHART_HEIGHT * bar.count / top)
+        bar.x = index * (width + 6)
+        bar.y = CHART_HEIGHT - bar.height
+    return bars

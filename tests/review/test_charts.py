@@ -1,0 +1,44 @@
+"""The posting page's pipeline funnel and score distribution."""
+
+import pytest
+
+from dashboard.mirror.models import Interview, Posting
+from dashboard.review import charts
+from heymilo.models import WorkflowStep
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def posting(team):
+    posting = Posting.objects.create(team=team, remote_id="P", title="Role")
+    for index, (score, done) in enumerate([(95, 2), (91.5, 2), (55, 1), (100, 2), (None, 0)]):
+        Interview.objects.create(team=team, posting=posting, remote_id=f"i{index}", score=score,
+                                 steps_total=2, steps_complete=done)
+    Interview.objects.create(team=team, posting=posting, remote_id="gone", score=10, missing=True)
+    return posting
+
+
+def test_the_funnel_counts_candidates_reaching_each_step(posting):
+    steps = [WorkflowStep(type="resume", unique_id="r", config={}),
+             WorkflowStep(type="web_interview", unique_id="w", config={})]
+    bars = charts.funnel(posting, steps)
+    assert [(b.label, b.count) for b in bars] == [
+        ("Candidates", 5), ("Resume done", 4), ("Web interview done", 3)]
+    assert [b.percent for b in bars] == [100, 80, 60]
+
+
+def test_the_histogram_puts_scores_in_bands_of_ten(posting):
+    bars = charts.score_histogram(posting)
+    counts = {b.label: b.count for b in bars}
+    assert counts["90–100"] == 3  # 91.5, 95 and 100 (the top band includes 100)
+    assert counts["50–60"] == 1
+    assert sum(counts.values()) == 4  # no score and missing rows are left out
+    tallest = max(bars, key=lambda b: b.count)
+    assert tallest.height == charts.CHART_HEIGHT and tallest.y == 0
+
+
+def test_the_posting_page_draws_both(login, viewer, posting):
+    html = login(viewer).get(f"/postings/{posting.remote_id}/").text
+    assert '<svg class="histogram"' in html and "Pipeline" in html
+    assert "90–100: 3 candidates" in html
