@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Avg, Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -90,7 +90,9 @@ def postings(request):
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") in POSTING_SORTS:
         field = POSTING_SORTS[sort.lstrip("-")]
-        rows = rows.order_by(f"-{field}" if sort.startswith("-") else field, "id")
+        # Empty values last either way, on SQLite and PostgreSQL alike (their defaults differ).
+        order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+        rows = rows.order_by(order, "id")
     else:
         sort = ""
         rows = rows.order_by("archived", "title", "id")

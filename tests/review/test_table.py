@@ -127,7 +127,8 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, tea
         decision_create(team, row, reviewer, "hold")
         rating_set(team, row, reviewer, 3)
     client.get("/candidates/")  # warm the session
-    with django_assert_max_num_queries(12):
+    # The posting page also draws its funnel and histogram and the webhooks panel: a fixed 16.
+    with django_assert_max_num_queries(16):
         html = client.get(f"/postings/{posting.remote_id}/?sort=decision&eligible=").text
     assert len(names_in(html)) == 50
     with django_assert_max_num_queries(12):
