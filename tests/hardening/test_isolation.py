@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dashboard.accounts.models import ConnectionCheck, Membership
+from dashboard.ingestion.models import CandidateIngest, ImportJob
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
 from dashboard.review.models import BulkDecision
 
@@ -46,6 +47,10 @@ def theirs(other_team, outsider):
         "check": ConnectionCheck.objects.create(team=other_team, requested_by=outsider),
         "membership": Membership.objects.get(user=outsider),
         "bulk": BulkDecision.objects.create(team=other_team, value="hold"),
+        "import_job": ImportJob.objects.create(team=other_team, posting=posting, file_name="x.csv",
+                                               stored_name="imports/x.csv"),
+        "candidate_ingest": CandidateIngest.objects.create(team=other_team, posting=posting,
+                                                           name="Secret", email="s@example.com"),
     }
 
 
@@ -69,6 +74,18 @@ FILLERS = {
     "add_note": lambda o: {"remote_id": o["interview"].remote_id},
     "bulk_result": lambda o: {"batch_id": o["bulk"].id},
     "bulk_undo": lambda o: {"batch_id": o["bulk"].id},
+    # ingestion
+    "import_detail": lambda o: {"job_id": o["import_job"].id},
+    "import_mapping": lambda o: {"job_id": o["import_job"].id},
+    "import_start": lambda o: {"job_id": o["import_job"].id},
+    "import_cancel": lambda o: {"job_id": o["import_job"].id},
+    "import_progress": lambda o: {"job_id": o["import_job"].id},
+    "import_invalid_csv": lambda o: {"job_id": o["import_job"].id},
+    "import_results_csv": lambda o: {"job_id": o["import_job"].id},
+    "candidate_add": lambda o: {"remote_id": o["posting"].remote_id},
+    "candidate_status": lambda o: {"remote_id": o["posting"].remote_id,
+                                   "item_id": o["candidate_ingest"].id},
+    "exports": lambda o: {"remote_id": o["posting"].remote_id},
 }
 
 

@@ -33,7 +33,11 @@ def urls_for(objects):
 
 @pytest.fixture
 def own_objects(team, admin):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     from dashboard.accounts.models import ConnectionCheck, Membership
+    from dashboard.ingestion.models import CandidateIngest, ImportJob
     from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
     from dashboard.review.models import BulkDecision
 
@@ -49,6 +53,12 @@ def own_objects(team, admin):
         "check": ConnectionCheck.objects.create(team=team, requested_by=admin),
         "membership": Membership.objects.get(user=admin),
         "bulk": BulkDecision.objects.create(team=team, value="hold"),
+        "import_job": ImportJob.objects.create(
+            team=team, posting=posting, file_name="x.csv", header=["name", "email"],
+            stored_name=default_storage.save("imports/walk.csv",
+                                             ContentFile(b"name,email\nAda,ada@example.com\n"))),
+        "candidate_ingest": CandidateIngest.objects.create(team=team, posting=posting,
+                                                           name="Ours", email="o@example.com"),
     }
 
 

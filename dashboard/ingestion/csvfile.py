@@ -1,0 +1,178 @@
+"""Reading uploaded candidate tables (CSV/TSV) streaming, with clear refusals for anything else."""
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+BLOCK = 64 * 1024
+SAVE_AS_CSV = "Save it from your spreadsheet as “CSV UTF-8” (File › Save As) and upload that file."
+
+
+class CsvError(ValueError):
+    """The file cannot be read as a candidate table; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A stored upload we know how to read: its encoding, delimiter and header."""
+
+    name: str  # in default storage
+    encoding: str
+    delimiter: str
+    header: tuple[str, ...]
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITER_NAMES[self.delimiter]
+
+    def rows(self, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+        """(spreadsheet row number, cells padded to the header) for each non-blank data row.
+
+        Raises CsvError on the row past `max_rows`, so a huge file stops early.
+        """
+        width = len(self.header)
+        with _text(self) as text:
+            reader = csv.reader(text, delimiter=self.delimiter)
+            number, count = 1, 0
+            try:
+                next(reader, None)  # the header
+                for cells in reader:
+                    number += 1
+                    if not any(c.strip() for c in cells):
+                        continue
+                    count += 1
+                    if count > max_rows:
+                        raise CsvError(
+                            f"The file has more than {max_rows:,} candidate rows, the most one import "
+                            "takes. Split it into smaller files and import them one after another."
+                        )
+                    cells = cells[:width] + [""] * (width - len(cells))
+                    yield number, cells
+            except csv.Error as error:
+                raise CsvError(f"Row {number + 1} could not be read ({error}). {SAVE_AS_CSV}") from None
+            except UnicodeDecodeError:
+                raise CsvError(f"Row {number + 1} is not valid {self.encoding} text. {SAVE_AS_CSV}") from None
+
+
+def _text(table: Table) -> io.TextIOWrapper:
+    # newline="" lets the csv module see quoted line breaks inside fields as data.
+    return io.TextIOWrapper(default_storage.open(table.name, "rb"), encoding=table.encoding, newline="")
+
+
+def open_table(name: str) -> Table:
+    """Check the stored file `name` and find how to read it; raise CsvError when it cannot be."""
+    with default_storage.open(name, "rb") as raw:
+        head = raw.read(BLOCK)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe\x00"):
+        raise CsvError("The file is empty. Upload a CSV file with a header row and one candidate per row.")
+    if head.startswith(b"PK\x03\x04"):
+        raise CsvError("This is an Excel workbook (.xlsx) or another zip file, not CSV. " + SAVE_AS_CSV)
+    if head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        raise CsvError("This is not a text file (it looks like an old Excel file, a PDF or an image). "
+                       + SAVE_AS_CSV)
+    encoding = _encoding(name, head)
+    sample = _sample(name, encoding)
+    if _looks_binary(sample):
+        raise CsvError("This looks like a binary file, not text. " + SAVE_AS_CSV)
+    delimiter, header = _sniff(sample)
+    if not any(h.strip() for h in header):
+        raise CsvError("The first row is empty: the file needs a header row naming its columns, "
+                       "such as name,email,phone.")
+    if len(header) < 2:
+        shown = header[0][:80]
+        raise CsvError(
+            f"Only one column was found (the first row reads “{shown}”). Columns must be separated "
+            "by commas, semicolons, tabs or pipes, with at least a name and an email column. "
+            + SAVE_AS_CSV
+        )
+    if any("@" in h for h in header):
+        raise CsvError("The first row looks like a candidate, not a header (it holds an email address). "
+                       "Add a header row naming the columns, such as name,email,phone.")
+    return Table(name=name, encoding=encoding, delimiter=delimiter, header=_unique(header))
+
+
+def _encoding(name: str, head: bytes) -> str:
+    """UTF-16 by its BOM (Excel's "Unicode text"), else UTF-8 if all of it decodes, else cp1252."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if b"\x00" in head:
+        raise CsvError("This looks like a binary file, not text (it holds NUL bytes). " + SAVE_AS_CSV)
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes(name, encoding):
+            return encoding
+    return "latin-1"  # decodes any byte: the last resort for odd Windows exports
+
+
+def _decodes(name: str, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with default_storage.open(name, "rb") as raw:
+        try:
+            while block := raw.read(BLOCK):
+                if b"\x00" in block:
+                    raise CsvError("This looks like a binary file, not text (it holds NUL bytes). "
+                                   + SAVE_AS_CSV)
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _sample(name: str, encoding: str) -> str:
+    table = Table(name=name, encoding=encoding, delimiter=",", header=())
+    with _text(table) as text:
+        try:
+            return text.read(BLOCK)
+        except UnicodeDecodeError:
+            raise CsvError(f"The file is not valid {encoding} text. {SAVE_AS_CSV}") from None
+
+
+def _looks_binary(sample: str) -> bool:
+    control = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
+    return "\x00" in sample or control > max(2, len(sample) // 100)
+
+
+def _sniff(sample: str) -> tuple[str, list[str]]:
+    """The delimiter whose first rows have the most columns, the same in most rows."""
+    best: tuple[tuple[int, int], str, list[str]] | None = None
+    # The sample may end mid-row; only complete lines are judged.
+    lines = sample[: sample.rfind("\n") + 1] if "\n" in sample else sample
+    for delimiter in DELIMITERS:
+        try:
+            reader = csv.reader(io.StringIO(lines), delimiter=delimiter)
+            rows = [r for _, r in zip(range(50), reader, strict=False) if r]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for r in rows if len(r) == width)
+        score = (consistent * 2 >= len(rows) and width > 1, width)
+        if best is None or score > best[0]:
+            best = (score, delimiter, rows[0])
+    if best is None:
+        raise CsvError("The first row could not be read. " + SAVE_AS_CSV)
+    return best[1], best[2]
+
+
+def _unique(header: list[str]) -> tuple[str, ...]:
+    """Blank headers get a position name; repeated ones a number, so each column has a key."""
+    seen: dict[str, int] = {}
+    result = []
+    for n, raw in enumerate(header, start=1):
+        name = raw.strip() or f"Column {n}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        result.append(name)
+    return tuple(result)

@@ -1,0 +1,171 @@
+"""CSV import jobs and their rows, single-candidate ingests and JSON exports."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dashboard.accounts.models import Team
+from dashboard.mirror.models import Posting, TeamScopedQuerySet
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Preview"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="import_jobs")
+    posting = models.ForeignKey(Posting, models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    file_name = models.CharField("file name as uploaded (shown only)", max_length=255)
+    stored_name = models.CharField("generated name in default storage", max_length=255)
+    encoding = models.CharField(max_length=20, default="utf-8")
+    delimiter = models.CharField(max_length=1, default=",")
+    header = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    retake = models.BooleanField(default=False)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    rows_duplicate = models.PositiveIntegerField(default=0)
+    rows_existing = models.PositiveIntegerField(default=0)
+    chunk_size = models.PositiveIntegerField(default=100)
+    cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
+    retries = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Renewed at every chunk: a running job silent for INGEST_STALL_SECONDS lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "-created_at"]), models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.posting}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.CANCELLED, self.State.FAILED)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
+
+    def get_delimiter_name(self) -> str:
+        return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, "comma")
+
+
+class ImportRow(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        INVALID = "invalid", "Invalid"
+        DUPLICATE = "duplicate", "Duplicate in file"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Not sent"
+        SENT = "sent", "Sending"
+        INGESTED = "ingested", "Ingested"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown: check"
+
+    DONE_OUTCOMES = (Outcome.INGESTED, Outcome.FAILED, Outcome.UNKNOWN)
+
+    job = models.ForeignKey(ImportJob, models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField("row number in the file (the header is row 1)")
+    name = models.CharField(max_length=300, blank=True, default="")
+    email = models.CharField(max_length=320, blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    metadata = models.JSONField(default=dict)
+    data = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    # Known for this posting already (mirror or an earlier import): HeyMilo returns that interview.
+    existing = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    interview_id = models.CharField(max_length=100, blank=True, default="")
+    interview_link = models.URLField(max_length=500, blank=True, default="")
+    chunk = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        indexes = [
+            models.Index(fields=["job", "status"]),
+            models.Index(fields=["job", "outcome", "chunk"]),
+            models.Index(fields=["job", "chunk", "number"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.number}: {self.email}"
+
+    def payload(self) -> dict:
+        body = {"name": self.name, "email": self.email}
+        if self.phone:
+            body["phone_number"] = self.phone
+        if self.metadata:
+            body["metadata"] = self.metadata
+        if self.data:
+            body["data"] = self.data
+        return body
+
+
+class Request(models.Model):
+    """Shared by the one-off calls a posting page makes through a worker."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    posting = models.ForeignKey(Posting, models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state != self.State.QUEUED
+
+
+class CandidateIngest(Request):
+    """One candidate added from the posting page."""
+
+    name = models.CharField(max_length=300)
+    email = models.CharField(max_length=320)
+    phone = models.CharField(max_length=40, blank=True, default="")
+    metadata = models.JSONField(default=dict)
+    retake = models.BooleanField(default=False)
+    field_errors = models.JSONField(default=dict)  # the API's 422, by field
+    interview_id = models.CharField(max_length=100, blank=True, default="")
+    interview_link = models.URLField(max_length=500, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> → {self.posting_id}"
+
+
+class Export(Request):
+    """A JSON export of a posting's interviews, made by HeyMilo."""
+
+    job_id = models.CharField(max_length=100, blank=True, default="")
+    file_url = models.URLField(max_length=1000, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"export {self.job_id or self.id}"

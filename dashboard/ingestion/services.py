@@ -1,0 +1,372 @@
+"""Import jobs: upload, validate, send chunk by chunk through HeyMilo; single ingests and exports."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from dashboard.heymilo_api import client_for
+from dashboard.ingestion import csvfile, validation
+from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
+from dashboard.mirror.models import Interview, SyncRun
+from heymilo.errors import (
+    AmbiguousOutcome,
+    APIConnectionError,
+    APITimeoutError,
+    HeyMiloError,
+    MalformedResponse,
+    RateLimited,
+    ServerError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+# Worth another try later; anything else (401, 404) will not get better by waiting.
+TRANSIENT = (RateLimited, ServerError, APIConnectionError, APITimeoutError, MalformedResponse)
+BATCH = 1000
+
+
+# --- upload and preview ------------------------------------------------------------------------
+
+
+def import_create(team, posting, user, upload, retake: bool) -> ImportJob:
+    """Store the upload under a generated name, check it reads, and build the preview rows.
+
+    Raises csvfile.CsvError (nothing kept) when the file cannot be used.
+    """
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        raise csvfile.CsvError(
+            f"The file is {upload.size / 1_048_576:.1f} MB; the most one import takes is "
+            f"{settings.UPLOAD_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files.")
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
+    try:
+        table = csvfile.open_table(stored)
+        job = ImportJob(
+            team=team, posting=posting, created_by=user, file_name=(upload.name or "upload.csv")[-255:],
+            stored_name=stored, encoding=table.encoding, delimiter=table.delimiter,
+            header=list(table.header), mapping=validation.guess_mapping(table.header), retake=retake,
+            chunk_size=settings.INGEST_CHUNK_SIZE,
+        )
+        with transaction.atomic():  # a refusal half way leaves no job and no rows
+            job.save()
+            import_validate(job, table)
+            if job.rows_total == 0:
+                raise csvfile.CsvError("The file has a header row but no candidate rows below it.")
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return job
+
+
+def table_for(job: ImportJob) -> csvfile.Table:
+    return csvfile.Table(name=job.stored_name, encoding=job.encoding, delimiter=job.delimiter,
+                         header=tuple(job.header))
+
+
+def known_emails(job: ImportJob) -> set[str]:
+    """Emails HeyMilo already has an interview for on this posting, as far as we know."""
+    mirrored = (Interview.objects.for_team(job.team).filter(posting=job.posting)
+                .values_list("email", flat=True))
+    imported = (ImportRow.objects.filter(job__team=job.team, job__posting=job.posting,
+                                         outcome=ImportRow.Outcome.INGESTED)
+                .exclude(job=job).values_list("email", flat=True))
+    return {e.lower() for e in mirrored if e} | {e.lower() for e in imported if e}
+
+
+@transaction.atomic
+def import_validate(job: ImportJob, table: csvfile.Table | None = None) -> None:
+    """(Re)build the job's rows from its file under its current mapping: the dry run."""
+    table = table or table_for(job)
+    region = job.team.default_phone_region
+    known = known_emails(job)
+    seen: dict[str, int] = {}
+    counts = {"valid": 0, "invalid": 0, "duplicate": 0, "existing": 0}
+    job.rows.all().delete()
+    batch: list[ImportRow] = []
+    for number, cells in table.rows(settings.UPLOAD_MAX_ROWS):
+        cand = validation.candidate_from_cells(table.header, cells, job.mapping, region)
+        # A broken mapping (no email column...) shows once above the preview and blocks the start.
+        errors = cand.errors
+        key = cand.email.lower()
+        existing = False
+        if errors:
+            status = ImportRow.Status.INVALID
+        elif key in seen:
+            status = ImportRow.Status.DUPLICATE
+            errors = [f"Same email as row {seen[key]}: only that row is sent."]
+        else:
+            status = ImportRow.Status.VALID
+            seen[key] = number
+            existing = key in known
+            counts["existing"] += existing
+        counts[status] += 1
+        batch.append(ImportRow(
+            job=job, number=number, name=cand.name[:300], email=cand.email[:320], phone=cand.phone,
+            metadata=cand.metadata, data=cand.data, status=status, existing=existing,
+            error=" ".join(errors)))
+        if len(batch) >= BATCH:
+            ImportRow.objects.bulk_create(batch)
+            batch = []
+    ImportRow.objects.bulk_create(batch)
+    job.rows_total = sum(counts[s] for s in ("valid", "invalid", "duplicate"))
+    job.rows_valid, job.rows_invalid = counts["valid"], counts["invalid"]
+    job.rows_duplicate, job.rows_existing = counts["duplicate"], counts["existing"]
+    job.save()
+
+
+def import_remap(job: ImportJob, mapping: dict[str, str], retake: bool) -> None:
+    """Apply the user's mapping choices (unknown columns or targets are ignored) and re-validate."""
+    job.mapping = {col: (mapping.get(col) if mapping.get(col) in validation.TARGETS else target)
+                   for col, target in job.mapping.items()}
+    job.retake = retake
+    import_validate(job)
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def import_start(job: ImportJob) -> bool:
+    """Number the valid rows into chunks and queue the job; False if it is not a ready draft."""
+    from dashboard.ingestion import tasks
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(id=job.id)
+        if not job.is_draft or job.rows_valid == 0 or validation.mapping_problems(job.mapping):
+            return False
+        size = job.chunk_size
+        ids = list(job.rows.filter(status=ImportRow.Status.VALID).values_list("id", flat=True))
+        for index in range(0, len(ids), size):
+            ImportRow.objects.filter(id__in=ids[index:index + size]).update(chunk=index // size)
+        job.state = ImportJob.State.QUEUED
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["state", "heartbeat_at"])
+        tasks.run_import.delay_on_commit(job.id)
+    return True
+
+
+def import_cancel(job: ImportJob) -> None:
+    """The chunk being sent finishes; the rest stays unsent."""
+    ImportJob.objects.filter(id=job.id).update(cancel_requested=True)
+    # A job no worker has picked up yet can be cancelled at once.
+    ImportJob.objects.filter(id=job.id, state=ImportJob.State.QUEUED).update(
+        state=ImportJob.State.CANCELLED, finished_at=timezone.now())
+
+
+def import_step(job_id: int) -> bool:
+    """Send the first unfinished chunk and record each row's outcome; True if more remain.
+
+    A chunk's rows are marked sent before the request. Found still "sent" later (a worker died
+    mid-request), they are re-sent when retakes are off, since HeyMilo then returns the existing
+    interview; with retakes on they are marked "unknown: check" and never re-sent.
+    Transient errors propagate for the task to retry later.
+    """
+    job = ImportJob.objects.select_related("team", "posting").filter(id=job_id).first()
+    if job is None or job.is_finished or job.is_draft:
+        return False
+    now = timezone.now()
+    if job.state == ImportJob.State.QUEUED:
+        job.state, job.started_at = ImportJob.State.RUNNING, job.started_at or now
+    job.heartbeat_at = now
+    job.save(update_fields=["state", "started_at", "heartbeat_at"])
+    if job.cancel_requested:
+        _finish(job, ImportJob.State.CANCELLED)
+        return False
+    open_rows = job.rows.filter(outcome__in=[ImportRow.Outcome.PENDING, ImportRow.Outcome.SENT],
+                                status=ImportRow.Status.VALID)
+    chunk = open_rows.aggregate(first=Min("chunk"))["first"]
+    if chunk is None:
+        _finish(job, ImportJob.State.DONE)
+        return False
+    rows = list(open_rows.filter(chunk=chunk).order_by("number"))
+    if job.retake:
+        unsure = [r for r in rows if r.outcome == ImportRow.Outcome.SENT]
+        if unsure:
+            _set(unsure, ImportRow.Outcome.UNKNOWN, error="The worker stopped while sending this row; "
+                 "it may or may not have been ingested. Check in HeyMilo before sending it again.")
+        rows = [r for r in rows if r.outcome == ImportRow.Outcome.PENDING]
+        if not rows:
+            return True
+    _set(rows, ImportRow.Outcome.SENT)
+    try:
+        with client_for(job.team) as client:
+            result = client.ingest_candidates(job.posting.url_key, [r.payload() for r in rows],
+                                              retake=job.retake)
+    except AmbiguousOutcome as error:
+        _set(rows, ImportRow.Outcome.UNKNOWN, error=f"Unknown: check in HeyMilo ({error}).")
+        return True
+    except ValidationError as error:
+        _refused(rows, error)
+        return True
+    except TRANSIENT as error:
+        refused = isinstance(error, RateLimited) or getattr(error, "request_sent", None) is False
+        if job.retake and not refused:
+            # A 500 or an unreadable answer may still have created interviews: never re-send.
+            _set(rows, ImportRow.Outcome.UNKNOWN, error=f"Unknown: check in HeyMilo ({error}).")
+            return True
+        _set(rows, ImportRow.Outcome.PENDING)  # not taken, or safe to send again without retakes
+        raise
+    except HeyMiloError as error:
+        _set(rows, ImportRow.Outcome.PENDING)
+        _finish(job, ImportJob.State.FAILED, error=str(error))
+        return False
+    details = result.interview_details
+    for n, row in enumerate(rows):
+        if n < len(details):
+            row.outcome, row.error = ImportRow.Outcome.INGESTED, ""
+            row.interview_id = details[n].interview_id
+            row.interview_link = (details[n].interview_link or "")[:500]
+        else:
+            row.outcome = ImportRow.Outcome.UNKNOWN
+            row.error = "HeyMilo accepted the request but returned no interview for this row: check."
+    # One small UPDATE per row: bulk_update's CASE expressions cost far more to build.
+    with transaction.atomic():
+        for row in rows:
+            ImportRow.objects.filter(id=row.id).update(
+                outcome=row.outcome, error=row.error, interview_id=row.interview_id,
+                interview_link=row.interview_link)
+    ImportJob.objects.filter(id=job.id).update(heartbeat_at=timezone.now())
+    return True
+
+
+def _set(rows: list[ImportRow], outcome: str, error: str = "") -> None:
+    for row in rows:
+        row.outcome, row.error = outcome, error
+    ImportRow.objects.filter(id__in=[r.id for r in rows]).update(outcome=outcome, error=error)
+
+
+def _refused(rows: list[ImportRow], error: ValidationError) -> None:
+    """A 422 refuses the whole request: rows it names fail, the others go back to be re-sent."""
+    by_row: dict[int, list[str]] = {}
+    for field, message in error.field_errors.items():
+        parts = field.split(".")
+        if len(parts) >= 2 and parts[0] == "data" and parts[1].isdigit():
+            by_row.setdefault(int(parts[1]), []).append(f"{'.'.join(parts[2:]) or 'row'}: {message}")
+    if not by_row:
+        _set(rows, ImportRow.Outcome.FAILED, error=f"HeyMilo refused: {error}")
+        return
+    for n, row in enumerate(rows):
+        if n in by_row:
+            _set([row], ImportRow.Outcome.FAILED, error="HeyMilo refused: " + "; ".join(by_row[n]))
+        else:
+            _set([row], ImportRow.Outcome.PENDING)
+
+
+def _finish(job: ImportJob, state: str, error: str = "") -> None:
+    job.state, job.error, job.finished_at = state, error, timezone.now()
+    job.save(update_fields=["state", "error", "finished_at"])
+    if job.rows.filter(outcome=ImportRow.Outcome.INGESTED).exists():
+        from dashboard.mirror.services import request_sync
+
+        # The new interviews reach the posting's candidate table through the mirror.
+        transaction.on_commit(lambda: request_sync(job.team, SyncRun.Scope.POSTING, job.posting.remote_id))
+
+
+def import_fail(job_id: int, error: BaseException) -> None:
+    job = ImportJob.objects.filter(id=job_id).first()
+    if job is not None and not job.is_finished:
+        _finish(job, ImportJob.State.FAILED, error=f"HeyMilo kept failing: {error}")
+
+
+def import_progress(job: ImportJob) -> dict:
+    """Rows done of total, speed and time left, for the progress bar."""
+    counts = job.rows.filter(status=ImportRow.Status.VALID).aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(outcome__in=ImportRow.DONE_OUTCOMES)),
+        ingested=Count("id", filter=Q(outcome=ImportRow.Outcome.INGESTED)),
+        failed=Count("id", filter=Q(outcome=ImportRow.Outcome.FAILED)),
+        unknown=Count("id", filter=Q(outcome=ImportRow.Outcome.UNKNOWN)),
+    )
+    total, done = counts["total"], counts["done"]
+    counts["percent"] = int(100 * done / total) if total else 100
+    counts["rate"] = counts["seconds_left"] = None
+    if job.started_at and done:
+        elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
+        if elapsed > 0:
+            counts["rate"] = done / elapsed
+            counts["seconds_left"] = int((total - done) / counts["rate"])
+    return counts
+
+
+def resume_stalled(job: ImportJob | None = None) -> int:
+    """Re-queue running jobs whose worker went silent (killed mid-chunk); returns how many."""
+    from dashboard.ingestion import tasks
+
+    cutoff = timezone.now() - timedelta(seconds=settings.INGEST_STALL_SECONDS)
+    count = 0
+    stalled = ImportJob.objects.filter(state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING],
+                                       heartbeat_at__lt=cutoff)
+    if job is not None:
+        stalled = stalled.filter(id=job.id)
+    for job in stalled:
+        # Only the caller that moves the heartbeat re-queues it, however many polls race here.
+        if ImportJob.objects.filter(id=job.id, heartbeat_at=job.heartbeat_at).update(
+                heartbeat_at=timezone.now()):
+            log.warning("import %s stalled since %s: resuming", job.id, job.heartbeat_at)
+            tasks.run_import.delay_on_commit(job.id)
+            count += 1
+    return count
+
+
+# --- single candidate and export ---------------------------------------------------------------
+
+
+def candidate_ingest_request(team, posting, user, *, name, email, phone, metadata, retake) -> CandidateIngest:
+    from dashboard.ingestion import tasks
+
+    item = CandidateIngest.objects.create(team=team, posting=posting, created_by=user, name=name,
+                                          email=email, phone=phone, metadata=metadata, retake=retake)
+    tasks.ingest_candidate.delay_on_commit(item.id)
+    return item
+
+
+def candidate_ingest_send(item: CandidateIngest) -> None:
+    try:
+        with client_for(item.team) as client:
+            result = client.ingest_candidate(item.posting.url_key, item.name, item.email,
+                                             phone_number=item.phone or None,
+                                             metadata=item.metadata or None, retake=item.retake)
+    except ValidationError as error:
+        item.field_errors = error.field_errors
+        _done(item, CandidateIngest.State.FAILED, f"HeyMilo refused the candidate: {error}")
+        return
+    except AmbiguousOutcome as error:
+        _done(item, CandidateIngest.State.FAILED, f"Unknown: check in HeyMilo before retrying ({error}).")
+        return
+    if result.interview_details:
+        item.interview_id = result.interview_details[0].interview_id
+        item.interview_link = (result.interview_details[0].interview_link or "")[:500]
+    _done(item, CandidateIngest.State.DONE)
+
+
+def export_request(team, posting, user) -> Export:
+    from dashboard.ingestion import tasks
+
+    item = Export.objects.create(team=team, posting=posting, created_by=user)
+    tasks.export_posting.delay_on_commit(item.id)
+    return item
+
+
+def export_send(item: Export) -> None:
+    with client_for(item.team) as client:
+        result = client.export_interviews(item.posting.remote_id)
+    item.job_id = result.job_id or ""
+    item.file_url = (result.file_url or "")[:1000]
+    if not item.file_url:
+        _done(item, Export.State.FAILED, f"HeyMilo answered without a file ({result.status or 'no status'}).")
+        return
+    _done(item, Export.State.DONE)
+
+
+def _done(item, state: str, error: str = "") -> None:
+    item.state, item.error, item.finished_at = state, error, timezone.now()
+    item.save()
+
+
+def request_fail(item, error: BaseException) -> None:
+    _done(item, item.State.FAILED, str(error))

@@ -1,0 +1,86 @@
+"""Imports through real Celery worker processes on the real Redis, against the sandbox."""
+
+import pytest
+
+from dashboard.ingestion import services
+from dashboard.ingestion.models import ImportJob, ImportRow
+from dashboard.mirror.models import Posting
+from tests.ingestion.conftest import upload
+from tests.ingestion.test_import import people
+from tests.mirror.helpers import point_team_at
+from tests.waiting import wait_for
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def live_posting(team, sandbox):
+    point_team_at(team, sandbox)
+    doc = sandbox.postings()[0]
+    return Posting.objects.create(team=team, remote_id=doc["posting_id"], title=doc["title"],
+                                  url_key=doc["url_key"])
+
+
+def new_job(team, posting, user, rows: int) -> ImportJob:
+    job = services.import_create(team, posting, user, upload("people.csv", people(rows)), retake=False)
+    assert job.rows_valid == rows
+    return job
+
+
+def finished(job_id):
+    job = ImportJob.objects.get(id=job_id)
+    return job if job.is_finished else None
+
+
+def assert_each_row_ingested_once(job, sandbox, posting, rows):
+    remote = [r for r in sandbox.state()["ingested"] if r["posting_id"] == posting.remote_id]
+    assert len(remote) == rows  # nobody ingested twice
+    assert len({r["email"].lower() for r in remote}) == rows
+    recorded = list(job.rows.values_list("outcome", "interview_id"))
+    assert {outcome for outcome, _ in recorded} == {ImportRow.Outcome.INGESTED}
+    assert sorted(i for _, i in recorded) == sorted(r["interview_id"] for r in remote)
+
+
+def test_a_worker_imports_1000_rows_through_429s_and_500s(start_worker, team, admin, live_posting,
+                                                          sandbox, settings):
+    settings.INGEST_CHUNK_SIZE = 100
+    worker = start_worker(extra_env={"INGEST_CHUNK_SIZE": "100"})
+    sandbox.add_fault("rate_limit", rate=0.3, retry_after=0)
+    sandbox.add_fault("error_500", rate=0.3)
+    job = new_job(team, live_posting, admin, 1000)
+    assert services.import_start(job)
+    done = wait_for(lambda: finished(job.id), timeout=120, message="the import")
+    assert done.state == ImportJob.State.DONE, done.error + worker.log()[-3000:]
+    assert done.rows.values("chunk").distinct().count() == 10
+    assert_each_row_ingested_once(done, sandbox, live_posting, 1000)
+
+
+def test_a_worker_killed_mid_import_is_resumed_without_duplicates(start_worker, team, admin, live_posting,
+                                                                   sandbox, settings, login):
+    settings.INGEST_CHUNK_SIZE = 10
+    settings.INGEST_STALL_SECONDS = 2
+    env = {"INGEST_CHUNK_SIZE": "10", "INGEST_STALL_SECONDS": "2"}
+    sandbox.add_fault("latency", seconds=0.3, rate=1.0)
+    worker = start_worker(extra_env=env)
+    job = new_job(team, live_posting, admin, 200)
+    assert services.import_start(job)
+    done_rows = lambda: job.rows.filter(outcome=ImportRow.Outcome.INGESTED).count()  # noqa: E731
+    wait_for(lambda: done_rows() >= 30, timeout=60, message="the import to get going")
+    # Kill it while a chunk is out: its rows are marked sent, their answer never recorded.
+    wait_for(lambda: job.rows.filter(outcome=ImportRow.Outcome.SENT).exists(), timeout=10)
+    worker.kill()  # SIGKILL mid-chunk: no cleanup, the message is never acknowledged
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.RUNNING
+    assert 30 <= done_rows() < 200
+    sandbox.clear_faults()
+    start_worker(extra_env=env)
+    # The progress page notices the silent worker and puts the job back in the queue.
+    client = login(admin)
+
+    def poll():
+        client.get(f"/imports/{job.id}/progress/", HTTP_HX_REQUEST="true")
+        return finished(job.id)
+
+    done = wait_for(poll, timeout=60, interval=0.5, message="the resumed import")
+    assert done.state == ImportJob.State.DONE, done.error
+    assert_each_row_ingested_once(done, sandbox, live_posting, 200)
