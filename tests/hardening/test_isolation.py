@@ -11,6 +11,7 @@ from dashboard.accounts.models import ConnectionCheck, Membership
 from dashboard.ingestion.models import CandidateIngest, ImportJob
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
 from dashboard.review.models import BulkDecision
+from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,10 @@ def theirs(other_team, outsider):
                                                stored_name="imports/x.csv"),
         "candidate_ingest": CandidateIngest.objects.create(team=other_team, posting=posting,
                                                            name="Secret", email="s@example.com"),
+        "webhook_job": WebhookJob.objects.create(team=other_team, kind="refresh"),
+        "webhook": WebhookSubscription.objects.create(team=other_team, webhook_id="wh_theirs",
+                                                      url="https://example.com/hook"),
+        "delivery": Delivery.objects.create(team=other_team, method="POST", body="{}"),
     }
 
 
@@ -86,6 +91,14 @@ FILLERS = {
     "candidate_status": lambda o: {"remote_id": o["posting"].remote_id,
                                    "item_id": o["candidate_ingest"].id},
     "exports": lambda o: {"remote_id": o["posting"].remote_id},
+    # webhooks
+    "webhook_job": lambda o: {"job_id": o["webhook_job"].id},
+    "delivery_replay": lambda o: {"delivery_id": o["delivery"].id},
+    "webhook_detail": lambda o: {"webhook_id": o["webhook"].webhook_id},
+    "webhook_deactivate": lambda o: {"webhook_id": o["webhook"].webhook_id},
+    # The receiver's token is the credential: another team's token is that team's receiver.
+    # An unknown token is a 404, checked here; tests/webhooks cover the rest.
+    "webhook_receiver": lambda o: {"token": "not-a-team-token"},
 }
 
 

@@ -40,6 +40,7 @@ def own_objects(team, admin):
     from dashboard.ingestion.models import CandidateIngest, ImportJob
     from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
     from dashboard.review.models import BulkDecision
+    from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
     team.set_api_key(API_KEY)
     team.save()
@@ -59,6 +60,10 @@ def own_objects(team, admin):
                                              ContentFile(b"name,email\nAda,ada@example.com\n"))),
         "candidate_ingest": CandidateIngest.objects.create(team=team, posting=posting,
                                                            name="Ours", email="o@example.com"),
+        "webhook_job": WebhookJob.objects.create(team=team, kind="refresh"),
+        "webhook": WebhookSubscription.objects.create(team=team, webhook_id="wh_ours",
+                                                      url="https://example.com/hook"),
+        "delivery": Delivery.objects.create(team=team, method="POST", body="{}"),
     }
 
 

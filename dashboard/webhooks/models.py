@@ -1,0 +1,167 @@
+"""Webhook deliveries received, the team's HeyMilo webhooks mirrored, and webhook jobs run by workers."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dashboard.accounts.models import Team
+
+EVENT_TYPES = [
+    ("interview_started", "Interview started"),
+    ("interview_completed", "Interview completed"),
+    ("report_available", "Report available"),
+]
+EVENT_NAMES = [value for value, _label in EVENT_TYPES]
+
+# What a live notice says after the candidate's name.
+EVENT_VERBS = {
+    "interview_started": "started the interview",
+    "interview_completed": "completed the interview",
+    "report_available": "has a report available",
+}
+
+
+class TeamScopedQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Delivery(models.Model):
+    """One request to our receiver, stored before anything else happens to it."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        DUPLICATE = "duplicate", "Duplicate"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+        IGNORED = "ignored", "Ignored"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="webhook_deliveries")
+    method = models.CharField(max_length=10)
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True, default="")
+    query = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=State, default=State.RECEIVED)
+    reason = models.TextField(blank=True, default="")
+    event_type = models.CharField(max_length=100, blank=True, default="")
+    posting_id = models.CharField(max_length=100, blank=True, default="")
+    interview_id = models.CharField(max_length=100, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["team", "state", "id"]),
+            models.Index(fields=["state", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery #{self.pk} ({self.state})"
+
+    @property
+    def payload_text(self) -> str:
+        """What HeyMilo sent: the body of a POST, the query string of a GET."""
+        if self.body:
+            return self.body
+        return "\n".join(f"{k}={v}" for k, v in self.query.items())
+
+    @property
+    def links_interview(self) -> bool:
+        """Only a verified id links to the interview page: a forged one may not even fit a URL."""
+        return self.state == self.State.PROCESSED and bool(self.interview_id) and "/" not in self.interview_id
+
+    def finish(self, state: str, reason: str = "") -> None:
+        self.state = state
+        self.reason = reason
+        self.processed_at = timezone.now()
+        self.save(update_fields=["state", "reason", "event_type", "posting_id", "interview_id",
+                                 "processed_at"])
+
+
+class WebhookSubscription(models.Model):
+    """A HeyMilo webhook of the team, as the API last described it."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="webhook_subscriptions")
+    webhook_id = models.CharField(max_length=100)
+    posting_id = models.CharField(max_length=100, blank=True, default="")
+    url = models.TextField(blank=True, default="")
+    event_type = models.CharField(max_length=100, blank=True, default="")
+    http_method = models.CharField(max_length=10, blank=True, default="post")
+    is_active = models.BooleanField(default=True)
+    created_remote = models.DateTimeField(null=True, blank=True)
+    updated_remote = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "webhook_id"], name="webhook_unique_per_team")
+        ]
+        ordering = ["posting_id", "event_type", "-created_remote"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.url}"
+
+    @property
+    def linkable(self) -> bool:
+        return bool(self.webhook_id) and "/" not in self.webhook_id
+
+
+class WebhookJob(models.Model):
+    """One webhook change asked for on a page, carried out by a worker and polled by the page."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Create webhook"
+        DEACTIVATE = "deactivate", "Deactivate webhook"
+        REFRESH = "refresh", "Refresh webhooks"
+        CONNECT = "connect", "Connect this dashboard"
+        ROTATE = "rotate", "Re-point webhooks to the new token"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        DONE = "done", "Done"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Done"
+        INVALID = "invalid", "HeyMilo rejected the values"
+        ERROR = "error", "Failed"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="webhook_jobs")
+    kind = models.CharField(max_length=12, choices=Kind)
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    outcome = models.CharField(max_length=10, choices=Outcome, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    field_errors = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.outcome or self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state == self.State.DONE
+
+    def finish(self, outcome: str, message: str, field_errors: dict | None = None) -> None:
+        self.state = self.State.DONE
+        self.outcome = outcome
+        self.message = message
+        self.field_errors = field_errors or {}
+        self.finished_at = timezone.now()
+        self.save(update_fields=["state", "outcome", "message", "field_errors", "finished_at"])

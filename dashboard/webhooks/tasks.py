@@ -1,0 +1,37 @@
+"""Celery tasks for webhooks: thin, idempotent, ids in."""
+
+from celery import shared_task
+
+from dashboard.webhooks import services
+from dashboard.webhooks.models import Delivery, WebhookJob
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def process_delivery(self, delivery_id: int, force: bool = False) -> None:
+    delivery = Delivery.objects.select_related("team").filter(id=delivery_id).first()
+    # Idempotent: a redelivered task finds the delivery no longer `received` and does nothing.
+    if delivery is None or delivery.state != Delivery.State.RECEIVED:
+        return
+    try:
+        services.process_delivery(delivery, force=force)
+    except services.TRANSIENT as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            # Inline mode has no broker to wait on; either way the admin can replay it later.
+            services.fail_for_good(delivery_id, error)
+            return
+        delay = getattr(error, "retry_after", None) or min(120, 2 ** (self.request.retries + 2))
+        raise self.retry(countdown=delay, exc=error) from None
+
+
+@shared_task(max_retries=0)
+def process_pending_deliveries() -> int:
+    """Beat's sweep: deliveries stored while the broker was down."""
+    return services.process_pending()
+
+
+@shared_task(max_retries=0, acks_late=True, soft_time_limit=120, time_limit=150)
+def run_webhook_job(job_id: int) -> None:
+    job = WebhookJob.objects.select_related("team").filter(id=job_id).first()
+    if job is None or job.is_finished:
+        return
+    services.run_job(job)
