@@ -25,6 +25,7 @@ __all__ = [
     "ValidationError",
     "error_from_response",
     "parse_retry_after",
+    "TRANSIENT_ERRORS",
 ]
 
 # Headers that may carry a request id; the first one present wins.
@@ -336,3 +337,8 @@ def _redact_json(value: Any, secret: str | None) -> Any:
     if isinstance(value, dict):
         return {_redact(str(k), secret): _redact_json(v, secret) for k, v in value.items()}
     return value
+
+
+# Failures that may go away by trying again later (a task queue's retry); anything else (401,
+# 404, 422) is an answer that waiting will not change.
+TRANSIENT_ERRORS = (RateLimited, ServerError, APIConnectionError, APITimeoutError, MalformedResponse)

@@ -15,20 +15,16 @@ from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, SyncRun
 from heymilo.errors import (
+    TRANSIENT_ERRORS,
     AmbiguousOutcome,
-    APIConnectionError,
-    APITimeoutError,
     HeyMiloError,
-    MalformedResponse,
     RateLimited,
-    ServerError,
     ValidationError,
 )
 
 log = logging.getLogger(__name__)
 
-# Worth another try later; anything else (401, 404) will not get better by waiting.
-TRANSIENT = (RateLimited, ServerError, APIConnectionError, APITimeoutError, MalformedResponse)
+TRANSIENT = TRANSIENT_ERRORS  # see heymilo.errors
 BATCH = 1000
 
 

@@ -7,19 +7,9 @@ from celery import shared_task
 from dashboard.accounts.models import KeyStatus, Team
 from dashboard.mirror import services
 from dashboard.mirror.models import SyncRun
-from heymilo.errors import (
-    APIConnectionError,
-    APITimeoutError,
-    HeyMiloError,
-    MalformedResponse,
-    RateLimited,
-    ServerError,
-)
+from heymilo.errors import TRANSIENT_ERRORS, HeyMiloError
 
 log = logging.getLogger(__name__)
-
-# Worth another try later; anything else (401, 404, 422) will not get better by waiting.
-TRANSIENT = (RateLimited, ServerError, APIConnectionError, APITimeoutError, MalformedResponse)
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)
@@ -35,7 +25,7 @@ def run_sync(self, run_id: int) -> None:
                 # Next page at the back of the queue, so other teams' work runs in between.
                 run_sync.delay(run_id)
                 return
-    except TRANSIENT as error:
+    except TRANSIENT_ERRORS as error:
         run.retries += 1
         run.error = f"Retrying after: {error}"
         run.save(update_fields=["retries", "error"])

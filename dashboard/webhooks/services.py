@@ -22,6 +22,7 @@ from dashboard.mirror import services as mirror
 from dashboard.mirror.models import Interview, SyncRun
 from dashboard.webhooks.models import EVENT_NAMES, EVENT_VERBS, Delivery, WebhookJob, WebhookSubscription
 from heymilo.errors import (
+    TRANSIENT_ERRORS,
     APIConnectionError,
     APITimeoutError,
     HeyMiloError,
@@ -36,8 +37,7 @@ from heymilo.models import Webhook
 
 log = logging.getLogger(__name__)
 
-# Worth trying again later; anything else will not get better by waiting.
-TRANSIENT = (RateLimited, ServerError, APIConnectionError, APITimeoutError, MalformedResponse)
+TRANSIENT = TRANSIENT_ERRORS  # see heymilo.errors
 # Never stored: a sender (or a proxy in front of us) may put credentials in these.
 SECRET_HEADERS = {"cookie", "authorization", "proxy-authorization", "x-api-key"}
 BROKER_DOWN = (OperationalError, redis.exceptions.RedisError, ConnectionError, OSError)

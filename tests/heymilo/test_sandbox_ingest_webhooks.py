@@ -346,7 +346,8 @@ def test_it_progresses_ingested_interviews_and_fires_webhooks(sandbox, posting):
     assert doc["details"]["status"] == "completed"
     assert doc["details"]["score"] is not None
     web = doc["agentic_data"]["web_interview_info"]
-    assert 20 <= len(web["transcript"]["transcript"]) <= 30
+    # Short, so simulated interviews finish fast, but within the 20-80 turns every interview has.
+    assert 20 <= len(web["transcript"]["transcript"]) <= 40
     for question in web["scorecard"]["questions"]:
         for turn in question["chat_transcript"]:
             assert turn in web["transcript"]["transcript"]
