@@ -360,6 +360,11 @@ WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024, minimum=10
 WEBHOOK_DEDUP_SECONDS = env_int("WEBHOOK_DEDUP_SECONDS", 60, minimum=0)
 # A delivery still waiting this long (its enqueue failed: broker down) is picked up by the sweep.
 WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 30, minimum=0)
+# The local webhook table follows HeyMilo on the mirror's own rhythm.
+CELERY_BEAT_SCHEDULE["webhooks-refresh"] = {
+    "task": "dashboard.webhooks.tasks.refresh_all_subscriptions",
+    "schedule": SYNC_INTERVAL_MINUTES * 60.0,
+}
 CELERY_BEAT_SCHEDULE["webhooks-process-pending"] = {
     "task": "dashboard.webhooks.tasks.process_pending_deliveries",
     "schedule": 60.0,

@@ -35,3 +35,14 @@ def run_webhook_job(job_id: int) -> None:
     if job is None or job.is_finished:
         return
     services.run_job(job)
+
+
+@shared_task(max_retries=0)
+def refresh_all_subscriptions() -> int:
+    """Beat: reload every team's webhooks from HeyMilo, so changes made elsewhere show up."""
+    from dashboard.accounts.models import KeyStatus, Team
+
+    teams = Team.objects.exclude(api_key_encrypted="").exclude(api_key_status=KeyStatus.INVALID)
+    for team in teams:
+        services.start_job(team, WebhookJob.Kind.REFRESH, {})
+    return teams.count()

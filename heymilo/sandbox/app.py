@@ -168,6 +168,11 @@ class Sandbox:
         with self._lock:
             self.ingested: dict[str, Ingested] = {}
             self.ingested_by_posting: dict[tuple[str, str], list[str]] = {}
+            # (key, posting, lower-case email) -> interview ids, newest last: a retake=false
+            # ingest looks its candidate up here instead of scanning every ingested interview.
+            self.ingested_by_email: dict[tuple[str, str, str], list[str]] = {}
+            # Ingested interviews with events still to fire: the clock thread looks only at these.
+            self.progressing: set[str] = set()
             self.overrides: dict[str, dict] = {}
             self.deleted: set[str] = set()
             self.deleted_seeded: dict[tuple[str, str], set[int]] = {}
@@ -317,9 +322,8 @@ class Sandbox:
 
     def _existing_interview(self, key: str, plan: data.PostingPlan, email: str) -> str | None:
         email = email.lower()
-        for iid in reversed(self.ingested_by_posting.get((key, plan.posting_id), [])):
-            rec = self.ingested[iid]
-            if iid not in self.deleted and rec.candidate["email"].lower() == email:
+        for iid in reversed(self.ingested_by_email.get((key, plan.posting_id, email), [])):
+            if iid not in self.deleted:
                 return iid
         j = self._seeded_email_index(key, plan).get(email)
         if j is not None and j not in self.deleted_seeded.get((key, plan.posting_id), set()):
@@ -355,6 +359,9 @@ class Sandbox:
                     rec.duration = data.transcript_for(spec, plan, self.companies[key]).duration
                 self.ingested[iid] = rec
                 self.ingested_by_posting.setdefault((key, plan.posting_id), []).append(iid)
+                self.ingested_by_email.setdefault(
+                    (key, plan.posting_id, candidate["email"].lower()), []).append(iid)
+                self.progressing.add(iid)
                 ids.append(iid)
         return ingestion_id, ids
 
@@ -373,8 +380,10 @@ class Sandbox:
         """Fire the events of ingested interviews whose simulated time has come."""
         now = self.clock.now()
         with self._lock:
-            for rec in list(self.ingested.values()):
-                if len(rec.emitted) == len(EVENT_TYPES) or rec.interview_id in self.deleted:
+            for iid in list(self.progressing):
+                rec = self.ingested[iid]
+                if len(rec.emitted) == len(EVENT_TYPES) or iid in self.deleted:
+                    self.progressing.discard(iid)
                     continue
                 for event, offset in rec.offsets.items():
                     if event not in rec.emitted and now - rec.created_sim >= offset:

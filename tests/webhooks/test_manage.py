@@ -276,3 +276,24 @@ def test_it_keeps_every_page_free_of_inline_code(login, admin, objects, url):
     assert not INLINE_SCRIPT.search(html)
     assert not INLINE_HANDLER.search(html)
     assert not INLINE_STYLE.search(html)
+
+
+def test_the_periodic_refresh_reloads_every_usable_teams_webhooks(team, other_team, sandbox,
+                                                                  django_capture_on_commit_callbacks):
+    from dashboard.accounts.models import KeyStatus
+    from dashboard.webhooks.models import WebhookSubscription
+    from dashboard.webhooks.tasks import refresh_all_subscriptions
+    from heymilo import HeyMiloClient
+    from tests.mirror.helpers import point_team_at
+
+    point_team_at(team, sandbox)
+    other_team.set_api_key("revoked")
+    other_team.api_key_status = KeyStatus.INVALID
+    other_team.save()
+    posting = sandbox.postings()[0]["posting_id"]
+    # Made in HeyMilo directly, not through the dashboard.
+    HeyMiloClient(sandbox.api_key, base_url=sandbox.url).create_webhook(
+        posting, "https://example.com/elsewhere", "interview_started")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh_all_subscriptions.apply().get() == 1
+    assert WebhookSubscription.objects.get(team=team).url == "https://example.com/elsewhere"
