@@ -18,6 +18,12 @@ def setup_django(database_url: str | None = None) -> Path:
     os.environ.setdefault("VAR_DIR", str(workdir))
     os.environ.setdefault("DATABASE_URL", database_url or f"sqlite:///{workdir / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    # Production mode, as workers run: with DEBUG on, Django keeps every query in memory.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x7!Lq2#vR9@pZ4$wT6^kM8&nB1*cF3(hJ5)dG0")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "q9nJgC7kcmhxr0D3xN2uUuVuq4wDdPbIqgk0rjM2Jf0=")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     import django
     from django.core.management import call_command
 

@@ -19,16 +19,26 @@ UNIX_TIME_FLOOR = 1_000_000_000
 HMS = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s*$")
 
 
-def _stable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE_KEYS}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
+# Where HeyMilo puts recording links in an interview document.
+VOLATILE_PATHS = (("agentic_data", "web_interview_info"), ("details", "metadata", "web_interview"))
+
+
+def _without(container: Any, path: tuple[str, ...]) -> Any:
+    """`container` without the volatile keys of the dict at `path`, copying only along the path
+    (documents are large and every sync hashes all of them)."""
+    if not isinstance(container, dict):
+        return container
+    if not path:
+        return {k: v for k, v in container.items() if k not in VOLATILE_KEYS}
+    if path[0] not in container:
+        return container
+    return {**container, path[0]: _without(container[path[0]], path[1:])}
 
 
 def content_hash(document: dict) -> str:
-    encoded = json.dumps(_stable(document), sort_keys=True, separators=(",", ":"), default=str)
+    for path in VOLATILE_PATHS:
+        document = _without(document, path)
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 

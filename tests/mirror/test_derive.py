@@ -67,3 +67,14 @@ def test_reparse_rebuilds_columns_from_documents(team):
     row.refresh_from_db()
     assert (row.name, row.score, row.status) == ("Ada", 81.5, "completed")
     assert row.transcript_lines.get().text == "x"
+
+
+def test_links_in_the_details_metadata_do_not_count_either():
+    def doc(sig):
+        return {"interview_id": "i", "details": {"name": "A", "metadata": {"web_interview": {
+            "final_score": 80, "video_recording_link": f"https://x/v?sig={sig}"}}}}
+
+    assert derive.content_hash(doc(1)) == derive.content_hash(doc(2))
+    changed = doc(1)
+    changed["details"]["metadata"]["web_interview"]["final_score"] = 81
+    assert derive.content_hash(changed) != derive.content_hash(doc(1))
