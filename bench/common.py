@@ -29,6 +29,8 @@ def setup_django(database_url: str | None = None) -> Path:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    # Production static storage serves hashed names from the manifest collectstatic writes.
+    call_command("collectstatic", verbosity=0, interactive=False)
     return workdir
 
 

@@ -8,6 +8,7 @@ from dashboard.mirror.models import Interview, TranscriptLine
 from dashboard.transcripts import query as q
 
 RESULT_LINES = 300  # best-ranked lines fetched; grouped into candidates afterwards
+RANKED_MATCHES_MAX = 20_000  # above this many matching lines, newest first instead of ranked
 
 
 @dataclass
@@ -35,24 +36,31 @@ def _matching_line_ids(team, terms, *, posting=None, speaker="", status="") -> l
         filters.append("i.status = %s")
         params.append(status)
     where = " AND ".join(filters)
-    if connection.vendor == "postgresql":
-        sql = (
-            "SELECT l.id FROM mirror_transcriptline l JOIN mirror_interview i ON i.id = l.interview_id "  # noqa: S608
-            "WHERE to_tsvector('simple', l.text) @@ to_tsquery('simple', %s) AND " + where +
-            " ORDER BY ts_rank(to_tsvector('simple', l.text), to_tsquery('simple', %s)) DESC, l.id "
-            "LIMIT %s"
-        )
-        tsquery = q.to_tsquery(terms)
-        params = [tsquery, *params, tsquery, RESULT_LINES]
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        match = "to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)"
+        rank = "ts_rank(to_tsvector('simple', l.text), to_tsquery('simple', %s)) DESC"
+        source = "mirror_transcriptline l"
+        query = q.to_tsquery(terms)
+        newest = "l.id DESC"
+        count_sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {match} LIMIT %s) c"  # noqa: S608
     else:
-        sql = (
-            "SELECT l.id FROM transcripts_line_fts f "  # noqa: S608
-            "JOIN mirror_transcriptline l ON l.id = f.rowid "
-            "JOIN mirror_interview i ON i.id = l.interview_id "
-            "WHERE transcripts_line_fts MATCH %s AND " + where +
-            " ORDER BY bm25(transcripts_line_fts), l.id LIMIT %s"
-        )
-        params = [q.to_fts5(terms), *params, RESULT_LINES]
+        match = "transcripts_line_fts MATCH %s"
+        rank = "f.rank"
+        source = "transcripts_line_fts f JOIN mirror_transcriptline l ON l.id = f.rowid"
+        query = q.to_fts5(terms)
+        newest = "f.rowid DESC"  # the full-text index's own order
+        count_sql = ("SELECT count(*) FROM (SELECT 1 FROM transcripts_line_fts "  # noqa: S608
+                     f"WHERE {match} LIMIT %s) c")
+    with connection.cursor() as cursor:
+        cursor.execute(count_sql, [query, RANKED_MATCHES_MAX + 1])
+        huge = cursor.fetchone()[0] > RANKED_MATCHES_MAX
+    # Ranking every line of a very common word costs more than it tells: newest lines first,
+    # which the index walks in order and stops at a page of this team's results.
+    order = newest if huge else f"{rank}, l.id"
+    sql = (f"SELECT l.id FROM {source} JOIN mirror_interview i ON i.id = l.interview_id "  # noqa: S608
+           f"WHERE {match} AND {where} ORDER BY {order} LIMIT %s")
+    params = [query, *params, *([query] if postgres and not huge else []), RESULT_LINES]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -67,11 +75,13 @@ def search(team, text: str, *, posting=None, speaker="candidate", status="") -> 
         return terms, []
     ids = _matching_line_ids(team, terms, posting=posting, speaker=speaker, status=status)
     order = {line_id: rank for rank, line_id in enumerate(ids)}
-    lines = sorted(
-        TranscriptLine.objects.filter(id__in=ids, interview__team=team).select_related(
-            "interview", "interview__posting"),
-        key=lambda line: order[line.id],
-    )
+    # By primary key only (a join on the team here makes SQLite walk every line); the ids come
+    # from a team-scoped query, and the team is checked again on each row below.
+    rows = (TranscriptLine.objects.filter(id__in=ids)
+            .select_related("interview", "interview__posting")
+            .defer("interview__document", "interview__posting__document"))
+    lines = sorted((line for line in rows if line.interview.team_id == team.id),
+                   key=lambda line: order[line.id])
     grouped: dict[int, CandidateResult] = {}
     for line in lines:
         result = grouped.setdefault(line.interview_id, CandidateResult(line.interview))

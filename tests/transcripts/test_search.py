@@ -122,3 +122,13 @@ def test_the_page_answers_htmx_with_just_the_results(login, viewer, corpus):
 
 def test_an_outsider_cannot_filter_by_our_posting(login, outsider, corpus):
     assert login(outsider).get("/search/", {"q": "python", "posting": "P1"}).status_code == 404
+
+
+def test_a_very_common_word_lists_the_newest_lines_first(team, corpus, monkeypatch):
+    from dashboard.transcripts import search as module
+
+    monkeypatch.setattr(module, "RANKED_MATCHES_MAX", 1)  # "python" matches more lines than this
+    _, results = search(team, "python", speaker="")
+    assert names(results) == ["Alan Turing", "Ada Lovelace"]  # newest line first
+    _, theirs = search(team, "kubernetes", speaker="")
+    assert names(theirs) == ["Ada Lovelace"]  # another team's lines still never match
