@@ -8,7 +8,7 @@ from dashboard.mirror.models import Interview, TranscriptLine
 from dashboard.transcripts import query as q
 
 RESULT_LINES = 300  # best-ranked lines fetched; grouped into candidates afterwards
-RANKED_MATCHES_MAX = 20_000  # above this many matching lines, newest first instead of ranked
+RANKED_MATCHES_MAX = 2_000  # above this many matching lines, newest first instead of ranked
 
 
 @dataclass
