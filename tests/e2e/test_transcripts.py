@@ -70,3 +70,29 @@ def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page
     page.locator("#results .hits a").first.click()
     expect(page.locator(".turn.is-target")).to_have_count(1)
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
+
+
+def test_find_in_transcript_keeps_hostile_text_as_text(live_server, page, team):
+    from playwright.sync_api import expect
+
+    from dashboard.mirror.models import TranscriptLine
+
+    hostile = ['I said <script>window.pwned=1</script> once', '"><img src=x onerror="window.pwned=2">',
+               "Fish &amp; chips &lt;b&gt;"]
+    interview = Interview.objects.create(team=team, remote_id="int_hostile", name="Hostile",
+                                         status="completed")
+    for position, text in enumerate(hostile):
+        TranscriptLine.objects.create(interview=interview, position=position, speaker="candidate",
+                                      text=text, offset_seconds=position * 5.0)
+    user = UserFactory(username="hugo")
+    MembershipFactory(user=user, team=team, role="viewer")
+    sign_in(page, live_server, "hugo")
+    page.goto(f"{live_server.url}/interviews/int_hostile/transcript/")
+    for needle in ("<script>window", "img src=x", "&amp; chips"):
+        page.get_by_label("Find in transcript").fill(needle)
+        expect(page.locator("[data-find-count]")).to_contain_text("1 of 1")
+    # Every turn still reads exactly as said, and nothing was turned into markup.
+    texts = page.locator("[data-text]").all_text_contents()
+    assert texts == hostile
+    assert page.locator(".turns img, .turns script, .turns b").count() == 0
+    assert page.evaluate("window.pwned") is None
