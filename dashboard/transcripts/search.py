@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from dashboard.mirror.models import Interview, TranscriptLine
+from dashboard.review.models import latest_decision
 from dashboard.transcripts import query as q
 
 RESULT_LINES = 300  # best-ranked lines fetched; grouped into candidates afterwards
@@ -23,9 +24,16 @@ class CandidateResult:
     hits: list[Hit] = field(default_factory=list)
 
 
-def _matching_line_ids(team, terms, *, posting=None, speaker="", status="") -> list[int]:
+def _matching_line_ids(team, terms, *, posting=None, speaker="", status="", decision="") -> list[int]:
     """Line ids, best first. Only our own SQL fragments are formatted in; values are params."""
     filters, params = ["i.team_id = %s", "i.missing = %s"], [team.id, False]
+    if decision:
+        # The team decision is the latest Decision: the ORM writes that subquery for us.
+        decided = (Interview.objects.for_team(team).annotate(decision=latest_decision())
+                   .filter(decision=decision).values("id"))
+        subquery, subparams = decided.query.sql_with_params()
+        filters.append(f"i.id IN ({subquery})")
+        params.extend(subparams)
     if posting is not None:
         filters.append("i.posting_id = %s")
         params.append(posting.id)
@@ -66,14 +74,15 @@ def _matching_line_ids(team, terms, *, posting=None, speaker="", status="") -> l
         return [row[0] for row in cursor.fetchall()]
 
 
-def search(team, text: str, *, posting=None, speaker="candidate", status="") -> tuple[
+def search(team, text: str, *, posting=None, speaker="candidate", status="", decision="") -> tuple[
         list[q.Term], list[CandidateResult]]:
     """Parses `text` (raising QueryError with a friendly message) and returns the results grouped
     by candidate, in the order of each candidate's best line."""
     terms = q.parse(text)
     if not terms:
         return terms, []
-    ids = _matching_line_ids(team, terms, posting=posting, speaker=speaker, status=status)
+    ids = _matching_line_ids(team, terms, posting=posting, speaker=speaker, status=status,
+                             decision=decision)
     order = {line_id: rank for rank, line_id in enumerate(ids)}
     # By primary key only (a join on the team here makes SQLite walk every line); the ids come
     # from a team-scoped query, and the team is checked again on each row below.

@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.access import member_required
 from dashboard.mirror.models import Interview, Posting
+from dashboard.review.models import DecisionValue
 from dashboard.transcripts import formats
 from dashboard.transcripts.query import QueryError
 from dashboard.transcripts.search import search
@@ -68,16 +69,20 @@ def transcript_search(request):
     speaker = request.GET.get("speaker", "candidate")
     speaker = speaker if speaker in dict(SPEAKERS) else "candidate"
     status = request.GET.get("status", "")[:40]
+    decision = request.GET.get("decision", "")
+    decision = decision if decision in DecisionValue.values else ""
     posting = None
     if request.GET.get("posting"):
         posting = get_object_or_404(Posting, team=team, remote_id=request.GET["posting"])
     error, results, terms = "", [], []
     try:
-        terms, results = search(team, text, posting=posting, speaker=speaker, status=status)
+        terms, results = search(team, text, posting=posting, speaker=speaker, status=status,
+                                decision=decision)
     except QueryError as exc:
         error = str(exc)
     context = {
         "q": text, "speaker": speaker, "status": status, "posting": posting, "error": error,
+        "decision": decision, "decisions": DecisionValue.choices,
         "results": results, "searched": bool(terms), "speakers": SPEAKERS,
         "postings": Posting.objects.for_team(team).filter(missing=False).order_by("title"),
         "statuses": (Interview.objects.for_team(team).exclude(status="")

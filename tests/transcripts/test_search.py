@@ -132,3 +132,16 @@ def test_a_very_common_word_lists_the_newest_lines_first(team, corpus, monkeypat
     assert names(results) == ["Alan Turing", "Ada Lovelace"]  # newest line first
     _, theirs = search(team, "kubernetes", speaker="")
     assert names(theirs) == ["Ada Lovelace"]  # another team's lines still never match
+
+
+def test_filters_by_the_team_decision(team, corpus, reviewer):
+    from dashboard.review.models import Decision
+
+    ada = Interview.objects.get(remote_id="int_0")
+    grace = Interview.objects.get(remote_id="int_1")
+    Decision.objects.create(team=team, interview=ada, user=reviewer, value="reject")
+    Decision.objects.create(team=team, interview=ada, user=reviewer, value="advance")  # latest wins
+    Decision.objects.create(team=team, interview=grace, user=reviewer, value="reject")
+    assert names(search(team, "kube*", decision="advance")[1]) == ["Ada Lovelace"]
+    assert names(search(team, "kube*", decision="reject")[1]) == ["Grace Hopper"]
+    assert search(team, "kube*", decision="hold")[1] == []
