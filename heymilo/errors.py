@@ -21,6 +21,7 @@ __all__ = [
     "NotFound",
     "RateLimited",
     "ServerError",
+    "TransportError",
     "Unauthorized",
     "ValidationError",
     "error_from_response",
@@ -48,13 +49,10 @@ class HeyMiloError(Exception):
         return self.message
 
 
-class APIConnectionError(HeyMiloError):
-    """The connection failed before a complete response arrived.
-
-    `request_sent` is False when the request certainly never reached the server (connection
-    refused, connect timeout, DNS failure), True when it certainly did, None when requests
-    cannot tell (e.g. the server dropped a pooled connection).
-    """
+class TransportError(HeyMiloError):
+    """No complete response arrived. `request_sent` is False when the request certainly never
+    reached the server (connection refused, connect timeout, DNS failure), True when it certainly
+    did, None when requests cannot tell (e.g. the server dropped a pooled connection)."""
 
     def __init__(
         self,
@@ -68,19 +66,12 @@ class APIConnectionError(HeyMiloError):
         self.request_sent = request_sent
 
 
-class APITimeoutError(HeyMiloError):
-    """Connecting or reading took longer than the client's timeout (see `request_sent`)."""
+class APIConnectionError(TransportError):
+    """The connection failed before a complete response arrived."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        request_sent: bool | None = None,
-    ):
-        super().__init__(message, method=method, path=path)
-        self.request_sent = request_sent
+
+class APITimeoutError(TransportError):
+    """Connecting or reading took longer than the client's timeout."""
 
 
 class AmbiguousOutcome(HeyMiloError):
