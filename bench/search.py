@@ -39,6 +39,7 @@ def build(team) -> None:
 
     from dashboard.mirror.models import Interview, Posting
     from dashboard.mirror.services import insert_transcript_lines
+    from dashboard.transcripts import index as search_index
 
     rng = random.Random(7)
     posting = Posting.objects.create(team=team, remote_id="BENCH", title="Bench posting")
@@ -47,11 +48,12 @@ def build(team) -> None:
             rows = Interview.objects.bulk_create([
                 Interview(team=team, posting=posting, remote_id=f"int_{i}", name=f"Candidate {i}",
                           status="completed") for i in range(start, min(start + 500, INTERVIEWS))])
-            insert_transcript_lines(
-                (row.pk, [{"position": p, "speaker": "candidate" if p % 2 else "interviewer",
-                           "text": sentence(rng), "offset_seconds": p * 12.0, "timestamp_str": ""}
-                          for p in range(TURNS)])
-                for row in rows)
+            with search_index.bulk_writes([row.pk for row in rows]):
+                insert_transcript_lines(
+                    (row.pk, [{"position": p, "speaker": "candidate" if p % 2 else "interviewer",
+                               "text": sentence(rng), "offset_seconds": p * 12.0, "timestamp_str": ""}
+                              for p in range(TURNS)])
+                    for row in rows)
 
 
 def timed(fn, runs: int) -> tuple[float, float]:

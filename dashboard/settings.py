@@ -48,6 +48,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is too small: the minimum is {minimum}.")
+    return number
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name)
     if value is None:
@@ -144,6 +157,9 @@ SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 15, minimum=1)
 # A sync holds a per-team lock renewed at every page; a dead worker's lock expires after this.
 SYNC_LOCK_TTL = env_int("SYNC_LOCK_TTL", 120, minimum=1)
 SYNC_QUEUED_TIMEOUT = env_int("SYNC_QUEUED_TIMEOUT", 600, minimum=1)  # seconds a run may wait
+# A sync step writes pages for up to this many seconds before queueing the next step behind
+# other teams' work (0: one page per step). Longer steps overlap more fetching with writing.
+SYNC_STEP_SECONDS = env_float("SYNC_STEP_SECONDS", 1.0, minimum=0.0)
 SYNC_MAX_PAGES = env_int("SYNC_MAX_PAGES", 1000, minimum=1)  # per posting, against runaway paging
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 50_000, minimum=1)

@@ -7,6 +7,8 @@ on its own when the worker holding it dies.
 """
 
 import logging
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +20,7 @@ from dashboard.accounts.models import KeyStatus, Team
 from dashboard.heymilo_api import client_for
 from dashboard.mirror import derive
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+from dashboard.transcripts import index as search_index
 from heymilo import HeyMiloClient
 from heymilo.errors import NotFound
 from heymilo.models import Interview as APIInterview
@@ -130,6 +133,12 @@ def fail(run: SyncRun, error: Exception) -> None:
 
 
 def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
+    """Pages for up to SYNC_STEP_SECONDS, each saved as it is written; True while more remain.
+
+    The next interviews page is fetched in a thread while the current one is written, so the
+    wait for HeyMilo (and for the rate limiter) overlaps the database work. A prefetch starts only
+    while the step has time left, so every page fetched is used.
+    """
     cursor = run.cursor or {}
     if not cursor:
         if run.scope == SyncRun.Scope.TEAM:
@@ -137,14 +146,54 @@ def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
         else:
             cursor = {"phase": "interviews", "plan": [run.target], "index": 0, "page": 1}
             run.pages_expected = 1
-    if cursor["phase"] == "postings":
-        _postings_page(run, client, cursor)
-    else:
-        _interviews_page(run, client, cursor)
-    run.cursor = cursor
-    run.pages_done += 1
-    run.save()
-    return cursor["phase"] != "done"
+    deadline = time.monotonic() + settings.SYNC_STEP_SECONDS
+    with Prefetcher(client) as pages:
+        while True:
+            if cursor["phase"] == "postings":
+                _postings_page(run, client, cursor)
+            else:
+                _interviews_page(run, pages, cursor, prefetch=time.monotonic() < deadline)
+            run.cursor = cursor
+            run.pages_done += 1
+            run.save()
+            if cursor["phase"] == "done":
+                return False
+            if not pages.pending and time.monotonic() >= deadline:
+                return True
+
+
+class Prefetcher:
+    """Interviews pages, each fetched in a background thread ahead of its use (or at once)."""
+
+    def __init__(self, client: HeyMiloClient):
+        self.client = client
+        self.pending: tuple[tuple[str, int], Future] | None = None
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> "Prefetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, posting_id: str, number: int) -> None:
+        self.pool = self.pool or ThreadPoolExecutor(1, thread_name_prefix="sync-prefetch")
+        self.pending = ((posting_id, number), self.pool.submit(self._fetch, posting_id, number))
+
+    def get(self, posting_id: str, number: int):
+        """The page (None when the posting is gone); raises what the request raised."""
+        pending, self.pending = self.pending, None
+        if pending is not None and pending[0] == (posting_id, number):
+            return pending[1].result()
+        return self._fetch(posting_id, number)
+
+    def _fetch(self, posting_id: str, number: int):
+        try:
+            return self.client.list_interviews(posting_id, page=number, limit=settings.HEYMILO_PAGE_SIZE)
+        except NotFound:
+            # The posting vanished between listing and paging: nothing of it to fetch.
+            return None
 
 
 def _postings_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
@@ -168,22 +217,25 @@ def _postings_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
     run.pages_expected += len(plan)
 
 
-def _interviews_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
-    posting_id, number = cursor["plan"][cursor["index"]], cursor["page"]
+def _interviews_page(run: SyncRun, pages: Prefetcher, cursor: dict, prefetch: bool) -> None:
+    plan, index, number = cursor["plan"], cursor["index"], cursor["page"]
+    posting_id = plan[index]
     cursor["where"] = f"posting {posting_id}, interviews page {number}"
-    posting = Posting.objects.filter(team=run.team, remote_id=posting_id).first()
-    try:
-        page = client.list_interviews(posting_id, page=number, limit=settings.HEYMILO_PAGE_SIZE)
-    except NotFound:
-        # The posting vanished between listing and paging: nothing of it to fetch.
-        page = None
+    page = pages.get(posting_id, number)
     items = list(page.items) if page else []
-    upsert_interviews(run.team, items, posting=posting).add_to(run)
     seen = cursor.setdefault("seen", [])
     seen.extend(i.interview_id for i in items)
+    more = page is not None and _more_pages(page, number, settings.HEYMILO_PAGE_SIZE, seen)
+    # Where the cursor goes next is known before writing: fetch that page meanwhile.
+    upcoming = (posting_id, number + 1) if more else (
+        (plan[index + 1], 1) if index + 1 < len(plan) else None)
+    if prefetch and upcoming is not None:
+        pages.start(*upcoming)
+    posting = Posting.objects.filter(team=run.team, remote_id=posting_id).first()
+    upsert_interviews(run.team, items, posting=posting).add_to(run)
     if page is not None and number == 1 and (page.total_pages or 1) > 1:
         run.pages_expected += page.total_pages - 1
-    if page is not None and _more_pages(page, number, settings.HEYMILO_PAGE_SIZE, seen):
+    if more:
         cursor["page"] = number + 1
         return
     if posting is not None and page is not None:
@@ -315,10 +367,12 @@ def upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | 
             Interview.objects.bulk_update(
                 changed, [*INTERVIEW_FIELDS, "posting", "document", "content_hash", "synced_at"]
             )
-            TranscriptLine.objects.filter(interview__in=changed).delete()
-        insert_transcript_lines(
-            (row.pk, derive.transcript_rows(by_id[row.remote_id])) for row in (*new, *changed)
-        )
+        with search_index.bulk_writes([row.pk for row in (*new, *changed)]):
+            if changed:
+                TranscriptLine.objects.filter(interview__in=changed).delete()
+            insert_transcript_lines(
+                (row.pk, derive.transcript_rows(by_id[row.remote_id])) for row in (*new, *changed)
+            )
         counts.created, counts.updated = len(new), len(changed)
     return counts
 
@@ -327,7 +381,9 @@ LINE_COLUMNS = ("interview_id", "position", "speaker", "text", "offset_seconds",
 
 
 def insert_transcript_lines(rows_by_interview) -> None:
-    """The sync's hot path: tens of rows per interview. A parameterised executemany skips
+    """Callers wrap this in `search_index.bulk_writes` to index the lines in one statement.
+
+    The sync's hot path: tens of rows per interview. A parameterised executemany skips
     building a model instance per line (4x faster than bulk_create) and is portable SQL."""
     # Only our own table and column names go into the statement; values are parameters.
     table = connection.ops.quote_name(TranscriptLine._meta.db_table)
@@ -371,6 +427,7 @@ def _reparse_interviews(rows: list[Interview]) -> int:
             for field, value in derive.interview_columns(parsed[row.pk]).items():
                 setattr(row, field, value)
         Interview.objects.bulk_update(rows, INTERVIEW_FIELDS)
-        TranscriptLine.objects.filter(interview__in=rows).delete()
-        insert_transcript_lines((row.pk, derive.transcript_rows(parsed[row.pk])) for row in rows)
+        with search_index.bulk_writes([row.pk for row in rows]):
+            TranscriptLine.objects.filter(interview__in=rows).delete()
+            insert_transcript_lines((row.pk, derive.transcript_rows(parsed[row.pk])) for row in rows)
     return len(rows)

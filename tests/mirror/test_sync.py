@@ -34,6 +34,8 @@ def test_it_mirrors_every_posting_and_interview_exactly(team, sandbox, fast_clie
     assert run.rows_created == total + len(sandbox.postings())
     # 1 postings page + 3 postings x 3 pages of 10 (25 interviews each)
     assert run.pages_done == run.pages_expected == 10
+    # Pages are fetched ahead while the previous one is written, yet none is fetched in vain.
+    assert sandbox.state()["requests"][sandbox.api_key]["total"] == 10
 
 
 def test_a_second_sync_writes_nothing(team, sandbox, fast_client, django_assert_max_num_queries):
@@ -57,6 +59,30 @@ def test_it_updates_a_changed_interview(team, sandbox, fast_client):
     row = Interview.objects.get(remote_id=interview["interview_id"])
     assert (row.status, row.score) == ("shortlisted", 99.5)
     assert_mirror_matches(team, sandbox)
+
+
+def test_a_changed_transcript_is_reindexed_for_search(team, sandbox, fast_client):
+    import json
+
+    from dashboard.transcripts.search import search
+    from heymilo.models import Interview as APIInterview
+    from tests.mirror.helpers import assert_search_index_matches_lines
+
+    point_team_at(team, sandbox)
+    sync(team)
+    doc = next(d for d in sandbox.interviews(sandbox.postings()[0]["posting_id"])
+               if APIInterview.from_dict(d).transcript)
+    old_text = APIInterview.from_dict(doc).transcript[0].text
+    changed = APIInterview.from_dict(json.loads(json.dumps(doc).replace(
+        json.dumps(old_text), json.dumps("Zanzibar quokka"), 1)))
+    posting = Posting.objects.get(team=team, remote_id=doc["posting_id"])
+    counts = services.upsert_interviews(team, [changed], posting=posting)
+    assert counts.updated == 1
+    assert_search_index_matches_lines()
+    _, results = search(team, "zanzibar quokka", speaker="")
+    assert [r.interview.remote_id for r in results] == [doc["interview_id"]]
+    services.reparse(team)  # the other bulk writer
+    assert_search_index_matches_lines()
 
 
 def test_it_marks_vanished_interviews_missing_and_keeps_them(team, sandbox, fast_client):
@@ -117,6 +143,7 @@ def test_it_survives_faults_with_a_correct_mirror(team, sandbox, fast_client, se
 def test_a_sync_that_gives_up_keeps_what_it_wrote_and_says_where(team, sandbox, fast_client,
                                                                  settings):
     settings.HEYMILO_MAX_RETRIES = 0
+    settings.SYNC_STEP_SECONDS = 0  # one page per step, so the test can stop between pages
     point_team_at(team, sandbox)
     first_posting = sorted(p["posting_id"] for p in sandbox.postings())[0]
     sandbox.add_fault("error_500", count=1000)
@@ -191,3 +218,16 @@ def test_sync_all_teams_skips_teams_without_a_usable_key(team, other_team, sandb
     with django_capture_on_commit_callbacks(execute=True):
         assert sync_all_teams.apply().get() == 1
     assert SyncRun.objects.get().team == team
+
+
+@pytest.mark.parametrize(("seconds", "steps"), [(0, 10), (60, 1)])
+def test_a_step_writes_pages_for_its_time_budget(team, sandbox, fast_client, settings, seconds, steps):
+    settings.SYNC_STEP_SECONDS = seconds
+    point_team_at(team, sandbox)
+    run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM)
+    taken = 1
+    while services.sync_step(run):
+        taken += 1
+    assert taken == steps
+    assert run.state == SyncRun.State.SUCCEEDED and run.pages_done == 10
+    assert_mirror_matches(team, sandbox)
