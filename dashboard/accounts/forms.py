@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from dashboard.accounts import throttle
 from dashboard.accounts.models import Membership, Role, Team
+from heymilo.client import valid_key_characters
 
 
 class ThrottledLoginForm(AuthenticationForm):
@@ -46,6 +47,14 @@ class TeamSettingsForm(forms.ModelForm):
     class Meta:
         model = Team
         fields = ["name", "heymilo_base_url", "default_phone_region"]
+
+    def clean_api_key(self):
+        key = self.cleaned_data["api_key"]
+        if key and not valid_key_characters(key):
+            raise forms.ValidationError(
+                "The key holds a space, a line break or an invisible character (often pasted along "
+                "with it): copy it again from HeyMilo's settings.")
+        return key
 
     def clean_default_phone_region(self):
         region = self.cleaned_data["default_phone_region"].upper()

@@ -52,8 +52,8 @@ def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
         return check
     check.state = ConnectionCheck.State.RUNNING
     check.save(update_fields=["state"])
-    client = client_for(team)
     try:
+        client = client_for(team)
         client.health()
         page = client.list_postings(page=1, limit=1)
     except HeyMiloError as error:
@@ -61,6 +61,12 @@ def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
         if outcome == ConnectionCheck.Outcome.UNAUTHORIZED:
             team.record_key_status(KeyStatus.INVALID)
         check.finish(outcome, message)
+        return check
+    except Exception as error:  # noqa: BLE001 - the check must end, whatever went wrong
+        # Only the type is logged: a message may quote the key (requests' InvalidHeader does).
+        log.warning("connection check %s failed: %s", check.pk, type(error).__name__)
+        check.finish(ConnectionCheck.Outcome.ERROR,
+                     "The check could not run. If the key was pasted, copy it again from HeyMilo.")
         return check
     team.record_key_status(KeyStatus.VALID)
     postings = f"{page.total} job posting{'' if page.total == 1 else 's'}"

@@ -46,6 +46,11 @@ class Table:
                     number += 1
                     if not any(c.strip() for c in cells):
                         continue
+                    # open_table only samples the start of a BOM-marked file: a NUL further down
+                    # would reach PostgreSQL, whose text columns cannot hold one.
+                    if any("\x00" in c for c in cells):
+                        raise CsvError(f"Row {number} holds a NUL character, so this is not a plain text "
+                                       f"file. {SAVE_AS_CSV}")
                     count += 1
                     if count > max_rows:
                         raise CsvError(
@@ -143,11 +148,13 @@ def _looks_binary(sample: str) -> bool:
 def _sniff(sample: str) -> tuple[str, list[str]]:
     """The delimiter whose first rows have the most columns, the same in most rows."""
     best: tuple[tuple[int, int], str, list[str]] | None = None
-    # The sample may end mid-row; only complete lines are judged.
-    lines = sample[: sample.rfind("\n") + 1] if "\n" in sample else sample
+    # The sample may end mid-row; only complete lines are judged. A line ends at \n or, in old
+    # Mac exports, at a bare \r, which csv only accepts from a stream opened with newline="".
+    end = max(sample.rfind("\n"), sample.rfind("\r"))
+    lines = sample[: end + 1] if end >= 0 else sample
     for delimiter in DELIMITERS:
         try:
-            reader = csv.reader(io.StringIO(lines), delimiter=delimiter)
+            reader = csv.reader(io.StringIO(lines, newline=""), delimiter=delimiter)
             rows = [r for _, r in zip(range(50), reader, strict=False) if r]
         except csv.Error:
             continue

@@ -195,20 +195,27 @@ def import_step(job_id: int) -> bool:
         return False
     open_rows = job.rows.filter(outcome__in=[ImportRow.Outcome.PENDING, ImportRow.Outcome.SENT],
                                 status=ImportRow.Status.VALID)
-    chunk = open_rows.aggregate(first=Min("chunk"))["first"]
-    if chunk is None:
-        _finish(job, ImportJob.State.DONE)
-        return False
-    rows = list(open_rows.filter(chunk=chunk).order_by("number"))
-    if job.retake:
-        unsure = [r for r in rows if r.outcome == ImportRow.Outcome.SENT]
-        if unsure:
-            _set(unsure, ImportRow.Outcome.UNKNOWN, error="The worker stopped while sending this row; "
-                 "it may or may not have been ingested. Check in HeyMilo before sending it again.")
-        rows = [r for r in rows if r.outcome == ImportRow.Outcome.PENDING]
-        if not rows:
-            return True
-    _set(rows, ImportRow.Outcome.SENT)
+    # Two steps of one job can run side by side: a Redis restart hands the in-flight message back
+    # to the queue while the task has already queued its successor, and a resume can race a slow
+    # queue. Choosing the chunk and marking it sent happen under the job's row lock (SQLite's
+    # immediate transactions serialise them too), so no pending row is sent twice.
+    with transaction.atomic():
+        list(ImportJob.objects.select_for_update().filter(id=job.id).values_list("id", flat=True))
+        chunk = open_rows.aggregate(first=Min("chunk"))["first"]
+        if chunk is None:
+            _finish(job, ImportJob.State.DONE)
+            return False
+        rows = list(open_rows.filter(chunk=chunk).order_by("number"))
+        if job.retake:
+            unsure = [r for r in rows if r.outcome == ImportRow.Outcome.SENT]
+            if unsure:
+                _set(unsure, ImportRow.Outcome.UNKNOWN, only_from=ImportRow.Outcome.SENT,
+                     error="The worker stopped while sending this row; it may or may not have been "
+                     "ingested. Check in HeyMilo before sending it again.")
+            rows = [r for r in rows if r.outcome == ImportRow.Outcome.PENDING]
+            if not rows:
+                return True
+        _set(rows, ImportRow.Outcome.SENT)
     try:
         with client_for(job.team) as client:
             result = client.ingest_candidates(job.posting.url_key, [r.payload() for r in rows],
@@ -250,10 +257,15 @@ def import_step(job_id: int) -> bool:
     return True
 
 
-def _set(rows: list[ImportRow], outcome: str, error: str = "") -> None:
+def _set(rows: list[ImportRow], outcome: str, error: str = "", only_from: str | None = None) -> None:
+    """Record an outcome; with `only_from`, only on rows still in that outcome in the database
+    (a step running beside this one may have just recorded what HeyMilo answered for them)."""
     for row in rows:
         row.outcome, row.error = outcome, error
-    ImportRow.objects.filter(id__in=[r.id for r in rows]).update(outcome=outcome, error=error)
+    matching = ImportRow.objects.filter(id__in=[r.id for r in rows])
+    if only_from is not None:
+        matching = matching.filter(outcome=only_from)
+    matching.update(outcome=outcome, error=error)
 
 
 def _refused(rows: list[ImportRow], error: ValidationError) -> None:

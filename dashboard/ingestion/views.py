@@ -178,7 +178,7 @@ def import_csv(request, job_id: int, kind: str):
     writer = csv.writer(response)
     if kind == "invalid":
         # The original columns plus an error column: fix the file and upload it again.
-        writer.writerow([*job.header, "error"])
+        writer.writerow([_safe(c) for c in [*job.header, "error"]])
         table = services.table_for(job)
         wanted = dict(job.rows.exclude(status=ImportRow.Status.VALID).values_list("number", "error"))
         for number, cells in table.rows(settings.UPLOAD_MAX_ROWS):

@@ -223,12 +223,12 @@ class SyncRun(models.Model):
         if ended:
             self.state, self.error, self.error_code = state, error, error_code
             # Progress counters of the last step are saved with the ending.
-            self.save(update_fields=self._counter_fields())
+            self.save(update_fields=self.progress_fields())
         else:
             self.refresh_from_db()
         return bool(ended)
 
     @staticmethod
-    def _counter_fields() -> list[str]:
+    def progress_fields() -> list[str]:
         return ["pages_done", "pages_expected", "rows_created", "rows_updated", "rows_unchanged",
                 "rows_missing", "retries", "cursor"]

@@ -83,9 +83,14 @@ def start_or_continue(run: SyncRun) -> bool:
     if cache.add(key, run.id, ttl) or cache.get(key) == run.id:
         cache.touch(key, ttl)
         if run.state == SyncRun.State.QUEUED:
-            run.state = SyncRun.State.RUNNING
-            run.started_at = timezone.now()
-            run.save(update_fields=["state", "started_at"])
+            # Only a run still queued starts: one that request_sync ended meanwhile stays ended.
+            now = timezone.now()
+            if not SyncRun.objects.filter(pk=run.pk, state=SyncRun.State.QUEUED).update(
+                    state=SyncRun.State.RUNNING, started_at=now):
+                run.refresh_from_db()
+                release(run)
+                return False
+            run.state, run.started_at = SyncRun.State.RUNNING, now
         return True
     if run.state == SyncRun.State.QUEUED:
         run.finish(SyncRun.State.SKIPPED, "Another sync of the same data was already running.", "busy")
@@ -155,7 +160,12 @@ def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
                 _interviews_page(run, pages, cursor, prefetch=time.monotonic() < deadline)
             run.cursor = cursor
             run.pages_done += 1
-            run.save()
+            # Progress only, never `state`: a run that request_sync ended while this page was out
+            # (its lock was lost, say to a Redis restart) stays ended and stops here.
+            run.save(update_fields=SyncRun.progress_fields())
+            if not SyncRun.objects.active().filter(pk=run.pk).exists():
+                run.refresh_from_db()
+                return False
             if cursor["phase"] == "done":
                 return False
             if not pages.pending and time.monotonic() >= deadline:
@@ -271,7 +281,7 @@ def _refresh_interview_step(run: SyncRun, client: HeyMiloClient) -> bool:
             team=run.team, remote_id=run.target, missing=False
         ).update(missing=True)
         run.pages_done = 1
-        run.save()
+        run.save(update_fields=SyncRun.progress_fields())
         run.finish(SyncRun.State.FAILED, "HeyMilo has no interview with this id for this team.",
                    "not_found")
         release(run)
@@ -279,7 +289,7 @@ def _refresh_interview_step(run: SyncRun, client: HeyMiloClient) -> bool:
     posting = Posting.objects.filter(team=run.team, remote_id=item.posting_id or "").first()
     upsert_interviews(run.team, [item], posting=posting).add_to(run)
     run.pages_done = 1
-    run.save()
+    run.save(update_fields=SyncRun.progress_fields())
     return False
 
 

@@ -3,7 +3,15 @@
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 
-from dashboard.review.models import Decision, DecisionValue, Note, Rating
+from dashboard.review.models import (
+    AuditAction,
+    BulkAction,
+    Decision,
+    DecisionValue,
+    Note,
+    Rating,
+    ReviewSettings,
+)
 
 PAGE_SIZE = 50
 
@@ -19,6 +27,7 @@ SORTS = {
     "eligible": "eligible",
     "decision": "decision",
     "rating": "my_rating",
+    "team": "team_rating",
     "interviewed": "interviewed_on",
     "engaged": "last_engagement",
 }
@@ -42,6 +51,7 @@ class CandidateFilter(forms.Form):
     score_max = forms.FloatField(required=False, label="Score to", min_value=0)
     unreviewed = forms.BooleanField(required=False, label="Unreviewed by me")
     recording = forms.BooleanField(required=False, label="Has recording")
+    shortlisted = forms.BooleanField(required=False, label="Shortlisted")
     sort = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def clean_sort(self):
@@ -65,7 +75,9 @@ class CandidateFilter(forms.Form):
         values.setdefault("sort", DEFAULT_SORT)
         return values
 
-    def apply(self, rows, user):
+    def apply(self, rows, user, keep=None):
+        """The rows matching the filters, sorted. `keep` (an interview pk) stays in an "unreviewed by
+        me" list after being reviewed, so a review queue can step on from it."""
         v = self.values
         if v.get("q"):
             rows = rows.filter(Q(name__icontains=v["q"]) | Q(email__icontains=v["q"]))
@@ -84,10 +96,12 @@ class CandidateFilter(forms.Form):
             rows = rows.filter(score__lte=v["score_max"])
         if v.get("unreviewed"):
             mine = Q(interview=OuterRef("pk"), user=user)
-            rows = rows.exclude(Exists(Decision.objects.filter(mine))).exclude(
-                Exists(Rating.objects.filter(mine)))
+            reviewed = Exists(Decision.objects.filter(mine)) | Exists(Rating.objects.filter(mine))
+            rows = rows.filter(~reviewed | Q(pk=keep)) if keep is not None else rows.exclude(reviewed)
         if v.get("recording"):
             rows = rows.filter(has_recording=True)
+        if v.get("shortlisted"):
+            rows = rows.filter(shortlisted=True)
         sort = v["sort"]
         field = F(SORTS[sort.lstrip("-")])
         order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
@@ -113,14 +127,21 @@ class NoteForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 3, "data-shortcut": "n"})}
 
 
+# The query-string keys that make up the table's filters and sort (what is remembered per posting).
+FILTER_KEYS = [name for name in CandidateFilter.base_fields]
+
+
 class BulkDecisionForm(forms.Form):
-    """A decision for the ticked rows, or for every row matching the table's filters."""
+    """A bulk action (a decision, or a shortlist change) for the ticked rows, or for every row
+    matching the table's filters."""
 
     scope = forms.ChoiceField(choices=[("selected", "Selected rows"), ("all", "All matching")],
                               initial="selected")
     ids = forms.MultipleChoiceField(required=False)  # choices are checked against the team's rows
     filters = forms.CharField(required=False, widget=forms.HiddenInput)
-    value = forms.ChoiceField(choices=DecisionValue.choices, label="Set decision")
+    # Missing means a decision: the form's first shape, still what the decision button sends.
+    action = forms.ChoiceField(choices=BulkAction.choices, required=False)
+    value = forms.ChoiceField(choices=DecisionValue.choices, label="Set decision", required=False)
     reason = forms.CharField(required=False, max_length=2000)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -129,8 +150,40 @@ class BulkDecisionForm(forms.Form):
         # Any id is accepted here; the view intersects them with the team's own rows.
         self.fields["ids"].valid_value = lambda value: True
 
+    def clean_action(self):
+        return self.cleaned_data["action"] or BulkAction.DECISION
+
     def clean(self):
         data = super().clean()
+        if data.get("action") == BulkAction.DECISION and not data.get("value") and "value" not in self.errors:
+            self.add_error("value", "Choose a decision.")
         if data.get("scope") == "selected" and not data.get("ids"):
             raise forms.ValidationError("Tick at least one candidate, or choose “All matching”.")
         return data
+
+
+class ReviewSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReviewSettings
+        fields = ["ratings_private"]
+
+
+class AuditFilter(forms.Form):
+    """The audit page's filters: who, and which kind of action."""
+
+    user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditAction.choices],
+                               label="Action")
+
+    def __init__(self, data, people):
+        super().__init__(data)
+        self.fields["user"].choices = [("", "Anyone"), *[(p.pk, p.get_username()) for p in people]]
+
+    def apply(self, rows):
+        if not self.is_valid():
+            return rows
+        if self.cleaned_data["user"] is not None:
+            rows = rows.filter(user_id=self.cleaned_data["user"])
+        if self.cleaned_data["action"]:
+            rows = rows.filter(action=self.cleaned_data["action"])
+        return rows

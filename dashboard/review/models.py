@@ -1,4 +1,5 @@
-"""The team's own review of mirrored interviews: decisions, ratings, notes and bulk decisions."""
+"""The team's own review of mirrored interviews: decisions, ratings, notes, bulk actions, the shortlist,
+mentions, remembered filters, review settings and the audit log."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
-from dashboard.mirror.models import Interview, TeamScopedQuerySet
+from dashboard.mirror.models import Interview, Posting, TeamScopedQuerySet
 
 
 class DecisionValue(models.TextChoices):
@@ -15,18 +16,32 @@ class DecisionValue(models.TextChoices):
     REJECT = "reject", "Reject"
 
 
+class BulkAction(models.TextChoices):
+    DECISION = "decision", "Set decision"
+    SHORTLIST_ADD = "shortlist_add", "Add to shortlist"
+    SHORTLIST_REMOVE = "shortlist_remove", "Remove from shortlist"
+
+
 class BulkDecision(models.Model):
-    """One bulk "set a decision" action; undoing it removes exactly the decisions it wrote."""
+    """One bulk action (a decision, or a shortlist change); undoing it reverts exactly what it changed.
+
+    The name predates shortlist actions; keeping it keeps the URLs and the undo flow shared.
+    """
+
+    Action = BulkAction
 
     team = models.ForeignKey(Team, models.CASCADE, related_name="bulk_decisions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    value = models.CharField(max_length=10, choices=DecisionValue)
+    action = models.CharField(max_length=20, choices=BulkAction, default=BulkAction.DECISION)
+    value = models.CharField(max_length=10, choices=DecisionValue, blank=True, default="")
     reason = models.TextField(blank=True, default="")
     count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                   related_name="+")
+    # A shortlist removal deletes rows; what undo needs to put them back as they were.
+    removed = models.JSONField(default=list, blank=True)
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -34,7 +49,13 @@ class BulkDecision(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_value_display()} × {self.count}"
+        return f"{self.label} × {self.count}"
+
+    @property
+    def label(self) -> str:
+        if self.action == BulkAction.DECISION:
+            return self.get_value_display()
+        return self.get_action_display()
 
 
 class Decision(models.Model):
@@ -60,6 +81,21 @@ class Decision(models.Model):
         return f"{self.get_value_display()} ({self.interview})"
 
 
+class RatingQuerySet(TeamScopedQuerySet):
+    def visible_to(self, team, user, *, private: bool, can_review: bool):
+        """The team's ratings this person may read.
+
+        With private ratings on, someone who can rate sees others' ratings on a candidate only
+        after rating it themselves (so nobody anchors on the team's stars). Viewers never rate,
+        so there is nothing to anchor and they see every rating.
+        """
+        rows = self.filter(team=team)
+        if private and can_review:
+            mine = Rating.objects.filter(team=team, user=user).values("interview")
+            rows = rows.filter(models.Q(user=user) | models.Q(interview__in=mine))
+        return rows
+
+
 class Rating(models.Model):
     """Each reviewer's own 1–5 stars for an interview; rating again replaces it."""
 
@@ -70,7 +106,7 @@ class Rating(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = RatingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -99,25 +135,162 @@ class Note(models.Model):
         return self.body[:40]
 
 
+class Mention(models.Model):
+    """A teammate named as @username in a note; it sits in their inbox until they open it."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="mentions")
+    note = models.ForeignKey(Note, models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["note", "user"], name="one_mention_per_note_user")]
+        indexes = [models.Index(fields=["team", "user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"@{self.user} in note {self.note_id}"
+
+
+class Shortlist(models.Model):
+    """Membership of the team's shortlist: one row per shortlisted interview."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="shortlist")
+    interview = models.OneToOneField(Interview, models.CASCADE, related_name="shortlisted_entry")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    # The bulk action that added it, so undoing that action removes exactly these rows.
+    batch = models.ForeignKey(BulkDecision, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Shortlisted: {self.interview}"
+
+
+class SavedFilter(models.Model):
+    """A person's last filters and sort on one posting's table (posting empty: the all-candidates list)."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    posting = models.ForeignKey(Posting, models.CASCADE, null=True, blank=True, related_name="+")
+    query = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        # Two partial constraints: a NULL posting would never collide in a plain unique constraint.
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team", "posting"],
+                                    condition=models.Q(posting__isnull=False),
+                                    name="one_saved_filter_per_posting"),
+            models.UniqueConstraint(fields=["user", "team"], condition=models.Q(posting__isnull=True),
+                                    name="one_saved_filter_for_all_candidates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.query}"
+
+
+class ReviewSettings(models.Model):
+    """The team's review settings (kept here so the accounts app's Team stays as it is)."""
+
+    team = models.OneToOneField(Team, models.CASCADE, related_name="review_settings")
+    ratings_private = models.BooleanField(
+        "Ratings private until submitted", default=True,
+        help_text="A reviewer sees teammates' ratings of a candidate only after rating it themselves.",
+    )
+
+    def __str__(self) -> str:
+        return f"Review settings of {self.team}"
+
+    @classmethod
+    def for_team(cls, team) -> "ReviewSettings":
+        """The team's settings, or the defaults (unsaved) when an admin never changed them."""
+        return cls.objects.filter(team=team).first() or cls(team=team)
+
+
+class AuditAction(models.TextChoices):
+    DECISION = "decision", "Decision"
+    RATING = "rating", "Rating"
+    NOTE = "note", "Note"
+    BULK_DECISION = "bulk_decision", "Bulk decision"
+    SHORTLIST_ADD = "shortlist_add", "Added to shortlist"
+    SHORTLIST_REMOVE = "shortlist_remove", "Removed from shortlist"
+    BULK_UNDO = "bulk_undo", "Bulk undo"
+    SETTINGS = "settings", "Review settings"
+
+
+class AuditEntry(models.Model):
+    """Who did what to which interview(s), when, with the state before and after (append-only)."""
+
+    Action = AuditAction
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="audit_entries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=20, choices=AuditAction)
+    # One interview for single actions; bulk ones list every remote id they touched.
+    interview = models.ForeignKey(Interview, models.SET_NULL, null=True, blank=True, related_name="+")
+    interview_ids = models.JSONField(default=list, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "-created_at", "-id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
 def latest_decision(field: str = "value"):
     """The team decision of each interview in a query: its latest Decision (one subquery, no N+1)."""
     latest = Decision.objects.filter(interview=models.OuterRef("pk")).order_by("-created_at", "-id")
     return models.Subquery(latest.values(field)[:1])
 
 
-def candidates(team, user, posting=None):
-    """The team's mirrored interviews with the team decision and the user's own rating."""
+def candidates(team, user, posting=None, *, show_all_ratings: bool = False):
+    """The team's mirrored interviews with the team decision, the user's own rating, the team's
+    average rating and whether the interview is shortlisted.
+
+    The team average is left empty on interviews the user has not rated unless show_all_ratings
+    (private ratings off, or a viewer), so neither the column nor sorting by it gives it away.
+    """
+    team_rating = models.Subquery(
+        Rating.objects.filter(interview=models.OuterRef("pk")).order_by().values("interview")
+        .annotate(average=models.Avg("stars")).values("average"),
+        output_field=models.FloatField(),
+    )
     rows = (
         Interview.objects.for_team(team)
         .filter(missing=False)
         .select_related("posting")
+        # Lists never read the API documents (16 kB each): decoding 50 of them was half a page's time.
+        .defer("document", "content_hash", "posting__document")
         .annotate(
             decision=latest_decision(),
             my_rating=models.Subquery(
                 Rating.objects.filter(interview=models.OuterRef("pk"), user=user).values("stars")[:1]
             ),
+            shortlisted=models.Exists(Shortlist.objects.filter(interview=models.OuterRef("pk"))),
         )
     )
+    if not show_all_ratings:
+        team_rating = models.Case(models.When(my_rating__isnull=False, then=team_rating),
+                                  default=models.Value(None), output_field=models.FloatField())
+    rows = rows.annotate(team_rating=team_rating)
     if posting is not None:
         rows = rows.filter(posting=posting)
     return rows

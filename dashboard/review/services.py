@@ -1,63 +1,254 @@
 """Review actions (Zulip style: one function, one transaction each) and the profile's parsed view."""
 
 import csv
+import re
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from dashboard.review.models import BulkDecision, Decision, Note, Rating
+from dashboard.review.models import (
+    AuditEntry,
+    BulkAction,
+    BulkDecision,
+    Decision,
+    Mention,
+    Note,
+    Rating,
+    ReviewSettings,
+    SavedFilter,
+    Shortlist,
+)
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
 
 
+def audit(team, user, action: str, *, interview=None, interview_ids=None, before=None, after=None,
+          count: int | None = None) -> AuditEntry:
+    """One audit entry; called inside the action's transaction so both land or neither does."""
+    ids = list(interview_ids) if interview_ids is not None else ([interview.remote_id] if interview else [])
+    return AuditEntry.objects.create(
+        team=team, user=user, action=action, interview=interview, interview_ids=ids,
+        count=len(ids) if count is None else count, before=before, after=after,
+    )
+
+
+def _decision_state(decision) -> dict | None:
+    return {"value": decision.value, "reason": decision.reason} if decision else None
+
+
+@transaction.atomic
 def decision_create(team, interview, user, value: str, reason: str = "") -> Decision:
-    return Decision.objects.create(team=team, interview=interview, user=user, value=value,
-                                   reason=reason.strip())
+    previous = interview.decisions.first()
+    decision = Decision.objects.create(team=team, interview=interview, user=user, value=value,
+                                       reason=reason.strip())
+    audit(team, user, AuditEntry.Action.DECISION, interview=interview,
+          before=_decision_state(previous), after=_decision_state(decision))
+    return decision
 
 
+@transaction.atomic
 def rating_set(team, interview, user, stars: int) -> Rating:
+    previous = Rating.objects.filter(interview=interview, user=user).values_list("stars", flat=True).first()
     rating, _ = Rating.objects.update_or_create(
         interview=interview, user=user,
         defaults={"team": team, "stars": stars, "updated_at": timezone.now()},
     )
+    audit(team, user, AuditEntry.Action.RATING, interview=interview,
+          before={"stars": previous} if previous is not None else None, after={"stars": stars})
     return rating
 
 
+# Django usernames are letters, digits and @ . + - _; a mention ends at anything else.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+# "Thanks @bob." means bob: punctuation that ends a sentence is tried off the end too.
+_TRAILING = ".,-+@"
+
+
+def mention_candidates(body: str) -> dict[str, str]:
+    """Every spelling a mention in the text could mean, mapped to the text as written."""
+    names = {}
+    for match in MENTION.finditer(body):
+        name = match.group(1)
+        while name:
+            names.setdefault(name, match.group(1))
+            stripped = name.rstrip(_TRAILING)
+            name = stripped if stripped != name else ""
+    return names
+
+
+def mentioned_members(team, body: str, author=None) -> list:
+    """Members of this team named in the text; other people and unknown names resolve to nothing."""
+    names = mention_candidates(body)
+    if not names:
+        return []
+    users = get_user_model().objects.filter(memberships__team=team, username__in=list(names))
+    if author is not None:
+        users = users.exclude(pk=author.pk)  # writing your own name needs no inbox entry
+    return list(users.distinct())
+
+
+@transaction.atomic
 def note_create(team, interview, user, body: str) -> Note:
-    return Note.objects.create(team=team, interview=interview, author=user, body=body.strip())
+    note = Note.objects.create(team=team, interview=interview, author=user, body=body.strip())
+    people = mentioned_members(team, note.body, author=user)
+    Mention.objects.bulk_create([Mention(team=team, note=note, user=person, created_at=note.created_at)
+                                 for person in people])
+    audit(team, user, AuditEntry.Action.NOTE, interview=interview,
+          after={"note": note.pk, "body": note.body, "mentions": sorted(p.get_username() for p in people)})
+    return note
+
+
+def mentions_mark_read(team, user, mentions=None) -> int:
+    """Marks the person's unread mentions in this team read (all of them, or those given)."""
+    rows = Mention.objects.for_team(team).filter(user=user, read_at__isnull=True)
+    if mentions is not None:
+        rows = rows.filter(pk__in=[m.pk for m in mentions])
+    return rows.update(read_at=timezone.now())
+
+
+def unread_mentions(team, user) -> int:
+    return Mention.objects.for_team(team).filter(user=user, read_at__isnull=True).count()
 
 
 @transaction.atomic
 def bulk_decide(team, user, interviews, value: str, reason: str = "") -> BulkDecision:
-    """One Decision per interview, all tied to the batch so the batch can be undone."""
+    """One Decision per interview, all tied to the batch so the batch can be undone.
+
+    `interviews` comes from models.candidates(), which carries each one's current decision."""
     batch = BulkDecision.objects.create(team=team, user=user, value=value, reason=reason.strip())
     now = timezone.now()
-    decisions = [
-        Decision(team=team, interview_id=pk, user=user, value=value, reason=batch.reason,
-                 batch=batch, created_at=now)
-        for pk in interviews.values_list("pk", flat=True).iterator(chunk_size=2000)
-    ]
+    decisions, before, remote_ids = [], {}, []
+    for pk, remote_id, previous in interviews.values_list("pk", "remote_id", "decision").iterator(
+            chunk_size=2000):
+        decisions.append(Decision(team=team, interview_id=pk, user=user, value=value, reason=batch.reason,
+                                  batch=batch, created_at=now))
+        before[remote_id] = previous
+        remote_ids.append(remote_id)
     Decision.objects.bulk_create(decisions, batch_size=1000)
     batch.count = len(decisions)
     batch.save(update_fields=["count"])
+    audit(team, user, AuditEntry.Action.BULK_DECISION, interview_ids=remote_ids,
+          before={"decisions": before}, after={"value": value, "reason": batch.reason, "batch": batch.pk})
+    return batch
+
+
+@transaction.atomic
+def bulk_shortlist(team, user, interviews, action: str) -> BulkDecision:
+    """Adds the interviews to the shortlist, or removes them; counts only those that changed."""
+    batch = BulkDecision.objects.create(team=team, user=user, action=action)
+    pks = dict(interviews.values_list("pk", "remote_id").iterator(chunk_size=2000))
+    current = Shortlist.objects.for_team(team).filter(interview_id__in=list(pks))
+    if action == BulkAction.SHORTLIST_ADD:
+        present = set(current.values_list("interview_id", flat=True))
+        now = timezone.now()
+        created = Shortlist.objects.bulk_create(
+            [Shortlist(team=team, interview_id=pk, added_by=user, added_at=now, batch=batch)
+             for pk in pks if pk not in present],
+            batch_size=1000, ignore_conflicts=True,
+        )
+        changed = [pks[row.interview_id] for row in created]
+    else:
+        removed = list(current.values("interview_id", "interview__remote_id", "added_by_id", "added_at"))
+        current.delete()
+        batch.removed = [{**row, "added_at": row["added_at"].isoformat()} for row in removed]
+        changed = [row["interview__remote_id"] for row in removed]
+    batch.count = len(changed)
+    batch.save(update_fields=["count", "removed"])
+    adding = action == BulkAction.SHORTLIST_ADD
+    audit(team, user, action, interview_ids=changed, before={"shortlisted": not adding},
+          after={"shortlisted": adding, "batch": batch.pk})
     return batch
 
 
 @transaction.atomic
 def bulk_undo(batch: BulkDecision, user) -> bool:
-    """Removes the batch's decisions, so each interview's previous decision is current again.
+    """Reverts exactly what the batch changed: its decisions are removed (so each interview's previous
+    decision is current again), its shortlist additions removed, its removals put back.
 
     Once only: returns False when the batch was undone already.
     """
     batch = BulkDecision.objects.select_for_update().get(pk=batch.pk)
     if batch.undone_at is not None:
         return False
-    batch.decisions.all().delete()
+    if batch.action == BulkAction.DECISION:
+        remote_ids = list(batch.decisions.values_list("interview__remote_id", flat=True))
+        batch.decisions.all().delete()
+    elif batch.action == BulkAction.SHORTLIST_ADD:
+        added = Shortlist.objects.filter(batch=batch)
+        remote_ids = list(added.values_list("interview__remote_id", flat=True))
+        added.delete()
+    else:
+        # Whoever added them may have left since: the rows come back without an adder then.
+        people = set(get_user_model().objects.filter(
+            pk__in={row["added_by_id"] for row in batch.removed}).values_list("pk", flat=True))
+        # ignore_conflicts: someone may have shortlisted one of them again meanwhile.
+        Shortlist.objects.bulk_create(
+            [Shortlist(team=batch.team, interview_id=row["interview_id"],
+                       added_by_id=row["added_by_id"] if row["added_by_id"] in people else None,
+                       added_at=parse_datetime(row["added_at"])) for row in batch.removed],
+            batch_size=1000, ignore_conflicts=True,
+        )
+        remote_ids = [row["interview__remote_id"] for row in batch.removed]
     batch.undone_at = timezone.now()
     batch.undone_by = user
     batch.save(update_fields=["undone_at", "undone_by"])
+    audit(batch.team, user, AuditEntry.Action.BULK_UNDO, interview_ids=remote_ids,
+          before={"batch": batch.pk, "action": batch.action, "value": batch.value or None},
+          after={"undone": True})
     return True
+
+
+@transaction.atomic
+def review_settings_update(team, user, ratings_private: bool) -> ReviewSettings:
+    current = ReviewSettings.for_team(team)
+    before = {"ratings_private": current.ratings_private}
+    current.ratings_private = ratings_private
+    current.save()
+    audit(team, user, AuditEntry.Action.SETTINGS, before=before, after={"ratings_private": ratings_private})
+    return current
+
+
+# ---------------------------------------------------------------------------------------------
+# Remembered filters
+
+
+def saved_filter_get(team, user, posting) -> SavedFilter | None:
+    return SavedFilter.objects.for_team(team).filter(user=user, posting=posting).first()
+
+
+# Real filters fit easily; a longer query string is junk not worth a row.
+MAX_SAVED_QUERY = 2000
+
+
+def saved_filter_set(team, user, posting, query: str, current: SavedFilter | None) -> None:
+    """Remembers the query (forgets it when empty); writes only when it changed."""
+    if len(query) > MAX_SAVED_QUERY:
+        return
+    if not query:
+        if current is not None:
+            current.delete()
+        return
+    if current is not None:
+        if current.query != query:
+            SavedFilter.objects.filter(pk=current.pk).update(query=query, updated_at=timezone.now())
+        return
+    # One statement, no savepoint: if the same person's other tab saved first, theirs stands.
+    SavedFilter.objects.bulk_create([SavedFilter(team=team, user=user, posting=posting, query=query)],
+                                    ignore_conflicts=True)
+
+
+def filter_query(params: QueryDict, keys) -> str:
+    """The filter and sort part of a query string, empty values dropped, in a stable order."""
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        values = [v for v in params.getlist(key) if v.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,7 +258,8 @@ CSV_COLUMNS = [
     ("Name", "name"), ("Email", "email"), ("Phone", "phone"), ("Posting", "posting_title"),
     ("Status", "status"), ("Score", "score"), ("Resume score", "resume_score"),
     ("Match score", "match_score"), ("Eligible", "eligible"), ("Team decision", "decision"),
-    ("My rating", "my_rating"), ("Interviewed on", "interviewed_on"),
+    ("My rating", "my_rating"), ("Team rating", "team_rating"), ("Shortlisted", "shortlisted"),
+    ("Interviewed on", "interviewed_on"),
     ("Last engaged", "last_engagement"), ("HeyMilo interview id", "remote_id"),
 ]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard.review import views
+from dashboard.review import compare, views
 
 urlpatterns = [
     path("postings/", views.postings, name="postings"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("postings/<str:remote_id>/export/", views.candidates_export, name="posting_export"),
     path("candidates/", views.candidates_list, name="candidates"),
     path("candidates/export/", views.candidates_export, name="candidates_export"),
+    path("candidates/compare/", compare.compare, name="compare"),
+    path("candidates/queue/", views.review_queue, name="review_queue"),
     path("candidates/bulk/", views.bulk_decide, name="bulk_decide"),
     path("candidates/bulk/<int:batch_id>/", views.bulk_result, name="bulk_result"),
     path("candidates/bulk/<int:batch_id>/undo/", views.bulk_undo, name="bulk_undo"),
@@ -18,4 +20,9 @@ urlpatterns = [
     path("interviews/<str:remote_id>/decide/", views.decide, name="decide"),
     path("interviews/<str:remote_id>/rate/", views.rate, name="rate"),
     path("interviews/<str:remote_id>/notes/", views.add_note, name="add_note"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:mention_id>/", views.inbox_open, name="inbox_open"),
+    path("audit/", views.audit, name="audit"),
+    path("review/settings/", views.review_settings, name="review_settings"),
 ]

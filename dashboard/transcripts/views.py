@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.vary import vary_on_headers
@@ -17,7 +17,14 @@ from dashboard.transcripts.search import search
 SPEAKERS = [("candidate", "Candidate only"), ("", "Everyone")]
 
 
+def _no_nul(value: str) -> bool:
+    # PostgreSQL refuses a NUL character in any query parameter (a 500), and no id or status holds one.
+    return "\x00" not in value
+
+
 def _interview(request, remote_id: str) -> Interview:
+    if not _no_nul(remote_id):
+        raise Http404("No such interview.")
     return get_object_or_404(Interview.objects.for_team(request.team).select_related("posting"),
                              remote_id=remote_id)
 
@@ -69,10 +76,13 @@ def transcript_search(request):
     speaker = request.GET.get("speaker", "candidate")
     speaker = speaker if speaker in dict(SPEAKERS) else "candidate"
     status = request.GET.get("status", "")[:40]
+    status = status if _no_nul(status) else ""
     decision = request.GET.get("decision", "")
     decision = decision if decision in DecisionValue.values else ""
     posting = None
     if request.GET.get("posting"):
+        if not _no_nul(request.GET["posting"]):
+            raise Http404("No such posting.")
         posting = get_object_or_404(Posting, team=team, remote_id=request.GET["posting"])
     error, results, terms = "", [], []
     try:

@@ -1,7 +1,7 @@
 """Webhook deliveries received, the team's HeyMilo webhooks mirrored, and webhook jobs run by workers."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
@@ -24,6 +24,41 @@ EVENT_VERBS = {
 class TeamScopedQuerySet(models.QuerySet):
     def for_team(self, team):
         return self.filter(team=team)
+
+
+class DeliveryQuerySet(TeamScopedQuerySet):
+    def store_for_token(self, token: str, **values) -> int | None:
+        """Stores a delivery for the team whose webhook token this is; its id, or None when no team has it.
+
+        The receiver's whole database work in one statement, INSERT ... SELECT ... RETURNING: no
+        separate team lookup and no transaction around it (a single statement in autocommit is
+        committed when it returns, so the 2xx that follows never promises a row that is not there).
+        The ORM cannot say INSERT ... SELECT, hence SQL; it is built from the model's own fields
+        and prepared by them, so it follows the model on SQLite and PostgreSQL alike.
+        """
+        connection = connections[self.db]
+        delivery = self.model(**values)
+        # Columns left NULL are left out: PostgreSQL types a bare NULL in a SELECT list as text.
+        fields, params = [], []
+        for field in self.model._meta.concrete_fields:
+            if field.primary_key or field.name == "team":
+                continue
+            value = field.get_db_prep_save(field.pre_save(delivery, add=True), connection)
+            if value is not None:
+                fields.append(field)
+                params.append(value)
+        q, meta, team_meta = connection.ops.quote_name, self.model._meta, Team._meta
+        # Only identifiers from the models' own meta, quoted, are formatted in; values are parameters.
+        sql = (
+            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}, "  # noqa: S608
+            f"{q(meta.get_field('team').column)}) SELECT {', '.join(['%s'] * len(fields))}, "
+            f"{q(team_meta.pk.column)} FROM {q(team_meta.db_table)} "
+            f"WHERE {q(team_meta.get_field('webhook_token').column)} = %s RETURNING {q(meta.pk.column)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, token])
+            row = cursor.fetchone()
+        return row[0] if row else None
 
 
 class Delivery(models.Model):
@@ -50,9 +85,11 @@ class Delivery(models.Model):
     posting_id = models.CharField(max_length=100, blank=True, default="")
     interview_id = models.CharField(max_length=100, blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a worker last took it: a delivery `processing` for long had its worker die (the sweep).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -1,5 +1,6 @@
 """Webhooks: storing and processing deliveries (fetch-to-verify), and managing HeyMilo webhooks."""
 
+import contextlib
 import json
 import logging
 import time
@@ -11,7 +12,7 @@ import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -66,9 +67,10 @@ def safe_headers(headers) -> dict:
     return {_clean(k): _clean(v)[:1000] for k, v in headers.items() if k.lower() not in SECRET_HEADERS}
 
 
-def receive(team: Team, request) -> tuple[Delivery, int]:
-    """Stores the request as a Delivery and enqueues its processing; returns it and the status to send.
+def receive(token: str, request) -> tuple[int, str, int] | None:
+    """Stores the request as a Delivery of the team whose token this is and enqueues its processing.
 
+    Returns the delivery's id, its state and the status to answer, or None for an unknown token.
     The row is written before anything can fail, so nothing HeyMilo sent is lost.
     """
     cap = settings.WEBHOOK_MAX_BODY_BYTES
@@ -79,28 +81,26 @@ def receive(team: Team, request) -> tuple[Delivery, int]:
     # Read one byte past the cap (never the whole body) to tell "at the cap" from "over it".
     raw = b"" if declared > cap else request.read(cap + 1)
     too_large = declared > cap or len(raw) > cap
-    query = {_clean(k): _clean(v)[:2000] for k, v in request.GET.items()}
-    delivery = Delivery(
-        team=team,
-        method=request.method,
-        headers=safe_headers(request.headers),
-        query=query,
-        body="" if too_large else _clean(raw.decode("utf-8", errors="replace")),
-    )
+    values = {
+        "method": request.method,
+        "headers": safe_headers(request.headers),
+        "query": {_clean(k): _clean(v)[:2000] for k, v in request.GET.items()},
+        "body": "" if too_large else _clean(raw.decode("utf-8", errors="replace")),
+    }
     if too_large:
         size = declared or len(raw)
-        delivery.state = Delivery.State.REJECTED
-        delivery.reason = (f"The body ({size} bytes or more) is over the limit of {cap} bytes; "
-                           "it was not kept.")
-        delivery.processed_at = timezone.now()
-        delivery.save()
-        return delivery, 413
-    with transaction.atomic():
-        delivery.save()
-        # On commit (the worker must find the row), and tolerant of a broker that is down:
-        # the delivery is stored either way and the sweep picks it up later.
-        transaction.on_commit(partial(enqueue, delivery.id))
-    return delivery, 202
+        values.update(state=Delivery.State.REJECTED, processed_at=timezone.now(), reason=(
+            f"The body ({size} bytes or more) is over the limit of {cap} bytes; it was not kept."))
+    delivery_id = Delivery.objects.store_for_token(token, **values)
+    if delivery_id is None:
+        return None
+    if too_large:
+        return delivery_id, Delivery.State.REJECTED, 413
+    # The row is committed (one statement in autocommit), so on_commit runs at once; inside a
+    # caller's transaction it waits for the commit, as the worker must find the row. Tolerant of
+    # a broker that is down: the delivery is stored either way and the sweep picks it up later.
+    transaction.on_commit(partial(enqueue, delivery_id))
+    return delivery_id, Delivery.State.RECEIVED, 202
 
 
 # After a failed enqueue, skip the broker for a while: connecting to a dead Redis takes seconds,
@@ -110,20 +110,125 @@ _broker_paused_until = 0.0
 
 
 def enqueue(delivery_id: int, force: bool = False, sweeping: bool = False) -> bool:
+    """Has a worker process the delivery: through the inbox from the receiver, else as a task."""
     global _broker_paused_until
     from dashboard.webhooks import tasks  # tasks import this module
 
     if not sweeping and time.monotonic() < _broker_paused_until:
         return False
     try:
-        # retry=False: a receiver must answer quickly; the sweep retries for us.
-        tasks.process_delivery.apply_async((delivery_id,), {"force": force}, retry=False)
+        # Inline mode has no worker to drain an inbox; replays and sweeps are rare, so they pay
+        # for a task of their own. retry=False: a receiver must answer quickly; the sweep retries.
+        if force or sweeping or tasks.process_delivery.app.conf.task_always_eager:
+            tasks.process_delivery.apply_async((delivery_id,), {"force": force}, retry=False)
+        else:
+            hand_over(delivery_id)
     except BROKER_DOWN as error:
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         log.warning("Delivery %s stored but not queued (%s); the sweep will process it.", delivery_id, error)
         return False
     _broker_paused_until = 0.0
     return True
+
+
+# --- the inbox: the receiver's cheap hand-over to the workers ------------------------------------
+#
+# Publishing a Celery task costs the receiver about a millisecond of CPU per delivery (kombu makes
+# a client and a message each time), as much as the rest of the request; one pipelined RPUSH costs
+# a tenth of it. So the receiver pushes the delivery id on a Redis list and publishes a drain task
+# only when none is pending (a flag taken with SET NX, in the same round trip); the drain hands
+# each id to process_delivery, off the request path. The database row stays the truth: an id lost
+# with Redis, or with a drain that died, is still `received` there and the sweep picks it up.
+
+# The flag outlives a drain that died holding it by this much at most (a live one renews it).
+DRAIN_FLAG_SECONDS = 60
+_inbox_client = None
+
+
+def inbox_redis():
+    global _inbox_client
+    if _inbox_client is None:
+        # redis-py's pool notices a fork and reconnects, so a module-level client is safe.
+        _inbox_client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    return _inbox_client
+
+
+def inbox_keys() -> tuple[str, str]:
+    """The inbox and its drain flag belong to the Celery queue (tests and benches have their own)."""
+    from dashboard.webhooks import tasks
+
+    queue = tasks.process_delivery.app.conf.task_default_queue
+    return f"webhooks:inbox:{queue}", f"webhooks:draining:{queue}"
+
+
+def hand_over(delivery_id: int) -> None:
+    from dashboard.webhooks import tasks
+
+    inbox, flag = inbox_keys()
+    client = inbox_redis()
+    with client.pipeline(transaction=False) as pipe:
+        pipe.rpush(inbox, delivery_id)
+        pipe.set(flag, "1", nx=True, ex=DRAIN_FLAG_SECONDS)
+        _, first = pipe.execute()
+    if first:
+        try:
+            tasks.drain_inbox.apply_async(retry=False)
+        except BROKER_DOWN:
+            client.delete(flag)  # let the next delivery try again
+            raise
+
+
+def kick_drain() -> bool:
+    """A drain for ids left in the inbox with none pending (its publish failed); True if started."""
+    from dashboard.webhooks import tasks
+
+    inbox, flag = inbox_keys()
+    client = inbox_redis()
+    if not client.llen(inbox) or not client.set(flag, "1", nx=True, ex=DRAIN_FLAG_SECONDS):
+        return False
+    try:
+        tasks.drain_inbox.apply_async(retry=False)
+    except BROKER_DOWN:
+        client.delete(flag)
+        raise
+    return True
+
+
+def drain_inbox(batch: int = 100, limit: int = 5000) -> int:
+    """Hands every delivery id in the inbox to process_delivery; returns how many.
+
+    One drain at a time holds the flag. Before leaving, it lets go of the flag and looks once
+    more: a receiver that pushed after the last pop, while the flag was still held, published no
+    drain, so its id is this drain's to hand over. After `limit` ids it passes the flag to a new
+    drain at the back of the queue, so an endless stream never holds one worker for good.
+    """
+    from dashboard.webhooks import tasks
+
+    inbox, flag = inbox_keys()
+    client = inbox_redis()
+    handed = 0
+    try:
+        with tasks.process_delivery.app.producer_or_acquire() as producer:  # one connection for all
+            while True:
+                ids = client.lpop(inbox, batch)
+                if not ids:
+                    client.delete(flag)
+                    if client.llen(inbox) and client.set(flag, "1", nx=True, ex=DRAIN_FLAG_SECONDS):
+                        continue
+                    return handed
+                client.expire(flag, DRAIN_FLAG_SECONDS)
+                for delivery_id in ids:
+                    tasks.process_delivery.apply_async((int(delivery_id),), producer=producer)
+                handed += len(ids)
+                if handed >= limit:
+                    tasks.drain_inbox.apply_async(producer=producer)
+                    return handed
+    except BROKER_DOWN:
+        # Ids popped but not handed over are still `received` rows: the sweep has them. Free the
+        # flag so the next delivery starts a drain for the rest, if Redis lets us.
+        with contextlib.suppress(*BROKER_DOWN):
+            client.delete(flag)
+        raise
 
 
 # --- processing ------------------------------------------------------------------------------
@@ -151,12 +256,14 @@ def dedup_key(delivery: Delivery) -> str:
 
 def claim(delivery: Delivery) -> bool:
     """Takes the delivery for this worker; False when another one took it or it is finished."""
+    now = timezone.now()
     taken = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.RECEIVED).update(
-        state=Delivery.State.PROCESSING, attempts=F("attempts") + 1
+        state=Delivery.State.PROCESSING, attempts=F("attempts") + 1, claimed_at=now
     )
     if taken:
         delivery.state = Delivery.State.PROCESSING
         delivery.attempts += 1
+        delivery.claimed_at = now
     return bool(taken)
 
 
@@ -171,9 +278,9 @@ def process_delivery(delivery: Delivery, force: bool = False) -> None:
     if data is None:
         delivery.finish(Delivery.State.REJECTED, problem)
         return
-    delivery.event_type = data["event_type"][:100]
-    delivery.interview_id = data["interview_id"][:100]
-    delivery.posting_id = str(data.get("posting_id") or "")[:100]
+    delivery.event_type = _clean(data["event_type"])[:100]
+    delivery.interview_id = _clean(data["interview_id"])[:100]
+    delivery.posting_id = _clean(str(data.get("posting_id") or ""))[:100]
     if delivery.event_type not in EVENT_NAMES:
         delivery.finish(Delivery.State.IGNORED, f"Unknown event type {delivery.event_type!r}.")
         return
@@ -184,9 +291,11 @@ def process_delivery(delivery: Delivery, force: bool = False) -> None:
     # cache.add is atomic (Redis SET NX): of concurrent deliveries of one event, one wins.
     if window and not force and not cache.add(key, delivery.pk, window):
         first = cache.get(key)
-        delivery.finish(Delivery.State.DUPLICATE,
-                        f"Same event for this interview as delivery #{first} within {window} s.")
-        return
+        # The key may be this delivery's own, taken by a worker that died before finishing it.
+        if first != delivery.pk:
+            delivery.finish(Delivery.State.DUPLICATE,
+                            f"Same event for this interview as delivery #{first} within {window} s.")
+            return
     try:
         run = verify(delivery)
     except TRANSIENT as error:
@@ -216,8 +325,14 @@ def verify(delivery: Delivery) -> SyncRun:
 
     mirror.refresh_interview's steps, keeping the run so a failed fetch releases its lock.
     """
-    run = SyncRun.objects.create(team=delivery.team, scope=SyncRun.Scope.INTERVIEW,
-                                 target=delivery.interview_id)
+    refreshes = SyncRun.objects.for_team(delivery.team).filter(scope=SyncRun.Scope.INTERVIEW,
+                                                               target=delivery.interview_id)
+    for active in refreshes.active():
+        # One whose worker died (its lock expired: a delivery the sweep took back) would stay
+        # `running` for good; as request_sync does, say so before starting anew.
+        if not mirror.is_alive(active):
+            active.finish(SyncRun.State.INTERRUPTED, "The worker running this sync stopped.", "interrupted")
+    run = refreshes.create(team=delivery.team, scope=SyncRun.Scope.INTERVIEW, target=delivery.interview_id)
     try:
         mirror.sync_step(run)
     except HeyMiloError as error:
@@ -232,17 +347,46 @@ def fail_for_good(delivery_id: int, error: Exception) -> None:
     )
 
 
-def process_pending(older_than: float | None = None) -> int:
-    """Enqueues deliveries stored but never processed (the broker was down); returns how many."""
+def process_pending(older_than: float | None = None, stuck_after: float | None = None) -> int:
+    """The sweep: enqueues deliveries stored but never processed (the broker was down) and those
+    left `processing` by a worker that died mid-task; returns how many."""
     if older_than is None:
         older_than = settings.WEBHOOK_SWEEP_AFTER_SECONDS
-    cutoff = timezone.now() - timedelta(seconds=older_than)
-    ids = list(Delivery.objects.filter(state=Delivery.State.RECEIVED, received_at__lte=cutoff)
+    if stuck_after is None:
+        stuck_after = settings.WEBHOOK_PROCESSING_TIMEOUT
+    now = timezone.now()
+    # A task redelivered after its worker died finds the delivery `processing` and leaves it, so
+    # the sweep hands it back, but only after longer than a task may live (process_delivery's
+    # time limit): a slow worker still at it is never raced. Of concurrent sweeps, the
+    # conditional update lets one reset each; of the tasks enqueued, claim() lets one process it.
+    cutoff = now - timedelta(seconds=stuck_after)
+    # (Claimed before claimed_at existed: by when it was received.)
+    stuck = Delivery.objects.filter(Q(claimed_at__lte=cutoff) | Q(claimed_at=None, received_at__lte=cutoff),
+                                    state=Delivery.State.PROCESSING)
+    stuck_ids = list(stuck.values_list("id", flat=True)[:1000])
+    if stuck_ids:
+        stuck.filter(id__in=stuck_ids).update(
+            state=Delivery.State.RECEIVED, reason="Its worker stopped while processing it: sent again.")
+    waiting = Q(received_at__lte=now - timedelta(seconds=older_than)) | Q(id__in=stuck_ids)
+    ids = list(Delivery.objects.filter(waiting, state=Delivery.State.RECEIVED)
                .order_by("id").values_list("id", flat=True)[:1000])
     for delivery_id in ids:
         if not enqueue(delivery_id, sweeping=True):
             break  # still down: the next sweep tries again
+    else:
+        _kick_drain_quietly()
     return len(ids)
+
+
+def _kick_drain_quietly() -> None:
+    from dashboard.webhooks import tasks
+
+    if tasks.process_delivery.app.conf.task_always_eager:
+        return
+    try:
+        kick_drain()
+    except BROKER_DOWN as error:
+        log.warning("Could not start a drain of the webhook inbox (%s); the next sweep tries again.", error)
 
 
 def replay(delivery: Delivery) -> None:

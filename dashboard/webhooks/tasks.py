@@ -23,9 +23,15 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
         raise self.retry(countdown=delay, exc=error) from None
 
 
+@shared_task(max_retries=0, acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=330)
+def drain_inbox() -> int:
+    """Hands the delivery ids the receiver pushed on the inbox to process_delivery tasks."""
+    return services.drain_inbox()
+
+
 @shared_task(max_retries=0)
 def process_pending_deliveries() -> int:
-    """Beat's sweep: deliveries stored while the broker was down."""
+    """Beat's sweep: deliveries stored while the broker was down, or left by a worker that died."""
     return services.process_pending()
 
 

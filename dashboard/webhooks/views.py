@@ -12,7 +12,6 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.accounts.access import admin_required, member_required
-from dashboard.accounts.models import Team
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import services
 from dashboard.webhooks.forms import DeliveryFilterForm, WebhookFilterForm, WebhookForm, posting_choices
@@ -25,11 +24,11 @@ from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def receive(request, token: str):
-    team = Team.objects.filter(webhook_token=token).only("id").first()
-    if team is None:
+    stored = services.receive(token, request)
+    if stored is None:
         raise Http404("Unknown webhook token.")
-    delivery, status = services.receive(team, request)
-    return JsonResponse({"delivery": delivery.id, "state": delivery.state}, status=status)
+    delivery_id, state, status = stored
+    return JsonResponse({"delivery": delivery_id, "state": state}, status=status)
 
 
 def _page_context(request, form=None, job=None) -> dict:

@@ -1,6 +1,7 @@
 // Behaviour for the review pages: CSP-safe (no inline script), loaded on every page.
 // Keyboard shortcuts act on elements marked data-shortcut="<key>"; links and buttons are clicked,
-// text fields focused. Select-all ticks the page's row checkboxes.
+// text fields focused. Select-all ticks the page's row checkboxes. "Compare ticked" opens the compare
+// page with the ticked rows.
 "use strict";
 
 (function () {
@@ -55,4 +56,20 @@
       region.remove();
     }
   });
+
+  // "Compare ticked" is a plain GET to the compare page (it works without JavaScript too). With
+  // JavaScript, take it before htmx does: htmx would honour the button's formaction as an AJAX
+  // request into the bulk slot. Only the ticked ids go into the URL, not the bulk form's other
+  // fields (its CSRF token has no business in a URL).
+  document.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    if (!button || !button.matches("[data-compare]")) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const url = new URL(button.getAttribute("formaction"), window.location.href);
+    event.target.querySelectorAll('input[type=checkbox][name="ids"]:checked').forEach((box) => {
+      url.searchParams.append("ids", box.value);
+    });
+    window.location.assign(url.toString());
+  }, true);
 })();

@@ -39,7 +39,8 @@
 
   // A link to #t-42 opens at that moment, highlighted.
   function showTarget() {
-    const target = location.hash && document.getElementById(location.hash.slice(1));
+    // Only turn anchors: the skip link's #main must not scroll the transcript.
+    const target = /^#t-\d+$/.test(location.hash) && document.getElementById(location.hash.slice(1));
     turns.forEach((t) => t.classList.toggle("is-target", t === target));
     if (target) target.scrollIntoView({ block: "center" });
   }

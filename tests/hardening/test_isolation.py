@@ -56,7 +56,15 @@ def theirs(other_team, outsider):
         "webhook": WebhookSubscription.objects.create(team=other_team, webhook_id="wh_theirs",
                                                       url="https://example.com/hook"),
         "delivery": Delivery.objects.create(team=other_team, method="POST", body="{}"),
+        "mention": make_mention(other_team, interview, outsider),
     }
+
+
+def make_mention(team, interview, user):
+    from dashboard.review.models import Mention, Note
+
+    note = Note.objects.create(team=team, interview=interview, author=user, body=f"@{user.username} look")
+    return Mention.objects.create(team=team, note=note, user=user)
 
 
 # URL name -> the kwargs that point at the other team's object.
@@ -78,6 +86,7 @@ FILLERS = {
     "rate": lambda o: {"remote_id": o["interview"].remote_id},
     "add_note": lambda o: {"remote_id": o["interview"].remote_id},
     "bulk_result": lambda o: {"batch_id": o["bulk"].id},
+    "inbox_open": lambda o: {"mention_id": o["mention"].id},
     "bulk_undo": lambda o: {"batch_id": o["bulk"].id},
     # ingestion
     "import_detail": lambda o: {"job_id": o["import_job"].id},

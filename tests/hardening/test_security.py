@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.hardening.test_isolation import FILLERS, SKIP_PREFIXES, has_arguments, walk
+from tests.hardening.test_isolation import FILLERS, SKIP_PREFIXES, has_arguments, make_mention, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,7 @@ def own_objects(team, admin):
         "webhook": WebhookSubscription.objects.create(team=team, webhook_id="wh_ours",
                                                       url="https://example.com/hook"),
         "delivery": Delivery.objects.create(team=team, method="POST", body="{}"),
+        "mention": make_mention(team, interview, admin),
     }
 
 

@@ -51,7 +51,10 @@ def test_it_lists_candidates_across_postings(login, viewer, crowd):
     html = login(viewer).get("/candidates/").text
     assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]
     assert "Designer" in html
-    assert 'name="ids"' not in html  # viewers get no bulk form
+    # Viewers may tick rows to compare them, but get no bulk actions.
+    assert 'name="ids" value="int_ada"' in html and "Compare ticked" in html
+    assert "/candidates/bulk/" not in html and "Set decision" not in html and "Review unreviewed" not in html
+    assert 'id="bulk-form" class="bulk" method="get" action="/candidates/compare/"' in html
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -127,11 +130,12 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, tea
         decision_create(team, row, reviewer, "hold")
         rating_set(team, row, reviewer, 3)
     client.get("/candidates/")  # warm the session
-    # The posting page also draws its funnel and histogram and the webhooks panel: a fixed 16.
-    with django_assert_max_num_queries(16):
+    # The posting page also draws its funnel and histogram and the webhooks panel, reads the review
+    # settings, remembers the filters and counts the inbox badge: a fixed 18.
+    with django_assert_max_num_queries(19):
         html = client.get(f"/postings/{posting.remote_id}/?sort=decision&eligible=").text
     assert len(names_in(html)) == 50
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         client.get("/candidates/?unreviewed=on&sort=-rating", HTTP_HX_REQUEST="true",
                    HTTP_HX_TARGET="candidate-table")
 

@@ -1,10 +1,14 @@
-"""Template helpers for the review pages: sortable column headers and the home page's count."""
+"""Template helpers for the review pages: sortable column headers, the home page's count, the header's
+inbox badge and notes with their @mentions."""
+
+import json
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
 
 from dashboard.mirror.models import Interview
 from dashboard.review.models import awaiting_review as awaiting_review_rows
+from dashboard.review.services import MENTION, unread_mentions
 
 register = template.Library()
 
@@ -45,3 +49,46 @@ def web_url(value) -> str:
     """A remote link only when it is http(s): never a javascript: or data: URL from remote text."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("https://", "http://")) else ""
+
+
+@register.inclusion_tag("review/_inbox_badge.html", takes_context=True)
+def inbox_badge(context, oob: bool = False):
+    """The header's link to the mentions inbox with the unread count (one count query); `oob`
+    swaps it into the header from an htmx answer that changed the count."""
+    team, user = context.get("team"), context.get("user")
+    if team is None or user is None or not user.is_authenticated:
+        return {"show": False}
+    return {"show": True, "unread": unread_mentions(team, user), "oob": oob,
+            "current": context.get("nav") == "inbox"}
+
+
+@register.filter
+def with_mentions(note) -> str:
+    """The note's text, escaped, with each resolved @mention marked. The text is user input: every
+    piece goes through escaping and only our own markup is added."""
+    body = note.body
+    names = {mention.user.get_username() for mention in note.mentions.all()}
+    if not names:
+        return conditional_escape(body)
+    parts, last = [], 0
+    for match in MENTION.finditer(body):
+        written = match.group(1)
+        name = written
+        while name and name not in names:
+            stripped = name.rstrip(".,-+@")
+            name = stripped if stripped != name else ""
+        if not name:
+            continue
+        start = match.start()
+        parts.append(conditional_escape(body[last:start]))
+        parts.append(format_html('<strong class="mention">@{}</strong>', name))
+        last = start + 1 + len(name)
+    parts.append(conditional_escape(body[last:]))
+    # Each part is escaped text or our own markup already: joining them escapes nothing twice.
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.filter
+def json_text(value) -> str:
+    """An audit entry's before/after as compact JSON text (escaped by the template like any text)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from dashboard.accounts.models import Membership, Role, Team
+from heymilo.client import valid_key_characters
 
 
 class Command(BaseCommand):
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         team.name = name
         if base_url:
             team.heymilo_base_url = base_url
+        if not valid_key_characters(api_key.strip()):
+            raise CommandError("The API key holds a space, a line break or a non-ASCII character.")
         team.set_api_key(api_key)
         team.full_clean(exclude=["api_key_encrypted", "webhook_token"])
         team.save()

@@ -1,0 +1,219 @@
+"""Server time of the review pages over 10,000 mirrored interviews in one posting, beside Django
+admin's changelist of the same rows, and the queries each page runs at 10,000 vs 1,000 rows.
+
+Documents come from the sandbox's generator (resume analysis, scorecard,
+transcript: 16.5 kB of JSON on average).
+Runs on SQLite by default; set BENCH_DATABASE_URL=postgres://... to measure PostgreSQL.
+"""
+
+import os
+import random
+import statistics
+import time
+from urllib.parse import urlencode
+
+from bench.common import setup_django, table
+
+INTERVIEWS = int(os.environ.get("BENCH_INTERVIEWS", "10000"))
+SMALL = max(100, INTERVIEWS // 10)
+RUNS = int(os.environ.get("BENCH_RUNS", "50"))
+WARMUP = 5
+SEED = 7
+DEEP_PAGE = min(150, -(-INTERVIEWS // 50))  # page 150 of 200 at 10,000 rows
+BASE_URL = "http://127.0.0.1:8765"
+
+
+def build(team, count: int, key: str, users):
+    """One posting with `count` interviews rendered by the sandbox, as a sync would store them;
+    about a third decided by the team and a fifth rated by each user."""
+    from django.db import transaction
+
+    from dashboard.mirror import derive
+    from dashboard.mirror.models import Interview, Posting
+    from dashboard.review.models import Decision, Rating
+    from heymilo.models import Interview as APIInterview
+    from heymilo.models import Posting as APIPosting
+    from heymilo.sandbox import data
+
+    anchor = time.time()
+    plan = data.make_postings(SEED, key, 1, anchor)[0]
+    company = data.make_company(SEED, key)
+    api_posting = APIPosting.from_dict(data.render_links(plan.doc, BASE_URL))
+    posting = Posting.objects.create(team=team, remote_id=api_posting.posting_id,
+                                     document=api_posting.raw, **derive.posting_columns(api_posting))
+    rng = random.Random(SEED)
+    for start in range(0, count, 500):
+        items = [APIInterview.from_dict(data.build_interview(
+            data.seeded_spec(SEED, key, plan, i, anchor), plan, company, BASE_URL))
+            for i in range(start, min(start + 500, count))]
+        with transaction.atomic():
+            rows = Interview.objects.bulk_create([
+                Interview(team=team, posting=posting, remote_id=item.interview_id, document=item.raw,
+                          content_hash=derive.content_hash(item.raw), **derive.interview_columns(item))
+                for item in items])
+            decisions, ratings = [], []
+            for row in rows:
+                if rng.random() < 0.35:
+                    for _ in range(rng.choice((1, 1, 2))):
+                        decisions.append(Decision(team=team, interview=row, user=users[0],
+                                                  value=rng.choice(("advance", "hold", "reject"))))
+                for user in users:
+                    if rng.random() < 0.2:
+                        ratings.append(Rating(team=team, interview=row, user=user, stars=rng.randint(1, 5)))
+            Decision.objects.bulk_create(decisions)
+            Rating.objects.bulk_create(ratings)
+    return posting
+
+
+def register_admin() -> None:
+    """The dashboard does not put interviews in Django's admin: a plain ModelAdmin with the
+    table's columns, for this run only, is the reference."""
+    import importlib
+
+    from django.contrib import admin
+    from django.urls import clear_url_caches
+
+    import dashboard.urls
+    from dashboard.mirror.models import Interview
+
+    class InterviewAdmin(admin.ModelAdmin):
+        list_display = ("name", "email", "status", "score", "resume_score", "match_score", "eligible",
+                        "interviewed_on", "last_engagement", "posting")
+        list_select_related = ("posting",)
+        list_filter = ("status", "eligible")
+        list_per_page = 50
+        search_fields = ("name", "email")
+
+    if not admin.site.is_registered(Interview):
+        admin.site.register(Interview, InterviewAdmin)
+    # The URL conf was imported by migrate's checks, before the registration.
+    importlib.reload(dashboard.urls)
+    clear_url_caches()
+
+
+def timed(fn, runs: int = RUNS) -> tuple[float, float, float]:
+    """Wall-clock p50 and p95, and the median CPU time of this process (which on SQLite includes
+    the database): on a busy machine the CPU figure is the steadier one."""
+    for _ in range(WARMUP):
+        fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    wall.sort()
+    return statistics.median(wall), wall[max(0, int(len(wall) * 0.95) - 1)], statistics.median(cpu)
+
+
+def pages(posting, top: list[str]) -> list[tuple[str, str, dict]]:
+    """(label, URL, headers) for every page measured; the table ones as htmx asks for them."""
+    table_region = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "candidate-table"}
+    base = f"/postings/{posting.remote_id}/"
+    # Explicit default sort: a bare URL would bring back the filters this user last used.
+    first = f"{base}?sort=-interviewed"
+    filtered = urlencode({"q": "an", "status": "completed", "score_min": "40", "score_max": "90"})
+    listed = urlencode({"list": "sort=-score", "in": posting.remote_id})
+    profile_id = top[0]
+    return [
+        ("table: first page", first, table_region),
+        ("table: filtered", f"{base}?{filtered}", table_region),
+        (f"table: sort by score, page {DEEP_PAGE}", f"{base}?sort=-score&page={DEEP_PAGE}", table_region),
+        ("posting page (table + charts)", first, {}),
+        ("all candidates, first page", "/candidates/?sort=-interviewed", table_region),
+        ("profile", f"/interviews/{profile_id}/", {}),
+        ("profile opened from the table", f"/interviews/{profile_id}/?{listed}", {}),
+        ("compare 4 candidates", "/candidates/compare/?" + urlencode([("ids", i) for i in top]), {}),
+    ]
+
+
+def best_four(team) -> list[str]:
+    from dashboard.mirror.models import Interview
+
+    rows = Interview.objects.for_team(team).filter(status="completed", score__isnull=False)
+    return list(rows.order_by("-score", "id").values_list("remote_id", flat=True)[:4])
+
+
+def query_count(client, url: str, headers: dict) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, **headers)  # the first visit also remembers the filters: one write
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **headers)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries)
+
+
+def member_client(team, username: str, role: str = "reviewer"):
+    from django.test import Client
+
+    from dashboard.accounts.models import Membership
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username)
+    Membership.objects.create(user=user, team=team, role=role)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return user, client
+
+
+def main() -> None:
+    setup_django(os.environ.get("BENCH_DATABASE_URL"))
+    register_admin()
+    from django.db import connection
+    from django.test import Client
+
+    from dashboard.accounts.models import Team
+    from tests.factories import UserFactory
+
+    stamp = time.time_ns()
+    big = Team.objects.create(name="Bench", slug=f"bench-{stamp}")
+    user, client = member_client(big, f"bench-{stamp}")
+    other = UserFactory(username=f"bench-other-{stamp}")
+    started = time.perf_counter()
+    posting = build(big, INTERVIEWS, f"bench-key-{stamp}", [user, other])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+    built = time.perf_counter() - started
+    measured = pages(posting, best_four(big))
+
+    staff = UserFactory(username=f"bench-staff-{stamp}")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    admin_client = Client(HTTP_HOST="127.0.0.1")
+    admin_client.force_login(staff)
+    # Measured before the small team exists, so the admin lists exactly the big posting's rows.
+    changelist = "/admin/mirror/interview/"
+    admin_pages = [("admin changelist: first page", changelist),
+                   (f"admin changelist: page {DEEP_PAGE}", f"{changelist}?p={DEEP_PAGE - 1}"),
+                   ("admin changelist: search + status", f"{changelist}?q=an&status__exact=completed")]
+
+    rows = [("database", connection.vendor, ""),
+            ("rows", f"{INTERVIEWS:,}", f"interviews in one posting, built in {built:.0f} s")]
+    for label, url, headers in measured:
+        p50, p95, cpu = timed(lambda url=url, headers=headers: client.get(url, **headers))
+        target = " (target p95 ≤ 30 ms)" if label.startswith("table") else ""
+        rows.append((label, f"{p50:.1f} / {p95:.1f} ms", f"p50 / p95, CPU {cpu:.1f} ms{target}"))
+    admin_counts = []
+    for label, url in admin_pages:
+        assert admin_client.get(url).status_code == 200, url
+        p50, p95, cpu = timed(lambda url=url: admin_client.get(url))
+        rows.append((label, f"{p50:.1f} / {p95:.1f} ms", f"p50 / p95, CPU {cpu:.1f} ms (reference)"))
+        admin_counts.append((label, str(query_count(admin_client, url, {})),
+                             f"queries at {INTERVIEWS:,} rows"))
+
+    small = Team.objects.create(name="Bench small", slug=f"bench-small-{stamp}")
+    small_user, small_client = member_client(small, f"bench-small-{stamp}")
+    small_posting = build(small, SMALL, f"bench-small-key-{stamp}", [small_user])
+    for (label, url, headers), (_, small_url, _) in zip(
+            measured, pages(small_posting, best_four(small)), strict=True):
+        rows.append((label, f"{query_count(client, url, headers)} / "
+                            f"{query_count(small_client, small_url, headers)}",
+                     f"queries at {INTERVIEWS:,} / {SMALL:,} rows"))
+    table(rows + admin_counts)
+
+
+if __name__ == "__main__":
+    main()
