@@ -47,6 +47,12 @@ logger = logging.getLogger("heymilo")
 T = TypeVar("T")
 
 
+
+def valid_key_characters(api_key: str) -> bool:
+    """Visible ASCII only: what an HTTP header carries and what API keys are made of."""
+    return bool(api_key) and all(33 <= ord(c) <= 126 for c in api_key)
+
+
 class HeyMiloClient:
     """A synchronous client for the HeyMilo public API.
 
@@ -77,6 +83,10 @@ class HeyMiloClient:
     ):
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValueError("api_key must be a non-empty string")
+        if not valid_key_characters(api_key):
+            # Never quote the key: this message may end up in a log.
+            raise ValueError("api_key holds characters an HTTP header cannot carry "
+                             "(spaces, line breaks or non-ASCII)")
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
