@@ -86,10 +86,12 @@ class Interview(models.Model):
     steps_complete = models.PositiveSmallIntegerField(default=0)
     all_complete = models.BooleanField(default=False)
     has_recording = models.BooleanField(default=False)
-    document = models.JSONField(default=dict)
-    content_hash = models.CharField(max_length=64, default="")
     missing = models.BooleanField(default=False)
     synced_at = models.DateTimeField(default=timezone.now)
+    # Large columns last: on SQLite every column after a 16 kB document costs a walk of the row's
+    # overflow pages (migration 0002 rebuilt the table in this order).
+    document = models.JSONField(default=dict)
+    content_hash = models.CharField(max_length=64, default="")
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -97,12 +99,19 @@ class Interview(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "remote_id"], name="interview_unique_per_team")
         ]
+        # Lists always filter on `missing`: with it in the index, counting and paging a posting's
+        # candidates never reads the (wide) rows themselves.
         indexes = [
-            models.Index(fields=["team", "posting", "status"]),
-            models.Index(fields=["team", "posting", "score"]),
+            models.Index(fields=["team", "posting", "missing", "interviewed_on"],
+                         name="interview_list_default"),
+            models.Index(fields=["team", "missing", "interviewed_on"], name="interview_all_default"),
+            # Covers the common filters (status, score range, name or email search) and the default
+            # order without reading the rows.
+            models.Index(fields=["team", "posting", "missing", "status", "score", "name", "email",
+                                 "interviewed_on"], name="interview_list_filters"),
+            models.Index(fields=["team", "posting", "missing", "score"], name="interview_list_score"),
             models.Index(fields=["team", "email"]),
             models.Index(fields=["team", "name"]),
-            models.Index(fields=["team", "interviewed_on"]),
             models.Index(fields=["team", "last_engagement"]),
             models.Index(fields=["team", "resume_score"]),
             models.Index(fields=["team", "match_score"]),
