@@ -2,15 +2,17 @@
 navigation section."""
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from dashboard.accounts.models import Membership
 
 
 def team(request):
     membership = getattr(request, "membership", None)
-    teams = []
-    if membership is not None:
-        teams = [m.team for m in Membership.objects.filter(user=request.user).select_related("team")]
+    # Lazy: only the full page's team switcher reads it, not an htmx partial.
+    teams = SimpleLazyObject(lambda: [
+        m.team for m in Membership.objects.filter(user=request.user).select_related("team")
+    ] if membership is not None else [])
     return {
         "membership": membership,
         "team": membership.team if membership else None,

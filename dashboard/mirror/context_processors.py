@@ -1,5 +1,7 @@
 """Freshness of the mirror for every page: last good sync and whether the latest one failed."""
 
+from django.utils.functional import SimpleLazyObject
+
 from dashboard.mirror.models import SyncRun
 
 
@@ -8,9 +10,14 @@ def freshness(request):
     if team is None:
         return {}
     runs = SyncRun.objects.for_team(team).filter(scope=SyncRun.Scope.TEAM).finished()
-    last_ok = runs.filter(state=SyncRun.State.SUCCEEDED).order_by("-finished_at").first()
-    latest = runs.exclude(state=SyncRun.State.SKIPPED).order_by("-finished_at").first()
+
+    def failed():
+        latest = runs.exclude(state=SyncRun.State.SKIPPED).order_by("-finished_at").first()
+        return latest if latest and latest.state != SyncRun.State.SUCCEEDED else None
+
+    # Lazy: an htmx partial (a table page, a tab) that shows neither runs no query for them.
     return {
-        "last_sync": last_ok,
-        "sync_failed": latest if latest and latest.state != SyncRun.State.SUCCEEDED else None,
+        "last_sync": SimpleLazyObject(
+            lambda: runs.filter(state=SyncRun.State.SUCCEEDED).order_by("-finished_at").first()),
+        "sync_failed": SimpleLazyObject(failed),
     }

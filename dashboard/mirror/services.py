@@ -52,6 +52,9 @@ def request_sync(team: Team, scope: str = SyncRun.Scope.TEAM, target: str = "", 
     from dashboard.mirror import tasks  # tasks import this module
 
     with transaction.atomic():
+        # One request at a time per team: on PostgreSQL two concurrent transactions would each see
+        # no live run and both start one (SQLite's IMMEDIATE transactions serialise by themselves).
+        Team.objects.select_for_update().filter(pk=team.pk).first()
         for active in SyncRun.objects.for_team(team).active().filter(scope=scope, target=target):
             if is_alive(active):
                 return active

@@ -1,11 +1,14 @@
 """End to end in Chromium: a reviewer filters a posting's candidates, opens one, decides, sees it."""
 
+import csv
+import io
 import re
 
 import pytest
 
 from dashboard.mirror import services
 from dashboard.mirror.models import Interview, Posting
+from dashboard.review.models import Mention
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
@@ -28,6 +31,8 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
     settings.HEYMILO_PAGE_SIZE = 100
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     MembershipFactory(user=UserFactory(username="rita"), team=team, role="reviewer")
+    sam = UserFactory(username="sam")
+    MembershipFactory(user=sam, team=team, role="reviewer")
     services.request_sync(team)  # autocommit: the task runs at once, inline
     posting = Posting.objects.for_team(team).order_by("title").first()
     completed = Interview.objects.for_team(team).filter(posting=posting, status="completed")
@@ -87,12 +92,33 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("n")
     expect(page.locator("#note-body")).to_be_focused()
-    page.keyboard.type("Phone screen next week")
+    page.keyboard.type("Phone screen next week, @sam can you take it?")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("#tab-activity")).to_contain_text("Phone screen next week")
+    expect(page.locator("#tab-activity .mention").filter(has_text="@sam")).to_have_count(1)
+    assert Mention.objects.filter(user=sam, note__interview=first).count() == 1
     page.locator("h1").click()
     page.keyboard.press("?")
     expect(page.locator("#shortcut-help")).to_be_visible()
     screenshot("review-4-profile-activity")
     page.keyboard.press("Escape")
+
+    # Back to the filtered list: compare two side by side, then export the list as CSV.
+    page.goto(f"{live_server.url}/postings/{posting.remote_id}/?status=completed&q=example")
+    ticks = page.locator("#candidate-table tbody input[name=ids]")
+    ticks.nth(0).check()
+    ticks.nth(1).check()
+    page.get_by_role("button", name="Compare ticked").click()
+    expect(page).to_have_url(re.compile(r"/candidates/compare/\?.*ids=.*ids="))
+    expect(page.locator("th.compare-candidate")).to_have_count(2)
+    expect(page.locator("#comparison")).to_contain_text(first.name)
+    expect(page.locator("#comparison")).to_contain_text(second.name)
+    screenshot("review-5-compare")
+    page.go_back()
+    with page.expect_download() as download:
+        page.locator("#candidate-table").get_by_role("link", name="Export CSV").click()
+    exported = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert sorted(r["HeyMilo interview id"] for r in exported) == sorted(m.remote_id for m in matching)
+    assert all(r["Team decision"] == "advance" for r in exported
+               if r["HeyMilo interview id"] in {first.remote_id, second.remote_id})
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors

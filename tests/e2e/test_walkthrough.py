@@ -9,7 +9,6 @@ each runs inside the web request or webhook delivery that enqueued it, against t
 import csv
 import io
 import re
-import warnings
 
 import pytest
 
@@ -424,23 +423,18 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     walk.shot("dark-event-log")
     page.emulate_media(color_scheme="light")
 
-    # 14. Compare two ticked candidates side by side. Last and behind a check: the compare page was
-    # still being built when this walk was written, and the rest of the walk must not wait for it.
-    if page.request.get(f"{url}/candidates/compare/").status == 404:
-        warnings.warn("walkthrough: /candidates/compare/ answers 404; the compare step was not walked",
-                      stacklevel=1)
-    else:
-        page.goto(f"{url}/postings/{posting.remote_id}/?status=completed")
-        ticks = page.locator("#candidate-table tbody input[name=ids]")
-        ticks.nth(0).check()
-        ticks.nth(1).check()
-        page.get_by_role("button", name="Compare ticked").click()
-        expect(page).to_have_url(re.compile(r"/candidates/compare/\?.*ids=.*ids="))
-        expect(page.get_by_role("heading", level=1)).to_have_text("Compare candidates")
-        expect(page.locator("th.compare-candidate")).to_have_count(2)
-        walk.audit("compare")
-        walk.keyboard("compare", page.url)
-        walk.shot("compare")
+    # 14. Compare two ticked candidates side by side.
+    page.goto(f"{url}/postings/{posting.remote_id}/?status=completed")
+    ticks = page.locator("#candidate-table tbody input[name=ids]")
+    ticks.nth(0).check()
+    ticks.nth(1).check()
+    page.get_by_role("button", name="Compare ticked").click()
+    expect(page).to_have_url(re.compile(r"/candidates/compare/\?.*ids=.*ids="))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare candidates")
+    expect(page.locator("th.compare-candidate")).to_have_count(2)
+    walk.audit("compare")
+    walk.keyboard("compare", page.url)
+    walk.shot("compare")
 
     problems = walk.report()
     assert not problems, f"Every step worked, but (pages audited: {', '.join(walk.audited)}):\n\n{problems}"

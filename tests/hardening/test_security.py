@@ -105,3 +105,41 @@ def test_only_the_webhook_receiver_is_csrf_exempt():
               if getattr(pattern.callback, "csrf_exempt", False)
               and not _route.startswith(SKIP_PREFIXES)]
     assert set(exempt) <= {"webhook_receiver"}, exempt
+
+
+# What a viewer may POST: their own session, password and current team.
+VIEWER_MAY_POST = {"logout", "password_change", "switch_team"}
+# Rows a viewer's own visit may write: their session, their remembered filters.
+OWN_STATE = ("sessions.", "admin.", "review.SavedFilter")
+
+
+def snapshot() -> dict[str, list]:
+    """Every row of every table but the viewer's own state, for "nothing changed"."""
+    from django.apps import apps
+
+    return {model._meta.label: sorted(map(repr, model.objects.values_list()))
+            for model in apps.get_models() if not model._meta.label.startswith(OWN_STATE)}
+
+
+def test_a_viewer_gets_403_on_every_post_that_would_change_something(viewer, own_objects):
+    """Every view that writes refuses a viewer's POST with 403; views that only read (and so
+    answer a POST like a GET) change nothing, and the data is the same before and after."""
+    client = Client()
+    client.force_login(viewer)
+    before = snapshot()
+    refused = []
+    for name, url in urls_for(own_objects):
+        if name in VIEWER_MAY_POST:
+            continue
+        response = client.post(url, {"value": "advance", "stars": "5", "body": "hi @admin", "scope": "all",
+                                     "confirm": "1", "role": "admin", "reason": "x"}, HTTP_HX_REQUEST="true")
+        assert response.status_code < 500, (name, url)
+        if response.status_code == 403:
+            refused.append(name)
+        else:
+            assert snapshot() == before, (name, url, response.status_code)
+    # The writing views of every app, by name: a new one is covered by the snapshot above.
+    assert {"decide", "rate", "add_note", "bulk_decide", "bulk_undo", "import_upload", "import_start",
+            "candidate_add", "webhook_create", "webhook_deactivate", "webhooks_connect", "sync_start",
+            "connection_check_start", "team_settings", "member_role", "delivery_replay"} <= set(refused)
+    assert snapshot() == before
