@@ -18,9 +18,9 @@ from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror.models import Posting
+from dashboard.review.services import csv_safe  # the one formula-safe cell for every CSV we write
 
 ROWS_SHOWN = 500
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _job(request, job_id: int) -> ImportJob:
@@ -162,12 +162,6 @@ def import_progress(request, job_id: int):
     return _stop_polling_when_finished(request, response, job.is_finished)
 
 
-def _safe(value) -> str:
-    """Spreadsheet apps run cells starting with = + - @ as formulas: make them plain text."""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 @member_required
 def import_csv(request, job_id: int, kind: str):
     job = _job(request, job_id)
@@ -178,18 +172,18 @@ def import_csv(request, job_id: int, kind: str):
     writer = csv.writer(response)
     if kind == "invalid":
         # The original columns plus an error column: fix the file and upload it again.
-        writer.writerow([_safe(c) for c in [*job.header, "error"]])
+        writer.writerow([csv_safe(c) for c in [*job.header, "error"]])
         table = services.table_for(job)
         wanted = dict(job.rows.exclude(status=ImportRow.Status.VALID).values_list("number", "error"))
         for number, cells in table.rows(settings.UPLOAD_MAX_ROWS):
             if number in wanted:
-                writer.writerow([_safe(c) for c in [*cells, wanted[number]]])
+                writer.writerow([csv_safe(c) for c in [*cells, wanted[number]]])
         return response
     writer.writerow(["row", "name", "email", "phone", "status", "outcome", "interview_id",
                      "interview_link", "error"])
     for row in job.rows.iterator(chunk_size=2000):
         outcome = row.get_outcome_display() if row.status == ImportRow.Status.VALID else "Not sent"
-        writer.writerow([_safe(v) for v in (row.number, row.name, row.email, row.phone,
+        writer.writerow([csv_safe(v) for v in (row.number, row.name, row.email, row.phone,
                                             row.get_status_display(), outcome, row.interview_id,
                                             row.interview_link, row.error)])
     return response
