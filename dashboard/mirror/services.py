@@ -120,11 +120,26 @@ def sync_step(run: SyncRun, client: HeyMiloClient | None = None) -> bool:
         more = _refresh_interview_step(run, client)
     else:
         more = _pages_step(run, client)
-    if not more and not run.is_finished:
-        run.finish(SyncRun.State.SUCCEEDED)
+    finished = not more and not run.is_finished and run.finish(SyncRun.State.SUCCEEDED)
+    if finished and run.scope != SyncRun.Scope.INTERVIEW:
+        refresh_planner_statistics()
     if not more:
         release(run)
     return more
+
+
+def refresh_planner_statistics() -> None:
+    """Gives SQLite's query planner the table statistics PostgreSQL's autovacuum keeps on its own.
+
+    Without them SQLite guesses that an equality on a few indexed columns matches a handful of
+    rows, and read a table page's 50 rows by walking a posting's whole index instead of by
+    primary key (3 ms instead of 0.5 at 10,000 rows). A sampled ANALYZE takes milliseconds.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit = 400")
+        cursor.execute("ANALYZE")
 
 
 def fail(run: SyncRun, error: Exception) -> None:

@@ -261,6 +261,12 @@ def latest_decision(field: str = "value"):
     return models.Subquery(latest.values(field)[:1])
 
 
+# What the candidate table shows of each row (see candidates() for the annotations).
+TABLE_COLUMNS = ("id", "remote_id", "posting_id", "posting_remote_id", "name", "email", "status", "score",
+                 "resume_score", "match_score", "eligible", "interviewed_on", "last_engagement",
+                 "decision", "my_rating", "team_rating", "shortlisted")
+
+
 def candidates(team, user, posting=None, *, show_all_ratings: bool = False):
     """The team's mirrored interviews with the team decision, the user's own rating, the team's
     average rating and whether the interview is shortlisted.

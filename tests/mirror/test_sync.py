@@ -244,3 +244,21 @@ def test_sqlite_keeps_the_large_columns_of_an_interview_last():
         columns = [c.name for c in connection.introspection.get_table_description(cursor, "mirror_interview")]
     assert columns[-2:] == ["document", "content_hash"]
     assert {"missing", "synced_at", "team_id", "posting_id"} <= set(columns[:-2])
+
+
+def test_a_finished_sync_leaves_the_query_planner_what_it_needs(team, sandbox, fast_client):
+    """SQLite: table statistics, or it reads a page's rows through a posting's whole index.
+    PostgreSQL (which analyzes by itself): indexes in the table's NULLS LAST orders."""
+    from django.db import connection
+
+    point_team_at(team, sandbox)
+    assert sync(team).state == SyncRun.State.SUCCEEDED
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'mirror_interview'")
+            assert "interview_list_filters" in {row[0] for row in cursor.fetchall()}
+        else:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'mirror_interview'")
+            assert {"interview_list_recent_pg", "interview_all_recent_pg", "interview_list_best_pg"} <= {
+                row[0] for row in cursor.fetchall()
+            }

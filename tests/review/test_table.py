@@ -207,3 +207,19 @@ def test_the_postings_list_filters_by_state_and_counts_awaiting_review(login, vi
     by_score = client.get("/postings/?sort=-score").text
     assert by_score.index("Backend engineer") < by_score.index("Old job")
     assert "Awaiting review" in client.get("/").text
+
+
+def test_row_links_are_the_profile_urls_reverse_gives_even_for_unusual_ids(login, viewer, posting, team):
+    """The table builds its row links without reverse() per row; they must be the same URLs."""
+    from django.urls import reverse
+
+    odd = ["int_a b", "int_ü?x=1", "int_50%", "int_a#b&c"]
+    for remote_id in odd:
+        make_interview(team, posting, remote_id=remote_id, name=remote_id)
+    client = login(viewer)
+    html = client.get(f"/postings/{posting.remote_id}/").text
+    for remote_id in odd:
+        url = reverse("interview", args=[remote_id])
+        assert f'href="{url}?' in html.replace("&amp;", "&")
+        # ... and each opens that candidate.
+        assert client.get(url).context["interview"].remote_id == remote_id

@@ -1,10 +1,14 @@
 """Template helpers for the review pages: sortable column headers, the home page's count, the header's
 inbox badge and notes with their @mentions."""
 
+import functools
 import json
 
 from django import template
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from dashboard.mirror.models import Interview
 from dashboard.review.models import awaiting_review as awaiting_review_rows
@@ -99,8 +103,8 @@ def json_text(value) -> str:
 
 @register.filter
 def score(value, digits: int = 1) -> str:
-    """A score with `digits` decimals, or a dash."""
-    return "–" if value is None else f"{value:.{int(digits)}f}"
+    """A score with `digits` decimals, or a dash (digits only: nothing to escape)."""
+    return mark_safe("–" if value is None else f"{float(value):.{int(digits)}f}")  # noqa: S308
 
 
 @register.filter
@@ -108,7 +112,14 @@ def day(value):
     """<time> for a datetime shown as "7 Mar 2026" in the current time zone, or a dash."""
     if value is None:
         return "–"
-    from django.utils import dateformat, timezone
-
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), dateformat.format(local, "j M Y"))
+    # Digits and month names only, nothing to escape: what dateformat's "j M Y" gives, at a tenth
+    # of its cost.
+    month = _month_abbreviation(translation.get_language(), local.month)
+    return mark_safe(f'<time datetime="{local.isoformat()}">{local.day} {month} {local.year}</time>')  # noqa: S308
+
+
+@functools.cache
+def _month_abbreviation(language: str | None, month: int) -> str:
+    # Translating the lazy name cost half of day() per call.
+    return str(MONTHS_3[month]).title()
