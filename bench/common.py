@@ -2,6 +2,7 @@
 
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,28 @@ def sandbox(*args: str):
         proc.wait(10)
 
 
+def machine_reference_ms() -> list[float]:
+    """Times of a fixed pure-Python workload on this machine, seven of them, sorted.
+
+    Figures in milliseconds only compare across machines, or across runs on a shared machine
+    whose speed drifts, next to these: on the 2-CPU machines here the same workload has taken
+    from 75 to 145 ms within a minute, and every figure of a bench moves with it.
+    """
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        words = {}
+        for n in range(200_000):
+            words[str(n % 997)] = words.get(str(n % 997), 0) + n
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
 def table(rows: list[tuple[str, str, str]]) -> None:
+    reference = machine_reference_ms()
+    rows = [*rows, ("machine reference", f"{statistics.median(reference):.0f} ms",
+                    f"a fixed Python workload: median of 7, {reference[0]:.0f}–{reference[-1]:.0f} ms "
+                    f"({os.cpu_count()} CPUs; lower is faster)")]
     width = max(len(r[0]) for r in rows)
     for name, value, target in rows:
         print(f"  {name:<{width}}  {value:>14}  {target}")

@@ -5,6 +5,7 @@
    The senders run in processes of their own (asyncio, one keep-alive connection each), so the
    figures are not skewed by senders and the bench sharing one interpreter's lock; each response
    time runs from before connecting to the last byte of the response.
+   Before them, BENCH_WARMUP (500) deliveries warm the server up, as production's is.
 2. Checks that every delivery sent was stored, and prints the receiver's CPU per delivery (the
    gunicorn processes' own CPU time, which is far less noisy than wall-clock on a busy machine).
 3. Processes them with a real Celery worker on the bench's own queue against a HeyMilo sandbox
@@ -40,6 +41,7 @@ DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "5000"))
 SENDERS = int(os.environ.get("BENCH_SENDERS", "20"))
 SENDER_PROCESSES = int(os.environ.get("BENCH_SENDER_PROCESSES", "2"))
 COPIES = int(os.environ.get("BENCH_COPIES", "5"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "500"))
 PROCESS = os.environ.get("BENCH_PROCESS", "1") != "0"
 # The Procfile's web process, with the bench's port and worker count (one per CPU by default).
 WORKERS = os.environ.get("BENCH_GUNICORN_WORKERS", str(os.cpu_count() or 2))
@@ -164,14 +166,15 @@ def sender_process(port, path, numbers, interviews, concurrency, ready, go, resu
     results.put((timings, dict(statuses), started, time.perf_counter(), time.process_time() - cpu))
 
 
-def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_pid: int) -> dict:
+def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_pid: int,
+             deliveries: int = DELIVERIES) -> dict:
     ctx = multiprocessing.get_context("spawn")
     go, results, procs, readies = ctx.Event(), ctx.Queue(), [], []
     for p in range(SENDER_PROCESSES):
         share = SENDERS // SENDER_PROCESSES + (p < SENDERS % SENDER_PROCESSES)
         ready = ctx.Event()
         procs.append(ctx.Process(target=sender_process, daemon=True, args=(
-            port, path, list(range(p, DELIVERIES, SENDER_PROCESSES)), interviews, share, ready, go, results)))
+            port, path, list(range(p, deliveries, SENDER_PROCESSES)), interviews, share, ready, go, results)))
         readies.append(ready)
         procs[-1].start()
     for ready in readies:
@@ -252,6 +255,11 @@ def main() -> None:
         port = free_port()
         proc = start_gunicorn(port, env)
         try:
+            # A server in production is warm: every worker thread has its database connection and
+            # every module is loaded. Warm-up deliveries go to a team of their own (with no API key,
+            # so processing them asks HeyMilo nothing), leaving the bench team's counts exact.
+            warm = Team.objects.create(name="Bench warm-up", slug=f"bench-warm-{run_id}")
+            send_all(port, f"/hooks/heymilo/{warm.webhook_token}/", interviews, proc.pid, WARMUP)
             sent = send_all(port, f"/hooks/heymilo/{team.webhook_token}/", interviews, proc.pid)
         finally:
             proc.terminate()

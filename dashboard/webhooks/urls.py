@@ -3,7 +3,6 @@ from django.urls import path
 from dashboard.webhooks import views
 
 urlpatterns = [
-    path("hooks/heymilo/<str:token>/", views.receive, name="webhook_receiver"),
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/new/", views.webhook_create, name="webhook_create"),
     path("webhooks/refresh/", views.webhooks_refresh, name="webhooks_refresh"),
