@@ -168,12 +168,12 @@ def _forget_filters(request, posting=None):
     return redirect(request.path)
 
 
-def _interview_url_maker():
-    """The profile URL for a remote id, as reverse() gives it: reversing each of a page's 50 rows
-    was a quarter of the table's rendering. The pattern is reversed once with a marker in place of
-    the id, and the id quoted as reverse() quotes it."""
+def _url_maker(name: str):
+    """URLs of the pattern `name` for remote ids, as reverse() gives them: reversing for each of a
+    page's 50 rows was a quarter of the table's rendering. The pattern is reversed once with a
+    marker in place of the id, and each id quoted as reverse() quotes it."""
     marker = "REMOTE-ID"
-    prefix, suffix = reverse("interview", args=[marker]).split(marker)
+    prefix, suffix = reverse(name, args=[marker]).split(marker)
     return lambda remote_id: prefix + quote(remote_id, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
 
 
@@ -193,16 +193,20 @@ def _table_context(request, posting=None) -> dict:
     columns = {"posting_title": F("posting__title")} if posting is None else {}
     page_rows = team_rows.filter(pk__in=ids).order_by().values(*TABLE_COLUMNS, **columns)
     by_id = {row["id"]: row for row in page_rows}
-    interview_url = _interview_url_maker()
-    for row in by_id.values():
-        row["url"] = interview_url(row["remote_id"])
-    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     sort = form.values["sort"]
     list_query = _query(params, page=None)
+    # A profile opened from the table knows the list it came from (prev/next, "12 of 87").
     nav = QueryDict(mutable=True)
     nav["list"] = list_query
     if posting is not None:
         nav["in"] = posting.remote_id
+    nav_query = nav.urlencode()
+    interview_url, posting_url = _url_maker("interview"), _url_maker("posting")
+    for row in by_id.values():
+        row["href"] = f"{interview_url(row['remote_id'])}?{nav_query}"
+        if posting is None and row["posting_id"]:
+            row["posting_href"] = posting_url(row["posting_remote_id"])
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     # The review queue is this list narrowed to what the person has not decided or rated yet.
     queue = QueryDict(mutable=True)
     queue["list"] = _query(QueryDict(list_query), unreviewed="on")
@@ -231,7 +235,6 @@ def _table_context(request, posting=None) -> dict:
         "list_query": list_query,
         "table_query": params.urlencode(),
         "restored": restored,
-        "nav_query": nav.urlencode(),
         "queue_url": reverse("review_queue") + "?" + queue.urlencode(),
         "posting": posting,
         "export_url": (reverse("posting_export", args=[posting.remote_id]) if posting

@@ -164,12 +164,22 @@ def test_bad_filter_input_is_explained_and_the_rest_still_applies(login, viewer,
     assert "must be at least" in html
 
 
-def test_remote_text_in_the_table_is_escaped(login, viewer, team, posting):
-    make_interview(team, posting, name="<script>alert(1)</script>", email='"><img src=x onerror=alert(1)>')
-    html = login(viewer).get("/candidates/").text
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<img src=x" not in html
+def test_remote_text_in_the_table_is_escaped(login, viewer, team):
+    """Every cell of a row that holds HeyMilo's text: name (also in the checkbox label), email,
+    status (also in a class), id (in a value and the link), and the posting's title."""
+    posting = make_posting(team, title="<b>Title</b>")
+    make_interview(team, posting, remote_id='int_"><u>', name="<script>alert(1)</script>",
+                   email='"><img src=x onerror=alert(1)>', status='"><em>x</em>')
+    client = login(viewer)
+    for url in ["/candidates/", f"/postings/{posting.remote_id}/"]:
+        html = client.get(url).text
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert 'aria-label="Select &lt;script&gt;' in html
+        assert "<img src=x" not in html and "<em>x</em>" not in html and "<u>" not in html
+        assert 'value="int_&quot;&gt;&lt;u&gt;"' in html
+    assert '<td><a href="/postings/' in client.get("/candidates/").text
+    assert "&lt;b&gt;Title&lt;/b&gt;</a></td>" in client.get("/candidates/").text
 
 
 def test_an_outsider_gets_404_for_the_posting_and_sees_none_of_the_rows(login, outsider, posting, crowd):

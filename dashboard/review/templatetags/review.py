@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst, slugify
 
 from dashboard.mirror.models import Interview
 from dashboard.review.models import awaiting_review as awaiting_review_rows
@@ -31,6 +32,72 @@ def sort_header(context, key: str, label: str):
         '<th scope="col" aria-sort="{}"><a href="{}" hx-get="{}" hx-push-url="true">{}{}</a></th>',
         state, url, url, label, arrow,
     )
+
+
+# The candidate table's row, for one of _table_context's row dicts. Built here rather than in the
+# template: 50 rows of 14 cells were some 1,300 template nodes, a quarter of the table's server
+# time; one format_html per row escapes the same values in a fifth of that.
+CANDIDATE_ROW = (
+    "<tr>"
+    '<td><input type="checkbox" name="ids" value="{remote_id}" aria-label="Select {label}"></td>'
+    '<td><a href="{href}">{name}</a>{star}</td>'
+    "{posting}"
+    "<td>{email}</td>"
+    '<td><span class="badge status-{status_class}">{status}</span></td>'
+    '<td class="num">{score}</td>'
+    '<td class="num">{resume_score}</td>'
+    '<td class="num">{match_score}</td>'
+    "<td>{eligible}</td>"
+    "<td>{decision}</td>"
+    "<td>{my_rating}</td>"
+    '<td class="num">{team_rating}</td>'
+    "<td>{interviewed_on}</td>"
+    "<td>{last_engagement}</td>"
+    "</tr>"
+)
+SHORTLIST_STAR = mark_safe(' <span class="shortlist-star" title="Shortlisted">★'
+                           '<span class="visually-hidden"> shortlisted</span></span>')
+MUTED_DASH = mark_safe('<span class="muted">–</span>')
+
+
+@register.simple_tag(takes_context=True)
+def candidate_row(context, row: dict):
+    if context.get("posting"):
+        posting = ""  # the posting's own table has no posting column
+    elif row.get("posting_href"):
+        posting = format_html('<td><a href="{}">{}</a></td>', row["posting_href"],
+                              row["posting_title"] or row["posting_remote_id"])
+    else:
+        posting = mark_safe("<td>–</td>")
+    decision = row["decision"]
+    return format_html(
+        CANDIDATE_ROW,
+        remote_id=row["remote_id"],
+        label=row["name"] or row["remote_id"],
+        href=row["href"],
+        name=row["name"] or "(no name)",
+        star=SHORTLIST_STAR if row["shortlisted"] else "",
+        posting=posting,
+        email=row["email"],
+        status_class=_status_class(row["status"]),
+        status=row["status"] or "unknown",
+        score=score(row["score"]),
+        resume_score=score(row["resume_score"]),
+        match_score=score(row["match_score"], 0),
+        eligible="–" if row["eligible"] is None else ("Yes" if row["eligible"] else "No"),
+        decision=(format_html('<span class="badge decision-{}">{}</span>', decision, capfirst(decision))
+                  if decision else MUTED_DASH),
+        my_rating=f"{row['my_rating']} ★" if row["my_rating"] else "–",
+        team_rating=MUTED_DASH if row["team_rating"] is None else score(row["team_rating"]),
+        interviewed_on=day(row["interviewed_on"]),
+        last_engagement=day(row["last_engagement"]),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _status_class(status: str) -> str:
+    # HeyMilo's status names a CSS class: a handful of values, slugified once each.
+    return slugify(status)
 
 
 @register.simple_tag
