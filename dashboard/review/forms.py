@@ -32,6 +32,7 @@ SORTS = {
     "engaged": "last_engagement",
 }
 DEFAULT_SORT = "-interviewed"
+REVIEW_SORTS = {"decision", "rating", "team"}
 
 STATUS_CHOICES = [("", "Any status"), ("completed", "Completed"), ("evaluating", "Evaluating"),
                   ("in_progress", "In progress"), ("pending", "Pending"), ("knocked_out", "Knocked out")]
@@ -74,6 +75,14 @@ class CandidateFilter(forms.Form):
         values = dict(getattr(self, "cleaned_data", {}))
         values.setdefault("sort", DEFAULT_SORT)
         return values
+
+    @property
+    def needs_review_columns(self) -> bool:
+        """Whether the filters or the sort read with_review()'s columns (decision, ratings,
+        shortlist): building those subqueries for every count and page of ids cost more than the
+        rest of the query."""
+        v = self.values
+        return bool(v.get("decision") or v.get("shortlisted")) or v["sort"].lstrip("-") in REVIEW_SORTS
 
     def apply(self, rows, user, keep=None):
         """The rows matching the filters, sorted. `keep` (an interview pk) stays in an "unreviewed by

@@ -261,15 +261,33 @@ def latest_decision(field: str = "value"):
     return models.Subquery(latest.values(field)[:1])
 
 
-# What the candidate table shows of each row (see candidates() for the annotations).
+# What the candidate table shows of each row (see with_review() for the annotations).
 TABLE_COLUMNS = ("id", "remote_id", "posting_id", "posting_remote_id", "name", "email", "status", "score",
                  "resume_score", "match_score", "eligible", "interviewed_on", "last_engagement",
                  "decision", "my_rating", "team_rating", "shortlisted")
 
 
 def candidates(team, user, posting=None, *, show_all_ratings: bool = False):
-    """The team's mirrored interviews with the team decision, the user's own rating, the team's
-    average rating and whether the interview is shortlisted.
+    """The team's mirrored interviews (of one posting, if given) with the review columns of
+    with_review()."""
+    return with_review(candidate_rows(team, posting), user, show_all_ratings=show_all_ratings)
+
+
+def candidate_rows(team, posting=None):
+    """The team's mirrored interviews that HeyMilo still has, of one posting if given."""
+    rows = (
+        Interview.objects.for_team(team)
+        .filter(missing=False)
+        .select_related("posting")
+        # Lists never read the API documents (16 kB each): decoding 50 of them was half a page's time.
+        .defer("document", "content_hash", "posting__document")
+    )
+    return rows if posting is None else rows.filter(posting=posting)
+
+
+def with_review(rows, user, *, show_all_ratings: bool = False):
+    """Interviews with the team decision, the user's own rating, the team's average rating and
+    whether the interview is shortlisted.
 
     The team average is left empty on interviews the user has not rated unless show_all_ratings
     (private ratings off, or a viewer), so neither the column nor sorting by it gives it away.
@@ -279,27 +297,17 @@ def candidates(team, user, posting=None, *, show_all_ratings: bool = False):
         .annotate(average=models.Avg("stars")).values("average"),
         output_field=models.FloatField(),
     )
-    rows = (
-        Interview.objects.for_team(team)
-        .filter(missing=False)
-        .select_related("posting")
-        # Lists never read the API documents (16 kB each): decoding 50 of them was half a page's time.
-        .defer("document", "content_hash", "posting__document")
-        .annotate(
-            decision=latest_decision(),
-            my_rating=models.Subquery(
-                Rating.objects.filter(interview=models.OuterRef("pk"), user=user).values("stars")[:1]
-            ),
-            shortlisted=models.Exists(Shortlist.objects.filter(interview=models.OuterRef("pk"))),
-        )
+    rows = rows.annotate(
+        decision=latest_decision(),
+        my_rating=models.Subquery(
+            Rating.objects.filter(interview=models.OuterRef("pk"), user=user).values("stars")[:1]
+        ),
+        shortlisted=models.Exists(Shortlist.objects.filter(interview=models.OuterRef("pk"))),
     )
     if not show_all_ratings:
         team_rating = models.Case(models.When(my_rating__isnull=False, then=team_rating),
                                   default=models.Value(None), output_field=models.FloatField())
-    rows = rows.annotate(team_rating=team_rating)
-    if posting is not None:
-        rows = rows.filter(posting=posting)
-    return rows
+    return rows.annotate(team_rating=team_rating)
 
 
 def awaiting_review(interviews):

@@ -46,7 +46,9 @@ from dashboard.review.models import (
     ReviewSettings,
     Shortlist,
     awaiting_review,
+    candidate_rows,
     candidates,
+    with_review,
 )
 from heymilo.errors import MalformedResponse
 from heymilo.models import Posting as APIPosting
@@ -140,6 +142,10 @@ def _team_candidates(request, posting=None):
     return candidates(request.team, request.user, posting, show_all_ratings=_show_all_ratings(request))
 
 
+def _with_review(request, rows):
+    return with_review(rows, request.user, show_all_ratings=_show_all_ratings(request))
+
+
 def _remembered_query(params: QueryDict) -> str:
     """What is worth remembering of a table's query: its filters and a sort other than the default."""
     query = QueryDict(services.filter_query(params, FILTER_KEYS), mutable=True)
@@ -180,8 +186,9 @@ def _url_maker(name: str):
 def _table_context(request, posting=None) -> dict:
     params, restored = _table_params(request, posting)
     form = CandidateFilter(params)
-    team_rows = _team_candidates(request, posting)
-    rows = form.apply(team_rows, request.user)
+    team_rows = candidate_rows(request.team, posting)
+    rows = form.apply(_with_review(request, team_rows) if form.needs_review_columns else team_rows,
+                      request.user)
     # Page through ids, then annotate only the page's rows: an OFFSET over the annotated query
     # made PostgreSQL compute every skipped row's decision and ratings (517 ms on page 150).
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
@@ -191,7 +198,8 @@ def _table_context(request, posting=None) -> dict:
     # instead), read as dicts of the columns the table shows: a model instance with every column
     # cost more to build than the row's SQL, and a dict key is a template's first lookup.
     columns = {"posting_title": F("posting__title")} if posting is None else {}
-    page_rows = team_rows.filter(pk__in=ids).order_by().values(*TABLE_COLUMNS, **columns)
+    page_rows = _with_review(request, team_rows.filter(pk__in=ids)).order_by()
+    page_rows = page_rows.values(*TABLE_COLUMNS, **columns)
     by_id = {row["id"]: row for row in page_rows}
     sort = form.values["sort"]
     list_query = _query(params, page=None)

@@ -140,6 +140,21 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, tea
                    HTTP_HX_TARGET="candidate-table")
 
 
+@pytest.mark.parametrize(("query", "needed"), [
+    ("", False), ("sort=-interviewed&status=completed&q=a&unreviewed=on&eligible=no", False),
+    ("sort=-rating", True), ("sort=team", True), ("sort=decision", True), ("decision=none", True),
+    ("shortlisted=on", True), ("sort=bogus", False),
+])
+def test_the_table_builds_the_review_columns_for_counting_and_paging_only_when_needed(query, needed):
+    """Building the decision and rating subqueries for the count and the page of ids cost more
+    than the rest of those queries; the page's own rows always have them."""
+    from django.http import QueryDict
+
+    from dashboard.review.forms import CandidateFilter
+
+    assert CandidateFilter(QueryDict(query)).needs_review_columns is needed
+
+
 def test_the_htmx_request_gets_only_the_table_and_the_sort_for_the_form(login, viewer, crowd):
     response = login(viewer).get("/candidates/?q=ada&sort=-name", HTTP_HX_REQUEST="true",
                                  HTTP_HX_TARGET="candidate-table")
