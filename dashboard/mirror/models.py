@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from dashboard.accounts.models import Team
+from dashboard.mirror import derive
 from heymilo.models import Interview as APIInterview
 
 
@@ -86,6 +87,8 @@ class Interview(models.Model):
     steps_complete = models.PositiveSmallIntegerField(default=0)
     all_complete = models.BooleanField(default=False)
     has_recording = models.BooleanField(default=False)
+    # Name and email for the table's search (derive.search_text), kept in step by save() and syncs.
+    search = models.CharField(max_length=621, blank=True, default="", editable=False)
     missing = models.BooleanField(default=False)
     synced_at = models.DateTimeField(default=timezone.now)
     # Large columns last: on SQLite every column after a 16 kB document costs a walk of the row's
@@ -107,8 +110,8 @@ class Interview(models.Model):
             models.Index(fields=["team", "missing", "interviewed_on"], name="interview_all_default"),
             # Covers the common filters (status, score range, name or email search) and the default
             # order without reading the rows.
-            models.Index(fields=["team", "posting", "missing", "status", "score", "name", "email",
-                                 "interviewed_on"], name="interview_list_filters"),
+            models.Index(fields=["team", "posting", "missing", "status", "score", "search",
+                                 "interviewed_on"], name="interview_list_search"),
             models.Index(fields=["team", "posting", "missing", "score"], name="interview_list_score"),
             models.Index(fields=["team", "email"]),
             models.Index(fields=["team", "name"]),
@@ -121,6 +124,12 @@ class Interview(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.remote_id
+
+    def save(self, *args, **kwargs):
+        self.search = derive.search_text(self.name, self.email)
+        if kwargs.get("update_fields") is not None and {"name", "email"} & set(kwargs["update_fields"]):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search"}
+        super().save(*args, **kwargs)
 
     @cached_property
     def parsed(self) -> APIInterview:

@@ -89,7 +89,7 @@ class CandidateFilter(forms.Form):
         me" list after being reviewed, so a review queue can step on from it."""
         v = self.values
         if v.get("q"):
-            rows = rows.filter(Q(name__icontains=v["q"]) | Q(email__icontains=v["q"]))
+            rows = rows.filter(search__contains=v["q"].lower())
         if v.get("status"):
             rows = rows.filter(status=v["status"].lower())
         if v.get("decision") == "none":

@@ -256,7 +256,7 @@ def test_a_finished_sync_leaves_the_query_planner_what_it_needs(team, sandbox, f
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'mirror_interview'")
-            assert "interview_list_filters" in {row[0] for row in cursor.fetchall()}
+            assert "interview_list_search" in {row[0] for row in cursor.fetchall()}
         else:
             cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'mirror_interview'")
             assert {"interview_list_recent_pg", "interview_all_recent_pg", "interview_list_best_pg"} <= {

@@ -248,3 +248,15 @@ def test_row_links_are_the_profile_urls_reverse_gives_even_for_unusual_ids(login
         assert f'href="{url}?' in html.replace("&amp;", "&")
         # ... and each opens that candidate.
         assert client.get(url).context["interview"].remote_id == remote_id
+
+
+def test_search_follows_a_renamed_candidate_and_ignores_case(login, viewer, team, posting):
+    row = make_interview(team, posting, remote_id="int_zed", name="Zed Quill", email="ZQ@Example.org")
+    client = login(viewer)
+    assert names_in(client.get("/candidates/?q=zq@EXAMPLE").text) == ["int_zed"]
+    row.name = "Ximena Orr"
+    row.save(update_fields=["name"])
+    assert names_in(client.get("/candidates/?q=xIMENA").text) == ["int_zed"]
+    assert names_in(client.get("/candidates/?q=quill").text) == []
+    # A match never spans the end of the name and the start of the email.
+    assert names_in(client.get("/candidates/?q=orrzq").text) == []
