@@ -9,15 +9,18 @@ def freshness(request):
     team = getattr(request, "team", None)
     if team is None:
         return {}
-    runs = SyncRun.objects.for_team(team).filter(scope=SyncRun.Scope.TEAM).finished()
+
+    def runs():
+        return SyncRun.objects.for_team(team).filter(scope=SyncRun.Scope.TEAM).finished()
 
     def failed():
-        latest = runs.exclude(state=SyncRun.State.SKIPPED).order_by("-finished_at").first()
+        latest = runs().exclude(state=SyncRun.State.SKIPPED).order_by("-finished_at").first()
         return latest if latest and latest.state != SyncRun.State.SUCCEEDED else None
 
-    # Lazy: an htmx partial (a table page, a tab) that shows neither runs no query for them.
+    # Lazy, down to building the queries: an htmx partial (a table page, a tab) that shows
+    # neither pays nothing for them.
     return {
         "last_sync": SimpleLazyObject(
-            lambda: runs.filter(state=SyncRun.State.SUCCEEDED).order_by("-finished_at").first()),
+            lambda: runs().filter(state=SyncRun.State.SUCCEEDED).order_by("-finished_at").first()),
         "sync_failed": SimpleLazyObject(failed),
     }
