@@ -66,6 +66,15 @@ def sandbox(*args: str):
         proc.wait(10)
 
 
+def reference_workload(steps: int = 20_000) -> int:
+    """A fixed piece of pure-Python work (dict and str operations, about 8 ms here when the
+    machine is quick): timing it beside a bench's requests shows the machine's own noise."""
+    words: dict[str, int] = {}
+    for n in range(steps):
+        words[str(n % 997)] = words.get(str(n % 997), 0) + n
+    return len(words)
+
+
 def machine_reference_ms() -> list[float]:
     """Times of a fixed pure-Python workload on this machine, seven of them, sorted.
 
@@ -76,9 +85,7 @@ def machine_reference_ms() -> list[float]:
     times = []
     for _ in range(7):
         started = time.perf_counter()
-        words = {}
-        for n in range(200_000):
-            words[str(n % 997)] = words.get(str(n % 997), 0) + n
+        reference_workload(200_000)
         times.append((time.perf_counter() - started) * 1000)
     return sorted(times)
 
