@@ -33,8 +33,11 @@ demo: $(STAMP)
 
 PYTEST_ARGS ?= -n auto
 
+# Browser tests run on their own: Playwright's sync API keeps an event loop running in its
+# thread for as long as its browser lives, which other tests on the same worker must not meet.
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS) -m "not browser"
+	$(PY) -m pytest $(PYTEST_ARGS) -m browser
 
 bench: $(STAMP)
 	$(PY) -m bench
