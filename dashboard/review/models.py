@@ -310,6 +310,25 @@ def with_review(rows, user, *, show_all_ratings: bool = False):
     return rows.annotate(team_rating=team_rating)
 
 
+def list_position(rows, pk: int) -> dict:
+    """Where the interview `pk` sits in the ordered list `rows`: its 1-based index (None when it is
+    not in the list), the remote ids before and after it, and the list's length.
+
+    Reads the list's primary keys alone, which the list indexes cover, then the two neighbours'
+    remote ids: reading every remote id of a 10,000-row list cost a visit to each row (24 ms on
+    SQLite), and numbering the rows with window functions in SQL was slower still (22–46 ms)."""
+    ids = list(rows.values_list("pk", flat=True))
+    position = {"index": None, "prev": None, "next": None, "total": len(ids)}
+    if pk not in ids:
+        return position
+    index = ids.index(pk)
+    before = ids[index - 1] if index else None
+    after = ids[index + 1] if index + 1 < len(ids) else None
+    remote = dict(Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id"))
+    position.update(index=index + 1, prev=remote.get(before), next=remote.get(after))
+    return position
+
+
 def awaiting_review(interviews):
     """Completed interviews the team has not decided on yet."""
     return interviews.filter(status="completed").exclude(

@@ -48,6 +48,7 @@ from dashboard.review.models import (
     awaiting_review,
     candidate_rows,
     candidates,
+    list_position,
     with_review,
 )
 from heymilo.errors import MalformedResponse
@@ -377,17 +378,13 @@ def _list_position(request, row) -> dict:
         item = Posting.objects.for_team(request.team).filter(remote_id=request.GET["in"]).first()
     form = CandidateFilter(QueryDict(request.GET["list"]))
     queue = bool(form.values.get("unreviewed"))
-    rows = form.apply(_team_candidates(request, item), request.user, keep=row.pk if queue else None)
-    ids = list(rows.values_list("remote_id", flat=True))
+    team_rows = candidate_rows(request.team, item)
+    if form.needs_review_columns:
+        team_rows = _with_review(request, team_rows)
+    rows = form.apply(team_rows, request.user, keep=row.pk if queue else None)
     list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
     list_url += "?" + request.GET["list"] if request.GET["list"] else ""
-    position = {"list_url": list_url, "total": len(ids), "index": None, "prev": None, "next": None,
-                "queue": queue}
-    if row.remote_id in ids:
-        index = ids.index(row.remote_id)
-        position.update(index=index + 1, prev=ids[index - 1] if index else None,
-                        next=ids[index + 1] if index + 1 < len(ids) else None)
-    return position
+    return {"list_url": list_url, "queue": queue, **list_position(rows, row.pk)}
 
 
 def _activity(request, row):

@@ -4,11 +4,15 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
+from django.utils import timezone
 
 from dashboard.mirror.models import Interview
-from dashboard.review.models import Decision, Note, Rating
+from dashboard.review.forms import SORTS, CandidateFilter
+from dashboard.review.models import Decision, Note, Rating, candidates, list_position
+from dashboard.review.services import decision_create, rating_set
 from heymilo.models import Interview as APIInterview
-from tests.review.conftest import make_interview
+from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +218,42 @@ def test_the_profile_takes_a_constant_number_of_queries(login, reviewer, team, p
         # 16: the header's inbox badge, review settings and the notes' mentions joined the page.
         with django_assert_max_num_queries(16):
             assert client.get(f"/interviews/{rows[2].remote_id}/{tab}?{nav}").status_code == 200
+
+
+@pytest.mark.parametrize("sort", [f"{sign}{key}" for key in SORTS for sign in ("", "-")])
+def test_prev_next_agree_with_the_list_order_for_every_sort(team, reviewer, admin, sort):
+    """The database numbers the list (list_position); every row's place, neighbours and the total
+    must be what reading the whole sorted list gives, ties and empty values included."""
+    postings = [make_posting(team, title=title) for title in ("B role", "A role")]
+    rows = []
+    for n in range(12):
+        rows.append(make_interview(
+            team, postings[n % 2], name=f"Same {n % 3}", email=f"c{n % 4}@example.com",
+            score=None if n % 5 == 0 else float(n % 4) * 10, resume_score=None if n % 3 else 50.0,
+            eligible=[True, False, None][n % 3], interviewed_on=None if n % 4 == 0 else timezone.now()))
+    for n, row in enumerate(rows[:8]):
+        decision_create(team, row, admin, ["advance", "hold", "reject"][n % 3])
+        if n % 2:
+            rating_set(team, row, reviewer, 1 + n % 5)
+    form = CandidateFilter(QueryDict(f"sort={sort}"))
+    listed = form.apply(candidates(team, reviewer), reviewer)
+    order = list(listed.values_list("pk", "remote_id"))
+    assert len(order) == 12
+    for index, (pk, _) in enumerate(order):
+        assert list_position(listed, pk) == {
+            "index": index + 1, "total": 12,
+            "prev": order[index - 1][1] if index else None,
+            "next": order[index + 1][1] if index + 1 < len(order) else None,
+        }
+
+
+def test_a_candidate_no_longer_in_the_list_says_how_many_are_left(login, reviewer, team, posting):
+    kept = [make_interview(team, posting, score=s) for s in (90, 80)]
+    dropped = make_interview(team, posting, score=20)
+    assert list_position(CandidateFilter(QueryDict("score_min=50")).apply(
+        candidates(team, reviewer, posting), reviewer), dropped.pk) == {
+        "index": None, "prev": None, "next": None, "total": 2}
+    nav = urlencode({"list": "sort=-score&score_min=50", "in": posting.remote_id})
+    html = login(reviewer).get(f"/interviews/{dropped.remote_id}/?{nav}").text
+    assert "No longer in this list (2 left)" in html
+    assert f"/interviews/{kept[0].remote_id}/" not in html  # no prev/next from outside the list
