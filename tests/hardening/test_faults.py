@@ -4,33 +4,49 @@ import pytest
 from django.db import connection
 
 from dashboard.mirror.models import Posting, SyncRun
+from dashboard.webhooks.models import Delivery
 from tests.mirror.helpers import point_team_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_dropped_postgres_connection_fails_one_request_cleanly_and_the_next_works(login, viewer, team):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: run with DATABASE_URL=postgres://... (CI does)")
-    from django.db import connections
-
-    client = login(viewer)
-    assert client.get("/").status_code == 200
-    pid = connection.cursor().connection.info.backend_pid
-    # Kill our own server-side backend, as a database restart or a proxy timeout would.
-    with connections["default"].cursor():
-        pass
+def kill_our_backend() -> None:
+    """Terminates this thread's PostgreSQL backend, as a database restart or a proxy timeout would."""
     import psycopg
 
+    pid = connection.cursor().connection.info.backend_pid
     params = connection.get_connection_params()
     with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"},
                          autocommit=True) as admin_conn:
         admin_conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+def test_a_dropped_postgres_connection_fails_one_request_cleanly_and_the_next_works(login, viewer, team):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: run with DATABASE_URL=postgres://... (CI does)")
+    client = login(viewer)
+    assert client.get("/").status_code == 200
+    kill_our_backend()
     client.raise_request_exception = False
     first = client.get("/")
     assert first.status_code in (200, 500)  # at worst a clean error page, no hang
     connection.close()  # Django drops a broken connection at the end of a request
     assert client.get("/").status_code == 200
+
+
+def test_a_webhook_delivery_on_a_dropped_postgres_connection_is_stored_not_lost(client, team):
+    """The receiver skips Django's per-request health check and retries its one statement instead."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: run with DATABASE_URL=postgres://... (CI does)")
+    url = f"/hooks/heymilo/{team.webhook_token}/"
+    body = '{"event_type": "interview_started", "interview_id": "int_1"}'
+    assert client.post(url, body, content_type="application/json").status_code == 202
+    kill_our_backend()
+    client.raise_request_exception = False
+    response = client.post(url, body.replace("int_1", "int_2"), content_type="application/json")
+    assert response.status_code == 202
+    assert Delivery.objects.get(pk=response.json()["delivery"]).body.endswith('"int_2"}')
+    assert Delivery.objects.filter(team=team).count() == 2
 
 
 def test_heymilo_down_keeps_the_mirror_serving_with_a_stale_banner(
