@@ -113,6 +113,9 @@ class Interview(models.Model):
             models.Index(fields=["team", "posting", "missing", "status", "score", "search",
                                  "interviewed_on"], name="interview_list_search"),
             models.Index(fields=["team", "posting", "missing", "score"], name="interview_list_score"),
+            # The posting page's pipeline funnel counts steps completed.
+            models.Index(fields=["team", "posting", "missing", "steps_complete"],
+                         name="interview_list_steps"),
             models.Index(fields=["team", "email"]),
             models.Index(fields=["team", "name"]),
             models.Index(fields=["team", "last_engagement"]),

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Floor, Least
+
+from dashboard.mirror.models import Interview
 
 BINS = 10  # score buckets of 10 points on HeyMilo's 0-100 scale
 CHART_HEIGHT = 120  # SVG units
@@ -18,11 +21,18 @@ class Bar:
     y: int = 0
 
 
+def _counted(posting):
+    """The posting's interviews as the list indexes lead (team, posting, missing), so the counts
+    below read an index alone: through the posting's own index each of 10,000 rows was read from
+    the table, 15 ms per chart on SQLite."""
+    return Interview.objects.filter(team_id=posting.team_id, posting=posting, missing=False)
+
+
 def funnel(posting, steps) -> list[Bar]:
     """Candidates who completed at least the first k workflow steps, for k = 1..n.
 
     Steps complete in order, so "completed k steps" is "reached step k"; one aggregate query."""
-    interviews = posting.interviews.filter(missing=False)
+    interviews = _counted(posting)
     labels = [(step.type or "step").replace("_", " ") for step in steps] or []
     counts = interviews.aggregate(
         total=Count("id"),
@@ -38,13 +48,13 @@ def funnel(posting, steps) -> list[Bar]:
 
 
 def score_histogram(posting) -> list[Bar]:
-    interviews = posting.interviews.filter(missing=False, score__isnull=False)
+    """Candidates per 10 points of score, 100 (and above) in the top bucket: one GROUP BY, which
+    cost half as much as ten filtered counts over the same rows."""
     ranges = [(i * 10, i * 10 + 10) for i in range(BINS)]
-    counts = interviews.aggregate(**{
-        f"b{low}": Count("id", filter=Q(score__gte=low) & (Q(score__lt=high) if high < 100 else Q()))
-        for low, high in ranges
-    })
-    bars = [Bar(f"{low}–{high}", counts[f"b{low}"], 0) for low, high in ranges]
+    bucket = Least(Floor(F("score") / 10), Value(BINS - 1.0))
+    counts = {int(row["bucket"]): row["n"] for row in _counted(posting).filter(score__isnull=False)
+              .annotate(bucket=bucket).values("bucket").annotate(n=Count("id")).order_by()}
+    bars = [Bar(f"{low}–{high}", counts.get(index, 0), 0) for index, (low, high) in enumerate(ranges)]
     top = max((bar.count for bar in bars), default=0) or 1
     width = 30
     for index, bar in enumerate(bars):

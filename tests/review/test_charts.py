@@ -42,3 +42,15 @@ def test_the_posting_page_draws_both(login, viewer, posting):
     html = login(viewer).get(f"/postings/{posting.remote_id}/").text
     assert '<svg class="histogram"' in html and "Pipeline" in html
     assert "90–100: 3 candidates" in html
+
+
+def test_band_edges_fall_in_the_band_they_start(team):
+    """Each band holds [low, low + 10), the top one 90 and above, on SQLite and PostgreSQL alike."""
+    posting = Posting.objects.create(team=team, remote_id="E", title="Edges")
+    scores = [0, 0.01, 9.99, 10, 19.999, 20, 29.5, 30.0, 59.99999, 60, 69.99, 70, 79.9999999, 80,
+              89.99, 90, 99.99, 100, 104.5]
+    for index, score in enumerate(scores):
+        Interview.objects.create(team=team, posting=posting, remote_id=f"e{index}", score=score)
+    counts = [bar.count for bar in charts.score_histogram(posting)]
+    expected = [sum(1 for s in scores if min(int(s // 10), 9) == band) for band in range(10)]
+    assert counts == expected == [3, 2, 2, 1, 0, 1, 2, 2, 2, 4]
