@@ -3,6 +3,21 @@
 from django.db import migrations, models
 
 
+def analyze_the_new_index(apps, schema_editor):
+    """SQLite plans with the statistics ANALYZE left (the sync refreshes them): an index without
+    any looks cheap, and the candidate table's first page chose this one and sorted 10,000 rows
+    (18 ms instead of under 1). A database with statistics gets this index's at once."""
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return  # never analysed: no index has statistics, so none is favoured
+        cursor.execute("PRAGMA analysis_limit = 400")
+        cursor.execute("ANALYZE interview_list_steps")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +30,5 @@ class Migration(migrations.Migration):
             model_name='interview',
             index=models.Index(fields=['team', 'posting', 'missing', 'steps_complete'], name='interview_list_steps'),
         ),
+        migrations.RunPython(analyze_the_new_index, migrations.RunPython.noop),
     ]
