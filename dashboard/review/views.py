@@ -147,6 +147,14 @@ def _with_review(request, rows):
     return with_review(rows, request.user, show_all_ratings=_show_all_ratings(request))
 
 
+def _listed(request, form, posting=None, keep=None):
+    """The candidates a table's filters and sort select, in order; with the review columns only
+    when those read them (CandidateFilter.needs_review_columns)."""
+    rows = candidate_rows(request.team, posting)
+    return form.apply(_with_review(request, rows) if form.needs_review_columns else rows, request.user,
+                      keep=keep)
+
+
 def _remembered_query(params: QueryDict) -> str:
     """What is worth remembering of a table's query: its filters and a sort other than the default."""
     query = QueryDict(services.filter_query(params, FILTER_KEYS), mutable=True)
@@ -187,9 +195,7 @@ def _url_maker(name: str):
 def _table_context(request, posting=None) -> dict:
     params, restored = _table_params(request, posting)
     form = CandidateFilter(params)
-    team_rows = candidate_rows(request.team, posting)
-    rows = form.apply(_with_review(request, team_rows) if form.needs_review_columns else team_rows,
-                      request.user)
+    rows = _listed(request, form, posting)
     # Page through ids, then annotate only the page's rows: an OFFSET over the annotated query
     # made PostgreSQL compute every skipped row's decision and ratings (517 ms on page 150).
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
@@ -199,7 +205,7 @@ def _table_context(request, posting=None) -> dict:
     # instead), read as dicts of the columns the table shows: a model instance with every column
     # cost more to build than the row's SQL, and a dict key is a template's first lookup.
     columns = {"posting_title": F("posting__title")} if posting is None else {}
-    page_rows = _with_review(request, team_rows.filter(pk__in=ids)).order_by()
+    page_rows = _with_review(request, candidate_rows(request.team, posting).filter(pk__in=ids)).order_by()
     page_rows = page_rows.values(*TABLE_COLUMNS, **columns)
     by_id = {row["id"]: row for row in page_rows}
     sort = form.values["sort"]
@@ -378,10 +384,7 @@ def _list_position(request, row) -> dict:
         item = Posting.objects.for_team(request.team).filter(remote_id=request.GET["in"]).first()
     form = CandidateFilter(QueryDict(request.GET["list"]))
     queue = bool(form.values.get("unreviewed"))
-    team_rows = candidate_rows(request.team, item)
-    if form.needs_review_columns:
-        team_rows = _with_review(request, team_rows)
-    rows = form.apply(team_rows, request.user, keep=row.pk if queue else None)
+    rows = _listed(request, form, item, keep=row.pk if queue else None)
     list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
     list_url += "?" + request.GET["list"] if request.GET["list"] else ""
     return {"list_url": list_url, "queue": queue, **list_position(rows, row.pk)}
