@@ -319,9 +319,10 @@ def list_position(rows, pk: int) -> dict:
     SQLite), and numbering the rows with window functions in SQL was slower still (22–46 ms)."""
     ids = list(rows.values_list("pk", flat=True))
     position = {"index": None, "prev": None, "next": None, "total": len(ids)}
-    if pk not in ids:
+    try:
+        index = ids.index(pk)
+    except ValueError:
         return position
-    index = ids.index(pk)
     before = ids[index - 1] if index else None
     after = ids[index + 1] if index + 1 < len(ids) else None
     remote = dict(Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id"))
