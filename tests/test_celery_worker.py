@@ -22,10 +22,10 @@ def test_it_runs_a_connection_check_in_a_worker(celery_worker, team, admin, sand
     assert check.outcome == ConnectionCheck.Outcome.OK, celery_worker.log()[-2000:]
     team.refresh_from_db()
     assert team.api_key_status == KeyStatus.VALID
-    assert f"Task dashboard.accounts.tasks.check_connection[{result.id}] succeeded" in (
-        wait_for(lambda: celery_worker.log() if result.id in celery_worker.log() else None,
-                 timeout=10, message="the worker's log line")
-    )
+    # The worker stores the result before it logs "succeeded", and logs "received" first:
+    # wait for the line itself, not for the first line naming the task.
+    succeeded = f"Task dashboard.accounts.tasks.check_connection[{result.id}] succeeded"
+    wait_for(lambda: succeeded in celery_worker.log(), timeout=10, message=succeeded)
 
 
 def test_a_redelivered_finished_check_does_nothing(celery_worker, team, admin):
