@@ -11,6 +11,10 @@
    second, the throughput target) show the response times at the target load: each delivery has
    a due time and its response time runs from it, so an answer that makes the next send late
    counts against the server too (no coordinated omission).
+   It also prints how the senders' connections spread over gunicorn's workers: a keep-alive
+   connection stays with the worker that accepted it, and a worker runs Python on one CPU at most.
+   Plain gthread spread them 16 / 4 or even 20 / 0 here; the Procfile's worker class (see
+   dashboard/web_worker.py) keeps them within one of even.
 2. Checks that every delivery sent was stored, and prints the receiver's CPU per delivery (the
    gunicorn processes' own CPU time, which is far less noisy than wall-clock on a busy machine).
 3. Processes them with a real Celery worker on the bench's own queue against a HeyMilo sandbox
@@ -110,6 +114,26 @@ def cpu_seconds(root_pid: int) -> float:
     return total
 
 
+def connections_per_worker(root_pid: int, port: int) -> list[int]:
+    """How many client connections each gunicorn worker holds, busiest first, from /proc: a worker
+    runs Python on one CPU at most, so connections piled on one worker are a tail of their own."""
+    inodes = set()
+    for table_file in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table_file).read_text().splitlines()[1:]:
+            fields = line.split()
+            # local address (hex ip:port), state 01 = ESTABLISHED, inode: fields 1, 3 and 9 of proc(5)
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(fields[9])
+    counts = []
+    for child in Path(f"/proc/{root_pid}/task/{root_pid}/children").read_text().split():
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{child}/fd").iterdir()]
+        except OSError:
+            continue  # gone meanwhile
+        counts.append(sum(link[8:-1] in inodes for link in links if link.startswith("socket:[")))
+    return sorted(counts, reverse=True)
+
+
 # --- senders (in processes of their own) ----------------------------------------------------------
 
 def delivery_body(n: int, interviews: list[tuple[str, str]]) -> bytes:
@@ -195,6 +219,13 @@ def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_p
         ready.wait(60)
     cpu_before = cpu_seconds(gunicorn_pid)
     go.set()
+    # Once every sender has connected, how the connections spread over the workers.
+    spread: list[int] = []
+    while results.empty() and any(proc.is_alive() for proc in procs):
+        time.sleep(0.2)
+        now = connections_per_worker(gunicorn_pid, port)
+        if sum(now) > sum(spread):
+            spread = now
     parts = [results.get(timeout=600) for _ in procs]
     cpu_after = cpu_seconds(gunicorn_pid)
     for proc in procs:
@@ -208,6 +239,7 @@ def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_p
         "wall": max(p[3] for p in parts) - min(p[2] for p in parts),
         "server_cpu": cpu_after - cpu_before,
         "sender_cpu": sum(p[4] for p in parts),
+        "spread": spread,
     }
 
 
@@ -308,6 +340,8 @@ def main() -> None:
             ("receiver CPU per delivery", f"{sent['server_cpu'] / total * 1000:.2f} ms",
              "gunicorn master + workers"),
             ("sender CPU per delivery", f"{sent['sender_cpu'] / total * 1000:.2f} ms", ""),
+            ("connections per worker", " / ".join(map(str, sent["spread"])),
+             "the senders' keep-alive connections, busiest worker first"),
         ]
         if paced:
             rows += [
