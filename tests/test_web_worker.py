@@ -67,6 +67,7 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tm
     clients = []
     try:
         wait_for(lambda: listening(port) or server.poll() is not None, timeout=30, message="gunicorn")
+        assert server.poll() is None, "gunicorn exited at start"
         # Five kept-alive connections at once to two workers of two threads each: four requests
         # are held, two in each worker, and the fifth waits in the listen queue, not refused.
         for _ in range(5):
@@ -78,7 +79,7 @@ def test_a_worker_with_every_thread_busy_leaves_new_connections_to_the_others(tm
             return Counter(p.name.split("-")[1] for p in tmp_path.glob("arrived-*"))
 
         wait_for(lambda: sum(arrivals().values()) == 4, timeout=30, message="four requests held")
-        assert sorted(arrivals().values()) == [2, 2]  # plain gthread lets one worker take all five
+        assert sorted(arrivals().values()) == [2, 2]  # plain gthread may let one worker take all five
 
         (tmp_path / "go").touch()
         answers = [read_response(sock) for sock in clients]
