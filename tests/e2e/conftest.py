@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_for
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # around it are still synchronous, which Django's async-safety check cannot tell.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -51,3 +53,10 @@ def screenshot(page):
         return path
 
     return _shot
+
+
+def wait_for_page(page, expression: str, timeout: float = 15.0):
+    """page.wait_for_function without eval in the page: Playwright polls a string predicate through
+    new Function() there, which our CSP (no 'unsafe-eval') refuses whenever the first try is false.
+    Polling page.evaluate from here runs the same expression outside the page's CSP."""
+    return wait_for(lambda: page.evaluate(expression), timeout=timeout, message=expression)

@@ -4,6 +4,7 @@ import pytest
 
 from dashboard.mirror import services
 from dashboard.mirror.models import Interview
+from tests.e2e.conftest import wait_for_page
 from tests.factories import MembershipFactory, UserFactory
 from tests.mirror.helpers import point_team_at
 
@@ -34,7 +35,7 @@ def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page
 
     page.goto(f"{live_server.url}/interviews/{interview.remote_id}/transcript/")
     media = page.locator("[data-media]")
-    page.wait_for_function("document.querySelector('[data-media]').readyState >= 1")
+    wait_for_page(page, "document.querySelector('[data-media]').readyState >= 1")
     page.locator(f"#t-{target.position} [data-seek]").click()
     current = media.evaluate("m => m.currentTime")
     assert abs(current - target.offset_seconds) < 0.5

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from dashboard.mirror.models import Interview, Posting
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, wait_for_page
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -211,7 +211,7 @@ class Walk:
     def _through_skip_link(self, tab, label: str, stops: int):
         tab.keyboard.press("Enter")
         # Let the fragment navigation and its hashchange handlers finish before looking.
-        tab.wait_for_function("location.hash === '#main'")
+        wait_for_page(tab, "location.hash === '#main'")
         tab.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         top, height = tab.evaluate("() => [document.querySelector('main').getBoundingClientRect().top, "
                                    "innerHeight]")
@@ -322,7 +322,7 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     walk.shot("profile")
     page.get_by_role("link", name="Transcript", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Transcript")
-    page.wait_for_function("document.querySelector('[data-media]').readyState >= 1")
+    wait_for_page(page, "document.querySelector('[data-media]').readyState >= 1")
     line = candidate.transcript_lines.filter(offset_seconds__gt=5).order_by("position")[1]
     page.locator(f"#t-{line.position} [data-seek]").click()
     assert abs(page.locator("[data-media]").evaluate("m => m.currentTime") - line.offset_seconds) < 0.5
