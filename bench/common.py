@@ -41,6 +41,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tcp_socket_inodes(port: int, state: str) -> set[str]:
+    """Inodes of this machine's TCP sockets on a local port in a state ("01" established, "0A"
+    listening), from /proc: looking with a connection of our own would change what we look at."""
+    inodes = set()
+    for table_file in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table_file).read_text().splitlines()[1:]:
+            fields = line.split()
+            # local address (hex ip:port), state and inode: fields 1, 3 and 9 of proc(5)'s table
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(fields[9])
+    return inodes
+
+
+def procfile_web_options(skip: tuple[str, ...] = ()) -> list[str]:
+    """The options of the Procfile's `web:` gunicorn line (what production runs), less the ones
+    named in skip, each with its value."""
+    line = next((line for line in (ROOT / "Procfile").read_text().splitlines()
+                 if line.startswith("web:")), None)
+    if line is None:
+        raise RuntimeError("the Procfile has no web: line")
+    args = line.split(":", 1)[1].split()
+    assert args[:2] == ["gunicorn", "dashboard.wsgi"], args
+    kept, it = [], iter(args[2:])
+    for arg in it:
+        if arg in skip:
+            next(it)
+        else:
+            kept.append(arg)
+    return kept
+
+
 @contextmanager
 def sandbox(*args: str):
     """`python -m heymilo.sandbox` on a free port; yields its URL."""

@@ -44,7 +44,15 @@ from pathlib import Path
 
 import requests
 
-from bench.common import ROOT, free_port, sandbox, setup_django, table
+from bench.common import (
+    ROOT,
+    free_port,
+    procfile_web_options,
+    sandbox,
+    setup_django,
+    table,
+    tcp_socket_inodes,
+)
 
 DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "5000"))
 SENDERS = int(os.environ.get("BENCH_SENDERS", "20"))
@@ -61,22 +69,9 @@ API_KEY = "bench-key"
 
 
 def procfile_gunicorn_args() -> list[str]:
-    """The `web:` line of the Procfile, so the bench measures what production runs."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            args = line.split(":", 1)[1].split()
-            break
-    else:
-        raise RuntimeError("the Procfile has no web: line")
-    assert args[:2] == ["gunicorn", "dashboard.wsgi"], args
-    skip = {"--workers", "--bind"}
-    kept, it = [], iter(args[2:])
-    for arg in it:
-        if arg in skip:
-            next(it)
-        else:
-            kept.append(arg)
-    return kept + os.environ.get("BENCH_GUNICORN_EXTRA", "").split()
+    """The Procfile's web options, so the bench measures what production runs."""
+    return (procfile_web_options(skip=("--workers", "--bind"))
+            + os.environ.get("BENCH_GUNICORN_EXTRA", "").split())
 
 
 def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
@@ -117,13 +112,7 @@ def cpu_seconds(root_pid: int) -> float:
 def connections_per_worker(root_pid: int, port: int) -> list[int]:
     """How many client connections each gunicorn worker holds, busiest first, from /proc: a worker
     runs Python on one CPU at most, so connections piled on one worker are a tail of their own."""
-    inodes = set()
-    for table_file in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table_file).read_text().splitlines()[1:]:
-            fields = line.split()
-            # local address (hex ip:port), state 01 = ESTABLISHED, inode: fields 1, 3 and 9 of proc(5)
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
-                inodes.add(fields[9])
+    inodes = tcp_socket_inodes(port, "01")
     counts = []
     for child in Path(f"/proc/{root_pid}/task/{root_pid}/children").read_text().split():
         try:
@@ -219,7 +208,8 @@ def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_p
         ready.wait(60)
     cpu_before = cpu_seconds(gunicorn_pid)
     go.set()
-    # Once every sender has connected, how the connections spread over the workers.
+    # How the connections spread over the workers: sampled every 0.2 s while the senders run, the
+    # sample with the most of them kept (the senders connect at their first delivery).
     spread: list[int] = []
     while results.empty() and any(proc.is_alive() for proc in procs):
         time.sleep(0.2)
