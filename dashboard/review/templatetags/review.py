@@ -30,7 +30,8 @@ def sort_header(context, key: str, label: str):
     elif sort == f"-{key}":
         state, arrow = "descending", " ▼"
     return format_html(
-        '<th scope="col" aria-sort="{}"><a href="{}" hx-get="{}" hx-push-url="true">{}{}</a></th>',
+        '<th scope="col" aria-sort="{}"><a href="{}" hx-get="{}" hx-target="#candidate-table" '
+        'hx-swap="outerHTML" hx-push-url="true">{}{}</a></th>',
         state, url, url, label, arrow,
     )
 
