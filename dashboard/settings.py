@@ -253,6 +253,12 @@ LOGOUT_REDIRECT_URL = "login"
 LOGIN_THROTTLE_FAILURES = env_int("LOGIN_THROTTLE_FAILURES", 5, minimum=1)  # per username
 LOGIN_THROTTLE_IP_FAILURES = env_int("LOGIN_THROTTLE_IP_FAILURES", 20, minimum=1)
 LOGIN_THROTTLE_SECONDS = env_int("LOGIN_THROTTLE_SECONDS", 15 * 60, minimum=1)
+# Over LOGIN_THROTTLE_IP_FAILURES, an address gets one attempt per this many seconds (slowed,
+# never locked out: it must not lock out accounts it never touched).
+LOGIN_THROTTLE_IP_DELAY = env_int("LOGIN_THROTTLE_IP_DELAY", 5, minimum=1)
+# How many proxies in front append to X-Forwarded-For (the documented nginx: 1). 0 trusts only
+# REMOTE_ADDR: the header is then whatever the client wrote.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

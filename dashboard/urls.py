@@ -5,7 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import views
+from dashboard.accounts.forms import ThrottledAdminLoginForm, ThrottledPasswordChangeForm
 from dashboard.webhooks import views as webhook_views
+
+# The admin's own sign-in and password change count toward the same limits as the dashboard's:
+# unthrottled, they were a way around them.
+admin.site.login_form = ThrottledAdminLoginForm
+admin.site.password_change_form = ThrottledPasswordChangeForm
 
 urlpatterns = [
     # First: HeyMilo's deliveries are the most frequent request, and resolving a path tries the
@@ -22,7 +28,8 @@ urlpatterns = [
     path("", include("dashboard.ingestion.urls")),
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        auth_views.PasswordChangeView.as_view(
+            form_class=ThrottledPasswordChangeForm, template_name="accounts/password_change.html"),
         name="password_change",
     ),
     path(

@@ -2,36 +2,74 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from dashboard.accounts import throttle
 from dashboard.accounts.models import Membership, Role, Team
 from heymilo.client import valid_key_characters
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Refuses further attempts after repeated failures for a username or from an address."""
+class ThrottledLoginMixin:
+    """Refuses attempts for a username after repeated failures (even with the right password),
+    and slows down an address after many failures. Shared by the sign-in and admin forms, so
+    both count toward the same limits."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": (
-            "Too many failed sign-in attempts. Wait 15 minutes and try again, "
-            "or ask an admin to reset your password."
-        ),
-    }
+    def throttled_message(self) -> str:
+        return (
+            f"Too many failed sign-in attempts. Wait {throttle.lock_minutes()} minutes and try "
+            "again, or ask an admin to reset your password."
+        )
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = throttle.client_ip(self.request)
-        if throttle.is_locked(username, ip):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        wait = throttle.address_wait(ip)
+        if wait:
+            raise forms.ValidationError(
+                f"Too many failed sign-ins from your network. Try again in {wait} "
+                f"second{'s' if wait != 1 else ''}.",
+                code="slowed",
+            )
+        if throttle.username_locked(username):
+            raise forms.ValidationError(self.throttled_message(), code="throttled")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            throttle.record_failure(username, ip)
+            # Only a wrong password counts; an inactive account or a non-staff user at the
+            # admin gave the right one.
+            if self.user_cache is None:
+                throttle.record_failure(username, ip)
             raise
-        throttle.clear(username, ip)
+        throttle.clear(username)
         return cleaned
+
+
+class ThrottledLoginForm(ThrottledLoginMixin, AuthenticationForm):
+    pass
+
+
+class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Wrong current passwords count per user: a borrowed session cannot guess the password."""
+
+    def clean_old_password(self):
+        if throttle.password_change_locked(self.user.pk):
+            raise forms.ValidationError(
+                f"Too many wrong current passwords. Wait {throttle.lock_minutes()} minutes and "
+                "try again.",
+                code="throttled",
+            )
+        try:
+            old_password = super().clean_old_password()
+        except forms.ValidationError:
+            throttle.record_password_change_failure(self.user.pk)
+            raise
+        throttle.clear_password_change(self.user.pk)
+        return old_password
 
 
 class TeamSettingsForm(forms.ModelForm):

@@ -1,8 +1,10 @@
-"""Sign-in: throttled after repeated failures, session rotated on success."""
+"""Sign-in: throttled after repeated failures, session rotated on success (tests/hardening/
+test_login_throttle.py has the address slow-down, the proxy, the admin and Redis down)."""
 
 import pytest
 from django.test import Client
 
+from dashboard.accounts import throttle
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +41,14 @@ def test_it_does_not_lock_other_usernames(admin, reviewer, settings):
     assert attempt(client, "bob", PASSWORD, ip="10.0.0.2").status_code == 302
 
 
-def test_it_locks_an_address_that_tries_many_usernames(client, admin, settings):
+def test_it_slows_an_address_that_tries_many_usernames(client, admin, settings, monkeypatch):
     settings.LOGIN_THROTTLE_IP_FAILURES = 4
+    monkeypatch.setattr(throttle, "_now", lambda: 1000.0)  # every attempt in one delay window
     for name in ("a", "b", "c", "d"):
         attempt(client, name, "wrong", ip="10.9.9.9")
-    assert "Too many failed" in attempt(client, "alice", PASSWORD, ip="10.9.9.9").text
+    response = attempt(client, "alice", PASSWORD, ip="10.9.9.9")
+    assert "Too many failed sign-ins from your network. Try again in" in response.text
+    assert "_auth_user_id" not in client.session
     assert attempt(Client(), "alice", PASSWORD, ip="10.1.1.1").status_code == 302
 
 

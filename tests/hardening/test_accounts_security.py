@@ -105,7 +105,7 @@ def test_the_throttle_holds_against_fresh_cookies_and_many_addresses(admin, sett
 
 
 def test_the_throttle_ignores_x_forwarded_for_spoofing(admin, settings):
-    """Each attempt claims a new client address in X-Forwarded-For; the lock per address holds."""
+    """Each attempt claims a new client address in X-Forwarded-For; the slow-down per address holds."""
     settings.LOGIN_THROTTLE_IP_FAILURES = 3
     for n in range(3):
         Client().post("/login/", {"username": f"user{n}", "password": "x"}, REMOTE_ADDR="10.8.0.1",
