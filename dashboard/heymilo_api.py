@@ -6,7 +6,7 @@ import redis
 from django.conf import settings
 
 from heymilo import HeyMiloClient
-from heymilo.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket
+from heymilo.ratelimit import BoundedWait, RateLimiter, RedisTokenBucket, TokenBucket
 
 
 @cache
@@ -23,12 +23,17 @@ def shared_rate_limiter() -> RateLimiter:
     )
 
 
-def client_for(team) -> HeyMiloClient:
+def client_for(team, max_rate_wait: float | None = None) -> HeyMiloClient:
+    """`max_rate_wait`: seconds a request may wait for the team's rate limit before raising
+    RateLimitWait (for work that can be rescheduled instead of holding a worker)."""
+    limiter = shared_rate_limiter()
+    if max_rate_wait is not None:
+        limiter = BoundedWait(limiter, max_rate_wait)
     return HeyMiloClient(
         team.api_key,
         base_url=team.heymilo_base_url,
         prefix=settings.HEYMILO_API_PREFIX,
-        rate_limiter=shared_rate_limiter(),
+        rate_limiter=limiter,
         max_retries=settings.HEYMILO_MAX_RETRIES,
         max_retry_after=settings.HEYMILO_MAX_CLIENT_WAIT,
         timeout=(settings.HEYMILO_CONNECT_TIMEOUT, settings.HEYMILO_READ_TIMEOUT),

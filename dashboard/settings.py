@@ -389,6 +389,15 @@ WEBHOOK_SWEEP_AFTER_SECONDS = env_int("WEBHOOK_SWEEP_AFTER_SECONDS", 30, minimum
 # A delivery still `processing` this long had its worker die mid-task: the sweep processes it again.
 # Above process_delivery's time limit (90 s), so the sweep never races a slow but living worker.
 WEBHOOK_PROCESSING_TIMEOUT = env_int("WEBHOOK_PROCESSING_TIMEOUT", 300, minimum=100)
+# A delivery taken this many times without finishing (its worker died each time) is failed, not
+# sent again: the sweep would otherwise retry a poison delivery forever (issue 25).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5, minimum=1)
+# Longest a verification waits for the team's rate limit; past it the team's deliveries are
+# rescheduled instead of holding a worker asleep (issue 25).
+WEBHOOK_MAX_RATE_WAIT = env_float("WEBHOOK_MAX_RATE_WAIT", 1.0, minimum=0.0)
+# Unknown interview ids (neither mirrored nor named by a delivery or an import) one person may have
+# fetched from HeyMilo per minute by opening /interviews/<id>/ (issue 25).
+READ_THROUGH_PER_MINUTE = env_int("READ_THROUGH_PER_MINUTE", 3, minimum=0)
 # The local webhook table follows HeyMilo on the mirror's own rhythm.
 CELERY_BEAT_SCHEDULE["webhooks-refresh"] = {
     "task": "dashboard.webhooks.tasks.refresh_all_subscriptions",

@@ -17,8 +17,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+from heymilo.errors import RateLimited
+
 __all__ = [
+    "BoundedWait",
     "NullRateLimiter",
+    "RateLimitWait",
     "RateLimiter",
     "RedisTokenBucket",
     "TokenBucket",
@@ -204,3 +208,40 @@ class RedisTokenBucket(_Blocking):
                 self._on_grant(bucket, float(now_s))
             return 0.0
         return wait
+
+
+class RateLimitWait(RateLimited):
+    """The bucket had no token within the caller's bound: nothing was sent. `retry_after` says
+    when one may be free. A RateLimited (so every caller's 429 handling applies) that a task
+    queue answers by rescheduling the work instead of holding a worker asleep."""
+
+    def __init__(self, waited: float, retry_after: float):
+        super().__init__(
+            f"no rate-limit token within {waited:.1f} s; one may be free in {retry_after:.2f} s",
+            retry_after=retry_after, status=429)
+
+
+class BoundedWait:
+    """Another limiter whose acquire() sleeps at most `max_wait` seconds in all, then raises
+    RateLimitWait. Each of many waiters only ever hears "a token in 0.2 s" (the bucket promises
+    nobody the next token), so the bound is on the total slept, not on one wait."""
+
+    def __init__(self, limiter: RateLimiter, max_wait: float, *,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.limiter = limiter
+        self.max_wait = max_wait
+        self._sleep = sleep
+
+    def try_acquire(self, bucket: str) -> float:
+        return self.limiter.try_acquire(bucket)
+
+    def acquire(self, bucket: str) -> None:
+        waited = 0.0
+        while True:
+            wait = self.limiter.try_acquire(bucket)
+            if wait <= 0:
+                return
+            if waited + wait > self.max_wait:
+                raise RateLimitWait(waited, wait)
+            self._sleep(wait)
+            waited += wait

@@ -3,6 +3,7 @@ CSV, the review queue, the mentions inbox, the audit log and review settings."""
 
 from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -478,9 +479,33 @@ def interview(request, remote_id: str, tab: str = "overview"):
     # One fetch per id per minute, however many people open the link.
     refetch = run is not None and run.is_finished and cache.add(
         f"team:{request.team.id}:read-through:{remote_id}", 1, 60)
+    if run is None and not _may_read_through(request, remote_id):
+        return render(request, "review/interview_read_through_limited.html",
+                      {"remote_id": remote_id, "per_minute": settings.READ_THROUGH_PER_MINUTE}, status=429)
     if run is None or refetch:
         run = mirror_services.request_sync(request.team, SyncRun.Scope.INTERVIEW, remote_id, request.user)
     return render(request, "review/interview_loading.html", {"remote_id": remote_id, "run": run})
+
+
+def _may_read_through(request, remote_id: str) -> bool:
+    """Ids HeyMilo told the team about (a webhook delivery or an import named them) are fetched
+    freely; any other id spends one of the person's few a minute, so a URL made up by hand
+    cannot turn the dashboard into a way of spending the team's HeyMilo rate limit."""
+    from dashboard.ingestion.models import CandidateIngest, ImportRow
+    from dashboard.webhooks.models import Delivery
+
+    team = request.team
+    if (Delivery.objects.for_team(team).filter(interview_id=remote_id).exists()
+            or ImportRow.objects.filter(job__team=team, interview_id=remote_id).exists()
+            or CandidateIngest.objects.filter(team=team, interview_id=remote_id).exists()):
+        return True
+    key = f"read-through-by:{request.user.pk}"
+    cache.add(key, 0, 60)  # the minute starts with the person's first unknown id
+    try:
+        return cache.incr(key) <= settings.READ_THROUGH_PER_MINUTE
+    except ValueError:  # expired between add and incr: a new minute
+        cache.add(key, 1, 60)
+        return True
 
 
 @reviewer_required

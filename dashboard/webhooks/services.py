@@ -35,6 +35,7 @@ from heymilo.errors import (
     ValidationError,
 )
 from heymilo.models import Webhook
+from heymilo.ratelimit import RateLimitWait
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,20 @@ def receive(token: str, request) -> tuple[int, str, int] | None:
     The row is written before anything can fail, so nothing HeyMilo sent is lost.
     """
     cap = settings.WEBHOOK_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH")
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        declared = int(length or 0)
     except ValueError:
         declared = 0
     # Read one byte past the cap (never the whole body) to tell "at the cap" from "over it".
-    raw = b"" if declared > cap else request.read(cap + 1)
+    if declared > cap:
+        raw = b""
+    elif not length and request.META.get("wsgi.input_terminated"):
+        # A chunked body has no Content-Length, and Django reads nothing past a length it does
+        # not know; a server that ends the stream itself (gunicorn says so) lets us read to EOF.
+        raw = request.META["wsgi.input"].read(cap + 1)
+    else:
+        raw = request.read(cap + 1)
     too_large = declared > cap or len(raw) > cap
     values = {
         "method": request.method,
@@ -195,7 +204,7 @@ def kick_drain() -> bool:
 
 
 def drain_inbox(batch: int = 100, limit: int = 5000) -> int:
-    """Hands every delivery id in the inbox to process_delivery; returns how many.
+    """Hands every delivery id in the inbox to its team's lane; returns how many.
 
     One drain at a time holds the flag. Before leaving, it lets go of the flag and looks once
     more: a receiver that pushed after the last pop, while the flag was still held, published no
@@ -217,8 +226,7 @@ def drain_inbox(batch: int = 100, limit: int = 5000) -> int:
                         continue
                     return handed
                 client.expire(flag, DRAIN_FLAG_SECONDS)
-                for delivery_id in ids:
-                    tasks.process_delivery.apply_async((int(delivery_id),), producer=producer)
+                to_lanes([int(i) for i in ids], producer)
                 handed += len(ids)
                 if handed >= limit:
                     tasks.drain_inbox.apply_async(producer=producer)
@@ -229,6 +237,104 @@ def drain_inbox(batch: int = 100, limit: int = 5000) -> int:
         with contextlib.suppress(*BROKER_DOWN):
             client.delete(flag)
         raise
+
+
+# --- lanes: one team's deliveries at a time ---------------------------------------------------
+#
+# Verifying a delivery spends one of the team's rate-limit tokens. A thousand deliveries to one
+# team, each a task of its own, filled the queue ahead of every other team's work and kept every
+# worker asleep on that team's bucket (another team's sync took 202 s instead of 25). So each team
+# has a lane: a Redis list of its delivery ids worked by one task at a time, which processes them
+# for about SYNC_STEP_SECONDS and then queues itself behind other teams' work, as a sync step
+# does; when the team's bucket has no token within WEBHOOK_MAX_RATE_WAIT it comes back when one
+# is due instead of sleeping. At most one task per team sits in the queue, whatever arrives.
+
+LANE_FLAG_SECONDS = 60
+
+
+def lane_keys(team_id: int) -> tuple[str, str]:
+    inbox, _ = inbox_keys()
+    return f"{inbox}:lane:{team_id}", f"{inbox}:lane-busy:{team_id}"
+
+
+def to_lanes(delivery_ids: list[int], producer=None) -> int:
+    """Appends deliveries still waiting to their teams' lanes, starting a lane task where none
+    runs; returns how many were appended."""
+    from dashboard.webhooks import tasks
+
+    teams = dict(Delivery.objects.filter(id__in=delivery_ids, state=Delivery.State.RECEIVED)
+                 .values_list("id", "team_id"))
+    by_team: dict[int, list[int]] = {}
+    for delivery_id in delivery_ids:
+        if delivery_id in teams:
+            by_team.setdefault(teams[delivery_id], []).append(delivery_id)
+    if not by_team:
+        return 0
+    client = inbox_redis()
+    with client.pipeline(transaction=False) as pipe:
+        for team_id, ids in by_team.items():
+            lane, flag = lane_keys(team_id)
+            pipe.rpush(lane, *ids)
+            pipe.set(flag, "1", nx=True, ex=LANE_FLAG_SECONDS)
+        started = pipe.execute()[1::2]
+    for team_id, first in zip(by_team, started, strict=True):
+        if first:
+            try:
+                tasks.process_lane.apply_async((team_id,), producer=producer, retry=False)
+            except BROKER_DOWN:
+                # The next delivery starts the lane; the sweep has the rows meanwhile.
+                client.delete(lane_keys(team_id)[1])
+                raise
+    return len(teams)
+
+
+def work_lane(team_id: int) -> int:
+    """Processes the team's lane for up to SYNC_STEP_SECONDS; returns how many deliveries.
+
+    The lane task alone holds the flag. Before leaving with the lane empty it lets go and looks
+    once more, as drain_inbox does, so an id appended meanwhile is never stranded.
+    """
+    from dashboard.webhooks import tasks
+
+    lane, flag = lane_keys(team_id)
+    redis_client = inbox_redis()
+    deadline = time.monotonic() + settings.SYNC_STEP_SECONDS
+    done, heymilo = 0, None
+    try:
+        while True:
+            raw = redis_client.lpop(lane)
+            if raw is None:
+                redis_client.delete(flag)
+                if redis_client.llen(lane) and redis_client.set(flag, "1", nx=True, ex=LANE_FLAG_SECONDS):
+                    continue
+                return done
+            redis_client.expire(flag, LANE_FLAG_SECONDS)
+            delivery = (Delivery.objects.select_related("team")
+                        .filter(id=int(raw), team_id=team_id, state=Delivery.State.RECEIVED).first())
+            if delivery is not None:
+                if heymilo is None and delivery.team.has_api_key:
+                    heymilo = client_for(delivery.team, max_rate_wait=settings.WEBHOOK_MAX_RATE_WAIT)
+                try:
+                    process_delivery(delivery, client=heymilo)
+                except RateLimited as error:
+                    # The team's key has no token (here or at HeyMilo): the delivery keeps its
+                    # place and the lane comes back when one is due, off the worker.
+                    redis_client.lpush(lane, raw)
+                    tasks.process_lane.apply_async((team_id,), countdown=max(0.05, error.retry_after or 1.0))
+                    return done
+                except TRANSIENT:
+                    # HeyMilo failed this one: it is retried on its own with backoff.
+                    tasks.process_delivery.apply_async((delivery.id,), countdown=4)
+                except Exception:
+                    # Left `processing`: the sweep retries it, a bounded number of times.
+                    log.exception("Delivery %s failed in team %s's lane.", delivery.id, team_id)
+                done += 1
+            if time.monotonic() >= deadline and redis_client.llen(lane):
+                tasks.process_lane.apply_async((team_id,))  # the rest behind other teams' work
+                return done
+    finally:
+        if heymilo is not None:
+            heymilo.close()
 
 
 # --- processing ------------------------------------------------------------------------------
@@ -242,6 +348,8 @@ def parse(delivery: Delivery) -> tuple[dict | None, str]:
             data = json.loads(delivery.body)
         except ValueError:
             return None, "The body is not JSON."
+        except RecursionError:
+            return None, "The body is JSON nested too deeply to read."
         if not isinstance(data, dict):
             return None, "The body is JSON but not an object."
     missing = [f for f in ("event_type", "interview_id") if not isinstance(data.get(f), str) or not data[f]]
@@ -267,10 +375,20 @@ def claim(delivery: Delivery) -> bool:
     return bool(taken)
 
 
-def process_delivery(delivery: Delivery, force: bool = False) -> None:
+def fetched_since(delivery: Delivery) -> bool:
+    """A refresh of the interview that started after the delivery arrived already shows what the
+    event announced: fetching again would only spend the team's rate limit."""
+    return SyncRun.objects.for_team(delivery.team).filter(
+        scope=SyncRun.Scope.INTERVIEW, state=SyncRun.State.SUCCEEDED,
+        created_at__gte=delivery.received_at, target=delivery.interview_id,
+        started_at__gte=delivery.received_at).exists()
+
+
+def process_delivery(delivery: Delivery, force: bool = False, client=None) -> None:
     """Parses, deduplicates and verifies one delivery by fetching its interview from HeyMilo.
 
-    Raises a TRANSIENT HeyMiloError (the delivery back to `received`) for the task to retry.
+    Raises a TRANSIENT HeyMiloError (the delivery back to `received`) for the task to retry;
+    RateLimitWait when the team's bucket had no token in time (nothing sent, no attempt counted).
     """
     if not claim(delivery):
         return
@@ -296,12 +414,21 @@ def process_delivery(delivery: Delivery, force: bool = False) -> None:
             delivery.finish(Delivery.State.DUPLICATE,
                             f"Same event for this interview as delivery #{first} within {window} s.")
             return
+    if not force and fetched_since(delivery):
+        delivery.finish(Delivery.State.PROCESSED, "Already fetched from HeyMilo after this delivery arrived.")
+        return
     try:
-        run = verify(delivery)
+        run = verify(delivery, client)
     except TRANSIENT as error:
         cache.delete(key)  # let the retry (or another delivery) do it
         delivery.state, delivery.reason = Delivery.State.RECEIVED, f"Will retry: {error}"
-        delivery.save(update_fields=["state", "reason"])
+        fields = ["state", "reason"]
+        if isinstance(error, RateLimitWait):
+            # Nothing was sent: waiting for a token is not an attempt that failed.
+            delivery.attempts -= 1
+            delivery.reason = "Waiting for the team's rate limit."
+            fields.append("attempts")
+        delivery.save(update_fields=fields)
         raise
     except HeyMiloError as error:
         cache.delete(key)
@@ -320,7 +447,7 @@ def process_delivery(delivery: Delivery, force: bool = False) -> None:
         delivery.finish(Delivery.State.PROCESSED, "")
 
 
-def verify(delivery: Delivery) -> SyncRun:
+def verify(delivery: Delivery, client=None) -> SyncRun:
     """The event is only a hint: fetch the interview with the team's own key and upsert it.
 
     mirror.refresh_interview's steps, keeping the run so a failed fetch releases its lock.
@@ -334,7 +461,12 @@ def verify(delivery: Delivery) -> SyncRun:
             active.finish(SyncRun.State.INTERRUPTED, "The worker running this sync stopped.", "interrupted")
     run = refreshes.create(team=delivery.team, scope=SyncRun.Scope.INTERVIEW, target=delivery.interview_id)
     try:
-        mirror.sync_step(run)
+        mirror.sync_step(run, client)
+    except RateLimitWait:
+        # Nothing was sent; the delivery is processed again when the team has a token.
+        run.finish(SyncRun.State.INTERRUPTED, "Waiting for the team's rate limit.", "rate_limited")
+        mirror.release(run)
+        raise
     except HeyMiloError as error:
         mirror.fail(run, error)
         raise
@@ -361,21 +493,48 @@ def process_pending(older_than: float | None = None, stuck_after: float | None =
     # conditional update lets one reset each; of the tasks enqueued, claim() lets one process it.
     cutoff = now - timedelta(seconds=stuck_after)
     # (Claimed before claimed_at existed: by when it was received.)
-    stuck = Delivery.objects.filter(Q(claimed_at__lte=cutoff) | Q(claimed_at=None, received_at__lte=cutoff),
-                                    state=Delivery.State.PROCESSING)
+    stalled = Q(Q(claimed_at__lte=cutoff) | Q(claimed_at=None, received_at__lte=cutoff),
+                state=Delivery.State.PROCESSING)
+    # One taken this often without finishing stops its worker each time (a poison body, a crash):
+    # sending it again would never end. An admin can replay it once the cause is fixed.
+    limit = settings.WEBHOOK_MAX_ATTEMPTS
+    waited = Q(state=Delivery.State.RECEIVED, received_at__lte=now - timedelta(seconds=older_than))
+    Delivery.objects.filter(stalled | waited, attempts__gte=limit).update(
+        state=Delivery.State.FAILED, processed_at=now,
+        reason=f"Gave up after {limit} attempts that did not finish; replay it once the cause is fixed.")
+    stuck = Delivery.objects.filter(stalled)
     stuck_ids = list(stuck.values_list("id", flat=True)[:1000])
     if stuck_ids:
         stuck.filter(id__in=stuck_ids).update(
             state=Delivery.State.RECEIVED, reason="Its worker stopped while processing it: sent again.")
     waiting = Q(received_at__lte=now - timedelta(seconds=older_than)) | Q(id__in=stuck_ids)
-    ids = list(Delivery.objects.filter(waiting, state=Delivery.State.RECEIVED)
-               .order_by("id").values_list("id", flat=True)[:1000])
+    rows = list(Delivery.objects.filter(waiting, state=Delivery.State.RECEIVED)
+                .order_by("id").values_list("id", "team_id")[:1000])
+    # A team's lane that is alive reaches its deliveries in turn, however long its rate limit
+    # makes them wait; sending them again as tasks would only crowd out other teams' work.
+    busy = busy_lanes({team_id for _, team_id in rows})
+    stuck = set(stuck_ids)
+    ids = [delivery_id for delivery_id, team_id in rows if team_id not in busy or delivery_id in stuck]
     for delivery_id in ids:
         if not enqueue(delivery_id, sweeping=True):
             break  # still down: the next sweep tries again
     else:
         _kick_drain_quietly()
     return len(ids)
+
+
+def busy_lanes(team_ids: set[int]) -> set[int]:
+    """Teams whose lane task holds its flag (its worker alive within LANE_FLAG_SECONDS)."""
+    from dashboard.webhooks import tasks
+
+    if not team_ids or tasks.process_delivery.app.conf.task_always_eager:
+        return set()
+    order = sorted(team_ids)
+    try:
+        held = inbox_redis().mget([lane_keys(team_id)[1] for team_id in order])
+    except BROKER_DOWN:
+        return set()
+    return {team_id for team_id, flag in zip(order, held, strict=True) if flag}
 
 
 def _kick_drain_quietly() -> None:
@@ -393,7 +552,7 @@ def replay(delivery: Delivery) -> None:
     """Processes a delivery again, even if it was a duplicate or already processed."""
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
-            state=Delivery.State.RECEIVED, reason="Replayed.", processed_at=None)
+            state=Delivery.State.RECEIVED, reason="Replayed.", processed_at=None, attempts=0)
         transaction.on_commit(partial(enqueue, delivery.pk, True))
 
 

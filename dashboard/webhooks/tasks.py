@@ -1,9 +1,12 @@
 """Celery tasks for webhooks: thin, idempotent, ids in."""
 
 from celery import shared_task
+from django.conf import settings
 
+from dashboard.heymilo_api import client_for
 from dashboard.webhooks import services
 from dashboard.webhooks.models import Delivery, WebhookJob
+from heymilo.ratelimit import RateLimitWait
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
@@ -12,8 +15,14 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
     # Idempotent: a redelivered task finds the delivery no longer `received` and does nothing.
     if delivery is None or delivery.state != Delivery.State.RECEIVED:
         return
+    # Inline mode has no broker to reschedule on, and a replay is one delivery someone waits for:
+    # those wait for the team's token. Others wait for it in the team's lane, off the worker.
+    bounded = not (self.request.is_eager or force) and delivery.team.has_api_key
+    client = client_for(delivery.team, max_rate_wait=settings.WEBHOOK_MAX_RATE_WAIT) if bounded else None
     try:
-        services.process_delivery(delivery, force=force)
+        services.process_delivery(delivery, force=force, client=client)
+    except RateLimitWait:
+        services.to_lanes([delivery_id])
     except services.TRANSIENT as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             # Inline mode has no broker to wait on; either way the admin can replay it later.
@@ -21,6 +30,12 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
             return
         delay = getattr(error, "retry_after", None) or min(120, 2 ** (self.request.retries + 2))
         raise self.retry(countdown=delay, exc=error) from None
+
+
+@shared_task(max_retries=0, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def process_lane(team_id: int) -> int:
+    """One team's deliveries for about a second; the rest queue again behind other teams' work."""
+    return services.work_lane(team_id)
 
 
 @shared_task(max_retries=0, acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=330)

@@ -241,3 +241,91 @@ def test_it_logs_an_interview_id_that_fits_no_url_without_breaking_the_log(
     assert response.status_code == 200
     assert "../../admin/&lt;b&gt;x&lt;/b&gt;" in response.text
     assert "The team has no HeyMilo API key" in response.text
+
+
+# --- issue 25: poison bodies, chunked bodies, bounded attempts ---------------------------------
+
+def test_it_rejects_json_nested_too_deeply_with_a_reason(client, team, django_capture_on_commit_callbacks):
+    body = '{"event_type": ' + "[" * 32_000  # the decoder's recursion runs out before the error
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(hook_url(team), body, content_type="application/json")
+    assert response.status_code == 202
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.reason) == (Delivery.State.REJECTED,
+                                                 "The body is JSON nested too deeply to read.")
+    assert delivery.body == body  # kept for the log
+    assert services.process_pending(older_than=0, stuck_after=0) == 0  # finished: never swept
+
+
+def _chunked(client, team, body: bytes):
+    """What gunicorn hands Django for `Transfer-Encoding: chunked`: no CONTENT_LENGTH, the
+    de-chunked body on wsgi.input, and wsgi.input_terminated (the stream ends by itself)."""
+    import io
+
+    return client.generic("POST", hook_url(team), b"", content_type="application/json",
+                          HTTP_TRANSFER_ENCODING="chunked",
+                          **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True})
+
+
+def test_it_reads_a_chunked_body_without_content_length(client, synced, interview,
+                                                        django_capture_on_commit_callbacks):
+    body = json.dumps({"event_type": "interview_completed", "interview_id": interview.remote_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _chunked(client, synced, body.encode())
+    assert response.status_code == 202
+    delivery = Delivery.objects.get()
+    assert "CONTENT_LENGTH" not in delivery.headers and delivery.body == body
+    assert delivery.state == Delivery.State.PROCESSED, delivery.reason
+
+
+def test_it_answers_413_to_a_chunked_body_over_the_cap(client, team, settings):
+    settings.WEBHOOK_MAX_BODY_BYTES = 2048
+    body = json.dumps({"event_type": "interview_completed", "interview_id": "x" * 3000}).encode()
+    response = _chunked(client, team, body)
+    assert response.status_code == 413
+    delivery = Delivery.objects.get()
+    assert delivery.state == Delivery.State.REJECTED
+    assert "over the limit of 2048 bytes" in delivery.reason and delivery.body == ""
+
+
+def test_the_sweep_gives_up_on_a_delivery_after_the_setting_attempts(synced, interview, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    long_ago = timezone.now() - timedelta(hours=1)
+    # Each time a worker took it, it never finished (a crash, a poison body): processing again.
+    delivery = Delivery.objects.create(
+        team=synced, method="GET", received_at=long_ago, claimed_at=long_ago, attempts=3,
+        state=Delivery.State.PROCESSING,
+        query={"event_type": "interview_completed", "interview_id": interview.remote_id})
+    # One that failed and waited `received` as often: the same.
+    waiting = Delivery.objects.create(
+        team=synced, method="GET", received_at=long_ago, attempts=3,
+        query={"event_type": "interview_started", "interview_id": interview.remote_id})
+    # One attempt fewer: still sent again.
+    again = Delivery.objects.create(
+        team=synced, method="GET", received_at=long_ago, claimed_at=long_ago, attempts=2,
+        state=Delivery.State.PROCESSING,
+        query={"event_type": "report_available", "interview_id": interview.remote_id})
+    assert services.process_pending() == 1
+    for given_up in (delivery, waiting):
+        given_up.refresh_from_db()
+        assert given_up.state == Delivery.State.FAILED
+        assert given_up.reason == ("Gave up after 3 attempts that did not finish; "
+                                   "replay it once the cause is fixed.")
+    again.refresh_from_db()
+    assert (again.state, again.attempts) == (Delivery.State.PROCESSED, 3), again.reason
+    assert services.process_pending() == 0  # nothing left to retry, for good
+
+
+def test_a_replay_starts_the_attempts_again(login, admin, synced, interview,
+                                            django_capture_on_commit_callbacks):
+    delivery = Delivery.objects.create(
+        team=synced, method="GET", attempts=5, state=Delivery.State.FAILED,
+        query={"event_type": "interview_completed", "interview_id": interview.remote_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        login(admin).post(f"/webhooks/events/{delivery.id}/replay/")
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (Delivery.State.PROCESSED, 1), delivery.reason
