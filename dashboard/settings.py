@@ -340,22 +340,6 @@ SECURE_CSP = {
     "media-src": [CSP.SELF, "https:", *env_list("CSP_MEDIA_SRC", ["http://127.0.0.1:*"] if DEBUG else [])],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
-# Surviving Redis restarts (docs/deploy.md, "Celery worker and Redis restarts"). Remote control
-# keeps a Redis SUBSCRIBE socket in the worker beside the task queue's BRPOP (so does gossip, which
-# the Procfile turns off with mingle and heartbeats, both only there for it). When Redis goes and
-# that socket fails first, kombu 5.x's close of the task channel fails on the BRPOP still out, the
-# consumer drops the transport, closes the channel again, and re-queueing the task in hand needs
-# a client from the dropped transport: "Unrecoverable error: AttributeError('NoneType' ...
-# 'hostname')" (celery/kombu#582's path, reached through kombu#1733's read on close); the worker
-# exits. With no subscriber the BRPOP socket reports the loss itself and the close is clean.
-# Nothing here uses remote control (`celery inspect`/`control`, Flower's worker views).
-CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-CELERY_BROKER_CONNECTION_RETRY = True
-CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # forever: a long Redis outage must not end the worker
-# A step in flight when the connection drops finishes (its writes are idempotent) instead of being
-# killed; its acknowledgement is lost, so Redis redelivers it later and it finds nothing to do.
-# Pinned: Celery 6 changes the default.
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
