@@ -1,6 +1,7 @@
 """Shared set-up for benchmarks: a throwaway Django database and a sandbox subprocess."""
 
 import os
+import shlex
 import socket
 import statistics
 import subprocess
@@ -52,6 +53,19 @@ def tcp_socket_inodes(port: int, state: str) -> set[str]:
             if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
                 inodes.add(fields[9])
     return inodes
+
+
+def procfile_command(name: str) -> list[str]:
+    """The Procfile's `name:` line (what production runs) as an argument list. Only a `${VAR:-x}`
+    default needs a shell, so lines using one are not for this."""
+    line = next((line for line in (ROOT / "Procfile").read_text().splitlines()
+                 if line.startswith(f"{name}:")), None)
+    if line is None:
+        raise RuntimeError(f"the Procfile has no {name}: line")
+    args = shlex.split(line.split(":", 1)[1])
+    if any("$" in arg for arg in args):
+        raise RuntimeError(f"the Procfile's {name}: line needs a shell: {args}")
+    return args
 
 
 def procfile_web_options(skip: tuple[str, ...] = ()) -> list[str]:

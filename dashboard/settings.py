@@ -320,6 +320,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Surviving Redis restarts (docs/deploy.md, "Celery worker and Redis restarts"). Remote control
+# keeps a Redis SUBSCRIBE socket in the worker beside the task queue's BRPOP (so does gossip, which
+# the Procfile turns off with mingle and heartbeats, both only there for it). When Redis goes and
+# that socket fails first, kombu 5.x's close of the task channel fails on the BRPOP still out, the
+# consumer drops the transport, closes the channel again, and re-queueing the task in hand needs
+# a client from the dropped transport: "Unrecoverable error: AttributeError('NoneType' ...
+# 'hostname')" (celery/kombu#582's path, reached through kombu#1733's read on close); the worker
+# exits. With no subscriber the BRPOP socket reports the loss itself and the close is clean.
+# Nothing here uses remote control (`celery inspect`/`control`, Flower's worker views).
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # forever: a long Redis outage must not end the worker
+# A step in flight when the connection drops finishes (its writes are idempotent) instead of being
+# killed; its acknowledgement is lost, so Redis redelivers it later and it finds nothing to do.
+# Pinned: Celery 6 changes the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Tests give each run its own queue so they never take a running demo's tasks (or vice versa).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {

@@ -1,0 +1,82 @@
+"""The worker exactly as the Procfile starts it survives Redis restarts during a sync.
+
+The other worker tests run `--pool solo --without-gossip --without-mingle --without-heartbeat`;
+production runs the Procfile's line (prefork, and whatever that line and the Celery settings
+turn on or off). That command is read from the Procfile here, so a change there is what this
+test runs. Redis is a private one (see test_restarts.py): each restart loses everything it held.
+"""
+
+import random
+
+import pytest
+from django.db.models import Sum
+
+from bench.common import procfile_command
+from dashboard.mirror import services as mirror
+from dashboard.mirror.models import Interview, Posting, SyncRun
+from tests.hardening.test_restarts import (  # noqa: F401 - fixtures used by name
+    SYNC_ENV,
+    beat_until_settled,
+    private_redis,
+    start_private_worker,
+    use_private_redis,
+)
+from tests.mirror.helpers import assert_mirror_matches, point_team_at
+from tests.waiting import wait_for
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+RESTARTS = 10
+
+
+def pages_written(team) -> int:
+    return SyncRun.objects.for_team(team).aggregate(n=Sum("pages_done"))["n"] or 0
+
+
+def wait_for_a_sync_writing_pages(team, worker) -> None:
+    """Beat's round (request_sync starts a sync, or finds the live one) until the worker has taken
+    a task from the queue again and pages of a running sync are being written: proof it consumes
+    again, not just that it is alive."""
+    before, lines = pages_written(team), len(worker.lines)
+
+    def writing():
+        assert worker.proc.poll() is None, "the worker exited:\n" + worker.log()[-6000:]
+        mirror.request_sync(team)
+        received = any("] received" in line for line in worker.lines[lines:])
+        return (received and pages_written(team) >= before + 2
+                and SyncRun.objects.for_team(team).filter(state=SyncRun.State.RUNNING).exists())
+
+    wait_for(writing, timeout=90, interval=0.3, message="the worker to write pages of a sync")
+
+
+def test_the_procfile_worker_survives_ten_redis_restarts_mid_sync_and_the_mirror_is_exact(
+        start_private_worker, private_redis, team, sandbox, settings):  # noqa: F811
+    settings.HEYMILO_PAGE_SIZE, settings.SYNC_LOCK_TTL = 5, 3
+    point_team_at(team, sandbox)
+    sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # a run of 16 pages: several seconds
+    command = procfile_command("worker")
+    assert command[:4] == ["celery", "-A", "dashboard", "worker"], command
+    worker = start_private_worker(argv=command, extra_env=SYNC_ENV)
+    pid = worker.proc.pid
+    down_for = random.Random(25)
+
+    for restart in range(1, RESTARTS + 1):
+        wait_for_a_sync_writing_pages(team, worker)
+        private_redis.restart(down_for.uniform(3.0, 5.0))  # tasks, lock, buckets: all gone
+        assert worker.proc.poll() is None, (
+            f"the worker exited at restart {restart}:\n" + worker.log()[-6000:])
+    wait_for_a_sync_writing_pages(team, worker)  # and it works after the last one too
+    assert worker.proc.pid == pid and worker.proc.poll() is None
+    assert "Unrecoverable error" not in worker.log(), worker.log()[-6000:]
+    sandbox.clear_faults()
+
+    # Beat's recovery path: the cut runs end, a full sync completes, the next one writes nothing.
+    run = beat_until_settled(team)
+    assert run.state == SyncRun.State.SUCCEEDED, run.error + worker.log()[-4000:]
+    again = beat_until_settled(team)
+    assert again.id != run.id and again.state == SyncRun.State.SUCCEEDED, again.error
+    assert (again.rows_created, again.rows_updated, again.rows_missing) == (0, 0, 0)
+    assert assert_mirror_matches(team, sandbox) == 75
+    assert Posting.objects.count() == 3 and Interview.objects.count() == 75  # no duplicate rows
+    assert not SyncRun.objects.active().exists(), list(SyncRun.objects.values("id", "state"))
+    assert worker.proc.poll() is None  # still the one process, after all of it
