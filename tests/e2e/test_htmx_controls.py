@@ -37,10 +37,15 @@ CONTROLS = """() => {
   };
   for (const el of document.querySelectorAll("a[hx-get], a[hx-post], button[hx-get], button[hx-post]")) add(el, "click");
   for (const form of document.querySelectorAll("form[hx-get], form[hx-post]")) {
-    for (const b of form.querySelectorAll("button:not([type]), button[type=submit], input[type=submit]")) {
-      if (!b.hasAttribute("formaction")) add(b, "click");
+    // A form's own trigger says which acts send its request: submitting (the default) or changing
+    // a field; a submit button of a form htmx sends on change is the no-script fallback.
+    const trigger = form.getAttribute("hx-trigger") || "submit";
+    if (trigger.split(/[ ,]+/).includes("submit")) {
+      for (const b of form.querySelectorAll("button:not([type]), button[type=submit], input[type=submit]")) {
+        if (!b.hasAttribute("formaction")) add(b, "click");
+      }
     }
-    for (const s of form.querySelectorAll("select")) add(s, "select");
+    if (trigger.split(/[ ,]+/).includes("change")) for (const s of form.querySelectorAll("select")) add(s, "select");
   }
   for (const el of document.querySelectorAll("input[hx-get], input[hx-post]")) add(el, "type");
   return found;
@@ -76,16 +81,28 @@ def _walk(page, url: str, problems: list[str]) -> int:
     if page.evaluate(HEADERS) != 1:
         problems.append(f"{url}: {page.evaluate(HEADERS)} site headers after load")
     controls = page.evaluate(CONTROLS)
-    for index, control in enumerate(controls):
-        if index:
+    for number, control in enumerate(controls):
+        index = number
+        if number:
+            # An earlier control may have changed the page (a decision, a new note): find this one
+            # again by what it is.
             page.goto(url)
             _settle(page)
-            page.evaluate(CONTROLS)
+            now = [c["key"] for c in page.evaluate(CONTROLS)]
+            if control["key"] not in now:
+                continue
+            index = now.index(control["key"])
         page.evaluate(COUNT_REQUESTS)
         element = page.locator(f"[data-walk='{index}']")
-        if not element.count():
-            continue
         if control["action"] == "click":
+            # Required fields filled, so the browser lets the form go.
+            page.evaluate("""(i) => {
+              const el = document.querySelector(`[data-walk='${i}']`);
+              const form = el.form || el.closest("form");
+              if (form) for (const f of form.querySelectorAll("textarea[required], input[required]")) {
+                if (!f.value && f.type !== "file") f.value = "Walked";
+              }
+            }""", index)
             element.click()
         elif control["action"] == "select":
             options = element.locator("option").all()
