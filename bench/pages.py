@@ -179,7 +179,7 @@ def main() -> None:
     from tests.factories import UserFactory
 
     stamp = time.time_ns()
-    big = Team.objects.create(name="Bench", slug=f"bench-{stamp}")
+    big = Team.objects.create(name=f"Bench {stamp}", slug=f"bench-{stamp}")
     user, client = member_client(big, f"bench-{stamp}")
     other = UserFactory(username=f"bench-other-{stamp}")
     started = time.perf_counter()
@@ -219,7 +219,7 @@ def main() -> None:
     admin_counts = [(label, str(query_count(admin_client, url, {})), f"queries at {INTERVIEWS:,} rows")
                     for label, url in admin_pages]
 
-    small = Team.objects.create(name="Bench small", slug=f"bench-small-{stamp}")
+    small = Team.objects.create(name=f"Bench small {stamp}", slug=f"bench-small-{stamp}")
     small_user, small_client = member_client(small, f"bench-small-{stamp}")
     small_posting = build(small, SMALL, f"bench-small-key-{stamp}", [small_user])
     for (label, url, headers), (_, small_url, _) in zip(

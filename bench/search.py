@@ -76,7 +76,7 @@ def main() -> None:
     from dashboard.transcripts.search import search
     from tests.factories import UserFactory
 
-    team = Team.objects.create(name="Bench", slug=f"bench-{time.time_ns()}")
+    team = Team.objects.create(name=f"Bench {time.time_ns()}", slug=f"bench-{time.time_ns()}")
     started = time.perf_counter()
     build(team)
     if connection.vendor == "postgresql":

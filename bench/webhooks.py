@@ -293,7 +293,8 @@ def main() -> None:
         with HeyMiloClient(API_KEY, base_url=sandbox_url) as client:
             interviews = [(p.posting_id, i.interview_id) for p in client.iter_postings()
                           for i in client.iter_interviews(p.posting_id)][:interviews_needed]
-        team = Team.objects.create(name="Bench", slug=f"bench-{run_id}", heymilo_base_url=sandbox_url)
+        team = Team.objects.create(name=f"Bench {run_id}", slug=f"bench-{run_id}",
+                                   heymilo_base_url=sandbox_url)
         team.set_api_key(API_KEY)
         team.save()
         port = free_port()
@@ -302,7 +303,7 @@ def main() -> None:
             # A server in production is warm: every worker thread has its database connection and
             # every module is loaded. Warm-up deliveries go to a team of their own (with no API key,
             # so processing them asks HeyMilo nothing), leaving the bench team's counts exact.
-            warm = Team.objects.create(name="Bench warm-up", slug=f"bench-warm-{run_id}")
+            warm = Team.objects.create(name=f"Bench warm-up {run_id}", slug=f"bench-warm-{run_id}")
             send_all(port, f"/hooks/heymilo/{warm.webhook_token}/", interviews, proc.pid, WARMUP)
             sent = send_all(port, f"/hooks/heymilo/{team.webhook_token}/", interviews, proc.pid)
             paced = PACED and PACED_RATE and send_all(

@@ -1,10 +1,10 @@
-"""Template context every page needs: the current team, the person's teams, the task mode, the
-navigation section."""
+"""Template context every page needs: the current team, the person's teams, their pending
+invitations, the task mode, the navigation section."""
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from dashboard.accounts.models import Membership
+from dashboard.accounts.models import Invitation, Membership
 
 
 def team(request):
@@ -13,10 +13,15 @@ def team(request):
     teams = SimpleLazyObject(lambda: [
         m.team for m in Membership.objects.filter(user=request.user).select_related("team")
     ] if membership is not None else [])
+    # Lazy too: only Home lists them, so other pages pay no query for them.
+    invitations = SimpleLazyObject(lambda: list(
+        Invitation.objects.pending().for_user(request.user).select_related("team", "invited_by")
+    ) if request.user.is_authenticated else [])
     return {
         "membership": membership,
         "team": membership.team if membership else None,
         "my_teams": teams,
+        "my_invitations": invitations,
         "tasks_inline": settings.TASKS_INLINE,
         # The navigation highlights the section named by the first segment of the path.
         "nav": request.path.strip("/").split("/", 1)[0],

@@ -1,12 +1,11 @@
 """Forms for signing in, team settings and members."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from dashboard.accounts import throttle
-from dashboard.accounts.models import Membership, Role, Team
+from dashboard.accounts.models import Membership, Role, Team, normalise_email
 from heymilo.client import valid_key_characters
 
 
@@ -94,6 +93,12 @@ class TeamSettingsForm(forms.ModelForm):
                 "with it): copy it again from HeyMilo's settings.")
         return key
 
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if Team.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another team already has this name: choose another.")
+        return name
+
     def clean_default_phone_region(self):
         region = self.cleaned_data["default_phone_region"].upper()
         if len(region) != 2 or not region.isalpha():
@@ -109,8 +114,11 @@ class TeamSettingsForm(forms.ModelForm):
         return team
 
 
-class AddMemberForm(forms.Form):
-    email = forms.EmailField(label="Email")
+class InviteMemberForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        help_text="They see the invitation on their Home page once they sign in with this address.",
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
 
     def __init__(self, *args, team: Team, **kwargs):
@@ -118,15 +126,10 @@ class AddMemberForm(forms.Form):
         self.team = team
 
     def clean_email(self):
-        email = self.cleaned_data["email"]
-        users = get_user_model().objects.filter(email__iexact=email)
-        if not users.exists():
-            raise forms.ValidationError(
-                "No one has an account with this email yet. Ask an operator to create it "
-                "(manage.py createsuperuser or the admin), then add them here."
-            )
-        self.user = users.first()
-        if Membership.objects.filter(team=self.team, user=self.user).exists():
+        email = normalise_email(self.cleaned_data["email"])
+        # Only this team's own members are named (the Members page lists them anyway): whether an
+        # address has an account anywhere else is never told.
+        if Membership.objects.filter(team=self.team, user__email__iexact=email).exists():
             raise forms.ValidationError("This person is already a member of the team.")
         return email
 

@@ -1,18 +1,43 @@
 """Puts the signed-in person's current team and membership on every request."""
 
+from django.contrib import messages
+
 from dashboard.accounts.models import Membership
 
 SESSION_KEY = "team_id"
 
 
 def current_membership(request) -> Membership | None:
+    """The team kept in the session. It changes only through switch_team, or here when the person
+    is no longer a member of it; joining another team never moves anyone."""
     if not request.user.is_authenticated:
         return None
     memberships = Membership.objects.filter(user=request.user).select_related("team")
     team_id = request.session.get(SESSION_KEY)
     membership = memberships.filter(team_id=team_id).first() if team_id else None
-    # The session may name a team the person has since left: fall back to their first team.
-    return membership or memberships.order_by("team__name").first()
+    if membership is not None:
+        return membership
+    # First request after sign-in, or the team was left: the team they joined first (by
+    # membership, not by name, so a team they join later never comes first), kept from now on.
+    membership = memberships.order_by("id").first()
+    if membership is not None:
+        request.session[SESSION_KEY] = membership.team_id
+    elif team_id:
+        del request.session[SESSION_KEY]
+    if team_id:
+        where = f"now working in {membership.team.name}" if membership else "you are in no team now"
+        messages.info(request, f"You are no longer a member of the team you were working in: {where}.")
+    return membership
+
+
+def remember_first_team(sender, request, user, **kwargs):
+    """At sign-in (user_logged_in), so the team is settled before the first page: the team they
+    joined first, unless this session, theirs already, names one."""
+    if request is None or SESSION_KEY in request.session:
+        return
+    first = Membership.objects.filter(user=user).order_by("id").values_list("team_id", flat=True).first()
+    if first is not None:
+        request.session[SESSION_KEY] = first
 
 
 class CurrentTeamMiddleware:

@@ -4,6 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from dashboard.accounts import crypto
@@ -60,6 +61,13 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Two teams named alike would look the same in the team switcher.
+            models.UniqueConstraint(
+                Lower("name"), name="team_name_unique",
+                violation_error_message="Another team already has this name: choose another.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -118,6 +126,62 @@ class Membership(models.Model):
     @property
     def can_review(self) -> bool:
         return self.can(Role.REVIEWER)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+    def for_user(self, user):
+        """Invitations addressed to this person's email; none when they have no email."""
+        email = normalise_email(user.email or "")
+        return self.filter(email=email) if email else self.none()
+
+    def pending(self):
+        return self.filter(state=Invitation.State.PENDING)
+
+
+class Invitation(models.Model):
+    """An admin's offer of a role in their team, addressed to an email. No one joins a team, and
+    no one's account is revealed to the admin, until the person with that email accepts."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="invitations")
+    email = models.EmailField()  # normalised to lower case: matched against the invitee's
+    role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "email"], condition=models.Q(state="pending"),
+                name="one_pending_invitation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.team} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
 
 
 class ConnectionCheck(models.Model):

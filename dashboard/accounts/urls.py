@@ -17,4 +17,17 @@ urlpatterns = [
     path("settings/members/", views.members, name="members"),
     path("settings/members/<int:membership_id>/role/", views.member_role, name="member_role"),
     path("settings/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "settings/invitations/<int:invitation_id>/cancel/",
+        views.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path(
+        "invitations/<int:invitation_id>/accept/", views.invitation_accept, name="invitation_accept"
+    ),
+    path(
+        "invitations/<int:invitation_id>/decline/",
+        views.invitation_decline,
+        name="invitation_decline",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Sign-in, team switching, team settings with Test connection, and members."""
+"""Sign-in, team switching, team settings with Test connection, members and invitations."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from dashboard.accounts import tasks
+from dashboard.accounts import invitations, tasks
 from dashboard.accounts.access import admin_required
-from dashboard.accounts.forms import AddMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
+from dashboard.accounts.forms import InviteMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
 from dashboard.accounts.middleware import SESSION_KEY
-from dashboard.accounts.models import ConnectionCheck, Membership, Role
+from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -79,16 +79,64 @@ def connection_check_status(request, check_id: int):
 @admin_required
 def members(request):
     team = request.team
-    form = AddMemberForm(request.POST or None, team=team)
+    form = InviteMemberForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
-        Membership.objects.create(team=team, user=form.user, role=form.cleaned_data["role"])
-        messages.success(request, f"{form.user.email} added as {form.cleaned_data['role']}.")
+        email = form.cleaned_data["email"]
+        invitations.invitation_send(team, email, form.cleaned_data["role"], request.user)
+        # The same words whether or not anyone has an account with this address.
+        messages.success(request, f"Invitation sent to {email}. They join when they accept it.")
         return redirect("members")
     memberships = Membership.objects.for_team(team).select_related("user").order_by("user__username")
+    pending = Invitation.objects.for_team(team).pending().select_related("invited_by")
     return render(
         request, "accounts/members.html",
-        {"form": form, "memberships": memberships, "roles": Role.choices},
+        {"form": form, "memberships": memberships, "invitations": pending, "roles": Role.choices},
     )
+
+
+@admin_required
+@require_POST
+def invitation_cancel(request, invitation_id: int):
+    invitation = get_object_or_404(Invitation.objects.for_team(request.team), id=invitation_id)
+    if invitations.invitation_close(invitation, Invitation.State.CANCELLED):
+        messages.success(request, f"The invitation to {invitation.email} was cancelled.")
+    else:
+        messages.info(request, f"{invitation.email} had already answered the invitation.")
+    return redirect("members")
+
+
+def _my_invitation(request, invitation_id: int) -> Invitation:
+    # Addressed to someone else: 404, like another team's id.
+    return get_object_or_404(
+        Invitation.objects.for_user(request.user).select_related("team"), id=invitation_id
+    )
+
+
+@require_POST
+def invitation_accept(request, invitation_id: int):
+    invitation = _my_invitation(request, invitation_id)
+    if invitations.invitation_accept(invitation, request.user) is None:
+        messages.info(request, f"The invitation to {invitation.team.name} is no longer open.")
+    elif request.membership is None:
+        messages.success(request, f"You joined {invitation.team.name}.")
+    else:
+        # Not switched: what they do next must not land in a team they did not pick.
+        messages.success(
+            request,
+            f"You joined {invitation.team.name}. You are still working in {request.team.name}: "
+            "use the team menu to switch.",
+        )
+    return redirect("home")
+
+
+@require_POST
+def invitation_decline(request, invitation_id: int):
+    invitation = _my_invitation(request, invitation_id)
+    if invitations.invitation_close(invitation, Invitation.State.DECLINED):
+        messages.success(request, f"You declined the invitation to {invitation.team.name}.")
+    else:
+        messages.info(request, f"The invitation to {invitation.team.name} is no longer open.")
+    return redirect("home")
 
 
 def _is_last_admin(membership: Membership) -> bool:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.accounts.models import ConnectionCheck, Membership, Role
+from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_it_switches_team_for_a_member_of_both(login, team, other_team):
     MembershipFactory(user=user, team=team, role="viewer")
     MembershipFactory(user=user, team=other_team, role="admin")
     client = login(user)
-    assert "Acme Hiring" in client.get("/").text  # first team by name
+    assert "Acme Hiring" in client.get("/").text  # the team joined first
     response = client.post("/team/switch/", {"team": other_team.slug}, follow=True)
     assert "Now working in Globex Talent" in response.text
     assert client.get("/settings/").status_code == 200  # admin there
@@ -91,19 +91,21 @@ def test_it_404s_switching_to_a_team_you_are_not_in(login, viewer, other_team):
     assert login(viewer).post("/team/switch/", {"team": other_team.slug}).status_code == 404
 
 
-def test_it_adds_a_member_by_email(login, admin, team):
+def test_it_invites_a_member_by_email_instead_of_adding_them(login, admin, team):
     from tests.factories import UserFactory
 
     newcomer = UserFactory(username="dave", email="Dave@Example.com")
     response = login(admin).post("/settings/members/", {"email": "dave@example.com", "role": "reviewer"})
     assert response.status_code == 302
-    assert Membership.objects.get(user=newcomer, team=team).role == Role.REVIEWER
+    assert not Membership.objects.filter(user=newcomer, team=team).exists()  # until dave accepts
+    assert Invitation.objects.get(team=team).email == "dave@example.com"
 
 
-def test_it_explains_an_unknown_email(login, admin):
-    response = login(admin).post("/settings/members/", {"email": "nobody@example.com", "role": "viewer"})
+def test_it_explains_an_address_already_in_the_team(login, admin, viewer):
+    response = login(admin).post("/settings/members/", {"email": viewer.email.upper(), "role": "admin"})
     assert response.status_code == 200
-    assert "No one has an account with this email" in response.text
+    assert "already a member of the team" in response.text
+    assert not Invitation.objects.exists()
 
 
 def test_it_changes_a_role(login, admin, viewer):

@@ -7,7 +7,7 @@ this test until FILLERS learns it.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dashboard.accounts.models import ConnectionCheck, Membership
+from dashboard.accounts.models import ConnectionCheck, Invitation, Membership
 from dashboard.ingestion.models import CandidateIngest, ImportJob
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
 from dashboard.review.models import BulkDecision
@@ -47,6 +47,9 @@ def theirs(other_team, outsider):
         "sync_run": SyncRun.objects.create(team=other_team, scope=SyncRun.Scope.TEAM),
         "check": ConnectionCheck.objects.create(team=other_team, requested_by=outsider),
         "membership": Membership.objects.get(user=outsider),
+        # Another team's, addressed to someone else: our admin may neither cancel nor answer it.
+        "invitation": Invitation.objects.create(team=other_team, email="someone.else@example.com",
+                                                invited_by=outsider),
         "bulk": BulkDecision.objects.create(team=other_team, value="hold"),
         "import_job": ImportJob.objects.create(team=other_team, posting=posting, file_name="x.csv",
                                                stored_name="imports/x.csv"),
@@ -78,6 +81,9 @@ FILLERS = {
     "connection_check_status": lambda o: {"check_id": o["check"].id},
     "member_role": lambda o: {"membership_id": o["membership"].id},
     "member_remove": lambda o: {"membership_id": o["membership"].id},
+    "invitation_cancel": lambda o: {"invitation_id": o["invitation"].id},
+    "invitation_accept": lambda o: {"invitation_id": o["invitation"].id},
+    "invitation_decline": lambda o: {"invitation_id": o["invitation"].id},
     # review
     "posting_export": lambda o: {"remote_id": o["posting"].remote_id},
     "interview_tab": lambda o: {"remote_id": o["interview"].remote_id, "tab": "resume"},

@@ -36,7 +36,7 @@ def own_objects(team, admin):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from dashboard.accounts.models import ConnectionCheck, Membership
+    from dashboard.accounts.models import ConnectionCheck, Invitation, Membership
     from dashboard.ingestion.models import CandidateIngest, ImportJob
     from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
     from dashboard.review.models import BulkDecision
@@ -53,6 +53,8 @@ def own_objects(team, admin):
         "sync_run": SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM),
         "check": ConnectionCheck.objects.create(team=team, requested_by=admin),
         "membership": Membership.objects.get(user=admin),
+        # Addressed to no one here: a viewer may neither cancel it (403) nor answer it (404).
+        "invitation": Invitation.objects.create(team=team, email="invitee@example.com", invited_by=admin),
         "bulk": BulkDecision.objects.create(team=team, value="hold"),
         "import_job": ImportJob.objects.create(
             team=team, posting=posting, file_name="x.csv", header=["name", "email"],

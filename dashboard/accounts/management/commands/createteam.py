@@ -1,6 +1,7 @@
 """createteam NAME --api-key KEY [--base-url URL] [--admin USERNAME]"""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         slug = slugify(name)
         if not slug:
             raise CommandError("The team name needs at least one letter or digit.")
+        taken = Team.objects.filter(name__iexact=name).exclude(slug=slug).first()
+        if taken is not None:
+            raise CommandError(
+                f"Another team ({taken.slug}) is already named {taken.name!r}: choose another name."
+            )
         team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name})
         team.name = name
         if base_url:
@@ -30,7 +36,10 @@ class Command(BaseCommand):
         if not valid_key_characters(api_key.strip()):
             raise CommandError("The API key holds a space, a line break or a non-ASCII character.")
         team.set_api_key(api_key)
-        team.full_clean(exclude=["api_key_encrypted", "webhook_token"])
+        try:
+            team.full_clean(exclude=["api_key_encrypted", "webhook_token"])
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         team.save()
         if admin_username:
             user = get_user_model().objects.filter(username=admin_username).first()
