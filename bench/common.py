@@ -26,6 +26,8 @@ def setup_django(database_url: str | None = None) -> Path:
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "q9nJgC7kcmhxr0D3xN2uUuVuq4wDdPbIqgk0rjM2Jf0=")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    # Production mode allows no private base URL; the benches' sandbox runs on loopback.
+    os.environ.setdefault("HEYMILO_ALLOWED_HOSTS", "127.0.0.1")
     import django
     from django.core.management import call_command
 

@@ -6,6 +6,7 @@ import redis
 from django.conf import settings
 
 from heymilo import HeyMiloClient
+from heymilo.addresses import AddressPolicy
 from heymilo.ratelimit import BoundedWait, RateLimiter, RedisTokenBucket, TokenBucket
 
 
@@ -23,6 +24,12 @@ def shared_rate_limiter() -> RateLimiter:
     )
 
 
+def address_policy() -> AddressPolicy:
+    """Where a team's key may go: https to public addresses, plus HEYMILO_ALLOWED_HOSTS.
+    Built per client (a small set), so a test's settings override takes effect."""
+    return AddressPolicy(settings.HEYMILO_ALLOWED_HOSTS)
+
+
 def client_for(team, max_rate_wait: float | None = None) -> HeyMiloClient:
     """`max_rate_wait`: seconds a request may wait for the team's rate limit before raising
     RateLimitWait (for work that can be rescheduled instead of holding a worker)."""
@@ -37,4 +44,5 @@ def client_for(team, max_rate_wait: float | None = None) -> HeyMiloClient:
         max_retries=settings.HEYMILO_MAX_RETRIES,
         max_retry_after=settings.HEYMILO_MAX_CLIENT_WAIT,
         timeout=(settings.HEYMILO_CONNECT_TIMEOUT, settings.HEYMILO_READ_TIMEOUT),
+        address_policy=address_policy(),
     )

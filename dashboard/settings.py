@@ -146,6 +146,17 @@ if not DEBUG and not ALLOWED_HOSTS:
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 HEYMILO_BASE_URL = env_url("HEYMILO_BASE_URL", "https://api.heymilo.network")
 HEYMILO_API_PREFIX = env_str("HEYMILO_API_PREFIX", "/api")
+# Hosts or host:port pairs a team's base URL may reach over plain http or at a private address
+# (the API key goes there): the local sandbox in development, nothing in production unless listed.
+HEYMILO_ALLOWED_HOSTS = env_list(
+    "HEYMILO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+try:
+    from heymilo.addresses import AddressPolicy as _AddressPolicy
+
+    _AddressPolicy(HEYMILO_ALLOWED_HOSTS)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"HEYMILO_ALLOWED_HOSTS: {_error}.") from None
 HEYMILO_RATE_LIMIT = env_int("HEYMILO_RATE_LIMIT", 300, minimum=1)  # requests per period per key
 HEYMILO_RATE_PERIOD = env_int("HEYMILO_RATE_PERIOD", 60, minimum=1)  # seconds
 # Redis key prefix of the shared buckets: one deployment, one prefix (tests use their own).

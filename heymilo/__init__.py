@@ -1,7 +1,9 @@
 """HeyMilo API client and sandbox: plain Python, never imports Django."""
 
+from heymilo.addresses import AddressPolicy
 from heymilo.client import DEFAULT_BASE_URL, HeyMiloClient
 from heymilo.errors import (
+    AddressNotAllowed,
     AmbiguousOutcome,
     APIConnectionError,
     APIStatusError,
@@ -54,6 +56,8 @@ from heymilo.retry import RetryPolicy
 __all__ = [
     "DEFAULT_BASE_URL",
     "APIConnectionError",
+    "AddressNotAllowed",
+    "AddressPolicy",
     "APIStatusError",
     "APITimeoutError",
     "AmbiguousOutcome",

@@ -12,7 +12,9 @@ from urllib.parse import quote, urlsplit
 import requests
 import urllib3.exceptions
 
+from heymilo.addresses import AddressPolicy, GuardedAdapter
 from heymilo.errors import (
+    AddressNotAllowed,
     AmbiguousOutcome,
     APIConnectionError,
     APITimeoutError,
@@ -61,6 +63,11 @@ class HeyMiloClient:
     Errors are HeyMiloError subclasses (see heymilo.errors). The key never appears in a log line,
     an exception or a repr.
 
+    With an `address_policy`, the base URL must have a shape the policy accepts (https, no
+    fragment, userinfo or query) and every connection is checked against it once the host is
+    resolved: a refused one raises AddressNotAllowed before anything is sent. The policy's
+    adapter is mounted on the session, so exports and redirects are checked too.
+
     Like requests.Session, one client should not be used from several threads at once.
     """
 
@@ -80,6 +87,7 @@ class HeyMiloClient:
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
         user_agent: str = DEFAULT_USER_AGENT,
+        address_policy: AddressPolicy | None = None,
     ):
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValueError("api_key must be a non-empty string")
@@ -104,6 +112,16 @@ class HeyMiloClient:
         self._sleep = sleep
         self._random = random
         self.user_agent = user_agent
+        self.address_policy = address_policy
+        # Raised at the first request rather than here, so callers meet it where they already
+        # handle HeyMiloError.
+        self._base_url_problem: str | None = None
+        if address_policy is not None:
+            self._base_url_problem = address_policy.base_url_problem(self.base_url)
+            adapter = GuardedAdapter(address_policy)
+            self._session.mount("https://", adapter)
+            self._session.mount("http://", adapter)
+
 
     def __repr__(self) -> str:
         # Enough of the key to tell two teams' clients apart in a debugger, never enough to use.
@@ -188,6 +206,7 @@ class HeyMiloClient:
         The API key is sent only when the file lives on the API's own origin: a CDN elsewhere
         must never see it. No retries and no rate-limit token: this is not an API call.
         """
+        self._check_base_url("GET", urlsplit(file_url).path)
         headers = {"User-Agent": self.user_agent}
         same_origin = _origin(file_url) == _origin(self.base_url)
         if same_origin:
@@ -313,6 +332,7 @@ class HeyMiloClient:
         idempotent_post: bool = False,
     ) -> Any:
         """Send one API request with retries; return the decoded JSON body (None if empty)."""
+        self._check_base_url(method, path)
         url = self.base_url + self.prefix + path
         headers = {
             "X-API-KEY": self._api_key,
@@ -337,6 +357,10 @@ class HeyMiloClient:
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
+            except AddressNotAllowed as refused:
+                refused.method, refused.path = method, path
+                _log(logging.WARNING, method, path, "AddressNotAllowed", attempt, started)
+                raise
             except requests.RequestException as exc:
                 # A bad URL or a body json cannot encode is our caller's bug, not a network
                 # failure: raise it as it is rather than retrying it.
@@ -368,6 +392,15 @@ class HeyMiloClient:
             )
             _log(logging.INFO, method, path, status, attempt, started, retry_in=delay)
             self._sleep(delay)
+
+    def _check_base_url(self, method: str, path: str) -> None:
+        if self._base_url_problem:
+            raise AddressNotAllowed(
+                # Not the URL itself: it may hold a password.
+                f"Base URL refused. {self._base_url_problem}",
+                method=method,
+                path=path,
+            )
 
     def _final_error(
         self, method: str, path: str, error: HeyMiloError, idempotent_post: bool

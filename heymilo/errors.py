@@ -13,6 +13,7 @@ import requests
 
 __all__ = [
     "APIConnectionError",
+    "AddressNotAllowed",
     "APIStatusError",
     "APITimeoutError",
     "AmbiguousOutcome",
@@ -34,6 +35,9 @@ REQUEST_ID_HEADERS = ("X-Request-ID", "Request-ID", "X-Correlation-ID", "X-Amzn-
 
 # A body kept on an error is for debugging; a huge HTML error page is not worth keeping whole.
 MAX_BODY_CHARS = 2000
+# An error's message ends up on pages (a sync's or an import's error) and in logs: only this much
+# of the parsed `detail` goes into it. The whole body stays on `.body`, for logs and debugging.
+MAX_DETAIL_CHARS = 200
 
 
 class HeyMiloError(Exception):
@@ -92,6 +96,20 @@ class AmbiguousOutcome(HeyMiloError):
     ):
         super().__init__(message, method=method, path=path)
         self.cause = cause
+
+
+class AddressNotAllowed(HeyMiloError):
+    """The base URL, or an address its host resolves to, is not one the client may send a request
+    (and the API key) to: plain http, a private, loopback, link-local or metadata address. Nothing
+    was sent. Never retried: only a corrected base URL or an operator's allow-list changes it."""
+
+    request_sent = False
+
+    def __init__(self, message: str, *, host: str | None = None, address: str | None = None,
+                 **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.host = host
+        self.address = address
 
 
 class MalformedResponse(HeyMiloError):
@@ -218,6 +236,8 @@ def error_from_response(
     detail: str | None = None
     error_type: str | None = None
     field_errors: dict[str, str] = {}
+    # Only a JSON body's own detail or message makes the detail: a text body (a proxy's HTML
+    # page, whatever a wrong base URL answers) is never repeated, so it cannot reach a page.
     if isinstance(body, dict):
         raw_detail = body.get("detail", body.get("message"))
         field_errors = _field_errors(body.get("errors")) or _field_errors(raw_detail)
@@ -226,15 +246,15 @@ def error_from_response(
         elif field_errors:
             detail = "; ".join(f"{field}: {msg}" for field, msg in field_errors.items())
         elif raw_detail is not None:
-            detail = json.dumps(raw_detail)[:500]
+            detail = json.dumps(raw_detail)
+        detail = _short(detail) if detail else None
         if isinstance(body.get("error_type"), str):
-            error_type = body["error_type"]
-    elif isinstance(body, str) and body.strip():
-        detail = body.strip()[:500]
+            error_type = body["error_type"][:MAX_DETAIL_CHARS]
 
     request_id = next(
         (v for v in (_header(response.headers, h) for h in REQUEST_ID_HEADERS) if v), None
     )
+    request_id = _short(request_id[:100]) if request_id else None
     message = f"HeyMilo API returned {status} for {method} {path}"
     if detail:
         message += f": {detail}"
@@ -282,13 +302,21 @@ def _to_seconds(value: str) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
+def _short(text: str) -> str | None:
+    """One line of at most MAX_DETAIL_CHARS characters."""
+    text = " ".join(text.split())
+    if len(text) > MAX_DETAIL_CHARS:
+        text = text[: MAX_DETAIL_CHARS - 1] + "…"
+    return text or None
+
+
 def _field_errors(value: Any) -> dict[str, str]:
     """Read FastAPI-style [{"loc": [...], "msg": ...}] lists, or a plain {field: message} dict."""
     errors: dict[str, str] = {}
     if isinstance(value, dict):
         for field, msg in value.items():
             text = "; ".join(map(str, msg)) if isinstance(msg, list) else str(msg)
-            errors[str(field)] = text
+            errors[str(field)[:MAX_DETAIL_CHARS]] = _short(text) or "invalid"
         return errors
     if not isinstance(value, list):
         return errors
@@ -307,7 +335,7 @@ def _field_errors(value: Any) -> dict[str, str]:
         else:
             field = "__all__"
         msg = item.get("msg", item.get("message", "invalid"))
-        msg = str(msg)
+        msg = _short(str(msg)) or "invalid"
         errors[field] = f"{errors[field]}; {msg}" if field in errors else msg
     return errors
 

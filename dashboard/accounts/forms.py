@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from dashboard.accounts import throttle
 from dashboard.accounts.models import Membership, Role, Team, normalise_email
+from dashboard.heymilo_api import address_policy
 from heymilo.client import valid_key_characters
 
 
@@ -98,6 +99,24 @@ class TeamSettingsForm(forms.ModelForm):
         if Team.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another team already has this name: choose another.")
         return name
+
+    def clean_heymilo_base_url(self):
+        url = self.cleaned_data["heymilo_base_url"].rstrip("/")
+        problem = address_policy().base_url_problem(url)
+        if problem:
+            raise forms.ValidationError(problem)
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        new_url = cleaned.get("heymilo_base_url")
+        old_url = (self.instance.heymilo_base_url or "").rstrip("/")
+        # The stored key goes wherever the base URL points: only someone who holds the key may
+        # point it somewhere new, so a changed address needs the key typed again.
+        if (self.instance.has_api_key and new_url and new_url != old_url
+                and not cleaned.get("api_key") and "api_key" not in self.errors):
+            self.add_error("api_key", "Enter the API key again to use it with a new base URL.")
+        return cleaned
 
     def clean_default_phone_region(self):
         region = self.cleaned_data["default_phone_region"].upper()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from dashboard.accounts.models import ConnectionCheck, KeyStatus, Team
 from dashboard.heymilo_api import client_for
 from heymilo.errors import (
+    AddressNotAllowed,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -27,6 +28,10 @@ def health_cache_key(team_id: int) -> str:
 
 def describe_error(error: HeyMiloError) -> tuple[str, str]:
     """(outcome, sentence) in words a hiring manager understands."""
+    if isinstance(error, AddressNotAllowed):
+        # Refused before connecting, so it tells nothing about what listens there.
+        return (ConnectionCheck.Outcome.UNREACHABLE,
+                f"{str(error).rstrip('.')}. Nothing was sent: check the base URL.")
     if isinstance(error, Unauthorized):
         return (ConnectionCheck.Outcome.UNAUTHORIZED,
                 "HeyMilo rejected the API key. Check it in HeyMilo's settings and paste it again.")

@@ -159,12 +159,39 @@ def test_it_puts_retry_after_on_rate_limited():
     assert error.retry_after == 9.0
 
 
-def test_it_handles_a_non_json_error_body():
-    error = error_for(502, text="<html>Bad Gateway</html>")
+def test_it_keeps_a_non_json_error_body_but_never_repeats_it():
+    # Whatever a wrong base URL answers (an HTML page, another service's error) is kept for logs
+    # on .body, never in the message that pages show.
+    page = "<html><body>" + "<p>Bad Gateway at internal-host-7</p>" * 150 + "</body></html>"
+
+    error = error_for(502, text=page)
 
     assert isinstance(error, ServerError)
-    assert error.body == "<html>Bad Gateway</html>"
-    assert error.detail == "<html>Bad Gateway</html>"
+    assert error.body == page[:2000]
+    assert error.detail is None
+    assert str(error) == "HeyMilo API returned 502 for GET /postings"
+
+
+def test_it_shortens_a_long_json_detail_to_one_line():
+    error = error_for(400, {"detail": "line one\n\n  <b>two</b> " + "x" * 5000})
+
+    assert error.detail.startswith("line one <b>two</b> xxx")
+    assert len(error.detail) == 200 and error.detail.endswith("…")
+    assert len(str(error)) < 260
+    assert error.body["detail"].endswith("x" * 100)  # the whole body stays, for logs
+
+
+def test_it_reads_a_message_when_there_is_no_detail():
+    error = error_for(400, {"message": "posting\n   is archived", "trace": "y" * 5000})
+
+    assert str(error) == "HeyMilo API returned 400 for GET /postings: posting is archived"
+
+
+def test_it_shortens_each_field_error():
+    error = error_for(422, {"detail": [{"loc": ["body", "email"], "msg": "z" * 5000}]})
+
+    assert len(error.field_errors["email"]) == 200
+    assert len(error.detail) <= 200
 
 
 def test_it_handles_an_empty_error_body():
