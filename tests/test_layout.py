@@ -48,3 +48,33 @@ def test_it_escapes_team_names(login, admin, team):
     html = login(admin).get("/").text
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;" in html
+
+
+# --- personal data is never cached; remote names are isolated ------------------------------------
+
+
+def test_pages_and_downloads_for_a_signed_in_person_are_never_stored(login, viewer, team):
+    from dashboard.mirror.models import TranscriptLine
+    from tests.review.conftest import make_interview, make_posting
+
+    posting = make_posting(team)
+    interview = make_interview(team, posting, name="Ada Lovelace")
+    TranscriptLine.objects.create(interview=interview, position=0, speaker="candidate", text="Hi",
+                                  offset_seconds=1.0)
+    client = login(viewer)
+    for url in [f"/interviews/{interview.remote_id}/", f"/postings/{posting.remote_id}/export/",
+                f"/interviews/{interview.remote_id}/transcript.vtt",
+                f"/interviews/{interview.remote_id}/transcript.txt"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives, (url, response["Cache-Control"])
+
+
+def test_candidate_names_in_the_table_are_bidi_isolated(login, viewer, team):
+    from tests.review.conftest import make_interview, make_posting
+
+    posting = make_posting(team)
+    make_interview(team, posting, name="\u202egpj.exe Mallory")
+    html = login(viewer).get(f"/postings/{posting.remote_id}/").text
+    assert "<bdi>\u202egpj.exe Mallory</bdi>" in html

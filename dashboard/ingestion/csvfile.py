@@ -70,7 +70,7 @@ def _text(table: Table) -> io.TextIOWrapper:
     return io.TextIOWrapper(default_storage.open(table.name, "rb"), encoding=table.encoding, newline="")
 
 
-def open_table(name: str) -> Table:
+def open_table(name: str, max_columns: int | None = None) -> Table:
     """Check the stored file `name` and find how to read it; raise CsvError when it cannot be."""
     with default_storage.open(name, "rb") as raw:
         head = raw.read(BLOCK)
@@ -96,10 +96,36 @@ def open_table(name: str) -> Table:
             "by commas, semicolons, tabs or pipes, with at least a name and an email column. "
             + SAVE_AS_CSV
         )
+    if max_columns is not None and len(header) > max_columns:
+        raise CsvError(
+            f"The file has {_width(name, encoding, delimiter, len(header)):,} columns; an import "
+            f"takes at most {max_columns:,}. Keep the "
+            "name, email and phone columns and those you want sent as metadata, delete the others, "
+            "and upload it again.")
     if any("@" in h for h in header):
         raise CsvError("The first row looks like a candidate, not a header (it holds an email address). "
                        "Add a header row naming the columns, such as name,email,phone.")
     return Table(name=name, encoding=encoding, delimiter=delimiter, header=_unique(header))
+
+
+def _width(name: str, encoding: str, delimiter: str, sampled: int) -> int:
+    """The first row's number of cells: the sample cuts a very wide row short."""
+    with _text(Table(name=name, encoding=encoding, delimiter=delimiter, header=())) as text:
+        try:
+            return max(sampled, len(next(csv.reader(text, delimiter=delimiter), [])))
+        except (csv.Error, UnicodeDecodeError):
+            return sampled
+
+
+def line_count(name: str) -> int:
+    """Lines in the stored file, counted without decoding: an estimate of its rows for progress
+    (a quoted line break inside a cell counts as one more)."""
+    newlines = returns = 0
+    with default_storage.open(name, "rb") as raw:
+        while block := raw.read(BLOCK):
+            newlines += block.count(b"\n")
+            returns += block.count(b"\r")
+    return newlines or returns  # old Mac exports end lines with a bare \r
 
 
 def _encoding(name: str, head: bytes) -> str:

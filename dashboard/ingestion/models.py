@@ -10,6 +10,7 @@ from dashboard.mirror.models import Posting, TeamScopedQuerySet
 
 class ImportJob(models.Model):
     class State(models.TextChoices):
+        CHECKING = "checking", "Checking"  # a big file's dry run, in a worker
         DRAFT = "draft", "Preview"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Importing"
@@ -33,6 +34,9 @@ class ImportJob(models.Model):
     rows_invalid = models.PositiveIntegerField(default=0)
     rows_duplicate = models.PositiveIntegerField(default=0)
     rows_existing = models.PositiveIntegerField(default=0)
+    # While checking: rows read so far, of about this many (the file's line count).
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_expected = models.PositiveIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=100)
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True, default="")
@@ -59,6 +63,15 @@ class ImportJob(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.state == self.State.DRAFT
+
+    @property
+    def is_checking(self) -> bool:
+        return self.state == self.State.CHECKING
+
+    @property
+    def check_percent(self) -> int:
+        # The line count is an estimate: stay below 100 until the check says it is done.
+        return min(99, 100 * self.rows_checked // self.rows_expected) if self.rows_expected else 0
 
     def get_delimiter_name(self) -> str:
         return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, "comma")

@@ -32,6 +32,12 @@ def run_import(self, job_id: int) -> None:
         _retry_later(self, error, run_import)
 
 
+@shared_task(max_retries=0, acks_late=True)
+def check_import(job_id: int) -> None:
+    """A big upload's dry run; the page polls how far it got."""
+    services.import_check(job_id)
+
+
 @shared_task(max_retries=0)
 def resume_stalled_imports() -> int:
     """Beat's safety net for imports whose worker died mid-chunk."""

@@ -10,10 +10,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
 from dashboard.accounts.access import member_required, reviewer_required
-from dashboard.ingestion import services
+from dashboard.ingestion import services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
@@ -60,6 +60,12 @@ def _imports_page(request, form, status=200):
 @reviewer_required
 @require_POST
 def import_upload(request):
+    if uploads.too_large(request):
+        # The file was refused while the body was read; the fields before it (the posting) remain.
+        form = UploadForm(request.POST, team=request.team)
+        form.is_valid()
+        form.errors["file"] = form.error_class([uploads.too_large_message()])
+        return _imports_page(request, form, status=413)
     form = UploadForm(request.POST, request.FILES, team=request.team)
     if form.is_valid():
         try:
@@ -99,7 +105,7 @@ def _detail_context(request, job, form=None):
         context["form"] = form or MappingForm(header=job.header, mapping=job.mapping,
                                               initial={"retake": job.retake})
         context["problems"] = services.validation.mapping_problems(job.mapping)
-    else:
+    elif not job.is_checking:
         context["progress"] = services.import_progress(job)
     return context
 
@@ -129,6 +135,8 @@ def import_mapping(request, job_id: int):
         form = None
     if not request.htmx:
         return redirect("import_detail", job.id)
+    if job.is_checking:  # a big file is checked again in a worker: the page shows its progress
+        return HttpResponseClientRefresh()
     return render(request, "ingestion/import.html#preview", _detail_context(request, job, form))
 
 
@@ -157,6 +165,10 @@ def import_progress(request, job_id: int):
     # A poll is a good moment to notice a worker that died mid-chunk.
     if services.resume_stalled(job):
         job.refresh_from_db()
+    if job.is_checking:
+        return render(request, "ingestion/import.html#checking", {"job": job})
+    if request.GET.get("checking") and request.htmx:
+        return HttpResponseClientRefresh()  # checked: the page becomes the preview (or the reason)
     response = render(request, "ingestion/import.html#progress",
                       {"job": job, "progress": services.import_progress(job)})
     return _stop_polling_when_finished(request, response, job.is_finished)

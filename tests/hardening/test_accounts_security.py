@@ -297,5 +297,5 @@ def test_the_upload_size_limit_is_checked_before_the_file_is_stored(login, revie
     posting = team.postings.create(remote_id="P-UP", title="Role", url_key="k")
     upload = SimpleUploadedFile("big.csv", b"name,email\n" + b"Ada,ada@example.com\n" * 200)
     response = login(reviewer).post("/imports/upload/", {"posting": posting.id, "file": upload})
-    assert response.status_code == 400 and "the most one import takes is" in response.text
+    assert response.status_code == 413 and "the most one import takes" in response.text
     assert not upload_storage.exists() or not any(p.is_file() for p in upload_storage.rglob("*"))

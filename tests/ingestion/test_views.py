@@ -127,7 +127,7 @@ def test_it_refuses_bad_files_with_a_message_and_keeps_nothing(login, reviewer, 
 def test_it_refuses_a_file_over_the_size_limit_before_reading_it(login, reviewer, posting, settings):
     settings.UPLOAD_MAX_BYTES = 1024
     response = post_file(login(reviewer), posting, "big.csv", b"name,email\n" + b"A,a@example.com\n" * 100)
-    assert response.status_code == 400 and "the most one import takes is" in response.text
+    assert response.status_code == 413 and "The file is larger than 1 KB" in response.text
     assert not ImportJob.objects.exists()
 
 

@@ -84,3 +84,26 @@ def test_a_worker_killed_mid_import_is_resumed_without_duplicates(start_worker, 
     done = wait_for(poll, timeout=60, interval=0.5, message="the resumed import")
     assert done.state == ImportJob.State.DONE, done.error
     assert_each_row_ingested_once(done, sandbox, live_posting, 200)
+
+
+def test_a_worker_checks_a_big_upload_while_the_page_polls_its_progress(start_worker, team, admin,
+                                                                        live_posting, login,
+                                                                        upload_storage):
+    rows = 8000  # some 330 KB: over the size checked within the upload request
+    # The worker reads the file from this test's upload directory (VAR_DIR/uploads).
+    start_worker(extra_env={"VAR_DIR": str(upload_storage.parent)})
+    job = services.import_create(team, live_posting, admin, upload("people.csv", people(rows)),
+                                 retake=False)
+    assert job.state == ImportJob.State.CHECKING and job.rows_expected == rows
+    client = login(admin)
+    seen = []
+
+    def poll():
+        response = client.get(f"/imports/{job.id}/progress/?checking=1", HTTP_HX_REQUEST="true")
+        seen.append(response.headers.get("HX-Refresh") or ImportJob.objects.get(id=job.id).rows_checked)
+        return response.headers.get("HX-Refresh") == "true"
+
+    wait_for(poll, timeout=60, interval=0.2, message="the worker to check the file")
+    job.refresh_from_db()
+    assert (job.state, job.rows_valid, job.rows_checked, job.rows.count()) == ("draft", rows, rows, rows)
+    assert seen == sorted(seen[:-1]) + ["true"], seen  # the count only grew, then the page reloaded

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.review.services import FORMULA_PREFIXES, csv_safe
+from dashboard.review.services import BIDI_CONTROLS, FORMULA_PREFIXES, csv_safe
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +47,21 @@ def test_cells_that_look_like_formulas_are_neutralised(login, viewer, team, post
 
 @settings(max_examples=200, deadline=None)
 @given(st.text())
-def test_no_exported_text_starts_like_a_formula(text):
+def test_no_exported_text_starts_like_a_formula_or_holds_a_bidi_override(text):
     cell = csv_safe(text)
     assert not cell.startswith(FORMULA_PREFIXES)
-    assert cell.removeprefix("'") == text or cell == text
+    assert not BIDI_CONTROLS.search(cell)
+    kept = BIDI_CONTROLS.sub("", text)
+    assert cell.removeprefix("'") == kept or cell == kept
+
+
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                                     "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidi_override_characters_are_dropped_from_the_csv(login, viewer, team, posting, control):
+    make_interview(team, posting, name=f"Mallory{control}gpj.exe", email=f"{control}=1+1@x.com")
+    row = read_csv(login(viewer).get("/candidates/export/"))[0]
+    assert row["Name"] == "Mallorygpj.exe"
+    assert row["Email"] == "'=1+1@x.com"  # dropped first, so the formula under it is still caught
 
 
 def test_an_outsider_gets_404_for_another_teams_export(login, outsider, team, posting):
