@@ -177,6 +177,14 @@ SYNC_STEP_SECONDS = env_float("SYNC_STEP_SECONDS", 1.0, minimum=0.0)
 SYNC_MAX_PAGES = env_int("SYNC_MAX_PAGES", 1000, minimum=1)  # per posting, against runaway paging
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 50_000, minimum=1)
+# More columns than any candidate file needs made a page of one select per column (5 MB at 10,000).
+UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 200, minimum=2)
+# Refuses a file over UPLOAD_MAX_BYTES while the body is read, before it is kept anywhere.
+FILE_UPLOAD_HANDLERS = [
+    "dashboard.ingestion.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Fernet keys, newest first; older ones still decrypt until `manage.py rotate_keys` re-encrypts.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
@@ -216,6 +224,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dashboard.middleware.no_store_when_signed_in",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

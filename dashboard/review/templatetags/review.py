@@ -42,7 +42,7 @@ def sort_header(context, key: str, label: str):
 CANDIDATE_ROW = (
     "<tr>"
     '<td><input type="checkbox" name="ids" value="{remote_id}" aria-label="Select {label}"></td>'
-    '<td><a href="{href}">{name}</a>{star}</td>'
+    '<td><a href="{href}"><bdi>{name}</bdi></a>{star}</td>'
     "{posting}"
     "<td>{email}</td>"
     '<td><span class="badge status-{status_class}">{status}</span></td>'
@@ -122,8 +122,10 @@ def words(value) -> str:
 
 
 @register.filter
-def web_url(value) -> str:
-    """A remote link only when it is http(s): never a javascript: or data: URL from remote text."""
+def safe_url(value) -> str:
+    """A remote URL (interview, resume, recording, export links) as an href or src only when it is
+    http(s), else empty: never a javascript:, data: or vbscript: URL from remote text, in any case
+    or behind spaces. The one filter every template uses for a URL it did not make."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("https://", "http://")) else ""
 
