@@ -49,16 +49,18 @@ def main() -> None:
         posting.remote_id, posting.url_key = remote.posting_id, remote.url_key
         posting.save()
 
-        # 1. Validation of a big file: the upload request's work.
+        # 1. Validation of a big file: the upload request stores and queues it, a worker checks it.
         data = csv_bytes(VALIDATE_ROWS)
         started = time.perf_counter()
         job = services.import_create(team, posting, None, SimpleUploadedFile("big.csv", data), False)
+        request = time.perf_counter() - started
         services.import_check(job.id)  # a big file's check, which a worker runs
         job.refresh_from_db()
         validate = time.perf_counter() - started
         assert job.rows_valid == VALIDATE_ROWS, (job.rows_valid, job.rows_invalid)
         rows.append((f"validate {VALIDATE_ROWS:,} rows ({len(data) / 1e6:.1f} MB)", f"{validate:.1f} s",
                      "target ≤ 5 s"))
+        rows.append(("  of which the upload request (store, sniff, queue)", f"{request:.2f} s", ""))
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append(("  peak RSS after validation", f"{rss_mb:.0f} MB", "target ≤ 150 MB"))
 
