@@ -1,0 +1,107 @@
+"""One score language: every score written with its scale ("86/100", "3.4/5", "9/10"), a band word
+and a small meter in the band's colour, the same on every page.
+
+HeyMilo's scores come on different scales (the public API reference and its v2 documentation):
+the scales are named once here, and every page renders a score through `score_html`, from a
+template with `{% load scores %}{{ value|score:OVERALL }}` or from Python (the candidate table's
+row tag) directly. Bands compare the score scaled to 100, so 3.2/5 is 64/100, Mixed.
+"""
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# HeyMilo's scales, one place.
+OVERALL = 100  # details.score / web_interview.final_score: 0-100 (85.5 in the reference)
+RESUME = 5  # resume_interview_info.score_criteria.overall_score (4.2)
+RESUME_CRITERION = 5  # each resume criterion's score (4.5)
+MATCH = 100  # web_interview_info.summary.match_score (85)
+QUESTION = 10  # each scorecard question's evaluation_score, 1-10 (HeyMilo's v2 docs)
+SPEECH = 5  # communication.speech_score (4.2)
+COMMUNICATION = 5  # each communication evaluation's score (4)
+
+# Lower edges on the 0-100 scale, highest first: the design's Strong 80+, Good 65-79,
+# Mixed 50-64, Weak below 50.
+BANDS = ((80, "strong"), (65, "good"), (50, "mixed"), (-math.inf, "weak"))
+BAND_WORDS = {"strong": "Strong", "good": "Good", "mixed": "Mixed", "weak": "Weak"}
+
+WHOLE, TENTH = Decimal(1), Decimal("0.1")
+
+MISSING = mark_safe('<span class="score score-none">—<span class="visually-hidden">no score</span></span>')
+
+
+def _number(value) -> float | None:
+    """The value as a finite float, else None (None, "", NaN, infinities, text that is no number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _shown(number: float, scale: int) -> float:
+    """The score as written: /100 whole, the smaller scales to one decimal, halves rounded up
+    (Python's round() would write 84.5 as 84)."""
+    # Through the decimal text of the float, so 4.35 (stored as 4.3499999...) is written 4.4.
+    step = WHOLE if scale >= 100 else TENTH
+    if abs(number) >= 1e15:  # beyond Decimal's 28 digits once quantized; no fraction left anyway
+        return number
+    return float(Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def text(value, scale: int) -> str:
+    """ "86" on /100, "3.4" or "4" on /5 and /10; "" when there is no score."""
+    number = _number(value)
+    if number is None:
+        return ""
+    return _written(_shown(number, scale))
+
+
+def _written(shown: float) -> str:
+    if abs(shown) >= 1e6:  # no real score; short rather than hundreds of digits
+        return f"{shown:g}"
+    return f"{shown:.0f}" if shown == int(shown) else f"{shown:.1f}"
+
+
+def percent(value, scale: int) -> float | None:
+    number = _number(value)
+    return None if number is None else number * 100 / scale
+
+
+def band(value, scale: int = OVERALL) -> str | None:
+    """ "strong", "good", "mixed" or "weak" for the score scaled to 100; None without a score."""
+    scaled = percent(value, scale)
+    if scaled is None:
+        return None
+    return next(name for edge, name in BANDS if scaled >= edge)
+
+
+def score_html(value, scale: int = OVERALL, meter: bool = True) -> SafeString:
+    """ "86/100" with the band as a class (colour) and as words (title and hidden text, since
+    colour never carries meaning alone), then a 36×4 meter filled in 10% steps (a class per step:
+    the CSP allows no inline style). No score: a muted "—". Text that is not a number is shown
+    escaped, unbanded, rather than dropped."""
+    number = _number(value)
+    if number is None:
+        if value is None or value == "" or isinstance(value, float):
+            return MISSING
+        return mark_safe(f'<span class="score score-none">{escape(value)}</span>')  # noqa: S308
+    shown = _shown(number, scale)
+    written = _written(shown)
+    # The band of the number as written, so "80/100" is never called Good.
+    name = band(shown, scale)
+    word = BAND_WORDS[name]
+    fill = ""
+    if meter:
+        step = min(10, max(0, math.floor(shown * 10 / scale + 0.5)))
+        fill = f'<span class="score-meter" aria-hidden="true"><span class="score-fill w{step}"></span></span>'
+    # Digits and our own words only: nothing here needs escaping.
+    return mark_safe(  # noqa: S308
+        f'<span class="score score-{name}" title="{word}: {written} out of {scale}">'
+        f'<span class="score-value">{written}</span><span class="score-scale">/{scale}</span>{fill}'
+        f'<span class="visually-hidden"> {word}</span></span>'
+    )
