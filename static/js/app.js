@@ -11,3 +11,26 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// The phone menu (below 900 px the sidebar folds into the app bar): the button shows and hides
+// the panel; Escape or a click outside closes it, and Escape gives focus back to the button.
+(() => {
+  const button = document.querySelector("[data-menu-toggle]");
+  if (!button) return;
+  const header = button.closest(".site-header");
+  const isOpen = () => button.getAttribute("aria-expanded") === "true";
+  const setOpen = (open) => {
+    button.setAttribute("aria-expanded", String(open));
+    header.classList.toggle("menu-open", open);
+  };
+  button.addEventListener("click", () => setOpen(!isOpen()));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && isOpen()) {
+      setOpen(false);
+      button.focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (isOpen() && !header.contains(event.target)) setOpen(false);
+  });
+})();

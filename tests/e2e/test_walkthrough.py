@@ -221,8 +221,8 @@ class Walk:
         for n in range(stops):
             tab.keyboard.press("Tab")
             focused = tab.evaluate(FOCUSED)
-            if not focused:
-                break
+            if not focused or focused["skip"]:
+                break  # nothing (more) to focus in <main>: Tab went round to the top of the page
             if n == 0 and not focused["inMain"]:
                 self.focus_problems.append(f"{label}: after the skip link, Tab reached {focused['what']} "
                                            "outside <main>")
