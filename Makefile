@@ -14,7 +14,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: venv demo test bench lint clean
+.PHONY: venv demo test bench lint clean screenshots
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -41,6 +41,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# PNGs of each main page at 1440 and 390 px wide (light, the main ones dark too) under
+# docs/screenshots/, from a sandbox and demo data of their own; needs Chromium, not Redis.
+screenshots: $(STAMP)
+	$(PY) -m dashboard.screenshots
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

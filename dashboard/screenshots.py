@@ -1,0 +1,184 @@
+"""`make screenshots`: PNGs of each main page at 1440×900 and 390×844 under docs/screenshots/.
+
+It starts its own HeyMilo sandbox and dashboard on free ports with a VAR_DIR of its own (a fresh
+SQLite database, tasks inline, so Redis is not needed), seeds them the way `make demo` does, adds a
+little reviewing (decisions, ratings, a note that mentions the admin), signs in and takes each page
+in light, and the main ones in dark too. It needs only Chromium at CHROMIUM (/usr/bin/chromium).
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from dashboard.demo import ROOT, TEAMS, USERS, seed, wait_port
+
+OUT = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "docs" / "screenshots"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SIZES = {"1440": {"width": 1440, "height": 900}, "390": {"width": 390, "height": 844}}
+# Pages shown in the dark theme as well (the rest only in light, to keep the set small).
+DARK = {"home", "posting", "candidates", "profile"}
+
+# A few team decisions, ratings and a note, made by the reviewer, so the table, the profile and the
+# admin's inbox show what a team in the middle of hiring sees.
+REVIEWING = """
+import json
+from django.db.models import F
+from django.contrib.auth import get_user_model
+from dashboard.accounts.models import Team
+from dashboard.mirror.models import Interview, Posting
+from dashboard.review import services
+User = get_user_model()
+team = Team.objects.order_by("id").first()
+admin, reviewer = User.objects.get(username="admin"), User.objects.get(username="reviewer")
+completed = Interview.objects.for_team(team).filter(status="completed")
+posting = max(Posting.objects.for_team(team), key=lambda p: completed.filter(posting=p).count())
+rows = list(completed.filter(posting=posting).order_by(F("score").desc(nulls_last=True), "id")[:8])
+for row, value, reason in zip(rows, ["advance", "advance", "hold", "advance", "reject"],
+                              ["Clear ownership of the payments migration", "Strong system design",
+                               "Salary expectation above band", "", "No production experience"]):
+    services.decision_create(team, row, reviewer, value, reason)
+for row, stars in zip(rows, [5, 4, 4, 3, 2, 4]):
+    services.rating_set(team, row, reviewer, stars)
+services.note_create(team, rows[0], reviewer,
+                     "@admin can you listen from 12:40? The idempotency answer is the best we have had.")
+services.note_create(team, rows[1], reviewer, "@admin portfolio is on page 2 of the resume.")
+best = F("score").desc(nulls_last=True)
+with_recording = completed.filter(posting=posting, has_recording=True).order_by(best, "id").first()
+print(json.dumps({"posting": posting.remote_id, "profile": (with_recording or rows[0]).remote_id,
+                  "compare": [r.remote_id for r in rows[:3]]}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pages(ids: dict) -> dict[str, str]:
+    compare = "&".join(f"ids={i}" for i in ids["compare"])
+    return {
+        "home": "/",
+        "postings": "/postings/",
+        "posting": f"/postings/{ids['posting']}/",
+        "candidates": "/candidates/?status=completed",
+        "profile": f"/interviews/{ids['profile']}/",
+        "transcript": f"/interviews/{ids['profile']}/transcript/",
+        "compare": f"/candidates/compare/?{compare}",
+        "search": "/search/?q=idempotency",
+        "inbox": "/inbox/",
+        "imports": "/imports/",
+        "webhooks": "/webhooks/",
+        "syncs": "/syncs/",
+        "settings": "/settings/",
+        "members": "/settings/members/",
+    }
+
+
+def shoot(base: str, ids: dict, password: str) -> list[Path]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    written = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        login = browser.new_context()
+        page = login.new_page()
+        page.goto(f"{base}/login/")
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/")
+        state = login.storage_state()
+        login.close()
+        for size, viewport in SIZES.items():
+            phone = viewport["width"] < 900
+            for scheme in ("light", "dark"):
+                context = browser.new_context(
+                    viewport=viewport, color_scheme=scheme, storage_state=state, device_scale_factor=1,
+                    # A phone: touch and no hover, so shortcut hints stay hidden as they would.
+                    is_mobile=phone, has_touch=phone)
+                page = context.new_page()
+                for name, path in pages(ids).items():
+                    if scheme == "dark" and name not in DARK:
+                        continue
+                    page.goto(f"{base}{path}")
+                    # A page that keeps polling is still worth its picture.
+                    with contextlib.suppress(PlaywrightTimeout):
+                        page.wait_for_load_state("networkidle", timeout=10_000)
+                    suffix = "-dark" if scheme == "dark" else ""
+                    target = OUT / f"{name}-{size}{suffix}.png"
+                    # caret="initial": Playwright otherwise leaves style="" on inputs (see tests/e2e).
+                    page.screenshot(path=str(target), caret="initial", animations="disabled")
+                    written.append(target)
+                    if phone and name == "home" and scheme == "light":  # the folded navigation, open
+                        page.get_by_role("button", name="Menu").click()
+                        target = OUT / f"menu-{size}.png"
+                        page.screenshot(path=str(target), caret="initial", animations="disabled")
+                        written.append(target)
+                context.close()
+        browser.close()
+    return written
+
+
+def main() -> None:
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"No Chromium at {CHROMIUM}: install Debian's chromium or set CHROMIUM=/path/to/it.")
+    var = Path(tempfile.mkdtemp(prefix="heymilo-screenshots-"))
+    sandbox_port, web_port = free_port(), free_port()
+    env = {**os.environ, "VAR_DIR": str(var), "DEBUG": "1", "TASKS_INLINE": "1", "PYTHONUNBUFFERED": "1",
+           "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}"}
+    env.pop("DATABASE_URL", None)  # a SQLite file of its own under VAR_DIR
+    children: list[subprocess.Popen] = []
+    try:
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "heymilo.sandbox", "--port", str(sandbox_port), "--postings", "6",
+             "--interviews-per-posting", "40", "--seed", "2026", "--quiet",
+             *[arg for _, key in TEAMS for arg in ("--api-key", key)]], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children.append(sandbox)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                       check=True)
+        wait_port(sandbox_port, sandbox, "The HeyMilo sandbox")
+        creds = {username: f"{username}-shots-pass" for username, _role in USERS}
+        print("→ seeding teams and syncing from the sandbox", flush=True)
+        seed(env, f"http://127.0.0.1:{sandbox_port}", creds)
+        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", REVIEWING], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"Seeding the reviewing failed:\n{done.stderr}")
+        ids = json.loads(done.stdout.strip().splitlines()[-1])
+        web = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        children.append(web)
+        wait_port(web_port, web, "The web server", timeout=60)
+        OUT.mkdir(parents=True, exist_ok=True)
+        for old in OUT.glob("*.png"):
+            old.unlink()
+        print("→ taking screenshots", flush=True)
+        written = shoot(f"http://127.0.0.1:{web_port}", ids, creds["admin"])
+        total = sum(p.stat().st_size for p in written)
+        print(f"Wrote {len(written)} PNGs ({total / 1e6:.1f} MB) to {OUT}/")
+    finally:
+        for proc in children:
+            proc.terminate()
+        for proc in children:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(var, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
