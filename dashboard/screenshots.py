@@ -71,7 +71,7 @@ def pages(ids: dict) -> dict[str, str]:
         "profile": f"/interviews/{ids['profile']}/",
         "transcript": f"/interviews/{ids['profile']}/transcript/",
         "compare": f"/candidates/compare/?{compare}",
-        "search": "/search/?q=idempotency",
+        "search": "/search/?q=python",
         "inbox": "/inbox/",
         "imports": "/imports/",
         "webhooks": "/webhooks/",
