@@ -30,6 +30,8 @@ from heymilo.models import (
     Page,
     Posting,
     Webhook,
+    may_hold_unstorable,
+    storable,
 )
 from heymilo.ratelimit import NullRateLimiter, RateLimiter, bucket_for_key
 from heymilo.retry import RetryPolicy
@@ -427,7 +429,7 @@ class HeyMiloClient:
         if not response.content.strip():
             return None
         try:
-            return response.json()
+            data = response.json()
         except ValueError:
             raise MalformedResponse(
                 f"HeyMilo API returned {response.status_code} for {method} {path} "
@@ -437,6 +439,8 @@ class HeyMiloClient:
                 status=response.status_code,
                 body=response.text[:500].replace(self._api_key, "[redacted]"),
             ) from None
+        # The one place HeyMilo's JSON enters: every model, and the .raw kept, can be stored.
+        return storable(data) if may_hold_unstorable(response.content) else data
 
     # -----------------------------------------------------------------------------------------
     # Parsing and paging

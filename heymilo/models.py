@@ -9,6 +9,7 @@ value useless raises MalformedResponse: a top-level value that is not an object,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,10 +44,43 @@ __all__ = [
     "Workflow",
     "WorkflowStep",
     "WorkflowStepStatus",
+    "may_hold_unstorable",
+    "storable",
 ]
 
 # Unix times above this are taken as milliseconds: as seconds they would be past the year 5000.
 _MILLISECONDS_THRESHOLD = 100_000_000_000
+
+
+# PostgreSQL's text and jsonb refuse the NUL character, and UTF-8 (every database's text) cannot
+# hold a lone surrogate. JSON carries either only as a \u escape (a raw control character is not
+# valid JSON, and bytes that are not UTF-8 decode as U+FFFD), so a body without one of these
+# escapes holds neither. Surrogate pairs match too and come through whole: only lone ones go.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def may_hold_unstorable(body: bytes) -> bool:
+    """False when the JSON `body` certainly decodes to nothing `storable` would change: a quick
+    look at the bytes (3 ms a 2.5 MB page) spares walking every page of a sync (17 ms)."""
+    # A NUL byte means a UTF-16 or UTF-32 body, whose escapes the pattern cannot see.
+    return b"\x00" in body or _UNSTORABLE_ESCAPE.search(body) is not None
+
+
+def storable(value: Any) -> Any:
+    """Decoded JSON with NUL characters and lone surrogates removed from every string, keys too.
+
+    One such character in a candidate's name made PostgreSQL refuse the whole page of a sync,
+    every time: HeyMilo's text is kept as it can be stored instead.
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", value)
+    if isinstance(value, dict):
+        return {_UNSTORABLE.sub("", k) if isinstance(k, str) else k: storable(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

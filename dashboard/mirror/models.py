@@ -199,6 +199,10 @@ class SyncRun(models.Model):
     rows_unchanged = models.PositiveIntegerField(default=0)
     rows_missing = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)
+    # Documents the database would not take (the rest of their page was written): the first
+    # SKIPPED_KEPT as {"kind", "id", "reason"}, so one bad document never stops a team's sync.
+    rows_skipped = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list, blank=True)
     # Where the run stands (phase, posting index, page): a failed run shows where it stopped.
     cursor = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
@@ -206,6 +210,8 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    SKIPPED_KEPT = 50
 
     objects = SyncRunQuerySet.as_manager()
 
@@ -227,6 +233,10 @@ class SyncRun(models.Model):
         if not self.pages_expected:
             return 0
         return min(99, round(100 * self.pages_done / self.pages_expected))
+
+    @property
+    def skipped_unlisted(self) -> int:
+        return max(0, self.rows_skipped - len(self.skipped))
 
     @property
     def duration(self) -> timedelta | None:
@@ -252,4 +262,4 @@ class SyncRun(models.Model):
     @staticmethod
     def progress_fields() -> list[str]:
         return ["pages_done", "pages_expected", "rows_created", "rows_updated", "rows_unchanged",
-                "rows_missing", "retries", "cursor"]
+                "rows_missing", "rows_skipped", "skipped", "retries", "cursor"]

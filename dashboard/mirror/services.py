@@ -6,6 +6,7 @@ a worker. A per-team lock in Redis keeps two runs of the same scope from overlap
 on its own when the worker holding it dies.
 """
 
+import dataclasses
 import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Team
@@ -73,11 +74,17 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # {"kind", "id", "reason"} of each document the database refused.
+    skipped: list[dict] = dataclasses.field(default_factory=list)
 
     def add_to(self, run: SyncRun) -> None:
         run.rows_created += self.created
         run.rows_updated += self.updated
         run.rows_unchanged += self.unchanged
+        run.rows_skipped += len(self.skipped)
+        room = SyncRun.SKIPPED_KEPT - len(run.skipped)
+        if room > 0 and self.skipped:
+            run.skipped = [*run.skipped, *self.skipped[:room]]
 
 
 def start_or_continue(run: SyncRun) -> bool:
@@ -331,7 +338,49 @@ def mark_missing(queryset, seen_ids: list[str]) -> int:
     return len(gone)
 
 
+# What one document can make the database refuse (a value it cannot hold, a constraint, text
+# that cannot be encoded). A lost connection or a locked database is not the document's fault:
+# those still fail the step, for the task to retry.
+UNWRITABLE = (DataError, IntegrityError, ValueError)
+
+
+def _skipping_unwritable(kind: str, items: list, write, remote_id) -> Counts:
+    """`write(items)`; when the database refuses the page, the page again one document at a
+    time, each in its own savepoint, so only the documents it refuses are skipped (with the
+    reason) and the rest of the page, and of the sync, complete. The bulk path stays as it was:
+    only a refused page pays for the second pass."""
+    try:
+        return write(items)
+    except UNWRITABLE as error:
+        if len(items) == 1:
+            return _skip(Counts(), kind, remote_id(items[0]), error)
+    counts = Counts()
+    for item in items:
+        try:
+            one = write([item])
+        except UNWRITABLE as error:
+            _skip(counts, kind, remote_id(item), error)
+            continue
+        counts.created += one.created
+        counts.updated += one.updated
+        counts.unchanged += one.unchanged
+    return counts
+
+
+def _skip(counts: Counts, kind: str, remote_id: str, error: Exception) -> Counts:
+    # The first line says what the database refused; the rest may quote the document.
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    log.warning("sync skipped %s %s: %s", kind, remote_id, reason)
+    counts.skipped.append({"kind": kind, "id": remote_id[:100], "reason": reason})
+    return counts
+
+
 def upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
+    return _skipping_unwritable("posting", items, lambda page: _upsert_postings(team, page),
+                                lambda item: item.posting_id)
+
+
+def _upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
     counts = Counts()
     if not items:
         return counts
@@ -365,6 +414,12 @@ INTERVIEW_FIELDS = list(derive.interview_columns(APIInterview(interview_id="x"))
 
 def upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | None) -> Counts:
     """Creates new rows, rewrites changed ones (and their transcript), skips the rest."""
+    return _skipping_unwritable(
+        "interview", items, lambda page: _upsert_interviews(team, page, posting),
+        lambda item: item.interview_id)
+
+
+def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | None) -> Counts:
     counts = Counts()
     if not items:
         return counts

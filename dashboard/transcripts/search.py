@@ -51,17 +51,20 @@ def _matching_line_ids(team, terms, *, posting=None, speaker="", status="", deci
         source = "mirror_transcriptline l"
         query = q.to_tsquery(terms)
         newest = "l.id DESC"
-        count_sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {match} LIMIT %s) c"  # noqa: S608
     else:
         match = "transcripts_line_fts MATCH %s"
         rank = "f.rank"
         source = "transcripts_line_fts f JOIN mirror_transcriptline l ON l.id = f.rowid"
         query = q.to_fts5(terms)
         newest = "f.rowid DESC"  # the full-text index's own order
-        count_sql = ("SELECT count(*) FROM (SELECT 1 FROM transcripts_line_fts "  # noqa: S608
-                     f"WHERE {match} LIMIT %s) c")
+    # The team's own matches decide: counted across every team, another team's many matches
+    # would deny this one its ranking. Only the team, not the other filters: the count stops at
+    # the cap however narrow they are.
+    count_sql = (f"SELECT count(*) FROM (SELECT 1 FROM {source} "  # noqa: S608
+                 "JOIN mirror_interview i ON i.id = l.interview_id "
+                 f"WHERE {match} AND i.team_id = %s AND i.missing = %s LIMIT %s) c")
     with connection.cursor() as cursor:
-        cursor.execute(count_sql, [query, RANKED_MATCHES_MAX + 1])
+        cursor.execute(count_sql, [query, team.id, False, RANKED_MATCHES_MAX + 1])
         huge = cursor.fetchone()[0] > RANKED_MATCHES_MAX
     # Ranking every line of a very common word costs more than it tells: newest lines first,
     # which the index walks in order and stops at a page of this team's results.

@@ -73,7 +73,12 @@ class ControlError(ApiError):
 
 
 def json_response(status: int, payload, headers: dict | None = None) -> Response:
-    return Response(status, json.dumps(payload, ensure_ascii=False).encode(), headers or {})
+    try:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (put in by a test) has no UTF-8: escape it, as JSON.stringify does.
+        body = json.dumps(payload).encode()
+    return Response(status, body, headers or {})
 
 
 def error_response(status: int, detail: str, error_type: str, errors: list | None = None,
@@ -242,6 +247,11 @@ class Sandbox:
         doc = data.build_interview(spec, plan, self.companies[key], base_url)
         with self._lock:
             override = dict(self.overrides.get(spec.interview_id) or {})
+        # Tests put hostile text in a transcript: {"transcript": [turn, ...]} replaces its turns.
+        turns = override.pop("transcript", None)
+        web = (doc.get("agentic_data") or {}).get("web_interview_info")
+        if isinstance(turns, list) and web and "transcript" in web:
+            web["transcript"]["transcript"] = turns
         if override:
             doc["details"].update(override)
         return doc

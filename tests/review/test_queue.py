@@ -87,6 +87,6 @@ def test_viewers_get_no_button_and_403(login, viewer, posting, line):
 def test_an_outsider_gets_404_for_another_teams_posting_queue(login, outsider, posting, line):
     client = login(outsider)
     assert client.get(f"/candidates/queue/?in={posting.remote_id}").status_code == 404
-    assert client.get("/candidates/queue/", {"in": "x\x00y"}).status_code == 404  # a NUL: 404, not a 500
+    assert client.get("/candidates/queue/", {"in": "x\x00y"}).status_code == 400  # a NUL: 400, not a 500
     response = client.get("/candidates/queue/", follow=True)
     assert "Nothing left to review" in response.text  # their own team has no candidates

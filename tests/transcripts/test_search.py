@@ -145,3 +145,22 @@ def test_filters_by_the_team_decision(team, corpus, reviewer):
     assert names(search(team, "kube*", decision="advance")[1]) == ["Ada Lovelace"]
     assert names(search(team, "kube*", decision="reject")[1]) == ["Grace Hopper"]
     assert search(team, "kube*", decision="hold")[1] == []
+
+
+def test_whether_to_rank_is_decided_by_the_teams_own_match_count(team, other_team, monkeypatch):
+    """Another team's many matches must not turn this team's search to newest first."""
+    from dashboard.transcripts import search as module
+
+    monkeypatch.setattr(module, "RANKED_MATCHES_MAX", 5)
+    ours = Interview.objects.create(team=team, remote_id="int_best", name="Best match")
+    TranscriptLine.objects.create(interview=ours, position=0, speaker="candidate",
+                                  text="Zanzibar, zanzibar, zanzibar: I led the zanzibar launch.")
+    newer = Interview.objects.create(team=team, remote_id="int_newer", name="Passing mention")
+    TranscriptLine.objects.create(interview=newer, position=0, speaker="candidate",
+                                  text="Once, in a long story about billing, zanzibar came up.")
+    for n in range(8):  # more matches than the cap, all another team's
+        theirs = Interview.objects.create(team=other_team, remote_id=f"int_x{n}", name="Mallory")
+        TranscriptLine.objects.create(interview=theirs, position=0, speaker="candidate",
+                                      text="zanzibar")
+    _, results = search(team, "zanzibar")
+    assert names(results) == ["Best match", "Passing mention"]  # ranked, not newest first
