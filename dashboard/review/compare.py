@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.access import member_required
 from dashboard.mirror.models import Interview
-from dashboard.review import services
+from dashboard.review import scores, services
 from dashboard.review.models import Decision, Rating, ReviewSettings, latest_decision
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
@@ -31,6 +31,8 @@ class Cell:
     """One candidate's value on one row: a score, else a word; neither renders as "—"."""
 
     score: float | None = None
+    scale: int = scores.OVERALL  # HeyMilo's scale of the score (dashboard.review.scores)
+    banded: bool = True  # a HeyMilo score with a band and meter; stars are not
     text: str = ""
     tone: str = ""  # a CSS class of ours (pass, fail, decision-…), never remote text
     quote: str = ""
@@ -114,7 +116,7 @@ def _team_rating_cell(column: Column) -> Cell:
     if not column.ratings:
         return Cell(text="No ratings")
     stars = [r.stars for r in column.ratings]
-    return Cell(score=round(sum(stars) / len(stars), 1),
+    return Cell(score=round(sum(stars) / len(stars), 1), scale=5, banded=False,
                 detail=" · ".join(f"{r.user.get_username()} {r.stars}★" for r in column.ratings))
 
 
@@ -199,25 +201,26 @@ def _speech_score(column: Column) -> float | None:
 def _question_cell(q) -> Cell:
     if q.not_scored:
         return Cell(text="Not scored", quote=_quote(q))
-    return Cell(score=q.evaluation_score, quote=_quote(q))
+    return Cell(score=q.evaluation_score, scale=scores.QUESTION, quote=_quote(q))
 
 
 def _chip_cell(chip: services.Chip) -> Cell:
     if chip.score is not None:
-        return Cell(score=chip.score)
+        return Cell(score=chip.score, scale=chip.scale)
     return Cell(text="Done" if chip.complete else "Not done")
 
 
 def sections(columns: list[Column]) -> list[Section]:
-    scores = [
-        Line("Overall score", [Cell(score=c.row.score) for c in columns]),
-        Line("Resume score", [Cell(score=c.row.resume_score) for c in columns]),
-        Line("Match score", [Cell(score=c.row.match_score) for c in columns]),
-        Line("Speech score", [Cell(score=_speech_score(c)) for c in columns]),
+    score_lines = [
+        Line("Overall score", [Cell(score=c.row.score, scale=scores.OVERALL) for c in columns]),
+        Line("Resume score", [Cell(score=c.row.resume_score, scale=scores.RESUME) for c in columns]),
+        Line("Match score", [Cell(score=c.row.match_score, scale=scores.MATCH) for c in columns]),
+        Line("Speech score", [Cell(score=_speech_score(c), scale=scores.SPEECH) for c in columns]),
     ]
-    steps = _aligned(columns, lambda c: c.chips, lambda chip: chip.label.capitalize(), _chip_cell)
+    # Chip labels are people's words already ("SMS screen": capitalize() would lower the acronym).
+    steps = _aligned(columns, lambda c: c.chips, lambda chip: chip.label, _chip_cell)
     criteria = _aligned(columns, _resume_criteria, lambda c: c.criteria_text or c.criteria_id,
-                        lambda c: Cell(score=c.score))
+                        lambda c: Cell(score=c.score, scale=scores.RESUME_CRITERION))
     eligibility = [Line("Eligible", [_pass_fail(c.row.eligible) for c in columns], scored=False)]
     eligibility += _aligned(
         columns, lambda c: (_eligibility(c).criteria if _eligibility(c) else ()),
@@ -228,11 +231,11 @@ def sections(columns: list[Column]) -> list[Section]:
             Cell(text=DECISION_LABELS.get(c.row.decision, c.row.decision), tone=f"decision-{c.row.decision}",
                  quote=c.row.decision_reason) if c.row.decision else Cell(text="Undecided")
             for c in columns], scored=False),
-        Line("My rating", [Cell(score=c.row.my_rating) for c in columns]),
+        Line("My rating", [Cell(score=c.row.my_rating, scale=5, banded=False) for c in columns]),
         Line("Team rating", [_team_rating_cell(c) for c in columns]),
     ]
     return [
-        Section("Scores", [_mark_best(line) for line in scores], ""),
+        Section("Scores", [_mark_best(line) for line in score_lines], ""),
         Section("Workflow steps", [_mark_best(line) for line in steps],
                 "HeyMilo has not reported workflow steps for these candidates yet."),
         Section("Resume criteria", [_mark_best(line) for line in criteria],

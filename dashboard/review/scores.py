@@ -21,6 +21,9 @@ MATCH = 100  # web_interview_info.summary.match_score (85)
 QUESTION = 10  # each scorecard question's evaluation_score, 1-10 (HeyMilo's v2 docs)
 SPEECH = 5  # communication.speech_score (4.2)
 COMMUNICATION = 5  # each communication evaluation's score (4)
+# By name, for templates: {{ sc.overall_score|score:"resume" }}.
+SCALES = {"overall": OVERALL, "resume": RESUME, "criterion": RESUME_CRITERION, "match": MATCH,
+          "question": QUESTION, "speech": SPEECH, "communication": COMMUNICATION}
 
 # Lower edges on the 0-100 scale, highest first: the design's Strong 80+, Good 65-79,
 # Mixed 50-64, Weak below 50.
@@ -30,6 +33,13 @@ BAND_WORDS = {"strong": "Strong", "good": "Good", "mixed": "Mixed", "weak": "Wea
 WHOLE, TENTH = Decimal(1), Decimal("0.1")
 
 MISSING = mark_safe('<span class="score score-none">—<span class="visually-hidden">no score</span></span>')
+
+
+def scale_of(name) -> int:
+    """A scale from its name ("resume") or its number (5, "10")."""
+    if isinstance(name, str) and name in SCALES:
+        return SCALES[name]
+    return int(name)
 
 
 def _number(value) -> float | None:

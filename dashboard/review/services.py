@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from dashboard.review import labels, scores
 from dashboard.review.models import (
     AuditEntry,
     BulkAction,
@@ -302,9 +303,10 @@ def csv_lines(rows):
 
 @dataclass
 class Chip:
-    label: str
+    label: str  # in people's words (labels.step_label)
     score: float | None
     complete: bool
+    scale: int = scores.OVERALL
 
 
 def parse_document(row) -> APIInterview | None:
@@ -318,16 +320,18 @@ def parse_document(row) -> APIInterview | None:
 def score_chips(row, doc: APIInterview | None) -> list[Chip]:
     """One chip per workflow step, with the score that step produced when there is one."""
     chips = []
-    for step in doc.workflow.steps if doc else ():
+    steps = doc.workflow.steps if doc else ()
+    ids = [step.id for step in steps]
+    for step in steps:
         step_id = (step.id or "").lower()
         if "resume" in step_id:
-            score = row.resume_score
+            score, scale = row.resume_score, scores.RESUME
         elif "interview" in step_id:
-            score = row.score
+            score, scale = row.score, scores.OVERALL
         else:
-            score = None
-        chips.append(Chip(label=(step.id or "step").replace("_", " "), score=score,
-                          complete=bool(step.complete)))
+            score, scale = None, scores.OVERALL
+        chips.append(Chip(label=labels.step_label(step.id, ids), score=score,
+                          complete=bool(step.complete), scale=scale))
     return chips
 
 

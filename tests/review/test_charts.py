@@ -24,7 +24,7 @@ def test_the_funnel_counts_candidates_reaching_each_step(posting):
              WorkflowStep(type="web_interview", unique_id="w", config={})]
     bars = charts.funnel(posting, steps)
     assert [(b.label, b.count) for b in bars] == [
-        ("Candidates", 5), ("Resume done", 4), ("Web interview done", 3)]
+        ("Candidates", 5), ("Resume screen done", 4), ("Web interview done", 3)]
     assert [b.percent for b in bars] == [100, 80, 60]
 
 
@@ -32,7 +32,7 @@ def test_the_histogram_puts_scores_in_bands_of_ten(posting):
     bars = charts.score_histogram(posting)
     counts = {b.label: b.count for b in bars}
     assert counts["90–100"] == 3  # 91.5, 95 and 100 (the top band includes 100)
-    assert counts["50–60"] == 1
+    assert counts["50–59"] == 1
     assert sum(counts.values()) == 4  # no score and missing rows are left out
     tallest = max(bars, key=lambda b: b.count)
     assert tallest.height == charts.CHART_HEIGHT and tallest.y == 0
@@ -45,12 +45,14 @@ def test_the_posting_page_draws_both(login, viewer, posting):
 
 
 def test_band_edges_fall_in_the_band_they_start(team):
-    """Each band holds [low, low + 10), the top one 90 and above, on SQLite and PostgreSQL alike."""
+    """Each bar holds the scores written low to low + 9 (rounded half up as the table writes them:
+    79.9999999 is "80/100", in the 80s bar), the top one 90 and above, on SQLite and PostgreSQL
+    alike."""
     posting = Posting.objects.create(team=team, remote_id="E", title="Edges")
     scores = [0, 0.01, 9.99, 10, 19.999, 20, 29.5, 30.0, 59.99999, 60, 69.99, 70, 79.9999999, 80,
               89.99, 90, 99.99, 100, 104.5]
     for index, score in enumerate(scores):
         Interview.objects.create(team=team, posting=posting, remote_id=f"e{index}", score=score)
     counts = [bar.count for bar in charts.score_histogram(posting)]
-    expected = [sum(1 for s in scores if min(int(s // 10), 9) == band) for band in range(10)]
-    assert counts == expected == [3, 2, 2, 1, 0, 1, 2, 2, 2, 4]
+    expected = [sum(1 for s in scores if min(int((s + 0.5) // 10), 9) == band) for band in range(10)]
+    assert counts == expected == [2, 2, 2, 2, 0, 0, 2, 2, 2, 5]

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from dashboard.mirror.models import Interview
+from dashboard.review import scores
 from dashboard.review.services import decision_create, rating_set
 from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting
@@ -55,6 +56,14 @@ class _Table(HTMLParser):
                 self.rows[text(first)] = [(text(c), c[2]) for c in self._row[1:]]
             elif any(c[1] == "col" for c in self._row):
                 self.headers = [text(c) for c in self._row if c[1] == "col"]
+
+
+def written(value, scale=scores.OVERALL) -> str:
+    """A score cell's text: "75/100 Good" (the band word is screen-reader text), or "—"."""
+    if value is None:
+        return "—"
+    shown = scores.text(value, scale)
+    return f"{shown}/{scale} {scores.BAND_WORDS[scores.band(shown, scale)]}"
 
 
 def table(html: str) -> _Table:
@@ -155,12 +164,11 @@ def test_the_sandbox_comparison_fills_every_section(login, viewer, synced):
     (a, doc_a), (b, doc_b) = analysed(synced, 2)
     parsed = table(login(viewer).get(url(a.remote_id, b.remote_id)).text)
     assert parsed.headers[0].startswith(a.name) and parsed.headers[1].startswith(b.name)
-    assert [text for text, _ in parsed.rows["Overall score"]] == [
-        f"{a.score:g}" if a.score is not None else "—", f"{b.score:g}" if b.score is not None else "—"]
+    assert [text for text, _ in parsed.rows["Overall score"]] == [written(a.score), written(b.score)]
     question = doc_a.web_interview.scorecard.questions[0]
     row = parsed.rows[question.question]
     if not question.not_scored:
-        assert row[0][0].startswith(f"{question.evaluation_score:g}")
+        assert row[0][0].startswith(written(question.evaluation_score, scores.QUESTION))
     assert "“" in row[0][0]  # the short quote from the chat excerpt
     assert parsed.rows["Eligible"][0][0] in {"Pass", "Fail", "Not assessed"}
     assert "Team decision" in parsed.rows and "My rating" in parsed.rows
@@ -176,13 +184,14 @@ def test_rows_align_by_text_across_candidates(login, viewer, pair):
     assert [text[:1] for text, _ in parsed.rows["Why this role?"]] == ["3", "5"]
     assert parsed.rows["Tell me about REST APIs."][1][0] == "—"
     assert parsed.rows["Describe a failure."][0][0] == "—"
-    assert [text for text, _ in parsed.rows["Python experience"]] == ["4.5", "3"]
-    assert [text for text, _ in parsed.rows["Team leadership"]] == ["2", "2"]
+    assert [text for text, _ in parsed.rows["Python experience"]] == ["4.5/5 Strong", "3/5 Mixed"]
+    assert [text for text, _ in parsed.rows["Team leadership"]] == ["2/5 Weak", "2/5 Weak"]
     assert [text for text, _ in parsed.rows["Work permit"]] == ["Pass", "Fail"]
-    # Steps align by id; a step with a score shows it (as the profile's chips do), else done or not.
-    assert [text for text, _ in parsed.rows["Resume screen 1"]] == ["Done", "Done"]
-    assert [text for text, _ in parsed.rows["Web interview 1"]] == ["91", "55"]
-    assert [text for text, _ in parsed.rows["Sms follow up"]] == ["—", "Not done"]
+    # Steps align by id, named in people's words (no lone " 1", "SMS"); a step with a score shows
+    # it (as the profile's chips do), else done or not.
+    assert [text for text, _ in parsed.rows["Resume screen"]] == ["Done", "Done"]
+    assert [text for text, _ in parsed.rows["Web interview"]] == ["91/100 Strong", "55/100 Mixed"]
+    assert [text for text, _ in parsed.rows["SMS follow up"]] == ["—", "Not done"]
 
 
 def test_the_best_score_of_each_row_is_marked_with_a_class(login, viewer, team, posting, pair):
@@ -335,9 +344,9 @@ def test_the_team_decision_is_the_latest_with_its_reason(login, viewer, admin, t
 def test_private_ratings_stay_hidden_until_the_reviewer_rates(login, reviewer, rated):
     html = login(reviewer).get(url("int_ada", "int_bob")).text
     parsed = table(html)
-    assert cells(parsed, "My rating") == ["4", "—"]
+    assert cells(parsed, "My rating") == ["4/5", "—"]
     # Ada: Bob rated her, so he sees the team's stars; Bob Stone: he did not, so Alice's 1 stays hidden.
-    assert cells(parsed, "Team rating") == ["3 alice 2★ · bob 4★", "Hidden until you rate"]
+    assert cells(parsed, "Team rating") == ["3/5 alice 2★ · bob 4★", "Hidden until you rate"]
     assert "alice 1★" not in html
     assert "Team ratings are private until submitted" in html
 
@@ -347,12 +356,12 @@ def test_with_private_ratings_off_reviewers_see_every_rating(login, reviewer, te
 
     ReviewSettings.objects.create(team=team, ratings_private=False)
     parsed = table(login(reviewer).get(url("int_ada", "int_bob")).text)
-    assert cells(parsed, "Team rating") == ["3 alice 2★ · bob 4★", "1 alice 1★"]
+    assert cells(parsed, "Team rating") == ["3/5 alice 2★ · bob 4★", "1/5 alice 1★"]
 
 
 def test_viewers_never_rate_so_they_see_every_rating(login, viewer, rated):
     html = login(viewer).get(url("int_ada", "int_bob")).text
-    assert cells(table(html), "Team rating") == ["3 alice 2★ · bob 4★", "1 alice 1★"]
+    assert cells(table(html), "Team rating") == ["3/5 alice 2★ · bob 4★", "1/5 alice 1★"]
     assert cells(table(html), "My rating") == ["—", "—"]
     assert "private until submitted" not in html
 

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 
 from dashboard.mirror.models import Interview
+from dashboard.review import labels, scores
 from dashboard.review.models import awaiting_review as awaiting_review_rows
 from dashboard.review.services import MENTION, unread_mentions
 
@@ -86,15 +87,16 @@ def candidate_row(context, row: dict):
         posting=posting,
         email=text(row["email"]),
         status_class=text(_status_class(row["status"])),
-        status=text(row["status"] or "unknown"),
-        score=score(row["score"]),
-        resume_score=score(row["resume_score"]),
-        match_score=score(row["match_score"], 0),
+        status=text(labels.status_label(row["status"])),
+        # The one score language, called directly: a template per cell would cost the row tag's gain.
+        score=scores.score_html(row["score"], scores.OVERALL),
+        resume_score=scores.score_html(row["resume_score"], scores.RESUME),
+        match_score=scores.score_html(row["match_score"], scores.MATCH),
         eligible="–" if row["eligible"] is None else ("Yes" if row["eligible"] else "No"),
         decision=(f'<span class="badge decision-{text(decision)}">{text(capfirst(decision))}</span>'
                   if decision else MUTED_DASH),
         my_rating=f"{int(row['my_rating'])} ★" if row["my_rating"] else "–",
-        team_rating=MUTED_DASH if row["team_rating"] is None else score(row["team_rating"]),
+        team_rating=MUTED_DASH if row["team_rating"] is None else _one_decimal(row["team_rating"]),
         interviewed_on=_time_element(row["interviewed_on"], zone, language),
         last_engagement=_time_element(row["last_engagement"], zone, language),
     ))
@@ -116,9 +118,8 @@ def awaiting_review(team) -> int:
 
 @register.filter
 def words(value) -> str:
-    """An API identifier in words: "web_interview" → "Web interview"."""
-    text = str(value or "").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    """An API identifier in words: "web_interview" → "Web interview", "sms" → "SMS"."""
+    return labels.words(value)
 
 
 @register.filter
@@ -174,12 +175,11 @@ def json_text(value) -> str:
 
 
 # The candidate table renders 50 rows of these: Django's floatformat (Decimal-based) and date
-# filters were a quarter of the table's server time.
+# filters were a quarter of the table's server time. (Scores: dashboard.review.scores.)
 
-@register.filter
-def score(value, digits: int = 1) -> str:
-    """A score with `digits` decimals, or a dash (digits only: nothing to escape)."""
-    return mark_safe("–" if value is None else f"{float(value):.{int(digits)}f}")  # noqa: S308
+def _one_decimal(value) -> str:
+    """The team's average stars, "4.5" (digits only: nothing to escape)."""
+    return f"{float(value):.1f}"
 
 
 @register.filter
