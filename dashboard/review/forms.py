@@ -3,6 +3,7 @@
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q
 
+from dashboard.review import labels
 from dashboard.review.models import (
     AuditAction,
     BulkAction,
@@ -34,8 +35,7 @@ SORTS = {
 DEFAULT_SORT = "-interviewed"
 REVIEW_SORTS = {"decision", "rating", "team"}
 
-STATUS_CHOICES = [("", "Any status"), ("completed", "Completed"), ("evaluating", "Evaluating"),
-                  ("in_progress", "In progress"), ("pending", "Pending"), ("knocked_out", "Knocked out")]
+STATUS_CHOICES = labels.status_choices("Any status")  # the words every page uses
 DECISION_CHOICES = [("", "Any decision"), ("none", "Undecided"), *DecisionValue.choices]
 ELIGIBLE_CHOICES = [("", "Any eligibility"), ("yes", "Eligible"), ("no", "Not eligible"),
                     ("unknown", "Not assessed")]

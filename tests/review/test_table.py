@@ -41,8 +41,11 @@ def crowd(team, posting, reviewer, admin):
 def test_it_shows_the_posting_table_with_every_column(login, reviewer, posting, crowd):
     html = login(reviewer).get(f"/postings/{posting.remote_id}/").text
     assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee"]
-    for text in ["Ada Lovelace", "ada@ex.com", "91.0", "4.5", "88", "Advance", "5 ★",
-                 "<strong>4</strong> candidates"]:
+    for text in ["Ada Lovelace", "ada@ex.com", "Advance", "5 ★", "<strong>4</strong> candidates",
+                 # Each score with its scale (dashboard/review/scores.py): 91/100, 4.5/5, match 88/100.
+                 '<span class="score-value">91</span><span class="score-scale">/100</span>',
+                 '<span class="score-value">4.5</span><span class="score-scale">/5</span>',
+                 '<span class="score-value">88</span><span class="score-scale">/100</span>']:
         assert text in html
     assert 'name="ids" value="int_ada"' in html  # reviewers get the bulk checkboxes
 
