@@ -134,6 +134,7 @@ def pages(posting, top: list[str]) -> list[tuple[str, str, dict]]:
         ("profile", f"/interviews/{profile_id}/", {}),
         ("profile opened from the table", f"/interviews/{profile_id}/?{listed}", {}),
         ("compare 4 candidates", "/candidates/compare/?" + urlencode([("ids", i) for i in top]), {}),
+        ("home (work queue)", "/", {}),
     ]
 
 

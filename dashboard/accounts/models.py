@@ -106,6 +106,9 @@ class Membership(models.Model):
     team = models.ForeignKey(Team, models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When this person last opened Home in this team: its "New since …" counts what came after.
+    # Per membership, not per user, since each team has its own news; empty until the first visit.
+    home_seen_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -126,6 +129,12 @@ class Membership(models.Model):
     @property
     def can_review(self) -> bool:
         return self.can(Role.REVIEWER)
+
+    def mark_home_seen(self, at) -> None:
+        """Home was shown at `at`: the next visit's "New since" starts there (one UPDATE, no save()
+        of a membership the request may hold stale)."""
+        Membership.objects.filter(pk=self.pk).update(home_seen_at=at)
+        self.home_seen_at = at
 
 
 def normalise_email(email: str) -> str:

@@ -1,18 +1,17 @@
 """Forms: the candidate table's filters and sort, and the review actions."""
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 
 from dashboard.review import labels
 from dashboard.review.models import (
     AuditAction,
     BulkAction,
-    Decision,
     DecisionValue,
     Note,
-    Rating,
     ReviewSettings,
 )
+from dashboard.review.selectors import unreviewed_by
 
 PAGE_SIZE = 50
 
@@ -104,9 +103,8 @@ class CandidateFilter(forms.Form):
         if v.get("score_max") is not None:
             rows = rows.filter(score__lte=v["score_max"])
         if v.get("unreviewed"):
-            mine = Q(interview=OuterRef("pk"), user=user)
-            reviewed = Exists(Decision.objects.filter(mine)) | Exists(Rating.objects.filter(mine))
-            rows = rows.filter(~reviewed | Q(pk=keep)) if keep is not None else rows.exclude(reviewed)
+            # The one definition of "awaiting my review", shared with the queue and Home.
+            rows = unreviewed_by(rows, user, keep=keep)
         if v.get("recording"):
             rows = rows.filter(has_recording=True)
         if v.get("shortlisted"):

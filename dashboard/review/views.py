@@ -580,8 +580,9 @@ def add_note(request, remote_id: str):
 
 @reviewer_required
 def review_queue(request):
-    """Opens the first candidate of a list that this person has not decided on or rated yet; the
-    profile's prev/next then walk that queue (the list with "unreviewed by me" on)."""
+    """Opens the first completed interview of a list that this person has not decided on or rated
+    yet (selectors.unreviewed_by, which Home counts with too); the profile's prev/next then walk
+    that queue (the list with "unreviewed by me" on). `in` limits it to one posting."""
     item = None
     if request.GET.get("in"):
         if "\x00" in request.GET["in"]:  # no posting id has one, and PostgreSQL refuses to compare it
@@ -592,7 +593,8 @@ def review_queue(request):
     first = rows.values_list("remote_id", flat=True).first()
     list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
     if first is None:
-        messages.info(request, "Nothing left to review in this list: you have decided on or rated everyone.")
+        messages.info(request, "Nothing left to review in this list: you have decided on or rated every "
+                               "completed interview.")
         return redirect(list_url + "?" + _query(QueryDict(list_query), unreviewed=None))
     nav = QueryDict(mutable=True)
     nav["list"] = list_query

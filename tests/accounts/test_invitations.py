@@ -30,8 +30,8 @@ def invite(client, email, role="reviewer"):
 
 
 def heading(client) -> str:
-    """The current team's name, as Home's first heading shows it."""
-    return re.search(r"<h1>(.*?)</h1>", client.get("/").text).group(1)
+    """The current team's name, as Home's header shows it (above the greeting)."""
+    return re.search(r'<span class="home-team">(.*?)</span>', client.get("/").text).group(1)
 
 
 def accept_url(invitation):
@@ -218,7 +218,7 @@ def test_sign_in_opens_the_team_joined_first_not_the_first_by_name(client, in_te
     x, y, _y_admin, dave = in_team_x
     MembershipFactory(team=y, user=dave, role="viewer")  # joined after X
     response = client.post("/login/", {"username": "dave", "password": PASSWORD}, follow=True)
-    assert "<h1>Xylophone Hiring</h1>" in response.text
+    assert '<span class="home-team">Xylophone Hiring</span>' in response.text
 
 
 def test_leaving_the_current_team_falls_back_and_says_so(client, in_team_x):

@@ -261,7 +261,10 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     page.get_by_label("Username").fill("hana")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Hiring")
+    # Home greets the person; the team's name sits above the greeting.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"^Good (morning|afternoon|evening), hana$"))
+    expect(page.locator(".home-team")).to_have_text("Acme Hiring")
     expect(page.get_by_text("This team has no HeyMilo API key yet.")).to_be_visible()
     walk.audit("home, no key")
     walk.keyboard("home", f"{url}/", header=True)

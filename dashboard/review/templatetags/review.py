@@ -1,5 +1,5 @@
-"""Template helpers for the review pages: sortable column headers, the home page's count, the header's
-inbox badge and notes with their @mentions."""
+"""Template helpers for the review pages: sortable column headers, the header's inbox badge and notes
+with their @mentions. (Home's counts come from dashboard/review/selectors.py.)"""
 
 import functools
 import html
@@ -12,9 +12,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 
-from dashboard.mirror.models import Interview
 from dashboard.review import labels, scores
-from dashboard.review.models import awaiting_review as awaiting_review_rows
 from dashboard.review.services import MENTION, unread_mentions
 
 register = template.Library()
@@ -106,14 +104,6 @@ def candidate_row(context, row: dict):
 def _status_class(status: str) -> str:
     # HeyMilo's status names a CSS class: a handful of values, slugified once each.
     return slugify(status)
-
-
-@register.simple_tag
-def awaiting_review(team) -> int:
-    """Completed interviews in the team's mirror without a team decision yet."""
-    if team is None:
-        return 0
-    return awaiting_review_rows(Interview.objects.for_team(team).filter(missing=False)).count()
 
 
 @register.filter
