@@ -52,8 +52,10 @@ def home(request):
         "queue_list": urlencode({"sort": selectors.QUEUE_SORT}),
         "queue_nav": urlencode({"sort": selectors.QUEUE_SORT, "unreviewed": "on"}),
     }
-    # After reading: this visit's news is shown once, the next visit counts from here.
-    membership.mark_home_seen(now)
+    # After reading: this visit's news is shown once, the next visit counts from here. Only a
+    # person's GET is a visit (a POST here changes nothing: tests/hardening/test_security.py).
+    if request.method == "GET":
+        membership.mark_home_seen(now)
     return render(request, "home.html", context)
 
 
