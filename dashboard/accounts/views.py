@@ -8,13 +8,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts import invitations, tasks
 from dashboard.accounts.access import admin_required
 from dashboard.accounts.forms import InviteMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
 from dashboard.accounts.middleware import SESSION_KEY
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
+
+CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -34,7 +36,7 @@ def switch_team(request):
 
 
 @admin_required
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 def team_settings(request):
     team = request.team
     if request.method == "POST":
@@ -49,6 +51,9 @@ def team_settings(request):
             )
             return redirect("team_settings")
     else:
+        if request.htmx and request.htmx.target == "key-status":
+            # After a connection check: the key line says what the check found.
+            return render(request, "accounts/settings.html#key-status")
         form = TeamSettingsForm(instance=team)
     last_check = team.connection_checks.first()
     return render(request, "accounts/settings.html", {"form": form, "check": last_check})
@@ -63,16 +68,26 @@ def connection_check_start(request):
         tasks.check_connection.delay_on_commit(check.id)
     if not request.htmx:
         return redirect("team_settings")
-    return render(request, "accounts/settings.html#connection-check", {"check": check})
+    check.refresh_from_db()  # tasks run inline (development) have finished it already
+    return _check_result(request, check, polled=False)
 
 
 @admin_required
 def connection_check_status(request, check_id: int):
     check = get_object_or_404(ConnectionCheck, id=check_id, team=request.team)
+    return _check_result(request, check, polled=True)
+
+
+def _check_result(request, check: ConnectionCheck, polled: bool):
+    """The check's partial. The response that first shows it finished tells the page, so the key
+    line re-renders with what the check found; the finished partial polls no more, so that is
+    once per check."""
     response = render(request, "accounts/settings.html#connection-check", {"check": check})
     if check.is_finished and request.htmx:
-        # 286 tells htmx to stop polling; the body still replaces the partial.
-        response.status_code = HttpResponseStopPolling.status_code
+        if polled:
+            # 286 tells htmx to stop polling; the body still replaces the partial.
+            response.status_code = HttpResponseStopPolling.status_code
+        trigger_client_event(response, CONNECTION_CHECKED)
     return response
 
 

@@ -10,17 +10,24 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import member_required, reviewer_required
 from dashboard.ingestion import services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
+from dashboard.mirror import selectors
 from dashboard.mirror.models import Posting
 from dashboard.review.services import csv_safe  # the one formula-safe cell for every CSV we write
 
 ROWS_SHOWN = 500
+
+# Fired by the response that first shows a job finished; the regions showing its outcome (an
+# import's results and state, the list of candidates added) listen for them and fetch themselves.
+IMPORT_FINISHED = "import-finished"
+CANDIDATE_ADDED = "candidate-added"
+EXPORT_FINISHED = "export-finished"
 
 
 def _job(request, job_id: int) -> ImportJob:
@@ -32,10 +39,32 @@ def _posting(request, remote_id: str) -> Posting:
     return get_object_or_404(Posting, team=request.team, remote_id=remote_id)
 
 
-def _stop_polling_when_finished(request, response, finished: bool):
+def _stop_polling_when_finished(request, response, finished: bool, event: str = "", polled: bool = True):
+    """Once finished, a poll is answered 286 (htmx stops) and `event` tells the page. The finished
+    partial has nothing left to poll with, so the event fires once per job a page watched."""
     if finished and request.htmx:
-        response.status_code = HttpResponseStopPolling.status_code
+        if polled:
+            response.status_code = HttpResponseStopPolling.status_code
+        if event:
+            trigger_client_event(response, event)
     return response
+
+
+def _profile_id(remote_id: str) -> str:
+    """An id HeyMilo returned, if it can name a profile URL (a "/" cannot)."""
+    return remote_id if remote_id and "/" not in remote_id else ""
+
+
+def _name_rows(team, rows) -> list:
+    """The candidate's name as the mirror has it (else as the file or form gave it), and the
+    profile to link it to: one query for all the rows shown."""
+    rows = list(rows)
+    labels = selectors.interview_labels(team, [r.interview_id for r in rows])
+    for row in rows:
+        label = labels.get(row.interview_id)
+        row.shown_name = (label.name if label else "") or row.name
+        row.profile_id = _profile_id(row.interview_id)
+    return rows
 
 
 # --- imports list and upload -------------------------------------------------------------------
@@ -99,7 +128,8 @@ def _rows(job: ImportJob, request):
 
 def _detail_context(request, job, form=None):
     rows, chosen = _rows(job, request)
-    context = {"job": job, "rows": rows[:ROWS_SHOWN], "rows_count": rows.count(), "show": chosen,
+    shown = rows[:ROWS_SHOWN] if job.is_draft else _name_rows(request.team, rows[:ROWS_SHOWN])
+    context = {"job": job, "rows": shown, "rows_count": rows.count(), "show": chosen,
                "rows_shown": ROWS_SHOWN}
     if job.is_draft:
         context["form"] = form or MappingForm(header=job.header, mapping=job.mapping,
@@ -110,11 +140,17 @@ def _detail_context(request, job, form=None):
     return context
 
 
+IMPORT_REGIONS = {"import-results": "results", "import-state": "state"}
+
+
 @member_required
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 def import_detail(request, job_id: int):
     job = _job(request, job_id)
     context = _detail_context(request, job)
+    if request.htmx and request.htmx.target in IMPORT_REGIONS:
+        # The import ended: its state and results, without the rest of the page.
+        return render(request, f"ingestion/import.html#{IMPORT_REGIONS[request.htmx.target]}", context)
     partial = request.htmx and request.GET.get("partial")
     return render(request, "ingestion/import.html#rows" if partial else "ingestion/import.html", context)
 
@@ -171,7 +207,7 @@ def import_progress(request, job_id: int):
         return HttpResponseClientRefresh()  # checked: the page becomes the preview (or the reason)
     response = render(request, "ingestion/import.html#progress",
                       {"job": job, "progress": services.import_progress(job)})
-    return _stop_polling_when_finished(request, response, job.is_finished)
+    return _stop_polling_when_finished(request, response, job.is_finished, IMPORT_FINISHED)
 
 
 @member_required
@@ -209,9 +245,12 @@ def _filename(text: str) -> str:
 
 
 @member_required
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 def candidate_add(request, remote_id: str):
+    """The form and, sent with htmx, the candidate's result in place under it: the form comes back
+    empty for the next one while the result polls, and "Recently added" follows when it ends."""
     posting = _posting(request, remote_id)
+    item = None
     if request.method == "POST":
         if not request.membership.can_review:
             raise PermissionDenied("Your role in this team does not allow this.")
@@ -222,12 +261,30 @@ def candidate_add(request, remote_id: str):
         if form.is_valid():
             item = services.candidate_ingest_request(request.team, posting, request.user,
                                                      **form.cleaned_data)
-            return redirect("candidate_status", remote_id, item.id)
+            if not request.htmx:
+                return redirect("candidate_status", remote_id, item.id)
+            item.refresh_from_db()  # tasks run inline (development) have sent it already
+            form = CandidateForm(region=request.team.default_phone_region)
+        if request.htmx:
+            response = render(request, "ingestion/candidate.html#add-form",
+                              {"posting": posting, "form": form, "item": _name_item(request.team, item)})
+            if item is None:
+                return response
+            return _stop_polling_when_finished(request, response, item.is_finished, CANDIDATE_ADDED,
+                                               polled=False)
     else:
         form = CandidateForm(region=request.team.default_phone_region)
     recent = CandidateIngest.objects.for_team(request.team).filter(posting=posting)[:20]
-    return render(request, "ingestion/candidate.html",
-                  {"posting": posting, "form": form, "recent": recent})
+    context = {"posting": posting, "form": form, "recent": recent}
+    if request.htmx and request.htmx.target == "candidate-recent":
+        return render(request, "ingestion/candidate.html#recent", context)
+    return render(request, "ingestion/candidate.html", context)
+
+
+def _name_item(team, item: CandidateIngest | None) -> CandidateIngest | None:
+    if item is not None:
+        _name_rows(team, [item])
+    return item
 
 
 @member_required
@@ -235,10 +292,11 @@ def candidate_add(request, remote_id: str):
 def candidate_status(request, remote_id: str, item_id: int):
     posting = _posting(request, remote_id)
     item = get_object_or_404(CandidateIngest, id=item_id, team=request.team, posting=posting)
+    _name_item(request.team, item)
     if request.htmx:
         response = render(request, "ingestion/candidate_status.html#status",
                           {"posting": posting, "item": item})
-        return _stop_polling_when_finished(request, response, item.is_finished)
+        return _stop_polling_when_finished(request, response, item.is_finished, CANDIDATE_ADDED)
     return render(request, "ingestion/candidate_status.html", {"posting": posting, "item": item})
 
 
@@ -253,10 +311,17 @@ def exports(request, remote_id: str):
         if not request.membership.can_review:
             raise PermissionDenied("Your role in this team does not allow this.")
         services.export_request(request.team, posting, request.user)
-        return redirect("exports", remote_id)
+        if not request.htmx:
+            return redirect("exports", remote_id)
     items = (Export.objects.for_team(request.team).filter(posting=posting)
              .select_related("created_by")[:20])
     busy = any(not item.is_finished for item in items)
     template = "ingestion/exports.html#list" if request.htmx else "ingestion/exports.html"
     response = render(request, template, {"posting": posting, "exports": items, "busy": busy})
-    return _stop_polling_when_finished(request, response, not busy)
+    if request.method == "POST":
+        # Sent with htmx: the list in place, polling while HeyMilo makes the file.
+        return _stop_polling_when_finished(request, response, not busy, EXPORT_FINISHED, polled=False)
+    # Only the list's own poll (?poll=1) ends with the event: anything else fetching the list,
+    # a listener included, must not fire it again.
+    event = EXPORT_FINISHED if request.GET.get("poll") else ""
+    return _stop_polling_when_finished(request, response, not busy, event)

@@ -2,16 +2,27 @@
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
-from dashboard.mirror import services
+from dashboard.mirror import selectors, services
 from dashboard.mirror.models import Posting, SyncRun
 
+# Fired by the response that first shows a run finished: the page header's freshness line and the
+# candidate table listen for it and fetch themselves again.
+SYNC_FINISHED = "sync-finished"
 
-def _stop_polling_when_finished(request, response, run: SyncRun):
+
+def _progress(request, run: SyncRun, polled: bool = True):
+    """The progress partial. The response that first shows the run ended stops the polling and
+    tells the page; the finished partial has nothing left to poll with, so the event fires once
+    per run a page watched."""
+    response = render(request, "mirror/progress.html", {"run": run})
     if run.is_finished and request.htmx:
-        response.status_code = HttpResponseStopPolling.status_code
+        if polled:
+            response.status_code = HttpResponseStopPolling.status_code
+        trigger_client_event(response, SYNC_FINISHED)
     return response
 
 
@@ -27,17 +38,29 @@ def sync_start(request):
         run = services.request_sync(request.team, user=request.user)
     if not request.htmx:
         return redirect("posting", remote_id) if remote_id else redirect("sync_runs")
-    return render(request, "mirror/progress.html", {"run": run})
+    # Ended already (tasks run inline, or a sync that was skipped): no poll will say so.
+    return _progress(request, run, polled=False)
 
 
 @member_required
 def sync_progress(request, run_id: int):
     run = get_object_or_404(SyncRun, id=run_id, team=request.team)
-    response = render(request, "mirror/progress.html", {"run": run})
-    return _stop_polling_when_finished(request, response, run)
+    return _progress(request, run)
+
+
+@member_required
+def freshness(request):
+    """The page header's "Synced … ago", fetched again when a sync the page watched has ended."""
+    posting = None
+    if request.GET.get("posting"):
+        posting = get_object_or_404(Posting, team=request.team, remote_id=request.GET["posting"])
+    return render(request, "mirror/freshness.html", {"posting": posting})
 
 
 @admin_required
+@vary_on_headers("HX-Request", "HX-Target")
 def sync_runs(request):
-    runs = SyncRun.objects.for_team(request.team).select_related("requested_by")[:100]
-    return render(request, "mirror/sync_runs.html", {"runs": runs})
+    context = {"rows": selectors.sync_timeline(request.team)}
+    if request.htmx and request.htmx.target == "sync-table":
+        return render(request, "mirror/sync_runs.html#sync-table", context)
+    return render(request, "mirror/sync_runs.html", context)

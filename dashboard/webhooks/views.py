@@ -9,13 +9,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required
+from dashboard.mirror import selectors
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import services
 from dashboard.webhooks.forms import DeliveryFilterForm, WebhookFilterForm, WebhookForm, posting_choices
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
+
+WEBHOOKS_CHANGED = "webhooks-changed"  # the webhooks table listens for it
 
 
 # The unguessable token in the URL is the credential (HeyMilo publishes no signature), so this view
@@ -56,8 +59,12 @@ def _page_context(request, form=None, job=None) -> dict:
 
 
 @admin_required
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 def webhooks(request):
+    if request.htmx and request.htmx.target == "webhook-connection":
+        # A posting page's panel, after a webhook job ended: is the posting connected now?
+        posting = get_object_or_404(Posting, team=request.team, remote_id=request.GET.get("posting", ""))
+        return render(request, "webhooks/_posting_panel.html#connection", {"posting": posting})
     if request.htmx and request.htmx.target == "webhook-table":
         return render(request, "webhooks/list.html#webhook-table", _page_context(request))
     return render(request, "webhooks/list.html", _page_context(request))
@@ -66,7 +73,20 @@ def webhooks(request):
 def _job_response(request, job: WebhookJob):
     if not request.htmx:
         return redirect("webhook_job", job_id=job.id)
-    return render(request, "webhooks/job.html#job", _job_context(request, job))
+    job.refresh_from_db()  # tasks run inline (development) have finished it already
+    return _job_partial(request, job, polled=False)
+
+
+def _job_partial(request, job: WebhookJob, polled: bool):
+    """The job's partial. The response that first shows it finished tells the page, so the
+    webhooks table re-renders with what the job changed; the finished partial polls no more, so
+    that is once per job."""
+    response = render(request, "webhooks/job.html#job", _job_context(request, job))
+    if job.is_finished:
+        if polled:
+            response.status_code = HttpResponseStopPolling.status_code
+        trigger_client_event(response, WEBHOOKS_CHANGED)
+    return response
 
 
 @admin_required
@@ -149,10 +169,7 @@ def webhook_job(request, job_id: int):
     job = get_object_or_404(WebhookJob, id=job_id, team=request.team)
     if not request.htmx:
         return render(request, "webhooks/job.html", _job_context(request, job))
-    response = render(request, "webhooks/job.html#job", _job_context(request, job))
-    if job.is_finished:
-        response.status_code = HttpResponseStopPolling.status_code
-    return response
+    return _job_partial(request, job, polled=True)
 
 
 @admin_required
@@ -163,10 +180,19 @@ def webhook_events(request):
     if filters.is_valid() and filters.cleaned_data["state"]:
         rows = rows.filter(state=filters.cleaned_data["state"])
     page = Paginator(rows.order_by("-id"), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # labelled in place, then shown
+    _label(request.team, page.object_list)
     context = {"page": page, "filters": filters, "state": request.GET.get("state", "")}
     if request.htmx and request.htmx.target == "event-table":
         return render(request, "webhooks/events.html#event-table", context)
     return render(request, "webhooks/events.html", context)
+
+
+def _label(team, deliveries) -> None:
+    """Each verified delivery's candidate name and posting, from the mirror in one query."""
+    labels = selectors.interview_labels(team, [d.interview_id for d in deliveries if d.links_interview])
+    for d in deliveries:
+        d.label = labels.get(d.interview_id) if d.links_interview else None
 
 
 @admin_required
@@ -175,6 +201,7 @@ def delivery_replay(request, delivery_id: int):
     delivery = get_object_or_404(Delivery, id=delivery_id, team=request.team)
     services.replay(delivery)
     delivery.refresh_from_db()
+    _label(request.team, [delivery])
     if request.htmx:
         return render(request, "webhooks/events.html#event-row", {"d": delivery})
     messages.success(request, f"Delivery #{delivery.id} queued again.")
