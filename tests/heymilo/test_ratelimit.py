@@ -225,7 +225,7 @@ def test_it_reports_grants_with_the_redis_server_time(redis_client):
     assert abs(grants[0][1] - (seconds + micros / 1e6)) < 1.0
 
 
-def _hammer(redis_url, prefix, limit, period, burst, stop_at, queue):
+def _hammer(redis_url, prefix, limit, period, burst, duration, start, queue):
     import redis
 
     client = redis.Redis.from_url(redis_url)
@@ -238,6 +238,9 @@ def _hammer(redis_url, prefix, limit, period, burst, stop_at, queue):
         prefix=prefix,
         on_grant=lambda bucket_name, server_time: grants.append(server_time),
     )
+    # Every process starts hammering together, however long each took to spawn on a busy machine.
+    start.wait(timeout=60)
+    stop_at = time.time() + duration
     while time.time() < stop_at:
         bucket.acquire("shared")
     queue.put(grants)
@@ -249,9 +252,9 @@ def test_it_holds_the_limit_across_processes(redis_client, redis_url):
     limit, period, burst, duration = 20, 2.0, 2, 4.0
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    stop_at = time.time() + 1.5 + duration  # spawn start-up takes a moment
+    start = ctx.Barrier(4)
     workers = [
-        ctx.Process(target=_hammer, args=(redis_url, prefix, limit, period, burst, stop_at, queue))
+        ctx.Process(target=_hammer, args=(redis_url, prefix, limit, period, burst, duration, start, queue))
         for _ in range(4)
     ]
     for worker in workers:
