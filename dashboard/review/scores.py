@@ -8,7 +8,6 @@ row tag) directly. Bands compare the score scaled to 100, so 3.2/5 is 64/100, Mi
 """
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,8 +28,6 @@ SCALES = {"overall": OVERALL, "resume": RESUME, "criterion": RESUME_CRITERION, "
 # Mixed 50-64, Weak below 50.
 BANDS = ((80, "strong"), (65, "good"), (50, "mixed"), (-math.inf, "weak"))
 BAND_WORDS = {"strong": "Strong", "good": "Good", "mixed": "Mixed", "weak": "Weak"}
-
-WHOLE, TENTH = Decimal(1), Decimal("0.1")
 
 MISSING = mark_safe('<span class="score score-none">—<span class="visually-hidden">no score</span></span>')
 
@@ -56,11 +53,12 @@ def _number(value) -> float | None:
 def _shown(number: float, scale: int) -> float:
     """The score as written: /100 whole, the smaller scales to one decimal, halves rounded up
     (Python's round() would write 84.5 as 84)."""
-    # Through the decimal text of the float, so 4.35 (stored as 4.3499999...) is written 4.4.
-    step = WHOLE if scale >= 100 else TENTH
-    if abs(number) >= 1e15:  # beyond Decimal's 28 digits once quantized; no fraction left anyway
+    factor = 1 if scale >= 100 else 10
+    if abs(number) >= 1e15:  # no fraction left to round (and past float's exact integers)
         return number
-    return float(Decimal(repr(number)).quantize(step, rounding=ROUND_HALF_UP))
+    # round(…, 9) first: 4.35 is stored as 4.3499999…, times 10 is 43.4999…; a person writes 4.4.
+    # (Decimal did the same at ten times the cost, 150 times per table page.)
+    return math.floor(round(number * factor, 9) + 0.5) / factor
 
 
 def text(value, scale: int) -> str:
@@ -85,9 +83,15 @@ def percent(value, scale: int) -> float | None:
 def band(value, scale: int = OVERALL) -> str | None:
     """ "strong", "good", "mixed" or "weak" for the score scaled to 100; None without a score."""
     scaled = percent(value, scale)
-    if scaled is None:
-        return None
-    return next(name for edge, name in BANDS if scaled >= edge)
+    return None if scaled is None else _band(scaled)
+
+
+def _band(scaled: float) -> str:
+    # A plain loop: next() over a generator cost a microsecond, 150 times per table page.
+    for edge, name in BANDS:
+        if scaled >= edge:
+            return name
+    return "weak"
 
 
 def score_html(value, scale: int = OVERALL, meter: bool = True) -> SafeString:
@@ -103,14 +107,15 @@ def score_html(value, scale: int = OVERALL, meter: bool = True) -> SafeString:
     shown = _shown(number, scale)
     written = _written(shown)
     # The band of the number as written, so "80/100" is never called Good.
-    name = band(shown, scale)
+    name = _band(shown * 100 / scale)
     word = BAND_WORDS[name]
     fill = ""
     if meter:
         step = min(10, max(0, math.floor(shown * 10 / scale + 0.5)))
         fill = f'<span class="score-meter" aria-hidden="true"><span class="score-fill w{step}"></span></span>'
     # Digits and our own words only: nothing here needs escaping.
-    return mark_safe(  # noqa: S308
+    # SafeString itself: mark_safe's checks were a quarter of this function's time.
+    return SafeString(
         f'<span class="score score-{name}" title="{word}: {written} out of {scale}">'
         f'<span class="score-value">{written}</span><span class="score-scale">/{scale}</span>{fill}'
         f'<span class="visually-hidden"> {word}</span></span>'
