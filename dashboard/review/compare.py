@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,13 +13,15 @@ from django_htmx.http import HttpResponseClientRedirect
 from dashboard.accounts.access import member_required
 from dashboard.mirror.models import Interview
 from dashboard.review import scores, services
-from dashboard.review.models import Decision, Rating, ReviewSettings, latest_decision
+from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist, latest_decision
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
 
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 4
 # Beyond this many ids nothing is looked up: the page only asks for fewer (and no giant IN list).
 MAX_LOOKED_UP = 20
+# How many of the posting's other candidates the "Add a candidate" list offers.
+ADDABLE = 200
 # The htmx region the page's own links swap; any other htmx request (the candidate table's form)
 # is sent to the clean URL as a full page.
 REGION = "comparison"
@@ -88,6 +90,7 @@ def _rows(team, user, ids: list[str]) -> list[Interview]:
             my_rating=Subquery(
                 Rating.objects.filter(interview=OuterRef("pk"), user=user).values("stars")[:1]
             ),
+            shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
         )
     )
     by_id = {row.remote_id: row for row in rows}
@@ -249,6 +252,55 @@ def sections(columns: list[Column]) -> list[Section]:
     ]
 
 
+def url_for(request) -> str:
+    """The comparison a POST from the compare page came from (its ids ride in the query string)."""
+    return _url(_ids(request))
+
+
+def _addable(team, columns: list[Column], ids: list[str]) -> list[Interview]:
+    """Candidates one may add without going back: the first picked one's posting's others (the
+    team's, without a posting), best score first, in one query."""
+    rows = Interview.objects.for_team(team).exclude(remote_id__in=ids)
+    posting = next((c.row.posting_id for c in columns if c.row.posting_id), None)
+    if posting is not None:
+        rows = rows.filter(posting_id=posting)
+    return list(rows.only("remote_id", "name", "score").order_by(F("score").desc(nulls_last=True), "name")
+                [:ADDABLE])
+
+
+def _context(request, ids: list[str]) -> dict:
+    rows: list[Interview] = []
+    if len(ids) <= MAX_LOOKED_UP:
+        rows = _rows(request.team, request.user, ids)
+        if len(rows) != len(ids):
+            raise Http404("No such candidate in this team.")
+    columns = [Column(row, _parsed(row), _url(i for i in ids if i != row.remote_id)) for row in rows]
+    ready = MIN_CANDIDATES <= len(ids) <= MAX_CANDIDATES
+    if ready:
+        for column in columns:
+            column.chips = services.score_chips(column.row, column.doc)
+        _attach_ratings(request, columns)
+    return {
+        "nav": "candidates",
+        "ids": ids,
+        "columns": columns,
+        "ready": ready,
+        "sections": sections(columns) if ready else [],
+        "min": MIN_CANDIDATES,
+        "max": MAX_CANDIDATES,
+        "over": max(0, len(ids) - MAX_CANDIDATES),
+        # Asked for whenever there are columns, so the page's queries do not depend on how many.
+        "addable": _addable(request.team, columns, ids) if columns else [],
+        "here": _url(ids).removeprefix(reverse("compare")),
+        "decisions": Decision.Value.choices,
+    }
+
+
+def comparison(request):
+    """The comparison region again, after a decision or a shortlist change made on it."""
+    return render(request, f"review/compare.html#{REGION}", _context(request, _ids(request)))
+
+
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def compare(request):
@@ -263,26 +315,6 @@ def compare(request):
     if not partial and set(request.GET) - {"ids"}:
         return HttpResponseRedirect(clean)
 
-    rows: list[Interview] = []
-    if len(ids) <= MAX_LOOKED_UP:
-        rows = _rows(request.team, request.user, ids)
-        if len(rows) != len(ids):
-            raise Http404("No such candidate in this team.")
-    columns = [Column(row, _parsed(row), _url(i for i in ids if i != row.remote_id)) for row in rows]
-    ready = MIN_CANDIDATES <= len(ids) <= MAX_CANDIDATES
-    if ready:
-        for column in columns:
-            column.chips = services.score_chips(column.row, column.doc)
-        _attach_ratings(request, columns)
-    context = {
-        "nav": "candidates",
-        "ids": ids,
-        "columns": columns,
-        "ready": ready,
-        "sections": sections(columns) if ready else [],
-        "min": MIN_CANDIDATES,
-        "max": MAX_CANDIDATES,
-        "over": max(0, len(ids) - MAX_CANDIDATES),
-    }
+    context = _context(request, ids)
     template = "review/compare.html" + (f"#{REGION}" if partial else "")
     return render(request, template, context)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("interviews/<str:remote_id>/decide/", views.decide, name="decide"),
     path("interviews/<str:remote_id>/rate/", views.rate, name="rate"),
     path("interviews/<str:remote_id>/notes/", views.add_note, name="add_note"),
+    path("interviews/<str:remote_id>/shortlist/", views.shortlist, name="shortlist"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:mention_id>/", views.inbox_open, name="inbox_open"),

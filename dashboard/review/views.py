@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview, Posting, SyncRun
-from dashboard.review import charts, services
+from dashboard.review import charts, compare, services
 from dashboard.review.forms import (
     DEFAULT_SORT,
     FILTER_KEYS,
@@ -55,6 +55,8 @@ from dashboard.review.models import (
 from heymilo.errors import MalformedResponse
 from heymilo.models import Posting as APIPosting
 
+# Lines of the transcript shown beside the recording on the profile's first screen.
+EXCERPT_LINES = 6
 TABS = [("overview", "Overview"), ("resume", "Resume"), ("interview", "Interview"),
         ("workflow", "Workflow"), ("activity", "Activity")]
 # Client event that tells the table and the Activity tab to reload themselves.
@@ -431,7 +433,6 @@ def _profile_context(request, row, tab: str, **forms) -> dict:
         "resume": doc.resume if doc else None,
         "chips": services.score_chips(row, doc),
         "interview_link": services.interview_link(doc),
-        "decision": row.decisions.select_related("user").first(),
         "my_stars": ratings["mine"],
         "team_rating": ratings,
         "shortlisted": _shortlist_entry(row),
@@ -445,10 +446,24 @@ def _profile_context(request, row, tab: str, **forms) -> dict:
         "note_form": forms.get("note_form") or NoteForm(),
         "nav": "candidates",
     }
-    if tab == "activity":
-        context["activity"] = _activity(request, row)
-        context["ratings_hidden"] = ratings["hidden"]
+    # The side panel (rating, notes, activity) is on every tab: a new note shows there at once.
+    activity = _activity(request, row)
+    # The newest decision is the current one (the timeline holds them all, with their users).
+    context["decision"] = next((a["item"] for a in activity if a["kind"] == "decision"), None)
+    context.update(_side_context(request, activity), ratings_hidden=ratings["hidden"])
+    if tab == "overview" and doc is not None:
+        # The recording beside the opening of the transcript; the reader page has the rest.
+        context["video"] = doc.video_recording_link
+        context["audio"] = None if doc.video_recording_link else doc.audio_recording_link
+        context["excerpt"] = list(row.transcript_lines.all()[:EXCERPT_LINES])
     return context
+
+
+def _side_context(request, activity) -> dict:
+    """Notes and the timeline for the side panel; ?note=<id> (from an @mention) marks that note."""
+    note = request.GET.get("note", "")
+    return {"activity": activity, "notes": [a["item"] for a in activity if a["kind"] == "note"],
+            "highlight_note": int(note) if note.isdigit() else None}
 
 
 def _get_interview(request, remote_id: str):
@@ -469,6 +484,8 @@ def interview(request, remote_id: str, tab: str = "overview"):
         context = _profile_context(request, row, tab)
         if _htmx_target(request) == "profile-body":
             return render(request, "review/interview.html#body", context)
+        if _htmx_target(request) == "profile-side":  # after a decision elsewhere on the page
+            return render(request, "review/interview.html#side", context)
         return render(request, "review/interview.html", context)
     if tab != "overview":
         raise Http404("This interview is not in the dashboard yet.")
@@ -518,12 +535,20 @@ def interview_refresh(request, remote_id: str):
     return render(request, "mirror/progress.html", {"run": run})
 
 
-def _after_review(request, row, done: str, form_name: str, form):
-    """The answer to every review POST: the header region for htmx, else back to the profile."""
+def _after_review(request, row, done: str, form_name: str, form, region: str = "header"):
+    """The answer to every review POST: the region that shows the outcome for htmx (the header, or
+    the side panel for notes and ratings; the comparison when sent from the compare page), else
+    back to the page it came from."""
+    from_compare = request.POST.get("from") == "compare"
+    if from_compare and (form is None or form.is_valid()):
+        if request.htmx:
+            return trigger_client_event(compare.comparison(request), REVIEW_CHANGED)
+        messages.success(request, done)
+        return HttpResponseRedirect(compare.url_for(request))
     if form is not None and not form.is_valid():
         context = _profile_context(request, row, "overview", **{form_name: form})
         if request.htmx:
-            return render(request, "review/interview.html#header", context)
+            return render(request, f"review/interview.html#{region}", context)
         return render(request, "review/interview.html", context, status=400)
     if not request.htmx:
         messages.success(request, done)
@@ -531,7 +556,7 @@ def _after_review(request, row, done: str, form_name: str, form):
         return HttpResponseRedirect(url + ("?" + request.GET.urlencode() if request.GET else ""))
     context = _profile_context(request, row, "overview")
     context["done"] = done
-    response = render(request, "review/interview.html#header", context)
+    response = render(request, f"review/interview.html#{region}", context)
     return trigger_client_event(response, REVIEW_CHANGED)
 
 
@@ -558,7 +583,7 @@ def rate(request, remote_id: str):
     if form.is_valid():
         services.rating_set(request.team, row, request.user, form.cleaned_data["stars"])
         done = f"Your rating: {form.cleaned_data['stars']} of 5."
-    return _after_review(request, row, done, "rating_form", form)
+    return _after_review(request, row, done, "rating_form", form, region="side")
 
 
 @reviewer_required
@@ -570,7 +595,21 @@ def add_note(request, remote_id: str):
     if form.is_valid():
         services.note_create(request.team, row, request.user, form.cleaned_data["body"])
         done = "Note added."
-    return _after_review(request, row, done, "note_form", form)
+    return _after_review(request, row, done, "note_form", form, region="side")
+
+
+@reviewer_required
+@require_POST
+def shortlist(request, remote_id: str):
+    """The star on the profile and the compare page: adds the candidate to the team's shortlist or
+    takes them off it (as a batch of one, so it is audited like the bulk action)."""
+    row = _get_interview(request, remote_id)
+    adding = request.POST.get("on") == "1"
+    action = BulkAction.SHORTLIST_ADD if adding else BulkAction.SHORTLIST_REMOVE
+    services.bulk_shortlist(request.team, request.user, Interview.objects.filter(pk=row.pk), action)
+    row = _get_interview(request, remote_id)  # afresh: the header shows who added the entry
+    return _after_review(request, row, "Added to the shortlist." if adding else "Taken off the shortlist.",
+                         "", None)
 
 
 
@@ -626,8 +665,9 @@ def inbox_open(request, mention_id: int):
     mention = get_object_or_404(Mention.objects.select_related("note__interview"), id=mention_id,
                                 team=request.team, user=request.user)
     services.mentions_mark_read(request.team, request.user, [mention])
-    url = reverse("interview_tab", args=[mention.note.interview.remote_id, "activity"])
-    return redirect(f"{url}#note-{mention.note_id}")
+    # The profile's side panel lists the notes: ?note= marks this one, the anchor scrolls to it.
+    url = reverse("interview", args=[mention.note.interview.remote_id])
+    return redirect(f"{url}?note={mention.note_id}#note-{mention.note_id}")
 
 
 @reviewer_required

@@ -86,11 +86,13 @@ FILLERS = {
     "invitation_decline": lambda o: {"invitation_id": o["invitation"].id},
     # review
     "posting_export": lambda o: {"remote_id": o["posting"].remote_id},
+    "posting_manage": lambda o: {"remote_id": o["posting"].remote_id},
     "interview_tab": lambda o: {"remote_id": o["interview"].remote_id, "tab": "resume"},
     "interview_refresh": lambda o: {"remote_id": o["interview"].remote_id},
     "decide": lambda o: {"remote_id": o["interview"].remote_id},
     "rate": lambda o: {"remote_id": o["interview"].remote_id},
     "add_note": lambda o: {"remote_id": o["interview"].remote_id},
+    "shortlist": lambda o: {"remote_id": o["interview"].remote_id},
     "bulk_result": lambda o: {"batch_id": o["bulk"].id},
     "inbox_open": lambda o: {"mention_id": o["mention"].id},
     "bulk_undo": lambda o: {"batch_id": o["bulk"].id},

@@ -113,7 +113,8 @@ def test_opening_a_mention_marks_it_read_and_shows_the_note(login, admin, review
     client = login(reviewer)
     response = client.get(f"/inbox/{mention.pk}/")
     assert response.status_code == 302
-    assert response["Location"] == f"/interviews/{row.remote_id}/activity/#note-{first.pk}"
+    # The profile's side panel lists the notes; ?note= marks this one (issue 16).
+    assert response["Location"] == f"/interviews/{row.remote_id}/?note={first.pk}#note-{first.pk}"
     mention.refresh_from_db()
     assert mention.read_at is not None
     assert Mention.objects.filter(read_at__isnull=True).count() == 1
