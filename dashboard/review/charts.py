@@ -101,3 +101,73 @@ def score_histogram(posting) -> list[Bar]:
             bottom -= segment.height
             segment.y = bottom
     return bars
+
+
+@dataclass
+class Stage:
+    status: str
+    label: str
+    count: int
+    x: float = 0.0  # where its part of the stacked bar starts, in percent
+    width: float = 0.0
+
+
+@dataclass
+class Summary:
+    """The posting page's strip above the table: the pipeline by status, the score distribution in
+    a line, and the signed-in person's review progress."""
+
+    total: int
+    stages: list[Stage]
+    scored: int
+    strong: int  # written 80/100 or more
+    completed: int
+    reviewed_by_me: int
+    decided: int
+
+    @property
+    def waiting_for_me(self) -> int:
+        return self.completed - self.reviewed_by_me
+
+    @property
+    def reviewed_percent(self) -> int:
+        return round(100 * self.reviewed_by_me / self.completed) if self.completed else 0
+
+    @property
+    def decided_percent(self) -> int:
+        return round(100 * self.decided / self.completed) if self.completed else 0
+
+
+def summary(posting, user, histogram: list[Bar]) -> Summary:
+    """One aggregate query over the posting's candidates (the histogram is drawn already): counts
+    per status, completed, reviewed by this person (decided or rated, as the review queue counts),
+    decided by the team."""
+    from dashboard.review.models import Decision, Rating
+
+    # Uncorrelated id lists, read once: an EXISTS per row cost 9 ms at 10,000 candidates.
+    ours = {"team_id": posting.team_id, "interview__posting": posting}
+    reviewed = (Q(pk__in=Decision.objects.filter(user=user, **ours).values("interview"))
+                | Q(pk__in=Rating.objects.filter(user=user, **ours).values("interview")))
+    decided = Q(pk__in=Decision.objects.filter(**ours).values("interview"))
+    known = list(labels.STATUS_LABELS)
+    counts = _counted(posting).aggregate(
+        total=Count("id"),
+        reviewed=Count("id", filter=Q(status="completed") & reviewed),
+        decided=Count("id", filter=Q(status="completed") & decided),
+        **{f"s_{status}": Count("id", filter=Q(status=status)) for status in known},
+    )
+    stages = [Stage(status, labels.status_label(status), counts[f"s_{status}"]) for status in known]
+    other = counts["total"] - sum(stage.count for stage in stages)
+    if other:
+        stages.append(Stage("other", "Other", other))
+    start = 0.0
+    for stage in stages:
+        stage.width = round(100 * stage.count / counts["total"], 2) if counts["total"] else 0
+        stage.x = round(start, 2)
+        start += stage.width
+    strong = sum(segment.count for bar in histogram for segment in bar.segments if segment.band == "strong")
+    return Summary(
+        total=counts["total"], stages=[stage for stage in stages if stage.count],
+        scored=sum(bar.count for bar in histogram), strong=strong, completed=counts["s_completed"],
+        reviewed_by_me=counts["reviewed"], decided=counts["decided"],
+    )

@@ -335,3 +335,21 @@ def awaiting_review(interviews):
     return interviews.filter(status="completed").exclude(
         models.Exists(Decision.objects.filter(interview=models.OuterRef("pk")))
     )
+
+
+class TableColumns(models.Model):
+    """The columns one person chose for the candidate tables (the same on every posting and on the
+    all-candidates list): the keys of dashboard.review.columns, in its order. No row: the defaults."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_column_choice_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {', '.join(self.columns)}"

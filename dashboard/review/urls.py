@@ -5,6 +5,7 @@ from dashboard.review import compare, views
 urlpatterns = [
     path("postings/", views.postings, name="postings"),
     path("postings/<str:remote_id>/", views.posting, name="posting"),
+    path("postings/<str:remote_id>/manage/", views.posting_manage, name="posting_manage"),
     path("postings/<str:remote_id>/export/", views.candidates_export, name="posting_export"),
     path("candidates/", views.candidates_list, name="candidates"),
     path("candidates/export/", views.candidates_export, name="candidates_export"),

@@ -23,6 +23,7 @@ from dashboard.accounts.access import admin_required, member_required, reviewer_
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview, Posting, SyncRun
 from dashboard.review import charts, compare, services
+from dashboard.review import columns as table_columns
 from dashboard.review.forms import (
     DEFAULT_SORT,
     FILTER_KEYS,
@@ -166,17 +167,33 @@ def _remembered_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def _table_params(request, posting=None) -> tuple[QueryDict, bool]:
+def _table_params(request, posting=None, params: QueryDict | None = None) -> tuple[QueryDict, bool]:
     """The table's query and whether it was restored: a bare URL brings back the person's last
     filters for this table; a URL with filters is remembered as the last ones."""
+    params = request.GET if params is None else params
     saved = services.saved_filter_get(request.team, request.user, posting)
-    if not request.GET:
+    if not params:
         if saved is not None:
             return QueryDict(saved.query), True
-        return request.GET, False
-    if any(key in request.GET for key in FILTER_KEYS):
-        services.saved_filter_set(request.team, request.user, posting, _remembered_query(request.GET), saved)
-    return request.GET, False
+        return params, False
+    if any(key in params for key in FILTER_KEYS):
+        services.saved_filter_set(request.team, request.user, posting, _remembered_query(params), saved)
+    return params, False
+
+
+def _table_columns(request, posting=None) -> tuple[QueryDict, tuple[str, ...]]:
+    """The person's columns, saving a choice the column chooser sent (its GET form: viewers choose
+    too, as they keep their filters), and the query without the chooser's keys."""
+    choice = table_columns.saved(request.team, request.user)
+    params = request.GET
+    if table_columns.MARKER in params or table_columns.FIELD in params:
+        if params.get(table_columns.MARKER) == "1":
+            choice = table_columns.remember(request.team, request.user, params, choice,
+                                            posting_table=posting is not None)
+        params = params.copy()
+        for key in (table_columns.MARKER, table_columns.FIELD):
+            params.pop(key, None)
+    return params, table_columns.chosen(choice)
 
 
 def _forget_filters(request, posting=None):
@@ -196,7 +213,8 @@ def _url_maker(name: str):
 
 
 def _table_context(request, posting=None) -> dict:
-    params, restored = _table_params(request, posting)
+    params, keys = _table_columns(request, posting)
+    params, restored = _table_params(request, posting, params)
     form = CandidateFilter(params)
     rows = _listed(request, form, posting)
     # Page through ids, then annotate only the page's rows: an OFFSET over the annotated query
@@ -258,7 +276,31 @@ def _table_context(request, posting=None) -> dict:
         "export_url": (reverse("posting_export", args=[posting.remote_id]) if posting
                        else reverse("candidates_export")) + ("?" + list_query if list_query else ""),
         "bulk_form": BulkDecisionForm(initial={"filters": list_query}),
+        "columns": table_columns.for_table(keys, posting_table=posting is not None),
+        "column_choices": table_columns.choices(keys, posting_table=posting is not None),
+        "sort_choices": _sort_choices(sort, posting_table=posting is not None),
     }
+
+
+# The sort menu: each column both ways, worded for what it holds.
+SORT_WORDS = {"name": ("A to Z", "Z to A"), "email": ("A to Z", "Z to A"), "posting": ("A to Z", "Z to A"),
+              "status": ("A to Z", "Z to A"), "decision": ("A to Z", "Z to A"),
+              "eligible": ("not eligible first", "eligible first"),
+              "interviewed": ("oldest first", "newest first"), "engaged": ("oldest first", "newest first")}
+
+
+def _sort_choices(current: str, *, posting_table: bool) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for the sort <select>: best first for scores and ratings."""
+    out = []
+    for column in table_columns.COLUMNS:
+        if posting_table and column.key == "posting":
+            continue
+        low, high = SORT_WORDS.get(column.key, ("low to high", "high to low"))
+        pair = [(f"-{column.key}", f"{column.label}, {high}"), (column.key, f"{column.label}, {low}")]
+        if column.key in SORT_WORDS and column.key not in {"interviewed", "engaged", "eligible"}:
+            pair.reverse()
+        out += [(value, label, value == current) for value, label in pair]
+    return out
 
 
 @member_required
@@ -284,13 +326,32 @@ def posting(request, remote_id: str):
         return render(request, "review/_candidate_table.html", context)
     run = (SyncRun.objects.for_team(request.team)
            .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
-    configs = _posting_configs(item)
+    histogram = charts.score_histogram(item)
     context.update({
-        "posting": item, "run": run, "nav": "postings", "configs": configs,
-        "funnel": charts.funnel(item, configs.agentic_workflow if configs else ()),
-        "histogram": charts.score_histogram(item),
+        "posting": item, "run": run, "nav": "postings", "configs": _posting_configs(item),
+        "tab": "candidates",
+        # The charts fold into one strip above the table: the table is what the page is about.
+        "summary": charts.summary(item, request.user, histogram),
+        "histogram": histogram,
+        "posting_queue_url": reverse("review_queue") + "?" + urlencode(
+            {"list": "unreviewed=on&sort=-score", "in": item.remote_id}),
     })
     return render(request, "review/posting.html", context)
+
+
+@admin_required
+@vary_on_headers("HX-Request", "HX-Target")
+def posting_manage(request, remote_id: str):
+    """The posting's plumbing, for admins: the ingestion key, live updates (webhooks), candidates in
+    and out (imports, exports). Reviewers and viewers never see it: nothing here is theirs to act on."""
+    item = get_object_or_404(Posting, team=request.team, remote_id=remote_id)
+    run = (SyncRun.objects.for_team(request.team)
+           .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
+    total = candidate_rows(request.team, item).count()
+    return render(request, "review/posting_manage.html", {
+        "posting": item, "run": run, "nav": "postings", "tab": "manage", "total_candidates": total,
+        "configs": _posting_configs(item),
+    })
 
 
 def _posting_configs(item):

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
@@ -12,7 +13,7 @@ from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import DecisionValue
 from dashboard.transcripts import formats
 from dashboard.transcripts.query import QueryError
-from dashboard.transcripts.search import search
+from dashboard.transcripts.search import search_page
 
 SPEAKERS = [("candidate", "Candidate only"), ("", "Everyone")]
 
@@ -68,6 +69,12 @@ def transcript_vtt(request, remote_id: str):
                      "text/vtt; charset=utf-8")
 
 
+def _with_page(params, number: int) -> str:
+    query = params.copy()
+    query["page"] = str(number)
+    return query.urlencode()
+
+
 @member_required
 @vary_on_headers("HX-Request")
 def transcript_search(request):
@@ -84,16 +91,27 @@ def transcript_search(request):
         if not _no_nul(request.GET["posting"]):
             raise Http404("No such posting.")
         posting = get_object_or_404(Posting, team=team, remote_id=request.GET["posting"])
-    error, results, terms = "", [], []
+    error, found = "", None
     try:
-        terms, results = search(team, text, posting=posting, speaker=speaker, status=status,
-                                decision=decision)
+        found = search_page(team, text, page=request.GET.get("page", 1), posting=posting, speaker=speaker,
+                            status=status, decision=decision)
     except QueryError as exc:
         error = str(exc)
+    pages = []
+    if found and found.pages > 1:
+        # Numbered pages, elided in the middle; the rest of the query stays as it was.
+        numbers = Paginator(range(found.pages), 1).get_elided_page_range(found.number, on_each_side=2,
+                                                                          on_ends=1)
+        pages = [(n, "?" + _with_page(request.GET, n) if isinstance(n, int) else None) for n in numbers]
     context = {
         "q": text, "speaker": speaker, "status": status, "posting": posting, "error": error,
-        "decision": decision, "decisions": DecisionValue.choices,
-        "results": results, "searched": bool(terms), "speakers": SPEAKERS,
+        "decision": decision, "decisions": DecisionValue.choices, "found": found, "pages": pages,
+        "prev_url": ("?" + _with_page(request.GET, found.number - 1)
+                     if found and found.number > 1 else None),
+        "next_url": ("?" + _with_page(request.GET, found.number + 1)
+                     if found and found.number < found.pages else None),
+        "results": found.results if found else [], "searched": bool(found and found.terms),
+        "speakers": SPEAKERS,
         "postings": Posting.objects.for_team(team).filter(missing=False).order_by("title"),
         "statuses": (Interview.objects.for_team(team).exclude(status="")
                      .order_by("status").values_list("status", flat=True).distinct()),

@@ -23,10 +23,67 @@
       return;
     }
     const element = document.querySelector(`[data-shortcut="${CSS.escape(key)}"]`);
+    if (!element && (key === "j" || key === "k" || key === "x" || key === "o")) {
+      if (moveInTable(key)) event.preventDefault();
+      return;
+    }
     if (!element) return;
     event.preventDefault();
     if (element.matches("textarea, input")) element.focus();
     else element.click();
+  });
+
+  // The candidate table: j/k move between rows (the focused row gets the accent bar and its name
+  // link the focus, so Enter opens the profile), x ticks it, o opens it. Pages with their own
+  // j/k (the profile's previous/next) keep theirs: data-shortcut wins above.
+  function tableRows() {
+    return Array.from(document.querySelectorAll("#candidate-table tbody tr[data-row]"));
+  }
+
+  function moveInTable(key) {
+    const rows = tableRows();
+    if (!rows.length) return false;
+    const current = rows.findIndex((row) => row.classList.contains("is-focused"));
+    if (key === "x" || key === "o") {
+      if (current < 0) return false;
+      if (key === "x") {
+        const box = rows[current].querySelector('input[name="ids"]');
+        if (box) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
+      } else {
+        const link = rows[current].querySelector("a.row-link");
+        if (link) link.click();
+      }
+      return true;
+    }
+    let next = current < 0 ? 0 : current + (key === "j" ? 1 : -1);
+    next = Math.max(0, Math.min(rows.length - 1, next));
+    rows.forEach((row) => row.classList.remove("is-focused"));
+    const row = rows[next];
+    row.classList.add("is-focused");
+    const link = row.querySelector("a.row-link");
+    if (link) link.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  // The column chooser's words tick their boxes (they are not <label>s: see _filters.html).
+  document.addEventListener("click", (event) => {
+    const word = event.target.closest(".column-chooser .check-text");
+    if (!word) return;
+    const box = word.parentElement.querySelector("input[type=checkbox]:not([disabled])");
+    if (!box) return;
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // A click anywhere on a row opens its profile, except on its own links and controls.
+  document.addEventListener("click", (event) => {
+    if (event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const row = event.target.closest("#candidate-table tbody tr[data-row]");
+    if (!row || event.target.closest("a, input, label, button, select, textarea")) return;
+    if (window.getSelection && String(window.getSelection())) return; // selecting text, not opening
+    const link = row.querySelector("a.row-link");
+    if (link) link.click();
   });
 
   document.addEventListener("click", (event) => {

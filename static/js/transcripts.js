@@ -102,4 +102,7 @@
   reader.querySelector("[data-find-next]").addEventListener("click", () => step(1));
   reader.querySelector("[data-find-prev]").addEventListener("click", () => step(-1));
   reader.querySelector("[data-find]").addEventListener("submit", (event) => { event.preventDefault(); step(1); });
+  // Search results link here with ?find=<words>: start with those found.
+  const asked = new URLSearchParams(location.search).get("find");
+  if (asked && !/^#t-\d+$/.test(location.hash)) { input.value = asked; find(); }
 })();

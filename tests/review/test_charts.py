@@ -56,3 +56,25 @@ def test_band_edges_fall_in_the_band_they_start(team):
     counts = [bar.count for bar in charts.score_histogram(posting)]
     expected = [sum(1 for s in scores if min(int((s + 0.5) // 10), 9) == band) for band in range(10)]
     assert counts == expected == [2, 2, 2, 2, 0, 0, 2, 2, 2, 5]
+
+
+def test_the_summary_strip_counts_statuses_and_my_review(login, team, reviewer, admin):
+    from dashboard.review.services import decision_create, rating_set
+
+    posting = Posting.objects.create(team=team, remote_id="S", title="Strip")
+    rows = [Interview.objects.create(team=team, posting=posting, remote_id=f"s{n}", status=status,
+                                     score=score)
+            for n, (status, score) in enumerate([("completed", 91), ("completed", 70), ("completed", None),
+                                                 ("knocked_out", 30), ("pending", None)])]
+    rating_set(team, rows[0], reviewer, 4)
+    decision_create(team, rows[1], admin, "hold")  # the team's, not mine
+    summary = charts.summary(posting, reviewer, charts.score_histogram(posting))
+    assert summary.total == 5 and summary.completed == 3
+    assert [(s.label, s.count) for s in summary.stages] == [
+        ("Pending", 1), ("Completed", 3), ("Knocked out", 1)]
+    assert summary.reviewed_by_me == 1 and summary.waiting_for_me == 2 and summary.decided == 1
+    assert summary.strong == 1 and summary.scored == 3
+    html = login(reviewer).get(f"/postings/{posting.remote_id}/").text
+    assert "Knocked out <strong>1</strong>" in html and 'href="?status=knocked_out"' in html
+    assert "<strong class=\"big\">1</strong> of 3 completed reviewed" in html
+    assert ">Review 2 waiting</a>" in html

@@ -19,7 +19,7 @@ def test_it_lists_postings_with_counts_and_freshness(login, viewer, synced, sand
 def test_it_shows_a_posting_with_its_candidates(login, reviewer, synced, sandbox):
     doc = sandbox.postings()[0]
     html = login(reviewer).get(f"/postings/{doc['posting_id']}/").text
-    assert doc["url_key"] in html
+    assert doc["url_key"] not in html  # the ingestion key is on the admins' Manage tab
     first = sandbox.interviews(doc["posting_id"])[0]
     assert first["details"]["name"] in html
     assert f"/interviews/{first['interview_id']}/" in html
@@ -89,11 +89,35 @@ def test_review_pages_keep_the_strict_csp_rules(login, reviewer, synced):
         assert "{{" not in html and "{%" not in html, url
 
 
-def test_the_posting_page_keeps_the_webhooks_and_ingestion_panels(login, admin, synced):
-    posting = Posting.objects.first()
-    html = login(admin).get(f"/postings/{posting.remote_id}/").text
-    assert 'id="candidate-table"' in html and 'id="filter-form"' in html
-    assert "Ingestion key" in html and "About this posting" in html
+def test_the_posting_page_puts_the_candidates_first_and_the_plumbing_on_manage(login, admin, synced, sandbox):
+    posting = Posting.objects.exclude(url_key="").first()
+    client = login(admin)
+    html = client.get(f"/postings/{posting.remote_id}/").text
+    main = html.split('<main id="main">', 1)[1]
+    # Header, tabs, the summary strip, the toolbar, then the table: nothing of Manage's on the way.
+    order = [main.index(marker) for marker in ['class="posting-head"', 'class="tabs posting-tabs"',
+                                               'class="summary-strip"', 'id="filter-form"',
+                                               'id="candidate-table"', "About this posting"]]
+    assert order == sorted(order)
+    assert posting.url_key not in main and "Ingestion key" not in main and "Live updates" not in main
+    assert f'href="/postings/{posting.remote_id}/manage/">Manage</a>' in main
+    manage = client.get(f"/postings/{posting.remote_id}/manage/")
+    assert manage.status_code == 200
+    text = manage.text.split('<main id="main">', 1)[1]
+    assert "Ingestion key" in text and posting.url_key in text
+    assert 'id="webhook-connection"' in text and "Candidates in and out" in text  # partials kept whole
+    assert 'id="candidate-table"' not in text and 'aria-current="page">Manage' in text
+
+
+@pytest.mark.parametrize("role", ["reviewer", "viewer"])
+def test_reviewers_and_viewers_never_see_the_plumbing(login, request, synced, sandbox, role, settings):
+    posting = Posting.objects.exclude(url_key="").first()
+    client = login(request.getfixturevalue(role))
+    html = client.get(f"/postings/{posting.remote_id}/").text
+    for secret in [posting.url_key, "Ingestion key", "PUBLIC_BASE_URL", "Live updates",
+                   settings.PUBLIC_BASE_URL, "/manage/"]:
+        assert secret not in html, secret
+    assert client.get(f"/postings/{posting.remote_id}/manage/").status_code == 403
 
 
 def test_the_postings_list_answers_htmx_with_its_table_only(login, viewer, synced, sandbox):

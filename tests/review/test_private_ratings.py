@@ -25,13 +25,18 @@ def rated(team, posting, admin, reviewer):
 
 
 def team_column(html: str) -> dict[str, str]:
-    """Each row's interview id and its Team rating cell (third from the end of the row)."""
+    """Each row's interview id and its Team rating cell (a column the person chose: show_team_column)."""
     column = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>", 1)[1], re.S):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    for row in re.findall(r"<tr data-row>(.*?)</tr>", html.split("<tbody>", 1)[1], re.S):
+        cell = re.search(r'<td class="col-team[^"]*">(.*?)</td>', row, re.S).group(1)
         rid = re.search(r'href="/interviews/(int_\w+)/\?', row).group(1)
-        column[rid] = re.sub(r"<[^>]+>", "", cells[-3]).strip()
+        column[rid] = re.sub(r"<[^>]+>", "", cell).strip()
     return column
+
+
+def show_team_column(client):
+    """The team rating is not a default column: choose it (remembered for this person)."""
+    client.get("/candidates/?columns=1&col=team&col=rating")
 
 
 def test_private_is_the_default_and_hides_others_ratings_until_i_rate(login, reviewer, team, rated):
@@ -43,8 +48,9 @@ def test_private_is_the_default_and_hides_others_ratings_until_i_rate(login, rev
     activity = client.get(f"/interviews/{low.remote_id}/activity/").text
     assert "Rated 1 of 5" not in activity and "alice" not in activity
     assert "ratings are hidden until you rate" in activity
-    assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {"int_low": "–",
-                                                                                "int_high": "–"}
+    show_team_column(client)
+    assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {"int_low": "—",
+                                                                                "int_high": "—"}
 
     client.post(f"/interviews/{low.remote_id}/rate/", {"stars": "3"})
     profile = client.get(f"/interviews/{low.remote_id}/").text
@@ -53,7 +59,7 @@ def test_private_is_the_default_and_hides_others_ratings_until_i_rate(login, rev
     assert "Rated 1 of 5" in activity and "Rated 3 of 5" in activity
     # Rating one candidate reveals that one only.
     assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {"int_low": "2.0",
-                                                                                "int_high": "–"}
+                                                                                "int_high": "—"}
 
 
 def test_sorting_and_exporting_by_team_rating_give_nothing_away(login, reviewer, team, rated):
@@ -73,6 +79,7 @@ def test_with_the_setting_off_reviewers_see_every_rating(login, reviewer, team, 
     client = login(reviewer)
     assert "Team rating 1.0 of 5 from 1 rating." in client.get(f"/interviews/{low.remote_id}/").text
     assert "Rated 1 of 5" in client.get(f"/interviews/{low.remote_id}/activity/").text
+    show_team_column(client)
     assert team_column(client.get("/candidates/").text) == {"int_low": "1.0", "int_high": "5.0"}
     order = re.findall(r'href="/interviews/(int_\w+)/\?', client.get("/candidates/?sort=-team").text)
     assert order == ["int_high", "int_low"]

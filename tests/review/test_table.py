@@ -38,16 +38,64 @@ def crowd(team, posting, reviewer, admin):
     return rows
 
 
-def test_it_shows_the_posting_table_with_every_column(login, reviewer, posting, crowd):
+ALL_COLUMNS = "columns=1&" + "&".join(f"col={key}" for key in [
+    "posting", "email", "status", "score", "resume", "match", "eligible", "decision", "rating", "team",
+    "interviewed", "engaged"])
+
+
+def header_keys(html: str) -> list[str]:
+    return [key for key in re.findall(r'<th scope="col" class="col-(\w+)"', html) if key != "select"]
+
+
+def test_the_posting_table_shows_the_default_columns(login, reviewer, posting, crowd):
     html = login(reviewer).get(f"/postings/{posting.remote_id}/").text
     assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee"]
-    for text in ["Ada Lovelace", "ada@ex.com", "Advance", "5 ★", "<strong>4</strong> candidates",
-                 # Each score with its scale (dashboard/review/scores.py): 91/100, 4.5/5, match 88/100.
-                 '<span class="score-value">91</span><span class="score-scale">/100</span>',
-                 '<span class="score-value">4.5</span><span class="score-scale">/5</span>',
-                 '<span class="score-value">88</span><span class="score-scale">/100</span>']:
-        assert text in html
+    # Name (the email muted beside it), status, score, decision, my rating, last engaged: no more.
+    assert header_keys(html) == ["name", "status", "score", "decision", "rating", "engaged"]
+    assert 'class="col-resume' not in html and 'class="col-match' not in html
+    for text in ["Ada Lovelace", '<span class="email"><bdi>ada@ex.com</bdi></span>', "Advance",
+                 "<strong>4</strong> candidates", "Completed", "Pending",
+                 # My rating as five pips, in words for screen readers.
+                 'title="Your rating: 5 of 5"', '<span class="visually-hidden">5 of 5</span>',
+                 # Each score with its scale (dashboard/review/scores.py).
+                 '<span class="score-value">91</span><span class="score-scale">/100</span>']:
+        assert text in html, text
+    assert 'title="Ada Lovelace · ada@ex.com"' in html  # the whole name and email on hover
     assert 'name="ids" value="int_ada"' in html  # reviewers get the bulk checkboxes
+
+
+def test_the_column_chooser_adds_a_column_remembered_for_that_person_only(login, reviewer, admin, posting,
+                                                                          crowd):
+    client = login(reviewer)
+    chosen = client.get(f"/postings/{posting.remote_id}/?columns=1&col=status&col=score&col=resume"
+                        "&col=decision&col=rating&col=engaged").text
+    assert header_keys(chosen) == ["name", "status", "score", "resume", "decision", "rating", "engaged"]
+    assert '<span class="score-value">4.5</span><span class="score-scale">/5</span>' in chosen
+    assert "col=" not in re.search(r'id="candidate-table"[^>]*', chosen).group(0)  # not carried on
+    # Remembered across requests, on every candidate table of that person (the all-candidates list
+    # keeps its posting column)...
+    again = client.get(f"/postings/{posting.remote_id}/").text
+    assert header_keys(again) == ["name", "status", "score", "resume", "decision", "rating", "engaged"]
+    assert header_keys(client.get("/candidates/").text) == [
+        "name", "posting", "status", "score", "resume", "decision", "rating", "engaged"]
+    # ... and not for anyone else.
+    assert header_keys(login(admin).get(f"/postings/{posting.remote_id}/").text) == [
+        "name", "status", "score", "decision", "rating", "engaged"]
+
+
+def test_the_column_chooser_ignores_unknown_columns_and_keeps_the_name(login, viewer, posting, crowd):
+    client = login(viewer)  # viewers choose their columns too: a GET, like their filters
+    html = client.get(f"/postings/{posting.remote_id}/?columns=1&col=bogus&col=Score&col=score").text
+    assert header_keys(html) == ["name", "score"]
+    assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee"]
+    # Unticking everything leaves the name: the table never loses its rows' links.
+    assert header_keys(client.get(f"/postings/{posting.remote_id}/?columns=1").text) == ["name"]
+
+
+def test_the_chooser_applies_with_the_filters_it_was_sent_with(login, reviewer, posting, crowd):
+    html = login(reviewer).get(f"/postings/{posting.remote_id}/?q=ada&columns=1&col=match",
+                               HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table").text
+    assert names_in(html) == ["int_ada"] and header_keys(html) == ["name", "match"]
 
 
 def test_it_lists_candidates_across_postings(login, viewer, crowd):
@@ -104,12 +152,13 @@ def test_an_unknown_sort_falls_back_to_newest_interviews_first(login, reviewer, 
 
 
 def test_every_column_header_links_to_its_sort(login, reviewer, crowd):
-    html = login(reviewer).get("/candidates/?sort=name&q=e").text
+    html = login(reviewer).get(f"/candidates/?sort=name&q=e&{ALL_COLUMNS}").text
     for key in ["name", "posting", "email", "status", "score", "resume", "match", "eligible",
-                "decision", "rating", "interviewed", "engaged"]:
+                "decision", "rating", "team", "interviewed", "engaged"]:
         assert re.search(rf'href="\?[^"]*sort=-?{key}\b', html), key
     assert 'aria-sort="ascending"' in html
     assert "q=e" in re.search(r'href="(\?[^"]*sort=-name[^"]*)"', html).group(1)  # keeps the filters
+    assert "columns=" not in re.search(r'href="(\?[^"]*sort=-name[^"]*)"', html).group(1)
 
 
 def test_it_paginates_fifty_a_page_with_the_state_in_the_url(login, viewer, team, posting):
@@ -164,7 +213,9 @@ def test_the_htmx_request_gets_only_the_table_and_the_sort_for_the_form(login, v
                                  HTTP_HX_TARGET="candidate-table")
     html = response.text
     assert "<html" not in html and 'id="candidate-table"' in html
-    assert 'id="sort-input" value="-name" hx-swap-oob="true"' in html
+    oob = re.search(r'<div class="filter filter-sort" id="sort-filter" hx-swap-oob="true">.*?</div>', html,
+                    re.S)
+    assert oob and '<option value="-name" selected>Name, Z to A</option>' in oob.group(0)
     assert response["Vary"] and "HX-Request" in response["Vary"]
 
 
@@ -197,7 +248,8 @@ def test_remote_text_in_the_table_is_escaped(login, viewer, team):
         assert 'aria-label="Select &lt;script&gt;' in html
         assert "<img src=x" not in html and "<em>x</em>" not in html and "<u>" not in html
         assert 'value="int_&quot;&gt;&lt;u&gt;"' in html
-    assert '<td><a href="/postings/' in client.get("/candidates/").text
+    cell = '<td class="col-posting" title="&lt;b&gt;Title&lt;/b&gt;"><a href="/postings/'
+    assert cell in client.get("/candidates/").text
     assert "&lt;b&gt;Title&lt;/b&gt;</a></td>" in client.get("/candidates/").text
 
 
@@ -264,3 +316,34 @@ def test_search_follows_a_renamed_candidate_and_ignores_case(login, viewer, team
     assert names_in(client.get("/candidates/?q=quill").text) == []
     # A match never spans the end of the name and the start of the email.
     assert names_in(client.get("/candidates/?q=orrzq").text) == []
+
+
+def test_queries_stay_the_same_at_two_sizes_with_every_column(login, reviewer, team, posting):
+    """The posting page (summary strip, table, chosen columns) and the all-candidates table cost the
+    same number of queries with 3 candidates as with 60: nothing is read per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(reviewer)
+    client.get(f"/candidates/?{ALL_COLUMNS}")  # every column, remembered
+
+    def counts():
+        out = []
+        for url, headers in [(f"/postings/{posting.remote_id}/?sort=decision", {}),
+                             ("/candidates/?sort=-rating", {}),
+                             (f"/postings/{posting.remote_id}/?q=a", {"HTTP_HX_REQUEST": "true",
+                                                                     "HTTP_HX_TARGET": "candidate-table"})]:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, **headers).status_code == 200
+            out.append(len(queries))
+        return out
+
+    for n in range(3):
+        make_interview(team, posting, score=n)
+    counts()  # remembers each table's filters: a first visit writes them
+    small = counts()
+    rows = [make_interview(team, posting, score=n) for n in range(57)]
+    for row in rows[:30]:
+        decision_create(team, row, reviewer, "hold")
+        rating_set(team, row, reviewer, 3)
+    assert counts() == small

@@ -1,5 +1,7 @@
 """Search across transcripts on the database's own full-text index (SQLite FTS5 or PostgreSQL)."""
 
+import re
+
 import pytest
 
 from dashboard.mirror.models import Interview, Posting, TranscriptLine
@@ -164,3 +166,91 @@ def test_whether_to_rank_is_decided_by_the_teams_own_match_count(team, other_tea
                                       text="zanzibar")
     _, results = search(team, "zanzibar")
     assert names(results) == ["Best match", "Passing mention"]  # ranked, not newest first
+
+
+@pytest.fixture
+def many(team):
+    """45 candidates saying "zanzibar" (candidate k says it k % 7 + 1 times), and one who never does."""
+    posting = Posting.objects.create(team=team, remote_id="PM", title="Many")
+    for k in range(45):
+        interview = Interview.objects.create(team=team, posting=posting, remote_id=f"int_m{k:02d}",
+                                             name=f"Person {k:02d}", status="completed", score=50 + k)
+        TranscriptLine.objects.bulk_create([
+            TranscriptLine(interview=interview, position=p, speaker="candidate", text=f"zanzibar line {p}")
+            for p in range(k % 7 + 1)])
+    quiet = Interview.objects.create(team=team, posting=posting, remote_id="int_quiet", name="Quiet")
+    TranscriptLine.objects.create(interview=quiet, position=0, speaker="candidate", text="nothing here")
+    return posting
+
+
+def test_the_page_says_how_many_matches_in_how_many_candidates_and_pages_by_candidate(login, viewer, many):
+    from dashboard.transcripts.search import CANDIDATES_PER_PAGE
+
+    lines = sum(k % 7 + 1 for k in range(45))
+    client = login(viewer)
+    first = client.get("/search/", {"q": "zanzibar"}).text
+    assert f"<strong>{lines}</strong> matches in <strong>45</strong> candidates" in first
+    assert "page 1 of 3" in first
+    assert first.count('<article class="result">') == CANDIDATES_PER_PAGE
+    assert 'href="?q=zanzibar&amp;page=2"' in first and 'aria-current="page" class="current">1<' in first
+    seen = set()
+    for number in (1, 2, 3):
+        html = client.get("/search/", {"q": "zanzibar", "page": number}).text
+        seen |= set(re.findall(r'<h2><a href="/interviews/(int_m\d+)/"', html))
+    assert len(seen) == 45  # every candidate once, none lost at a cut
+    pages = [client.get("/search/", {"q": "zanzibar", "page": n}).text for n in (1, 2, 3)]
+    assert all("Quiet" not in html for html in pages)
+    # Past the last page: the last page, not an error.
+    assert client.get("/search/", {"q": "zanzibar", "page": "99"}).status_code == 200
+    assert client.get("/search/", {"q": "zanzibar", "page": "x"}).status_code == 200
+
+
+def test_each_candidate_shows_a_few_lines_a_link_to_the_rest_their_score_and_decision(login, viewer, team,
+                                                                                   reviewer, many):
+    from dashboard.review.models import Decision
+
+    busy = Interview.objects.get(remote_id="int_m06")  # 7 lines
+    Decision.objects.create(team=team, interview=busy, user=reviewer, value="advance")
+    client = login(viewer)
+    html = "".join(client.get("/search/", {"q": "zanzibar", "speaker": "candidate", "page": n}).text
+                   for n in (1, 2, 3))
+    article = re.search(r'<article class="result">(?:(?!</article>).)*int_m06/"'
+                        r"(?:(?!</article>).)*</article>", html, re.S).group(0)
+    assert article.count("<li>") == 3
+    assert "4 more in this transcript" in article
+    assert 'href="/interviews/int_m06/transcript/?find=zanzibar"' in article
+    assert '<span class="score-value">56</span><span class="score-scale">/100</span>' in article
+    assert "decision-advance" in article and "Advance" in article
+    assert "7 matches" in article
+
+
+def test_the_search_page_takes_the_same_queries_at_two_sizes(login, viewer, team, many):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(viewer)
+    client.get("/search/", {"q": "zanzibar"})
+
+    def count(page):
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/search/", {"q": "zanzibar", "page": page, "speaker": ""})
+        return len(queries)
+
+    small = count(3)  # 5 candidates
+    assert count(1) == small  # 20 candidates
+
+
+def test_the_speaker_and_status_filters_show_their_current_value(login, viewer, corpus):
+    client = login(viewer)
+    everyone = client.get("/search/", {"q": "python", "speaker": ""}).text
+    assert '<option value="" selected>Everyone</option>' in everyone
+    assert '<option value="candidate">Candidate only</option>' in everyone
+    default = client.get("/search/", {"q": "python"}).text
+    assert '<option value="candidate" selected>Candidate only</option>' in default
+    status = client.get("/search/", {"q": "python", "status": "in_progress"}).text
+    assert '<option value="in_progress" selected>In progress</option>' in status  # people's words
+
+
+def test_an_empty_search_lists_nothing_and_counts_nothing(login, viewer, many):
+    html = login(viewer).get("/search/", {"q": "madagascar"}).text
+    assert "No transcript matches" in html and " matches in " not in html

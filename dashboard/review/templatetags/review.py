@@ -20,7 +20,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def sort_header(context, key: str, label: str):
-    """A column header whose link sorts by it; a second click reverses the order."""
+    """A column header whose link sorts by it; a second click reverses the order. Its class sets
+    the column's width (review.css)."""
     sort = context.get("sort", "")
     url = context["sort_urls"][key]
     state, arrow = "none", ""
@@ -29,75 +30,133 @@ def sort_header(context, key: str, label: str):
     elif sort == f"-{key}":
         state, arrow = "descending", " ▼"
     return format_html(
-        '<th scope="col" aria-sort="{}"><a href="{}" hx-get="{}" hx-target="#candidate-table" '
+        '<th scope="col" class="col-{}" aria-sort="{}"><a href="{}" hx-get="{}" hx-target="#candidate-table" '
         'hx-swap="outerHTML" hx-push-url="true">{}{}</a></th>',
-        state, url, url, label, arrow,
+        key, state, url, url, label, arrow,
     )
 
 
-# The candidate table's row, for one of _table_context's row dicts. Built here rather than in the
-# template: 50 rows of 14 cells were some 1,300 template nodes, a quarter of the table's server
-# time; one format_html per row escapes the same values in a fifth of that.
-CANDIDATE_ROW = (
-    "<tr>"
-    '<td><input type="checkbox" name="ids" value="{remote_id}" aria-label="Select {label}"></td>'
-    '<td><a href="{href}"><bdi>{name}</bdi></a>{star}</td>'
-    "{posting}"
-    "<td>{email}</td>"
-    '<td><span class="badge status-{status_class}">{status}</span></td>'
-    '<td class="num">{score}</td>'
-    '<td class="num">{resume_score}</td>'
-    '<td class="num">{match_score}</td>'
-    "<td>{eligible}</td>"
-    "<td>{decision}</td>"
-    "<td>{my_rating}</td>"
-    '<td class="num">{team_rating}</td>'
-    "<td>{interviewed_on}</td>"
-    "<td>{last_engagement}</td>"
-    "</tr>"
-)
-SHORTLIST_STAR = mark_safe(' <span class="shortlist-star" title="Shortlisted">★'
+# The candidate table's row, for one of _table_context's row dicts, with the cells of the columns
+# the person chose (dashboard/review/columns.py). Built here rather than in the template: 50 rows of
+# 14 cells were some 1,300 template nodes, a quarter of the table's server time; one string per
+# cell escapes the same values in a fifth of that.
+SHORTLIST_STAR = mark_safe('<span class="shortlist-star" title="Shortlisted">★'
                            '<span class="visually-hidden"> shortlisted</span></span>')
-MUTED_DASH = mark_safe('<span class="muted">–</span>')
+MUTED_DASH = mark_safe('<span class="muted">—</span>')
+DECISION_ICONS = {"advance": "✓", "hold": "‖", "reject": "✕"}
+text = html.escape
+
+
+def _name_cell(row, env):
+    # Name and email on one line, truncated; the cell's title holds both in full for hovering.
+    name = row["name"] or "(no name)"
+    email = "" if env["email_column"] or not row["email"] else row["email"]
+    full = f"{name} · {email}" if email else name
+    email_html = f'<span class="email"><bdi>{text(email)}</bdi></span>' if email else ""
+    return (f'<td class="col-name" title="{text(full)}"><span class="name-line">'
+            f'{SHORTLIST_STAR if row["shortlisted"] else ""}'
+            f'<a class="row-link" href="{text(row["href"])}"><bdi>{text(name)}</bdi></a>'
+            f"{email_html}</span></td>")
+
+
+def _posting_cell(row, env):
+    if row.get("posting_href"):
+        title = row["posting_title"] or row["posting_remote_id"]
+        return (f'<td class="col-posting" title="{text(title)}"><a href="{text(row["posting_href"])}">'
+                f'{text(title)}</a></td>')
+    return f'<td class="col-posting">{MUTED_DASH}</td>'
+
+
+def _decision_cell(row, env):
+    decision = row["decision"]
+    if not decision:
+        return f'<td class="col-decision">{MUTED_DASH}<span class="visually-hidden">No decision</span></td>'
+    icon = DECISION_ICONS.get(decision, "")
+    return (f'<td class="col-decision"><span class="badge decision-chip decision-{text(decision)}">'
+            f'<span aria-hidden="true">{icon}</span> {text(capfirst(decision))}</span></td>')
+
+
+def _pips(stars) -> str:
+    if not stars:
+        return f"{MUTED_DASH}<span class=\"visually-hidden\">Not rated by you</span>"
+    stars = int(stars)
+    dots = "".join('<span class="pip on"></span>' if n < stars else '<span class="pip"></span>'
+                   for n in range(5))
+    return (f'<span class="pips" title="Your rating: {stars} of 5" aria-hidden="true">{dots}</span>'
+            f'<span class="visually-hidden">{stars} of 5</span>')
+
+
+def _email_cell(row, env):
+    email = text(row["email"])
+    return f'<td class="col-email" title="{email}"><bdi>{email}</bdi></td>'
+
+
+def _status_cell(row, env):
+    status = row["status"]
+    return (f'<td class="col-status"><span class="badge status-{text(_status_class(status))}">'
+            f"{text(labels.status_label(status))}</span></td>")
+
+
+def _scored(css: str, field: str, scale: int, meter: bool = True):
+    # The one score language, called directly: a template per cell would cost the row tag's gain.
+    return lambda row, env: f'<td class="{css} num">{scores.score_html(row[field], scale, meter=meter)}</td>'
+
+
+def _eligible_cell(row, env):
+    value = row["eligible"]
+    return f'<td class="col-eligible">{"–" if value is None else ("Yes" if value else "No")}</td>'
+
+
+def _team_cell(row, env):
+    value = row["team_rating"]
+    return f'<td class="col-team num">{MUTED_DASH if value is None else _one_decimal(value)}</td>'
+
+
+def _interviewed_cell(row, env):
+    when = _time_element(row["interviewed_on"], env["zone"], env["language"])
+    return f'<td class="col-interviewed">{when}</td>'
+
+
+CELLS = {
+    "name": _name_cell,
+    "posting": _posting_cell,
+    "email": _email_cell,
+    "status": _status_cell,
+    "score": _scored("col-score", "score", scores.OVERALL),
+    "resume": _scored("col-resume", "resume_score", scores.RESUME, meter=False),
+    "match": _scored("col-match", "match_score", scores.MATCH),
+    "eligible": _eligible_cell,
+    "decision": _decision_cell,
+    "rating": lambda row, env: f'<td class="col-rating">{_pips(row["my_rating"])}</td>',
+    "team": _team_cell,
+    "interviewed": _interviewed_cell,
+    "engaged": lambda row, env: f'<td class="col-engaged">{_ago(row["last_engagement"], env)}</td>',
+}
+
+
+def _row_env(context) -> dict:
+    """What every row of one table shares, worked out once per table."""
+    env = context.get("_row_env")
+    if env is None:
+        keys = [column.key for column in context.get("columns") or ()]
+        env = {"cells": [CELLS[key] for key in keys], "email_column": "email" in keys,
+               "zone": timezone.get_current_timezone(), "language": translation.get_language(),
+               "now": timezone.now()}
+        context.dicts[0]["_row_env"] = env
+    return env
 
 
 @register.simple_tag(takes_context=True)
 def candidate_row(context, row: dict):
     # HeyMilo's text is escaped here, each value once, with the function Django's escape() wraps;
-    # everything else is our own markup, digits or dates. (format_html's per-argument escaping
-    # was still most of the row's cost.)
-    text = html.escape
-    if context.get("posting"):
-        posting = ""  # the posting's own table has no posting column
-    elif row.get("posting_href"):
-        posting = (f'<td><a href="{text(row["posting_href"])}">'
-                   f'{text(row["posting_title"] or row["posting_remote_id"])}</a></td>')
-    else:
-        posting = "<td>–</td>"
-    decision = row["decision"]
-    zone, language = timezone.get_current_timezone(), translation.get_language()
-    return mark_safe(CANDIDATE_ROW.format(  # noqa: S308
-        remote_id=text(row["remote_id"]),
-        label=text(row["name"] or row["remote_id"]),
-        href=text(row["href"]),
-        name=text(row["name"] or "(no name)"),
-        star=SHORTLIST_STAR if row["shortlisted"] else "",
-        posting=posting,
-        email=text(row["email"]),
-        status_class=text(_status_class(row["status"])),
-        status=text(labels.status_label(row["status"])),
-        # The one score language, called directly: a template per cell would cost the row tag's gain.
-        score=scores.score_html(row["score"], scores.OVERALL),
-        resume_score=scores.score_html(row["resume_score"], scores.RESUME),
-        match_score=scores.score_html(row["match_score"], scores.MATCH),
-        eligible="–" if row["eligible"] is None else ("Yes" if row["eligible"] else "No"),
-        decision=(f'<span class="badge decision-{text(decision)}">{text(capfirst(decision))}</span>'
-                  if decision else MUTED_DASH),
-        my_rating=f"{int(row['my_rating'])} ★" if row["my_rating"] else "–",
-        team_rating=MUTED_DASH if row["team_rating"] is None else _one_decimal(row["team_rating"]),
-        interviewed_on=_time_element(row["interviewed_on"], zone, language),
-        last_engagement=_time_element(row["last_engagement"], zone, language),
-    ))
+    # everything else is our own markup, digits or dates.
+    env = _row_env(context)
+    label = text(row["name"] or row["remote_id"])
+    cells = "".join(cell(row, env) for cell in env["cells"])
+    return mark_safe(  # noqa: S308
+        f'<tr data-row><td class="col-select"><input type="checkbox" name="ids" '
+        f'value="{text(row["remote_id"])}" aria-label="Select {label}"></td>{cells}</tr>'
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -186,6 +245,27 @@ def _time_element(value, zone, language: str | None) -> str:
     # of its cost.
     month = _month_abbreviation(language, local.month)
     return f'<time datetime="{local.isoformat()}">{local.day} {month} {local.year}</time>'
+
+
+def _ago(value, env) -> str:
+    """ "5 min ago", "3 h ago", "2 d ago" within a month, else the date; the exact time on hover."""
+    if value is None:
+        return "–"
+    seconds = (env["now"] - value).total_seconds()
+    if seconds < 0 or seconds >= 30 * 86400:
+        return _time_element(value, env["zone"], env["language"])
+    if seconds < 60:
+        words = "just now"
+    elif seconds < 3600:
+        words = f"{int(seconds // 60)} min ago"
+    elif seconds < 86400:
+        words = f"{int(seconds // 3600)} h ago"
+    else:
+        words = f"{int(seconds // 86400)} d ago"
+    local = value.astimezone(env["zone"]) if timezone.is_aware(value) else value
+    month = _month_abbreviation(env["language"], local.month)
+    return (f'<time datetime="{local.isoformat()}" title="{local.day} {month} {local.year} '
+            f'{local:%H:%M}">{words}</time>')
 
 
 @functools.cache
