@@ -30,12 +30,15 @@ CONTROLS = """() => {
         if (n.hasAttribute(a)) chain.push(a + "=" + n.getAttribute(a).split("?")[0]);
       }
     }
-    const key = [el.tagName, action, ...own, form ? form.id + form.getAttribute("action") : "", ...chain].join("|");
+    const formKey = form ? form.id + form.getAttribute("action") : "";
+    const key = [el.tagName, action, ...own, formKey, ...chain].join("|");
     if (found.some((c) => c.key === key)) return;
-    found.push({key, action, label: (el.getAttribute("aria-label") || el.textContent || el.name || "").trim().slice(0, 40)});
+    const label = (el.getAttribute("aria-label") || el.textContent || el.name || "").trim().slice(0, 40);
+    found.push({key, action, label});
     el.setAttribute("data-walk", String(found.length - 1));
   };
-  for (const el of document.querySelectorAll("a[hx-get], a[hx-post], button[hx-get], button[hx-post]")) add(el, "click");
+  const clickable = "a[hx-get], a[hx-post], button[hx-get], button[hx-post]";
+  for (const el of document.querySelectorAll(clickable)) add(el, "click");
   for (const form of document.querySelectorAll("form[hx-get], form[hx-post]")) {
     // A form's own trigger says which acts send its request: submitting (the default) or changing
     // a field; a submit button of a form htmx sends on change is the no-script fallback.
@@ -45,7 +48,9 @@ CONTROLS = """() => {
         if (!b.hasAttribute("formaction")) add(b, "click");
       }
     }
-    if (trigger.split(/[ ,]+/).includes("change")) for (const s of form.querySelectorAll("select")) add(s, "select");
+    if (trigger.split(/[ ,]+/).includes("change")) {
+      for (const s of form.querySelectorAll("select")) add(s, "select");
+    }
   }
   for (const el of document.querySelectorAll("input[hx-get], input[hx-post]")) add(el, "type");
   return found;
@@ -101,6 +106,9 @@ def _walk(page, url: str, problems: list[str]) -> int:
               const form = el.form || el.closest("form");
               if (form) for (const f of form.querySelectorAll("textarea[required], input[required]")) {
                 if (!f.value && f.type !== "file") f.value = "Walked";
+              }
+              if (form) for (const s of form.querySelectorAll("select[required]")) {
+                if (!s.value && s.options.length > 1) s.selectedIndex = 1;
               }
             }""", index)
             element.click()

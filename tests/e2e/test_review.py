@@ -79,6 +79,7 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
     expect(page.locator("#tab-interview")).to_be_visible()
     screenshot("review-3-profile-interview-tab")
 
+    page.get_by_text("Add a reason").click()  # the reason is optional, folded under the decision
     page.get_by_label("Reason").fill("Clear answers on the scorecard")
     page.get_by_role("button", name="Advance").click()
     expect(page.locator("#profile-header")).to_contain_text("Decision recorded: advance.")
@@ -93,9 +94,10 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
     page.keyboard.press("n")
     expect(page.locator("#note-body")).to_be_focused()
     page.keyboard.type("Phone screen next week, @sam can you take it?")
-    page.get_by_role("button", name="Add note").click()
-    expect(page.locator("#tab-activity")).to_contain_text("Phone screen next week")
-    expect(page.locator("#tab-activity .mention").filter(has_text="@sam")).to_have_count(1)
+    page.get_by_role("button", name="Post note").click()
+    # The note appears at once in the side panel, its mention marked.
+    expect(page.locator("#profile-side")).to_contain_text("Phone screen next week")
+    expect(page.locator("#profile-side .mention").filter(has_text="@sam")).to_have_count(1)
     assert Mention.objects.filter(user=sam, note__interview=first).count() == 1
     page.locator("h1").click()
     page.keyboard.press("?")

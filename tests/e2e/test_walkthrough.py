@@ -335,11 +335,15 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
 
     # 7. Decide (advance, with a reason) and add a note.
     page.get_by_role("link", name=f"← {candidate.name}").click()
+    page.get_by_text("Add a reason").click()  # the reason is optional, folded under the decision
     page.get_by_label("Reason").fill("Clear, specific answers")
     page.get_by_role("button", name="Advance").click()
     expect(page.locator("#profile-header")).to_contain_text("Decision recorded: advance.")
-    page.get_by_label("Note").fill("Phone screen next week")
-    page.get_by_role("button", name="Add note").click()
+    # The side panel follows the decision (its activity refreshes) before the note is typed in it.
+    expect(page.locator("#profile-side .side-activity")).to_contain_text("decided")
+    page.locator("#note-body").fill("Phone screen next week")
+    page.get_by_role("button", name="Post note").click()
+    expect(page.locator("#profile-side")).to_contain_text("Phone screen next week")
     page.get_by_role("link", name="Activity", exact=True).click()
     expect(page.locator("#tab-activity")).to_contain_text("Phone screen next week")
     expect(page.locator("#tab-activity")).to_contain_text("Clear, specific answers")
@@ -349,7 +353,9 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
 
     # 8. Connect webhooks for the posting; a second tab keeps the posting page open to see events
     # arrive while the first one imports (the imported interviews are what HeyMilo reports on).
+    # The plumbing lives on the posting's Manage tab, for admins.
     page.goto(f"{url}/postings/{posting.remote_id}/")
+    page.get_by_role("link", name="Manage", exact=True).click()
     panel = page.locator(".wh-panel")
     expect(panel).to_contain_text("Not connected")
     panel.get_by_role("button", name="Connect this dashboard").click()
@@ -357,8 +363,9 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     walk.audit("posting, webhooks connected")
     walk.shot("webhooks-connected")
     watcher = page.context.new_page()
-    watcher.goto(f"{url}/postings/{posting.remote_id}/")
+    watcher.goto(f"{url}/postings/{posting.remote_id}/manage/")
     expect(watcher.locator(".wh-panel .badge")).to_have_text("Connected")
+    watcher.goto(f"{url}/postings/{posting.remote_id}/")
 
     # 9. Import a small CSV into the posting: upload, preview, start, done.
     upload = tmp_path / "career fair.csv"
