@@ -96,9 +96,10 @@ def test_each_link_goes_where_it_says(login, reviewer, admin, team, mixed):
     table = client.get(more).text
     assert all(f"int_b{n}" in table for n in (91, 82, 77, 64, 40))
     assert "int_d70" not in table and table.count('name="ids" value=') == 5
-    # The mention opens the note on the candidate's activity tab (and marks it read).
+    # The mention opens the candidate's profile at the note, marked in the side panel (and marks it read).
     mention = client.get(re.search(r'href="(/inbox/\d+/)"', html).group(1))
-    assert mention.status_code == 302 and "/interviews/int_b91/activity/#note-" in mention["Location"]
+    assert mention.status_code == 302 and re.search(r"/interviews/int_b91/\?note=\d+#note-\d+$",
+                                                    mention["Location"])
     # Deadlines: the posting closing tomorrow, amber, with my count, linking to the posting.
     assert f'href="/postings/{mixed["design"].remote_id}/"' in html
     assert "Closes tomorrow · 1 waiting for you" in html and "home-deadline-soon" in html

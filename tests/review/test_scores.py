@@ -189,8 +189,9 @@ def test_tables_profile_and_compare_write_statuses_and_steps_in_words(login, vie
         assert ">Knocked out<" in html, url
         assert ">knocked_out<" not in html and ">Knocked_out<" not in html, url
     profile = client.get(f"/interviews/{out.remote_id}/").text
-    assert '<span class="chip-label">Resume screen</span>' in profile
-    assert '<span class="chip-label">SMS screen</span>' in profile
+    # The profile's stage scores card names each step.
+    assert '<span class="small">Resume screen</span>' in profile
+    assert '<span class="small">SMS screen</span>' in profile
     assert "screen 1" not in profile.lower() and "Sms" not in profile
     workflow = client.get(f"/interviews/{out.remote_id}/workflow/").text
     assert "<strong>Resume screen</strong>" in workflow and "<strong>SMS screen</strong>" in workflow

@@ -148,13 +148,13 @@ def test_it_connects_one_posting_from_its_page(admin_client, synced, sandbox, se
                                                django_capture_on_commit_callbacks):
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     posting = sandbox.postings()[1]
-    page = admin_client.get(f"/postings/{posting['posting_id']}/").text
+    page = admin_client.get(f"/postings/{posting['posting_id']}/manage/").text
     assert "Not connected" in page and "Connect this dashboard" in page
     assert "real servers cannot reach it" in page
     run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/",
         {"posting": posting["posting_id"]})
     assert {h["posting_id"] for h in sandbox_hooks(sandbox)} == {posting["posting_id"]}
-    page = admin_client.get(f"/postings/{posting['posting_id']}/").text
+    page = admin_client.get(f"/postings/{posting['posting_id']}/manage/").text
     assert "Connected" in page and "Not connected" not in page
 
 

@@ -91,7 +91,7 @@ def test_a_postings_panel_shows_connected_after_the_job_without_a_reload(login, 
 
     client = login(admin)
     posting = Posting.objects.create(team=team, remote_id="P-ENG", title="Backend Engineer")
-    panel = client.get(f"/postings/{posting.remote_id}/").text
+    panel = client.get(f"/postings/{posting.remote_id}/manage/").text
     assert 'hx-trigger="webhooks-changed from:body"' in panel and "Not connected" in panel
     for n, event in enumerate(EVENT_NAMES):
         WebhookSubscription.objects.create(team=team, webhook_id=f"wh_{n}", posting_id="P-ENG",
