@@ -146,8 +146,8 @@ def summary(posting, user, histogram: list[Bar]) -> Summary:
 
     from dashboard.review.models import Decision, Rating
 
-    # Correlated EXISTS: measured cheaper on SQLite than "id IN (subquery)" here (35 vs 43 ms p50
-    # for the whole posting page at 10,000 candidates, bench/pages.py).
+    # Correlated EXISTS: measured cheaper on SQLite than "id IN (subquery)" for the whole posting
+    # page (bench/pages.py; figures in docs/performance.md).
     mine = Q(interview=OuterRef("pk"), user=user)
     reviewed = Exists(Decision.objects.filter(mine)) | Exists(Rating.objects.filter(mine))
     decided = Exists(Decision.objects.filter(interview=OuterRef("pk")))

@@ -145,7 +145,7 @@ def decisions_since(team, since, limit: int = 5) -> tuple[int, list]:
     """How many decisions the team recorded since `since` and the latest few: two queries."""
     rows = Decision.objects.for_team(team).filter(created_at__gte=since)
     # The latest few found on the decisions alone, then joined: joining first sorted every
-    # decision of the day with its interview (12 ms for 4,000).
+    # decision of the day with its interview (figures: docs/performance.md).
     ids = rows.order_by("-created_at", "-id").values("pk")[:limit]
     latest = (Decision.objects.filter(pk__in=Subquery(ids))
               .select_related("user", "interview__posting")
