@@ -208,6 +208,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "dashboard.core",
     "dashboard.accounts",
     "dashboard.mirror",
     "dashboard.transcripts",
