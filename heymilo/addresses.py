@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -69,7 +69,7 @@ def literal_addresses(host: str) -> list[str] | None:
         )
     except (socket.gaierror, UnicodeError, ValueError):
         return None
-    return _unique(info[4][0] for info in infos)
+    return _unique(str(info[4][0]) for info in infos)
 
 
 class AddressPolicy:
@@ -164,12 +164,20 @@ class AddressPolicy:
             host.strip("[]"), port, urllib3.util.connection.allowed_gai_family(),
             socket.SOCK_STREAM,
         )
-        addresses = _unique(info[4][0] for info in infos)
+        addresses = _unique(str(info[4][0]) for info in infos)
         self.check_connection(host, port, addresses)
         return addresses
 
 
-class _GuardedConnectionMixin:
+# The mixin is only ever combined with HTTPConnection or HTTPSConnection (GuardedAdapter builds
+# both); the type checker sees it as an HTTPConnection so its attributes and super() are typed.
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _GuardedConnectionMixin(_ConnectionBase):
     """Resolves the host, lets the policy refuse, then connects to exactly the checked addresses.
 
     Replaces urllib3's HTTPConnection._new_conn (which resolves and connects in one step) and
@@ -180,30 +188,30 @@ class _GuardedConnectionMixin:
     address_policy: AddressPolicy
 
     def _new_conn(self) -> socket.socket:
-        host, port = self.host, self.port  # type: ignore[attr-defined]
+        host, port = self.host, self.port
         if self.address_policy.allows_host(host, port):
-            return super()._new_conn()  # type: ignore[misc]
+            return super()._new_conn()
         try:
-            addresses = self.address_policy.resolve_and_check(self._dns_host, port)  # type: ignore[attr-defined]
+            addresses = self.address_policy.resolve_and_check(self._dns_host, port)
         except socket.gaierror as e:
-            raise NameResolutionError(host, self, e) from e  # type: ignore[arg-type]
+            raise NameResolutionError(host, self, e) from e
         error: OSError | None = None
         for address in addresses:
             try:
                 return urllib3.util.connection.create_connection(
                     (address, port),
-                    self.timeout,  # type: ignore[attr-defined]
-                    source_address=self.source_address,  # type: ignore[attr-defined]
-                    socket_options=self.socket_options,  # type: ignore[attr-defined]
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
                 )
             except TimeoutError as e:
                 raise ConnectTimeoutError(
-                    self, f"Connection to {host} timed out. (connect timeout={self.timeout})"  # type: ignore[attr-defined]
+                    self, f"Connection to {host} timed out. (connect timeout={self.timeout})"
                 ) from e
             except OSError as e:
                 error = e
         raise NewConnectionError(
-            self, f"Failed to establish a new connection: {error or 'no address'}"  # type: ignore[arg-type]
+            self, f"Failed to establish a new connection: {error or 'no address'}"
         ) from error
 
 
@@ -233,8 +241,9 @@ class GuardedAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         proxies = kwargs.get("proxies") or (args[4] if len(args) > 4 else None)
-        if proxies and requests.utils.select_proxy(request.url, proxies):
-            parts = urlsplit(request.url or "")
+        url = request.url or ""
+        if proxies and requests.utils.select_proxy(url, proxies):
+            parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
             try:
                 self.address_policy.resolve_and_check(parts.hostname or "", port)
@@ -266,6 +275,8 @@ def _split_host_port(entry: str) -> tuple[str, int | None]:
 
 
 def _unique(values: Iterable[str]) -> list[str]:
+    # Callers pass str(sockaddr[0]): the host is a str for AF_INET and AF_INET6, the only families
+    # asked for (typeshed's sockaddr union also covers families whose first item is an int).
     seen: dict[str, None] = {}
     for value in values:
         seen.setdefault(value.split("%")[0], None)  # fe80::1%eth0: the scope is not the address

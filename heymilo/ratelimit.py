@@ -168,6 +168,13 @@ return {f(wait), f(now)}
 """
 
 
+class ScriptingRedis(Protocol):
+    """What RedisTokenBucket needs of a Redis client (redis.Redis has it), so that heymilo
+    itself never imports redis."""
+
+    def register_script(self, script: str, /) -> Callable[..., Any]: ...
+
+
 class RedisTokenBucket(_Blocking):
     """A token bucket shared by every process that uses the same Redis and bucket name.
 
@@ -177,7 +184,7 @@ class RedisTokenBucket(_Blocking):
 
     def __init__(
         self,
-        redis_client: Any,
+        redis_client: ScriptingRedis,
         limit: int = DEFAULT_LIMIT,
         period: float = DEFAULT_PERIOD,
         burst: int | None = None,

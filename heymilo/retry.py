@@ -53,7 +53,7 @@ class RetryPolicy:
         """
         if retry_after is not None and retry_after >= 0:
             return min(float(retry_after), self.max_retry_after)
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        ceiling = min(self.cap, self.base * 2.0 ** max(0, attempt - 1))
         return random() * ceiling
 
     def should_retry(
