@@ -67,7 +67,7 @@ def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
             team.record_key_status(KeyStatus.INVALID)
         check.finish(outcome, message)
         return check
-    except Exception as error:  # noqa: BLE001 - the check must end, whatever went wrong
+    except Exception as error:  # the check must end, whatever went wrong
         # Only the type is logged: a message may quote the key (requests' InvalidHeader does).
         log.warning("connection check %s failed: %s", check.pk, type(error).__name__)
         check.finish(ConnectionCheck.Outcome.ERROR,

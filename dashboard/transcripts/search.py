@@ -91,7 +91,7 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
     match, best, source, query, postgres = _engine(terms)
     joined = f"FROM {source} JOIN mirror_interview i ON i.id = l.interview_id WHERE {match} AND {where}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), count(DISTINCT l.interview_id) {joined}", [query, *params])  # noqa: S608
+        cursor.execute(f"SELECT count(*), count(DISTINCT l.interview_id) {joined}", [query, *params])
         matches, candidates = cursor.fetchone()
     pages = max(1, -(-candidates // per_page))
     try:
@@ -104,7 +104,7 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
     order = "MAX(l.id) DESC" if matches > RANKED_MATCHES_MAX else f"{best}, MAX(l.id) DESC"
     rank_params = [query] if postgres and matches <= RANKED_MATCHES_MAX else []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT l.interview_id, count(*) {joined} GROUP BY l.interview_id "  # noqa: S608
+        cursor.execute(f"SELECT l.interview_id, count(*) {joined} GROUP BY l.interview_id "
                        f"ORDER BY {order}, l.interview_id LIMIT %s OFFSET %s",
                        [query, *params, *rank_params, per_page, (number - 1) * per_page])
         found = cursor.fetchall()

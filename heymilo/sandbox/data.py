@@ -6,6 +6,7 @@ import hashlib
 import random
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 # Seeded interview status mix (weights); "mostly completed" as on a live account.
 SEEDED_STATUS_WEIGHTS = {
@@ -684,177 +685,225 @@ def transcript_for(spec: InterviewSpec, plan: PostingPlan, company: Company) -> 
 
 
 def build_interview(spec: InterviewSpec, plan: PostingPlan, company: Company,
-                    base_url: str) -> dict:
-    """The full interview document as GET /interview/{id} returns it, shaped by its status."""
-    iid = spec.interview_id
+                    base_url: str) -> dict[str, Any]:
+    """The full interview document as GET /interview/{id} returns it, shaped by its status.
+
+    One function per section of the document; they share one seeded random stream, so they are
+    called in a fixed order (changing it would change every seeded interview).
+    """
     status = spec.status
     quality = rng_for(spec.uid, "quality").betavariate(4, 2.5)
     if status == "knocked_out":
         quality = min(quality, 0.3)
     rng = rng_for(spec.uid, "scores")
-    media = f"{base_url}/_sandbox/media/{iid}"
-    interview_step = plan.interview_step
-    has_resume = any(s["type"] == "resume" for s in plan.steps)
-    knocked = status == "knocked_out"
-    interview_done = status in ("evaluating", "completed")
-    analysed = status == "completed"
-
+    media = f"{base_url}/_sandbox/media/{spec.interview_id}"
     transcript = None
-    if interview_step is not None and interview_done:
+    if plan.interview_step is not None and status in ("evaluating", "completed"):
         transcript = make_transcript(spec.uid, plan, company.name, spec.candidate, quality,
                                      spec.started_at, spec.min_turns, spec.max_turns)
     ended_at = spec.started_at + (transcript.duration if transcript else 600)
-    analysed_at = ended_at + 120
 
-    # ---- resume screening (done for every status but pending)
-    resume_info = None
     resume_score = round(max(0.5, min(5.0, 1.2 + 3.6 * quality + rng.gauss(0, 0.3))), 1)
-    if has_resume and status != "pending":
-        crit_skills = rng.sample(plan.skills, rng.randint(3, 4))
-        criteria = []
-        for n, skill in enumerate(crit_skills, 1):
-            score = round(max(0.0, min(5.0, resume_score + rng.gauss(0, 0.6))), 1)
-            criteria.append({
-                "criteria_id": f"c{n}",
-                "criteria_text": f"{skill} experience",
-                "score": score,
-                "confidence_score": round(rng.uniform(0.7, 0.98), 2),
-                "reasons": [f"{rng.randint(1, 8)} years of {skill} mentioned in recent roles"
-                            if score >= 2.5 else f"Little evidence of {skill} in the resume"],
-                "standout_parts": [f"Led work on a {rng.choice(FAMILIES[plan.family]['contexts'])}"]
-                if score >= 4 else [],
-            })
-        eligible = not knocked
-        eligibility = [
-            {"criteria_id": "e1", "criteria_text": "Minimum 2 years of relevant experience",
-             "pass_criteria": eligible or rng.random() < 0.5,
-             "confidence_score": round(rng.uniform(0.8, 0.99), 2),
-             "reasons": ["Experience listed in the resume matches" if eligible
-                         else "Resume shows less than the required experience"]},
-            {"criteria_id": "e2", "criteria_text": "Authorised to work in the hiring country",
-             "pass_criteria": True, "confidence_score": round(rng.uniform(0.85, 0.99), 2),
-             "reasons": ["Candidate confirmed work authorisation"]},
-        ]
-        if knocked:
-            eligibility[0]["pass_criteria"] = False
-        resume_info = {
-            "score_criteria": {
-                "interview_id": iid,
-                "overall_score": resume_score,
-                "confidence_score": round(rng.uniform(0.7, 0.95), 2),
-                "criteria": criteria,
-                "highlights": [f"Strong {c['criteria_text']}" for c in criteria if c["score"] >= 4]
-                or ["Relevant background"],
-                "improvement_areas": [f"Limited {c['criteria_text']}" for c in criteria
-                                      if c["score"] < 3] or ["No major gaps"],
-            },
-            "eligibility_criteria": {
-                "interview_id": iid,
-                "is_eligible": eligible,
-                "confidence_score": round(rng.uniform(0.85, 0.99), 2),
-                "criteria": eligibility,
-                "skill_gaps": [s for s, c in zip(crit_skills, criteria, strict=True)
-                               if c["score"] < 3],
-            },
-            "resume_link": f"{media}.pdf",
-        }
-
-    # ---- interview analysis
-    web_info = None
-    score = None
-    skill_highlights: list[str] = []
+    resume_info = resume_interview_info(spec, plan, rng, resume_score, media)
+    web_info, score, skill_highlights = None, None, []
     if transcript is not None:
-        turns = transcript.turns
-        web_info = {
-            "transcript": {"interview_id": iid, "transcript": turns},
-            "audio_recording_link": f"{media}.wav",
-        }
-        if interview_step["config"].get("video"):
-            # No real video: the player can play the audio through the video link too.
-            web_info["video_recording_link"] = f"{media}.wav?kind=video"
-        if analysed:
-            questions = []
-            blocks = rng.sample(transcript.blocks, min(len(transcript.blocks), rng.randint(3, 6)))
-            blocks.sort()
-            for n, (start, end, question, criteria) in enumerate(blocks, 1):
-                q_score = max(1, min(10, round(1 + 9 * quality + rng.gauss(0, 1.2))))
-                not_scored = rng.random() < 0.08
-                questions.append({
-                    "question_id": f"q{n}",
-                    "question": question,
-                    "evaluation_summary": (
-                        "Strong, specific answer with a measurable outcome" if q_score >= 8 else
-                        "Reasonable answer; could use a more concrete example" if q_score >= 5
-                        else "Answer was vague and lacked evidence"),
-                    "evaluation_criteria": criteria,
-                    "preview_timestamp": turns[start]["timestamp"],
-                    "evaluation_score": q_score,
-                    "rank": 0,
-                    # Quote the real turns: same dicts (copied) as in the transcript.
-                    "chat_transcript": [dict(t) for t in turns[start:end]
-                                        if t["speaker"] != "System"],
-                    "score_weight": rng.choice([5, 5, 5, 3, 8, 10, 2]),
-                    "not_scored": not_scored,
-                })
-            ranked = sorted(questions, key=lambda q: -q["evaluation_score"])
-            for rank, q in enumerate(ranked, 1):
-                q["rank"] = rank
-            scored = [q for q in questions if not q["not_scored"]] or questions
-            total_weight = sum(q["score_weight"] for q in scored)
-            score = round(sum(q["evaluation_score"] * q["score_weight"] for q in scored)
-                          / total_weight * 10 + rng.uniform(-2, 2), 1)
-            score = max(0.0, min(100.0, score))
-            # Good remarks quote the longer answers, weak ones the shorter answers.
-            candidate_turns = sorted((t for t in turns if t["speaker"] == "candidate"),
-                                     key=lambda t: len(t["text"]))
-            half = max(1, len(candidate_turns) // 2)
-            evaluations = []
-            for _ in range(rng.randint(2, 3)):
-                ev_score = max(1, min(5, round(1 + 4 * quality + rng.gauss(0, 0.5))))
-                good = ev_score >= 3
-                pool = COMMUNICATION_REMARKS_GOOD if good else COMMUNICATION_REMARKS_WEAK
-                quotes = candidate_turns[-half:] if good else candidate_turns[:half]
-                evaluations.append({
-                    "score": ev_score,
-                    "remarks": [{"details": rng.choice(pool),
-                                 "transcript_reference": dict(rng.choice(quotes))}
-                                for _ in range(rng.randint(1, 2))],
-                })
-            skill_highlights = rng.sample(plan.skills, 2) + ["Communication"]
-            web_info.update({
-                "summary": {
-                    "interview_id": iid,
-                    "highlights": [f"Strong {s}" for s in skill_highlights[:2]]
-                    if quality > 0.5 else ["Friendly and engaged"],
-                    "lowlights": ["Answers lacked measurable outcomes"] if quality < 0.6
-                    else [f"Limited depth in {rng.choice(plan.skills)}"],
-                    "match_score": int(max(0, min(100, round(score + rng.gauss(0, 4))))),
-                },
-                "scorecard": {
-                    "interview_id": iid,
-                    "match_details": ["Good fit for the role" if score >= 70 else
-                                      "Partial fit for the role" if score >= 45 else
-                                      "Not a strong fit for the role"],
-                    "questions": questions,
-                    "tags": rng.sample(plan.skills, 3),
-                },
-                "communication": {
-                    "interview_id": iid,
-                    "speech_score": round(max(1.0, min(5.0, 1.5 + 3.3 * quality
-                                                       + rng.gauss(0, 0.3))), 1),
-                    "evaluations": evaluations,
-                },
-            })
-            # Keep the key order of the reference: summary, scorecard, communication, transcript.
-            order = ["summary", "scorecard", "communication", "transcript",
-                     "audio_recording_link", "video_recording_link"]
-            web_info = {k: web_info[k] for k in order if k in web_info}
-    if score is None and status == "completed" and resume_info is not None:
-        score = round(resume_score * 20, 1)  # resume-only posting: the resume score is the score
-    if knocked and resume_info is not None:
+        web_info, score, skill_highlights = web_interview_info(spec, plan, rng, quality,
+                                                               transcript, media)
+    if resume_info is not None and (status == "knocked_out"
+                                    or (score is None and status == "completed")):
+        # Knocked out at the resume, or a resume-only posting: the resume score is the score.
         score = round(resume_score * 20, 1)
+    workflow = interview_workflow(spec, plan, ended_at)
+    metadata = interview_metadata(spec, resume_info, web_info, score, skill_highlights)
+    agentic: dict[str, Any] = {}
+    if web_info is not None:
+        agentic["web_interview_info"] = web_info
+    if resume_info is not None:
+        agentic["resume_interview_info"] = resume_info
+    return {
+        "interview_id": spec.interview_id,
+        "details": interview_details(spec, score, workflow, metadata),
+        "workflow": workflow,
+        "agentic_data": agentic,
+        "company_name": company.name,
+        "company_image": f"{base_url}/_sandbox/media/company-{company.company_id}.svg",
+        "posting_title": plan.title,
+        "posting_interview_type": plan.interview_type,
+        "posting_id": plan.posting_id,
+    }
 
-    # ---- workflow
+
+def resume_interview_info(spec: InterviewSpec, plan: PostingPlan, rng: random.Random,
+                          resume_score: float, media: str) -> dict[str, Any] | None:
+    """agentic_data.resume_interview_info: done for every status but pending."""
+    if spec.status == "pending" or not any(s["type"] == "resume" for s in plan.steps):
+        return None
+    iid = spec.interview_id
+    knocked = spec.status == "knocked_out"
+    crit_skills = rng.sample(plan.skills, rng.randint(3, 4))
+    criteria = []
+    for n, skill in enumerate(crit_skills, 1):
+        score = round(max(0.0, min(5.0, resume_score + rng.gauss(0, 0.6))), 1)
+        criteria.append({
+            "criteria_id": f"c{n}",
+            "criteria_text": f"{skill} experience",
+            "score": score,
+            "confidence_score": round(rng.uniform(0.7, 0.98), 2),
+            "reasons": [f"{rng.randint(1, 8)} years of {skill} mentioned in recent roles"
+                        if score >= 2.5 else f"Little evidence of {skill} in the resume"],
+            "standout_parts": [f"Led work on a {rng.choice(FAMILIES[plan.family]['contexts'])}"]
+            if score >= 4 else [],
+        })
+    eligible = not knocked
+    eligibility: list[dict[str, Any]] = [
+        {"criteria_id": "e1", "criteria_text": "Minimum 2 years of relevant experience",
+         "pass_criteria": eligible or rng.random() < 0.5,
+         "confidence_score": round(rng.uniform(0.8, 0.99), 2),
+         "reasons": ["Experience listed in the resume matches" if eligible
+                     else "Resume shows less than the required experience"]},
+        {"criteria_id": "e2", "criteria_text": "Authorised to work in the hiring country",
+         "pass_criteria": True, "confidence_score": round(rng.uniform(0.85, 0.99), 2),
+         "reasons": ["Candidate confirmed work authorisation"]},
+    ]
+    if knocked:
+        eligibility[0]["pass_criteria"] = False
+    return {
+        "score_criteria": {
+            "interview_id": iid,
+            "overall_score": resume_score,
+            "confidence_score": round(rng.uniform(0.7, 0.95), 2),
+            "criteria": criteria,
+            "highlights": [f"Strong {c['criteria_text']}" for c in criteria if c["score"] >= 4]
+            or ["Relevant background"],
+            "improvement_areas": [f"Limited {c['criteria_text']}" for c in criteria
+                                  if c["score"] < 3] or ["No major gaps"],
+        },
+        "eligibility_criteria": {
+            "interview_id": iid,
+            "is_eligible": eligible,
+            "confidence_score": round(rng.uniform(0.85, 0.99), 2),
+            "criteria": eligibility,
+            "skill_gaps": [s for s, c in zip(crit_skills, criteria, strict=True)
+                           if c["score"] < 3],
+        },
+        "resume_link": f"{media}.pdf",
+    }
+
+
+def web_interview_info(spec: InterviewSpec, plan: PostingPlan, rng: random.Random,
+                       quality: float, transcript: Transcript, media: str
+                       ) -> tuple[dict[str, Any], float | None, list[str]]:
+    """agentic_data.web_interview_info, with the interview's score and skill highlights.
+
+    The transcript and recordings are there once the interview is done; summary, scorecard
+    and communication only once it is analysed (status completed).
+    """
+    iid = spec.interview_id
+    recorded: dict[str, Any] = {
+        "transcript": {"interview_id": iid, "transcript": transcript.turns},
+        "audio_recording_link": f"{media}.wav",
+    }
+    step = plan.interview_step
+    if step is not None and step["config"].get("video"):
+        # No real video: the player can play the audio through the video link too.
+        recorded["video_recording_link"] = f"{media}.wav?kind=video"
+    if spec.status != "completed":
+        return recorded, None, []
+    questions = scorecard_questions(rng, quality, transcript)
+    scored = [q for q in questions if not q["not_scored"]] or questions
+    total_weight = sum(q["score_weight"] for q in scored)
+    score = round(sum(q["evaluation_score"] * q["score_weight"] for q in scored)
+                  / total_weight * 10 + rng.uniform(-2, 2), 1)
+    score = max(0.0, min(100.0, score))
+    evaluations = communication_evaluations(rng, quality, transcript.turns)
+    skill_highlights = rng.sample(plan.skills, 2) + ["Communication"]
+    summary = {
+        "interview_id": iid,
+        "highlights": [f"Strong {s}" for s in skill_highlights[:2]]
+        if quality > 0.5 else ["Friendly and engaged"],
+        "lowlights": ["Answers lacked measurable outcomes"] if quality < 0.6
+        else [f"Limited depth in {rng.choice(plan.skills)}"],
+        "match_score": int(max(0, min(100, round(score + rng.gauss(0, 4))))),
+    }
+    scorecard = {
+        "interview_id": iid,
+        "match_details": ["Good fit for the role" if score >= 70 else
+                          "Partial fit for the role" if score >= 45 else
+                          "Not a strong fit for the role"],
+        "questions": questions,
+        "tags": rng.sample(plan.skills, 3),
+    }
+    communication = {
+        "interview_id": iid,
+        "speech_score": round(max(1.0, min(5.0, 1.5 + 3.3 * quality + rng.gauss(0, 0.3))), 1),
+        "evaluations": evaluations,
+    }
+    # The key order of the reference: summary, scorecard, communication, transcript, links.
+    info = {"summary": summary, "scorecard": scorecard, "communication": communication,
+            **recorded}
+    return info, score, skill_highlights
+
+
+def scorecard_questions(rng: random.Random, quality: float, transcript: Transcript
+                        ) -> list[dict[str, Any]]:
+    """scorecard.questions: a few of the questions asked, scored and ranked."""
+    turns = transcript.turns
+    questions = []
+    blocks = rng.sample(transcript.blocks, min(len(transcript.blocks), rng.randint(3, 6)))
+    blocks.sort()
+    for n, (start, end, question, criteria) in enumerate(blocks, 1):
+        q_score = max(1, min(10, round(1 + 9 * quality + rng.gauss(0, 1.2))))
+        not_scored = rng.random() < 0.08
+        questions.append({
+            "question_id": f"q{n}",
+            "question": question,
+            "evaluation_summary": (
+                "Strong, specific answer with a measurable outcome" if q_score >= 8 else
+                "Reasonable answer; could use a more concrete example" if q_score >= 5
+                else "Answer was vague and lacked evidence"),
+            "evaluation_criteria": criteria,
+            "preview_timestamp": turns[start]["timestamp"],
+            "evaluation_score": q_score,
+            "rank": 0,
+            # Quote the real turns: same dicts (copied) as in the transcript.
+            "chat_transcript": [dict(t) for t in turns[start:end] if t["speaker"] != "System"],
+            "score_weight": rng.choice([5, 5, 5, 3, 8, 10, 2]),
+            "not_scored": not_scored,
+        })
+    ranked = sorted(questions, key=lambda q: -q["evaluation_score"])
+    for rank, q in enumerate(ranked, 1):
+        q["rank"] = rank
+    return questions
+
+
+def communication_evaluations(rng: random.Random, quality: float, turns: list[dict[str, Any]]
+                              ) -> list[dict[str, Any]]:
+    """communication.evaluations: remarks quoting the candidate's own turns."""
+    # Good remarks quote the longer answers, weak ones the shorter answers.
+    candidate_turns = sorted((t for t in turns if t["speaker"] == "candidate"),
+                             key=lambda t: len(t["text"]))
+    half = max(1, len(candidate_turns) // 2)
+    evaluations = []
+    for _ in range(rng.randint(2, 3)):
+        ev_score = max(1, min(5, round(1 + 4 * quality + rng.gauss(0, 0.5))))
+        good = ev_score >= 3
+        pool = COMMUNICATION_REMARKS_GOOD if good else COMMUNICATION_REMARKS_WEAK
+        quotes = candidate_turns[-half:] if good else candidate_turns[:half]
+        evaluations.append({
+            "score": ev_score,
+            "remarks": [{"details": rng.choice(pool),
+                         "transcript_reference": dict(rng.choice(quotes))}
+                        for _ in range(rng.randint(1, 2))],
+        })
+    return evaluations
+
+
+def interview_workflow(spec: InterviewSpec, plan: PostingPlan, ended_at: float
+                       ) -> dict[str, Any]:
+    """workflow (also details.workflow_status): each step of the posting and how far it got."""
+    status = spec.status
+    knocked = status == "knocked_out"
+    analysed_at = ended_at + 120
     steps = []
     last = spec.created_at
     for order, step in enumerate(plan.steps, 1):
@@ -876,7 +925,7 @@ def build_interview(spec: InterviewSpec, plan: PostingPlan, company: Company,
             when = ended_at if status == "evaluating" else analysed_at
         if started:
             last = max(last, when)
-        record = {
+        record: dict[str, Any] = {
             "complete": complete,
             "required": step["type"] != "conversational_sms" or step["config"].get(
                 "knockout_enabled", False),
@@ -891,14 +940,19 @@ def build_interview(spec: InterviewSpec, plan: PostingPlan, company: Company,
         if is_interview:
             record["is_analyzing_call"] = status == "evaluating"
         steps.append(record)
-    workflow = {
-        "interview_id": iid,
+    return {
+        "interview_id": spec.interview_id,
         "step_by_step": steps,
         "all_complete": status in ("evaluating", "completed"),
         "last_engagement": int(last),
     }
 
-    metadata: dict = {}
+
+def interview_metadata(spec: InterviewSpec, resume_info: dict[str, Any] | None,
+                       web_info: dict[str, Any] | None, score: float | None,
+                       skill_highlights: list[str]) -> dict[str, Any]:
+    """details.metadata: the resume and recording links, the score, what ingestion sent."""
+    metadata: dict[str, Any] = {}
     if resume_info is not None:
         metadata["resume"] = {"file_link": resume_info["resume_link"]}
     if web_info is not None:
@@ -911,9 +965,15 @@ def build_interview(spec: InterviewSpec, plan: PostingPlan, company: Company,
             metadata["web_interview"]["video_recording_link"] = web_info["video_recording_link"]
     if spec.extra_metadata:
         metadata["ingestion"] = spec.extra_metadata
+    return metadata
 
-    details = {
-        "interview_id": iid,
+
+def interview_details(spec: InterviewSpec, score: float | None, workflow: dict[str, Any],
+                      metadata: dict[str, Any]) -> dict[str, Any]:
+    """details: who the candidate is, the score, status, workflow_status and metadata."""
+    status = spec.status
+    return {
+        "interview_id": spec.interview_id,
         "candidate_id": spec.candidate["candidate_id"],
         "interviewed_on": int(spec.started_at) if status not in ("pending",) else None,
         "score": score,
@@ -924,22 +984,6 @@ def build_interview(spec: InterviewSpec, plan: PostingPlan, company: Company,
         "status": status,
         "workflow_status": workflow,
         "metadata": metadata,
-    }
-    agentic: dict = {}
-    if web_info is not None:
-        agentic["web_interview_info"] = web_info
-    if resume_info is not None:
-        agentic["resume_interview_info"] = resume_info
-    return {
-        "interview_id": iid,
-        "details": details,
-        "workflow": workflow,
-        "agentic_data": agentic,
-        "company_name": company.name,
-        "company_image": f"{base_url}/_sandbox/media/company-{company.company_id}.svg",
-        "posting_title": plan.title,
-        "posting_interview_type": plan.interview_type,
-        "posting_id": plan.posting_id,
     }
 
 

@@ -368,7 +368,7 @@ def test_two_steps_of_one_import_choosing_the_same_chunk_send_it_once_with_retak
 
         try:
             ingestion.import_step(job.id)
-        except Exception as error:  # noqa: BLE001 - reported below, not lost in the thread
+        except Exception as error:  # reported below, not lost in the thread
             errors.append(error)
         finally:
             connection.close()

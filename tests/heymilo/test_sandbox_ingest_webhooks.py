@@ -40,7 +40,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            do_GET = do_POST = _record  # noqa: N815
+            do_GET = do_POST = _record
 
             def log_message(self, *args) -> None:
                 pass

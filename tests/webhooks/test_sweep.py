@@ -109,7 +109,7 @@ def test_two_concurrent_sweeps_process_a_stuck_delivery_once(team, sandbox):
         try:
             barrier.wait()
             services.process_pending()  # tasks run inline: each sweep processes what it enqueues
-        except Exception as error:  # noqa: BLE001 - reported below, with the thread's own error
+        except Exception as error:  # reported below, with the thread's own error
             errors.append(error)
         finally:
             connection.close()
