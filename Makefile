@@ -14,7 +14,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3; do \
 	  done; \
 	fi)
 
-.PHONY: venv demo test bench lint clean screenshots
+.PHONY: venv demo test bench lint format-check clean screenshots
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,9 +47,20 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	$(PY) -m dashboard.screenshots
 
+# Every check CI runs before the tests: ruff (rules, then layout), the import contracts in
+# [tool.importlinter], mypy on the paths in [tool.mypy] `files`, djLint on templates, and no model
+# change without its migration.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	@$(MAKE) --no-print-directory format-check
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(VENV)/bin/djlint templates --lint
 	$(PY) manage.py makemigrations --check --dry-run
+
+# `ruff format .` fixes what this reports.
+format-check: $(STAMP)
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) var
