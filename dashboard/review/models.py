@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
-from dashboard.mirror.models import Interview, Posting, TeamScopedQuerySet
+from dashboard.core.querysets import TeamScopedQuerySet
+from dashboard.mirror.models import Interview, Posting
 
 
 class DecisionValue(models.TextChoices):
