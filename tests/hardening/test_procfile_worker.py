@@ -50,7 +50,12 @@ def wait_for_a_sync_writing_pages(team, worker) -> None:
 
 
 def test_the_procfile_worker_survives_ten_redis_restarts_mid_sync_and_the_mirror_is_exact(
-        start_private_worker, private_redis, team, sandbox, settings):  # noqa: F811
+    start_private_worker,  # noqa: F811 - the fixture imported above
+    private_redis,  # noqa: F811 - the fixture imported above
+    team,
+    sandbox,
+    settings,
+):
     settings.HEYMILO_PAGE_SIZE, settings.SYNC_LOCK_TTL = 5, 3
     point_team_at(team, sandbox)
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # a run of 16 pages: several seconds
