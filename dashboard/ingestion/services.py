@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 TRANSIENT = TRANSIENT_ERRORS  # see heymilo.errors
 BATCH = 1000
 # A file up to this size is checked within the upload request (some 5,000 rows, well under a
-# second); a bigger one in a worker while the page shows how far it got (50,000 rows took 7 s).
+# second); a bigger one in a worker while the page shows how far it got (docs/performance.md).
 CHECK_INLINE_BYTES = 256 * 1024
 NO_ROWS = "The file has a header row but no candidate rows below it."
 

@@ -140,7 +140,7 @@ def refresh_planner_statistics() -> None:
 
     Without them SQLite guesses that an equality on a few indexed columns matches a handful of
     rows, and read a table page's 50 rows by walking a posting's whole index instead of by
-    primary key (3 ms instead of 0.5 at 10,000 rows). A sampled ANALYZE takes milliseconds.
+    primary key (docs/performance.md). A sampled ANALYZE is cheap.
     """
     if connection.vendor != "sqlite":
         return

@@ -316,8 +316,8 @@ def list_position(rows, pk: int) -> dict:
     not in the list), the remote ids before and after it, and the list's length.
 
     Reads the list's primary keys alone, which the list indexes cover, then the two neighbours'
-    remote ids: reading every remote id of a 10,000-row list cost a visit to each row (24 ms on
-    SQLite), and numbering the rows with window functions in SQL was slower still (22–46 ms)."""
+    remote ids: reading every remote id of a long list cost a visit to each row, and numbering
+    the rows with window functions in SQL was slower still (docs/performance.md)."""
     ids = list(rows.values_list("pk", flat=True))
     position = {"index": None, "prev": None, "next": None, "total": len(ids)}
     try:

@@ -48,7 +48,7 @@ def _group_details(rows, posting_ids: list) -> tuple[dict, dict]:
     """For each posting, the best-scored TOP_PER_POSTING of `rows` in the queue's order, and when
     its longest-waiting one finished: two queries. The first picks ids per posting, each pick
     walking one of the posting's indexes and stopping at the first matches: a window function
-    over every waiting row cost 50 ms at 10,000, and MIN() over them read every row (27 ms)."""
+    over every waiting row, or MIN() over them, read every row (docs/performance.md)."""
     if not posting_ids:
         return {}, {}
     order = [F("score").desc(nulls_last=True), F("id").desc()]
@@ -111,8 +111,8 @@ def new_since(team, since) -> dict:
 
     The mirror's own clock (synced_at, set when a document changes) decides, not HeyMilo's: an
     interview finished just before `since` but synced after it is still news to the person. The
-    candidate's last activity (indexed) narrows the scan to the last NEWS_LAG before `since`: a
-    scan of every row's synced_at cost 30 ms at 10,000 rows. Something the mirror learned more
+    candidate's last activity (indexed) narrows the scan to the last NEWS_LAG before `since`
+    instead of every row's synced_at (docs/performance.md). Something the mirror learned more
     than a day late is not news any more; it still waits in "Waiting for you"."""
     changed = candidate_rows(team).filter(last_engagement__gte=since - NEWS_LAG, synced_at__gt=since)
     counts = changed.aggregate(

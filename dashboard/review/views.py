@@ -218,7 +218,7 @@ def _table_context(request, posting=None) -> dict:
     form = CandidateFilter(params)
     rows = _listed(request, form, posting)
     # Page through ids, then annotate only the page's rows: an OFFSET over the annotated query
-    # made PostgreSQL compute every skipped row's decision and ratings (517 ms on page 150).
+    # made PostgreSQL compute every skipped row's decision and ratings (docs/performance.md).
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
     ids = list(page.object_list)

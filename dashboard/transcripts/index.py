@@ -1,8 +1,8 @@
 """Keeping SQLite's full-text index in step with transcript lines written in bulk.
 
 Triggers index one row per statement, and FTS5 flushes its pending terms to disk at every
-statement: a page of 6,000 lines cost ~140 ms through the triggers against ~15 ms as one
-INSERT … SELECT. So the sync pauses the triggers inside its transaction and indexes the rows
+statement: a page of thousands of lines cost ten times more through the triggers than as one
+INSERT … SELECT (docs/performance.md). So the sync pauses the triggers inside its transaction and indexes the rows
 itself. Single-row writes (the ORM, the admin, tests) keep using the triggers. PostgreSQL's
 expression index needs none of this.
 """
