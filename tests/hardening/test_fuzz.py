@@ -1,6 +1,6 @@
 """Fuzzing with hypothesis: the CSV reader, the webhook receiver, transcript search and the table
 filters never answer 500 and never echo what they were sent unescaped. A NUL in a query key or
-value is a 400 (dashboard/middleware.refuse_nul), except at the webhook receiver.
+value is a 400 (dashboard/core/middleware.refuse_nul), except at the webhook receiver.
 
 Hostile input is arbitrary text mixed with probe fragments (`<fz-probe`, `" fz-attr="`) that are
 live markup only if a page echoes them raw, so "escaped" is checked by their absence. The mirrored
@@ -122,7 +122,7 @@ HTMX_TARGETS = st.sampled_from([None, "candidate-table", "postings-table", "resu
 
 
 def holds_nul(query: dict) -> bool:
-    """A NUL in a key or value: dashboard/middleware.refuse_nul answers 400 before any view."""
+    """A NUL in a key or value: dashboard/core/middleware.refuse_nul answers 400 before any view."""
     return any("\x00" in key or any("\x00" in v for v in ([value] if isinstance(value, str) else value))
                for key, value in query.items())
 
@@ -588,7 +588,7 @@ def _nul_urls():
 
 
 # A NUL id used to reach PostgreSQL (a DataError, a 500, answered to anonymous webhook callers
-# too): dashboard/middleware.refuse_nul now answers 404 before any view runs.
+# too): dashboard/core/middleware.refuse_nul now answers 404 before any view runs.
 @pytest.mark.parametrize(("name", "url"), [pytest.param(name, url, id=name) for name, url in _nul_urls()])
 def test_a_nul_character_in_any_url_id_is_a_404_not_a_500(admin, name, url):
     client = Client()
