@@ -28,8 +28,8 @@ def main() -> None:
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from dashboard import heymilo_api
     from dashboard.accounts.models import Team
+    from dashboard.core import heymilo_api
     from dashboard.ingestion import services
     from dashboard.ingestion.models import ImportJob, ImportRow
     from dashboard.mirror.models import Posting

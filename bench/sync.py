@@ -32,8 +32,8 @@ def main() -> None:
     setup_django()
     from django.conf import settings
 
-    from dashboard import heymilo_api
     from dashboard.accounts.models import Team
+    from dashboard.core import heymilo_api
     from dashboard.mirror.models import Interview
     from heymilo.ratelimit import TokenBucket
 

@@ -70,7 +70,7 @@ def _isolated_cache_and_eager_tasks(request, settings, monkeypatch):
     tests marked `celery` keep the real Redis cache, broker and shared limiter."""
     from celery import current_app
 
-    from dashboard import heymilo_api
+    from dashboard.core import heymilo_api
     from heymilo.ratelimit import TokenBucket
 
     if request.node.get_closest_marker("celery"):

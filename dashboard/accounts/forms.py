@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from dashboard.accounts import throttle
 from dashboard.accounts.models import Membership, Role, Team, normalise_email
-from dashboard.heymilo_api import address_policy
+from dashboard.core.heymilo_api import address_policy
 from heymilo.client import valid_key_characters
 
 

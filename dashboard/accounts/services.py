@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from dashboard.accounts.models import ConnectionCheck, KeyStatus, Team
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from heymilo.errors import (
     AddressNotAllowed,
     APIConnectionError,

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, SyncRun

@@ -18,7 +18,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Team
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from dashboard.mirror import derive
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
 from dashboard.transcripts import index as search_index

@@ -18,7 +18,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from dashboard.accounts.models import KeyStatus, Team
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from dashboard.mirror import services as mirror
 from dashboard.mirror.models import Interview, SyncRun
 from dashboard.webhooks.models import EVENT_NAMES, EVENT_VERBS, Delivery, WebhookJob, WebhookSubscription

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from dashboard.webhooks import services
 from dashboard.webhooks.models import Delivery, WebhookJob
 from heymilo.ratelimit import RateLimitWait

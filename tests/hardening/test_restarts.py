@@ -130,7 +130,7 @@ def use_private_redis(private_redis, settings, monkeypatch):
     """Points this process's broker, result backend, cache and rate limiter at the private Redis."""
     from celery import current_app
 
-    from dashboard.heymilo_api import shared_rate_limiter
+    from dashboard.core.heymilo_api import shared_rate_limiter
     from dashboard.webhooks import services as webhooks
 
     # The receiver keeps a Redis client of its own and a "broker down" pause: neither may carry

@@ -5,7 +5,7 @@ import re
 import pytest
 import requests
 
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 from tests.mirror.helpers import point_team_at
 

@@ -75,7 +75,7 @@ def lanes(redis_url, monkeypatch, team):
 @pytest.mark.django_db
 def test_a_lane_whose_team_has_no_token_comes_back_later_instead_of_sleeping(
         team, sandbox, lanes, settings, monkeypatch):
-    from dashboard import heymilo_api
+    from dashboard.core import heymilo_api
 
     point_team_at(team, sandbox)
     settings.WEBHOOK_MAX_RATE_WAIT = 0  # not even a short sleep: reschedule at once

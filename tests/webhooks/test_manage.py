@@ -97,7 +97,7 @@ def test_it_explains_a_rejected_key(admin_client, synced, sandbox, django_captur
 
 def test_it_refreshes_the_list_from_heymilo_and_filters_it(
         admin_client, synced, sandbox, django_capture_on_commit_callbacks):
-    from dashboard.heymilo_api import client_for
+    from dashboard.core.heymilo_api import client_for
 
     client = client_for(synced)
     first, second = sandbox.postings()[:2]

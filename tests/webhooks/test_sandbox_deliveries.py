@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.heymilo_api import client_for
+from dashboard.core.heymilo_api import client_for
 from dashboard.mirror.models import Interview
 from dashboard.webhooks import services
 from dashboard.webhooks.models import Delivery, WebhookJob
