@@ -2,25 +2,24 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+from django.utils import timezone
 
-from dashboard.core.jobs import Job
+from dashboard.accounts.models import Team
+from dashboard.core.querysets import TeamScopedQuerySet
 from dashboard.mirror.models import Posting
 
 
-class ImportJob(Job):
+class ImportJob(models.Model):
     class State(models.TextChoices):
         CHECKING = "checking", "Checking"  # a big file's dry run, in a worker
-        DRAFT = "draft", "Preview"  # checked, waiting for a person to start it: neither active nor ended
+        DRAFT = "draft", "Preview"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
         FAILED = "failed", "Failed"
 
-    ACTIVE_STATES = (State.CHECKING, State.QUEUED, State.RUNNING)
-    FINISHED_STATES = (State.DONE, State.CANCELLED, State.FAILED)
-
+    team = models.ForeignKey(Team, models.CASCADE, related_name="import_jobs")
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="import_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     file_name = models.CharField("file name as uploaded (shown only)", max_length=255)
@@ -41,18 +40,26 @@ class ImportJob(Job):
     rows_expected = models.PositiveIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=100)
     cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
     retries = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     # Renewed at every chunk: a running job silent for INGEST_STALL_SECONDS lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta(Job.Meta):
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "-created_at"]), models.Index(fields=["state"])]
 
     def __str__(self) -> str:
         return f"{self.file_name} → {self.posting}"
 
-    def get_status_url(self) -> str:
-        return reverse("import_progress", args=[self.pk])
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.CANCELLED, self.State.FAILED)
 
     @property
     def is_draft(self) -> bool:
@@ -124,15 +131,32 @@ class ImportRow(models.Model):
         return body
 
 
-class Request(Job):
+class Request(models.Model):
     """Shared by the one-off calls a posting page makes through a worker."""
 
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                    related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta(Job.Meta):
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
         abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state != self.State.QUEUED
 
 
 class CandidateIngest(Request):
@@ -149,9 +173,6 @@ class CandidateIngest(Request):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}> → {self.posting_id}"
-
-    def get_status_url(self) -> str:
-        return reverse("candidate_status", args=[self.posting.remote_id, self.pk])
 
 
 class Export(Request):

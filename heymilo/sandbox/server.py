@@ -10,8 +10,9 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .app import Request, Response, Sandbox, error_response
+from .app import Sandbox
 from .config import SandboxConfig
+from .messages import Request, Response, error_response
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -23,15 +24,15 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120  # idle keep-alive connections are closed after this
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         self._dispatch()
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET  # noqa: N815
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args) -> None:
         pass  # we log one line per request ourselves, without headers
 
     def _dispatch(self) -> None:
@@ -56,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
                     base_url=self._base_url(),
                 )
                 response = sandbox.handle(request)
-        except Exception:  # noqa: BLE001 - a bug must answer 500, never kill the server
+        except Exception:  # a bug must answer 500, never kill the server
             traceback.print_exc(file=sys.stderr)
             response = error_response(500, "Internal Server Error", "internal_server_error")
         try:
