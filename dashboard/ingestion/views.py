@@ -13,13 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import member_required, reviewer_required
+from dashboard.core.csv_cells import csv_safe
 from dashboard.ingestion import services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror import selectors
 from dashboard.mirror.models import Posting
-from dashboard.review.services import csv_safe  # the one formula-safe cell for every CSV we write
 
 ROWS_SHOWN = 500
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.review.services import BIDI_CONTROLS, FORMULA_PREFIXES, csv_safe
+from dashboard.core.csv_cells import BIDI_CONTROLS, FORMULA_PREFIXES, csv_safe
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
