@@ -96,11 +96,12 @@ def webhook_create(sb: Sandbox, req: Request, key: str) -> Response:
         raise validation_error(errors)
     _plan(sb, key, posting_id)
     now = time.time()
-    hook = {"webhook_id": "wh_" + uuid.uuid4().hex[:20], "posting_id": posting_id,
-            "url": url, "event_type": event_type, "http_method": method, "is_active": True,
+    webhook_id = "wh_" + uuid.uuid4().hex[:20]
+    hook = {"webhook_id": webhook_id, "posting_id": posting_id, "url": url,
+            "event_type": event_type, "http_method": method, "is_active": True,
             "created_at": now, "updated_at": now}
     with sb.world.lock:
-        sb.world.webhooks[key][hook["webhook_id"]] = hook
+        sb.world.webhooks[key][webhook_id] = hook
         return json_response(200, dict(hook))
 
 

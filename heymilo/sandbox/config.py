@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 DEFAULT_KEYS = ("sandbox-key-a", "sandbox-key-b")
 
@@ -23,7 +24,7 @@ class SandboxConfig:
     allow_remote_control: bool = False  # /_sandbox control endpoints from non-loopback clients
     public_url: str | None = None  # base for links; default: from the request's Host header
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["api_keys"] = list(self.api_keys)
         return data

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 # Seeded interview status mix (weights); "mostly completed" as on a live account.
@@ -72,7 +74,7 @@ LANGUAGES = ["en"] * 8 + ["es", "fr", "de"]
 SENIORITY = ["", "", "Senior ", "Junior ", "Lead ", "Staff "]
 
 # Each family: titles, skills, role questions (question, criteria), contexts of work, wins.
-FAMILIES: dict[str, dict[str, list]] = {
+FAMILIES: dict[str, dict[str, list[Any]]] = {
     "engineering": {
         "titles": ["Backend Engineer", "Frontend Developer", "Full-Stack Engineer",
                    "DevOps Engineer", "Mobile Engineer", "QA Automation Engineer"],
@@ -314,8 +316,8 @@ class PostingPlan:
     url_key: str
     family: str
     title: str
-    doc: dict  # the posting document, with "{base}" left in media URLs
-    steps: list[dict]  # the agentic_workflow
+    doc: dict[str, Any]  # the posting document, with "{base}" left in media URLs
+    steps: list[dict[str, Any]]  # the agentic_workflow
     interview_type: str  # "web", "voice", "sms" or "resume"
     timestamp_mode: str  # "unix" or "relative" (seconds from the start, floats)
     created_at: float
@@ -323,7 +325,7 @@ class PostingPlan:
     skills: list[str] = field(default_factory=list)
 
     @property
-    def interview_step(self) -> dict | None:
+    def interview_step(self) -> dict[str, Any] | None:
         return next((s for s in self.steps if s["type"] in INTERVIEW_STEP_TYPES), None)
 
     @property
@@ -331,7 +333,7 @@ class PostingPlan:
         return any(s["config"].get("knockout_enabled") for s in self.steps)
 
 
-def _workflow_for(rng: random.Random, index: int, interviewer: str, family: str) -> list[dict]:
+def _workflow_for(rng: random.Random, index: int, interviewer: str, family: str) -> list[dict[str, Any]]:
     # Posting 0 is always resume + web interview, posting 1 always has a voice step, so even a
     # tiny sandbox covers the main shapes; the rest vary.
     shapes = [
@@ -400,14 +402,25 @@ def _workflow_for(rng: random.Random, index: int, interviewer: str, family: str)
     return steps
 
 
-def _unique(candidate: str, taken: set[str], salt_fn) -> str:
+def _unique(make: Callable[[int], str], taken: set[str]) -> str:
+    """make(0), or else make(1), make(2)... until a value is not taken yet."""
     attempt = 0
-    value = candidate
+    value = make(0)
     while value in taken:
         attempt += 1
-        value = salt_fn(attempt)
+        value = make(attempt)
     taken.add(value)
     return value
+
+
+def _posting_id(seed: int, api_key: str, index: int, attempt: int) -> str:
+    salt = (attempt,) if attempt else ()
+    return short_hash(seed, api_key, "posting-id", index, *salt).upper()
+
+
+def _url_key(seed: int, api_key: str, index: int, title: str, attempt: int) -> str:
+    salt = (attempt,) if attempt else ()
+    return f"{slugify(title)}-{short_hash(seed, api_key, 'url', index, *salt, length=6)}"
 
 
 def make_postings(seed: int, api_key: str, count: int, anchor: float) -> list[PostingPlan]:
@@ -421,15 +434,8 @@ def make_postings(seed: int, api_key: str, count: int, anchor: float) -> list[Po
         family = rng.choice(sorted(FAMILIES))
         bank = FAMILIES[family]
         title = (rng.choice(SENIORITY) + rng.choice(bank["titles"])).strip()
-        posting_id = _unique(
-            short_hash(seed, api_key, "posting-id", index).upper(), ids,
-            lambda n, i=index: short_hash(seed, api_key, "posting-id", i, n).upper(),
-        )
-        url_key = _unique(
-            f"{slugify(title)}-{short_hash(seed, api_key, 'url', index, length=6)}", url_keys,
-            lambda n, i=index, t=title: (
-                f"{slugify(t)}-{short_hash(seed, api_key, 'url', i, n, length=6)}"),
-        )
+        posting_id = _unique(partial(_posting_id, seed, api_key, index), ids)
+        url_key = _unique(partial(_url_key, seed, api_key, index, title), url_keys)
         interviewer = rng.choice(INTERVIEWER_NAMES)
         steps = _workflow_for(rng, index, interviewer, family)
         kinds = [s["type"] for s in steps]
@@ -501,7 +507,7 @@ def make_postings(seed: int, api_key: str, count: int, anchor: float) -> list[Po
     return plans
 
 
-def render_links(value, base_url: str):
+def render_links(value: Any, base_url: str) -> Any:
     """Replace the "{base}" placeholder in every string of a JSON-like value."""
     if isinstance(value, str):
         return value.replace("{base}", base_url)
@@ -526,7 +532,7 @@ def parse_seeded_interview_id(interview_id: str) -> tuple[str, int] | None:
     return interview_id[:8].upper(), int(interview_id[8:14], 16)
 
 
-def make_candidate(rng: random.Random, uid: str) -> dict:
+def make_candidate(rng: random.Random, uid: str) -> dict[str, Any]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     local_first = slugify(first).replace("-", "")
     local_last = slugify(last.replace("ü", "ue")).replace("-", "")
@@ -550,7 +556,7 @@ def make_candidate(rng: random.Random, uid: str) -> dict:
     }
 
 
-def seeded_candidate(seed: int, api_key: str, plan: PostingPlan, index: int) -> dict:
+def seeded_candidate(seed: int, api_key: str, plan: PostingPlan, index: int) -> dict[str, Any]:
     uid = f"{seed}|{api_key}|{plan.posting_id}|{index}"
     return make_candidate(rng_for(uid, "who"), uid)
 
@@ -574,12 +580,13 @@ def _fill(template: str, rng: random.Random, plan: PostingPlan, company: str, em
 
 @dataclass
 class Transcript:
-    turns: list[dict]
+    turns: list[dict[str, Any]]
     blocks: list[tuple[int, int, str, str]]  # (question turn index, end index, question, criteria)
     duration: float
 
 
-def make_transcript(uid: str, plan: PostingPlan, company: str, candidate: dict, quality: float,
+def make_transcript(uid: str, plan: PostingPlan, company: str, candidate: dict[str, Any],
+                    quality: float,
                     started_at: float, min_turns: int = 20, max_turns: int = 80) -> Transcript:
     """A whole interview conversation; `quality` (0..1) decides how strong the answers are."""
     rng = rng_for(uid, "transcript")
@@ -635,7 +642,7 @@ def make_transcript(uid: str, plan: PostingPlan, company: str, candidate: dict, 
     turns = []
     offset = 0.0
     for speaker, text in raw:
-        turn: dict = {"speaker": speaker, "text": text}
+        turn: dict[str, Any] = {"speaker": speaker, "text": text}
         if plan.timestamp_mode == "relative":
             turn["timestamp"] = round(offset, 1)
         else:
@@ -669,11 +676,11 @@ class InterviewSpec:
 
     uid: str  # content seed
     interview_id: str
-    candidate: dict
+    candidate: dict[str, Any]
     status: str
     created_at: float  # entered the pipeline
     started_at: float  # interview step started (resume screened just before)
-    extra_metadata: dict | None = None
+    extra_metadata: dict[str, Any] | None = None
     min_turns: int = 20
     max_turns: int = 80
 
@@ -705,7 +712,9 @@ def build_interview(spec: InterviewSpec, plan: PostingPlan, company: Company,
 
     resume_score = round(max(0.5, min(5.0, 1.2 + 3.6 * quality + rng.gauss(0, 0.3))), 1)
     resume_info = resume_interview_info(spec, plan, rng, resume_score, media)
-    web_info, score, skill_highlights = None, None, []
+    web_info: dict[str, Any] | None = None
+    score: float | None = None
+    skill_highlights: list[str] = []
     if transcript is not None:
         web_info, score, skill_highlights = web_interview_info(spec, plan, rng, quality,
                                                                transcript, media)
@@ -741,7 +750,7 @@ def resume_interview_info(spec: InterviewSpec, plan: PostingPlan, rng: random.Ra
     iid = spec.interview_id
     knocked = spec.status == "knocked_out"
     crit_skills = rng.sample(plan.skills, rng.randint(3, 4))
-    criteria = []
+    criteria: list[dict[str, Any]] = []
     for n, skill in enumerate(crit_skills, 1):
         score = round(max(0.0, min(5.0, resume_score + rng.gauss(0, 0.6))), 1)
         criteria.append({

@@ -6,6 +6,8 @@ import itertools
 import random
 import threading
 from dataclasses import asdict, dataclass
+from types import EllipsisType
+from typing import Any
 
 KINDS = ("error_500", "rate_limit", "latency", "hang", "drop", "malformed")
 DEFAULT_SECONDS = {"latency": 0.5, "hang": 30.0}
@@ -28,7 +30,7 @@ class FaultRule:
     then: str = "close"  # hang only: "close" the connection or "respond" normally after sleeping
     fired: int = 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -41,7 +43,8 @@ class FaultInjector:
         self._rng = random.Random(seed)
 
     def add(self, kind: str, *, key: str | None = None, rate: float | None = None,
-            count: int | None = None, seconds: float | None = None, retry_after=UNSET,
+            count: int | None = None, seconds: float | None = None,
+            retry_after: int | None | EllipsisType = UNSET,
             then: str = "close") -> FaultRule:
         if kind not in KINDS:
             raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -78,7 +81,7 @@ class FaultInjector:
             self._rules.clear()
             self._rng = random.Random(self._seed)
 
-    def rules(self) -> list[dict]:
+    def rules(self) -> list[dict[str, Any]]:
         with self._lock:
             return [r.as_dict() for r in self._rules]
 
@@ -97,7 +100,7 @@ class FaultInjector:
                     if hit:
                         rule.count -= 1
                 else:
-                    hit = self._rng.random() < rule.rate
+                    hit = rule.rate is not None and self._rng.random() < rule.rate
                 if not hit:
                     continue
                 rule.fired += 1

@@ -6,6 +6,8 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from types import EllipsisType
+from typing import Any
 
 from .faults import UNSET
 
@@ -36,7 +38,8 @@ class SandboxHandle:
     def __repr__(self) -> str:
         return f"SandboxHandle({self.url!r})"
 
-    def _call(self, method: str, path: str, body: dict | None = None, query: dict | None = None):
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+              query: dict[str, str | None] | None = None) -> Any:
         url = self.url + path
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
@@ -56,38 +59,46 @@ class SandboxHandle:
         self._call("POST", "/_sandbox/reset")
 
     def add_fault(self, kind: str, *, key: str | None = None, rate: float | None = None,
-                  count: int | None = None, seconds: float | None = None, retry_after=UNSET,
-                  then: str | None = None) -> dict:
-        body: dict = {"kind": kind, "key": key}
+                  count: int | None = None, seconds: float | None = None,
+                  retry_after: int | None | EllipsisType = UNSET,
+                  then: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": kind, "key": key}
         for name, value in (("rate", rate), ("count", count), ("seconds", seconds),
                             ("then", then)):
             if value is not None:
                 body[name] = value
         if retry_after is not UNSET:
             body["retry_after"] = retry_after  # None: a 429 without Retry-After
-        return self._call("POST", "/_sandbox/faults", body)
+        rule: dict[str, Any] = self._call("POST", "/_sandbox/faults", body)
+        return rule
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/_sandbox/faults")
 
-    def state(self) -> dict:
-        return self._call("GET", "/_sandbox/state")
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self._call("GET", "/_sandbox/state")
+        return state
 
-    def override_interview(self, interview_id: str, **fields) -> dict:
-        return self._call("POST", f"/_sandbox/interviews/{urllib.parse.quote(interview_id)}",
-                          fields)
+    def override_interview(self, interview_id: str, **fields: Any) -> dict[str, Any]:
+        path = f"/_sandbox/interviews/{urllib.parse.quote(interview_id)}"
+        result: dict[str, Any] = self._call("POST", path, fields)
+        return result
 
-    def delete_interview(self, interview_id: str) -> dict:
+    def delete_interview(self, interview_id: str) -> dict[str, Any]:
         return self.override_interview(interview_id, delete=True)
 
-    def set_config(self, **kw) -> dict:
-        return self._call("POST", "/_sandbox/config", kw)
+    def set_config(self, **kw: Any) -> dict[str, Any]:
+        config: dict[str, Any] = self._call("POST", "/_sandbox/config", kw)
+        return config
 
-    def postings(self, key: str | None = None) -> list[dict]:
+    def postings(self, key: str | None = None) -> list[dict[str, Any]]:
         """Ground truth: every posting of the key's company (default: api_key)."""
-        return self._call("GET", "/_sandbox/truth/postings", query={"key": key or self.api_key})
+        docs: list[dict[str, Any]] = self._call("GET", "/_sandbox/truth/postings",
+                                                query={"key": key or self.api_key})
+        return docs
 
-    def interviews(self, posting_id: str, key: str | None = None) -> list[dict]:
+    def interviews(self, posting_id: str, key: str | None = None) -> list[dict[str, Any]]:
         """Ground truth: every visible interview of a posting, in API order."""
         path = f"/_sandbox/truth/interviews/{urllib.parse.quote(posting_id)}"
-        return self._call("GET", path, query={"key": key or self.api_key})
+        docs: list[dict[str, Any]] = self._call("GET", path, query={"key": key or self.api_key})
+        return docs

@@ -8,10 +8,13 @@ import threading
 import time
 import traceback
 import urllib.parse
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from .app import Sandbox
 from .config import SandboxConfig
+from .handle import SandboxHandle
 from .messages import Request, Response, error_response
 
 MAX_BODY = 10 * 1024 * 1024
@@ -32,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args) -> None:
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # we log one line per request ourselves, without headers
 
     def _dispatch(self) -> None:
@@ -86,9 +89,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, response: Response) -> None:
         body = response.body
+        length: int | None
+        chunks: Iterable[bytes]
         if isinstance(body, bytes):
-            length = len(body)
-            chunks = [body]
+            length, chunks = len(body), [body]
         else:
             length, chunks = response.length, body
         self.send_response(response.status)
@@ -113,7 +117,8 @@ class _Server(ThreadingHTTPServer):
         host = config.host if config.host not in ("0.0.0.0", "", "::") else "127.0.0.1"  # noqa: S104
         self.url = f"http://{host}:{self.server_address[1]}"
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
+                     client_address: Any) -> None:
         # Client resets etc. are expected under fault injection; keep the log short.
         exc = sys.exc_info()[1]
         if not isinstance(exc, ConnectionError | TimeoutError):
@@ -163,13 +168,12 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def handle(self, api_key: str | None = None, other_api_key: str | None = None):
+    def handle(self, api_key: str | None = None, other_api_key: str | None = None
+               ) -> SandboxHandle:
         """A SandboxHandle on this server (over HTTP, like any other process would use)."""
-        from .handle import SandboxHandle
-
         keys = list(self.config.api_keys)
         return SandboxHandle(
             self.url,
@@ -181,25 +185,25 @@ class SandboxServer:
     def reset(self) -> None:
         self.sandbox.reset()
 
-    def add_fault(self, kind: str, **options) -> dict:
+    def add_fault(self, kind: str, **options: Any) -> dict[str, Any]:
         return self.sandbox.add_fault(kind, **options)
 
     def clear_faults(self) -> None:
         self.sandbox.clear_faults()
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         return self.sandbox.state()
 
-    def override_interview(self, interview_id: str, **fields) -> dict:
+    def override_interview(self, interview_id: str, **fields: Any) -> dict[str, Any]:
         return self.sandbox.override_interview(interview_id, fields)
 
-    def set_config(self, **kw) -> dict:
+    def set_config(self, **kw: Any) -> dict[str, Any]:
         return self.sandbox.set_config(**kw)
 
-    def postings(self, key: str | None = None) -> list[dict]:
+    def postings(self, key: str | None = None) -> list[dict[str, Any]]:
         key = self.sandbox.key_or_default(key)
         return [self.sandbox.posting_doc(p, self.url) for p in self.sandbox.plans[key]]
 
-    def interviews(self, posting_id: str, key: str | None = None) -> list[dict]:
+    def interviews(self, posting_id: str, key: str | None = None) -> list[dict[str, Any]]:
         key = self.sandbox.key_or_default(key)
         return self.sandbox.all_interviews(key, posting_id, self.url)

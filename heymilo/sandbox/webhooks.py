@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
 RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds before attempts 2, 3 and 4
 ATTEMPT_TIMEOUT = 3.0
@@ -19,9 +20,9 @@ MAX_RECORDS = 2000
 class WebhookDispatcher:
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._queue: list[tuple[float, int, dict]] = []  # (due, seq, delivery record)
+        self._queue: list[tuple[float, int, dict[str, Any]]] = []  # (due, seq, delivery record)
         self._seq = itertools.count(1)
-        self._records: list[dict] = []
+        self._records: list[dict[str, Any]] = []
         self._generation = 0  # bumped by clear(): in-flight attempts of old deliveries are dropped
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
@@ -36,7 +37,7 @@ class WebhookDispatcher:
         if self._thread.is_alive():
             self._thread.join(timeout=ATTEMPT_TIMEOUT + 1)
 
-    def enqueue(self, webhook: dict, payload: dict) -> None:
+    def enqueue(self, webhook: dict[str, Any], payload: dict[str, Any]) -> None:
         record = {
             "delivery_id": next(self._seq),
             "webhook_id": webhook["webhook_id"],
@@ -55,9 +56,10 @@ class WebhookDispatcher:
             heapq.heappush(self._queue, (time.monotonic(), record["delivery_id"], record))
             self._cond.notify_all()
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[dict[str, Any]]:
         with self._cond:
-            return json.loads(json.dumps(self._records))  # a deep copy
+            copy: list[dict[str, Any]] = json.loads(json.dumps(self._records))  # a deep copy
+            return copy
 
     def clear(self) -> None:
         with self._cond:
@@ -93,10 +95,10 @@ class WebhookDispatcher:
                     record["gave_up"] = True
 
     @staticmethod
-    def _attempt(record: dict) -> dict:
+    def _attempt(record: dict[str, Any]) -> dict[str, Any]:
         payload = {k: v for k, v in record["payload"].items()}
         started = time.monotonic()
-        result: dict = {"at": time.time(), "status": None, "error": None, "ok": False}
+        result: dict[str, Any] = {"at": time.time(), "status": None, "error": None, "ok": False}
         try:
             if record["http_method"] == "get":
                 query = urllib.parse.urlencode(payload)
