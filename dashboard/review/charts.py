@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Floor, Greatest, Least
 
-from dashboard.review import labels, scores
+from dashboard.core import labels, scores
 from dashboard.review.models import candidate_rows
 
 BINS = 10  # score buckets of 10 points on HeyMilo's 0-100 scale

@@ -11,8 +11,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.access import member_required
+from dashboard.core import scores
 from dashboard.mirror.models import Interview
-from dashboard.review import scores, services
+from dashboard.review import services
 from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist, latest_decision
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
@@ -33,7 +34,7 @@ class Cell:
     """One candidate's value on one row: a score, else a word; neither renders as "—"."""
 
     score: float | None = None
-    scale: int = scores.OVERALL  # HeyMilo's scale of the score (dashboard.review.scores)
+    scale: int = scores.OVERALL  # HeyMilo's scale of the score (dashboard.core.scores)
     banded: bool = True  # a HeyMilo score with a band and meter; stars are not
     text: str = ""
     tone: str = ""  # a CSS class of ours (pass, fail, decision-…), never remote text

@@ -3,7 +3,7 @@
 from django import forms
 from django.db.models import F
 
-from dashboard.review import labels
+from dashboard.core import labels
 from dashboard.review.models import (
     AuditAction,
     BulkAction,

@@ -10,8 +10,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from dashboard.core import labels, scores
 from dashboard.core.csv_cells import csv_safe
-from dashboard.review import labels, scores
 from dashboard.review.models import (
     AuditEntry,
     BulkAction,

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
+from dashboard.core.templatetags.core import safe_url
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
-from dashboard.review.templatetags.review import safe_url
 
 pytestmark = pytest.mark.django_db
 

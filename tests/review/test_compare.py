@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from dashboard.core import scores
 from dashboard.mirror.models import Interview
-from dashboard.review import scores
 from dashboard.review.services import decision_create, rating_set
 from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting

@@ -1,12 +1,13 @@
-"""One score language (dashboard/review/scores.py) and people's words for statuses and steps
-(dashboard/review/labels.py): every score with its scale and the same band on every page."""
+"""One score language (dashboard/core/scores.py) and people's words for statuses and steps
+(dashboard/core/labels.py): every score with its scale and the same band on every page."""
 
 import re
 
 import pytest
 from django.template import engines
 
-from dashboard.review import charts, labels, scores
+from dashboard.core import labels, scores
+from dashboard.review import charts
 from tests.review.conftest import make_interview
 
 pytestmark = pytest.mark.django_db

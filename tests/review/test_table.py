@@ -57,7 +57,7 @@ def test_the_posting_table_shows_the_default_columns(login, reviewer, posting, c
                  "<strong>4</strong> candidates", "Completed", "Pending",
                  # My rating as five pips, in words for screen readers.
                  'title="Your rating: 5 of 5"', '<span class="visually-hidden">5 of 5</span>',
-                 # Each score with its scale (dashboard/review/scores.py).
+                 # Each score with its scale (dashboard/core/scores.py).
                  '<span class="score-value">91</span><span class="score-scale">/100</span>']:
         assert text in html, text
     assert 'title="Ada Lovelace · ada@ex.com"' in html  # the whole name and email on hover

@@ -12,7 +12,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 
-from dashboard.review import labels, scores
+from dashboard.core import labels, scores
 from dashboard.review.services import MENTION, unread_mentions
 
 register = template.Library()
@@ -165,21 +165,6 @@ def _status_class(status: str) -> str:
     return slugify(status)
 
 
-@register.filter
-def words(value) -> str:
-    """An API identifier in words: "web_interview" → "Web interview", "sms" → "SMS"."""
-    return labels.words(value)
-
-
-@register.filter
-def safe_url(value) -> str:
-    """A remote URL (interview, resume, recording, export links) as an href or src only when it is
-    http(s), else empty: never a javascript:, data: or vbscript: URL from remote text, in any case
-    or behind spaces. The one filter every template uses for a URL it did not make."""
-    text = str(value or "").strip()
-    return text if text.lower().startswith(("https://", "http://")) else ""
-
-
 @register.inclusion_tag("review/_inbox_badge.html", takes_context=True)
 def inbox_badge(context, oob: bool = False):
     """The header's link to the mentions inbox with the unread count (one count query); `oob`
@@ -224,7 +209,7 @@ def json_text(value) -> str:
 
 
 # The candidate table renders 50 rows of these: Django's floatformat (Decimal-based) and date
-# filters were a quarter of the table's server time. (Scores: dashboard.review.scores.)
+# filters were a quarter of the table's server time. (Scores: dashboard.core.scores.)
 
 def _one_decimal(value) -> str:
     """The team's average stars, "4.5" (digits only: nothing to escape)."""

@@ -1,11 +1,11 @@
 """`{% load scores %}{{ interview.score|score }}`, `{{ resume_score|score:"resume" }}`,
 `{{ q.evaluation_score|score:"question" }}`: every score on every page written the one way
-dashboard.review.scores writes it. The argument is a scale's name there (scores.SCALES: overall,
+dashboard.core.scores writes it. The argument is a scale's name there (scores.SCALES: overall,
 resume, criterion, match, question, speech, communication) or a number; none means overall."""
 
 from django import template
 
-from dashboard.review import labels, scores
+from dashboard.core import labels, scores
 
 register = template.Library()
 

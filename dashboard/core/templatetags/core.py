@@ -1,0 +1,23 @@
+"""`{% load core %}`: filters every app's pages share. (Scores and statuses in words are the
+`scores` library beside this one.)"""
+
+from django import template
+
+from dashboard.core import labels
+
+register = template.Library()
+
+
+@register.filter
+def words(value) -> str:
+    """An API identifier in words: "web_interview" → "Web interview", "sms" → "SMS"."""
+    return labels.words(value)
+
+
+@register.filter
+def safe_url(value) -> str:
+    """A remote URL (interview, resume, recording, export links) as an href or src only when it is
+    http(s), else empty: never a javascript:, data: or vbscript: URL from remote text, in any case
+    or behind spaces. The one filter every template uses for a URL it did not make."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
