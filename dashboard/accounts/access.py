@@ -1,19 +1,27 @@
 """View decorators for team membership and roles: outsiders get 404, too-low roles 403."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.http.response import HttpResponseBase
 
 from dashboard.accounts.models import Role
+from dashboard.core.http import SignedInRequest
+
+# A view as the URLconf holds it. The views these decorators wrap take a TeamRequest
+# (dashboard.core.http): past the checks below, the request has a current team.
+type View = Callable[..., HttpResponseBase]
 
 
-def team_required(role: str = Role.VIEWER):
+def team_required(role: str = Role.VIEWER) -> Callable[[View], View]:
     """Outside any team: 404 (never confirm what exists). Role too low: 403."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.membership is None:
                 raise Http404("You are not a member of any team.")
             if not request.membership.can(role):

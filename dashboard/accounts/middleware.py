@@ -1,13 +1,19 @@
 """Puts the signed-in person's current team and membership on every request."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from dashboard.accounts.models import Membership
 
 SESSION_KEY = "team_id"
 
 
-def current_membership(request) -> Membership | None:
+def current_membership(request: HttpRequest) -> Membership | None:
     """The team kept in the session. It changes only through switch_team, or here when the person
     is no longer a member of it; joining another team never moves anyone."""
     if not request.user.is_authenticated:
@@ -30,7 +36,7 @@ def current_membership(request) -> Membership | None:
     return membership
 
 
-def remember_first_team(sender, request, user, **kwargs):
+def remember_first_team(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     """At sign-in (user_logged_in), so the team is settled before the first page: the team they
     joined first, unless this session, theirs already, names one."""
     if request is None or SESSION_KEY in request.session:
@@ -41,11 +47,14 @@ def remember_first_team(sender, request, user, **kwargs):
 
 
 class CurrentTeamMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         # One query per signed-in request; every team-scoped query starts from request.team.
-        request.membership = current_membership(request)
-        request.team = request.membership.team if request.membership else None
+        membership = current_membership(request)
+        # The attributes dashboard.core.http.SignedInRequest declares for the views; the plain
+        # HttpRequest this middleware gets has no slot for them.
+        request.membership = membership  # type: ignore[attr-defined]
+        request.team = membership.team if membership else None  # type: ignore[attr-defined]
         return self.get_response(request)
