@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts import tasks as account_tasks
 from dashboard.accounts.services import health_cache_key
+from dashboard.core.http import SignedInRequest
 from dashboard.mirror.models import Posting
 from dashboard.review import selectors
 from dashboard.review import services as review_services
@@ -23,7 +24,7 @@ def _greeting(hour: int) -> str:
 
 
 @vary_on_headers("HX-Request")
-def home(request):
+def home(request: SignedInRequest):
     # A person without a team still gets a page that tells them what to do.
     membership = request.membership
     if membership is None:
@@ -59,7 +60,7 @@ def home(request):
     return render(request, "home.html", context)
 
 
-def heymilo_status(request):
+def heymilo_status(request: SignedInRequest):
     """Reads the cached health reading; a worker refreshes it. Never calls HeyMilo itself."""
     team = request.team
     reading = None

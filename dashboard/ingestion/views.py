@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling,
 
 from dashboard.accounts.access import member_required, reviewer_required
 from dashboard.core.csv_cells import csv_safe
+from dashboard.core.http import TeamRequest
 from dashboard.ingestion import services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
@@ -30,16 +31,17 @@ CANDIDATE_ADDED = "candidate-added"
 EXPORT_FINISHED = "export-finished"
 
 
-def _job(request, job_id: int) -> ImportJob:
+def _job(request: TeamRequest, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob.objects.select_related("posting", "created_by"),
                              id=job_id, team=request.team)
 
 
-def _posting(request, remote_id: str) -> Posting:
+def _posting(request: TeamRequest, remote_id: str) -> Posting:
     return get_object_or_404(Posting, team=request.team, remote_id=remote_id)
 
 
-def _stop_polling_when_finished(request, response, finished: bool, event: str = "", polled: bool = True):
+def _stop_polling_when_finished(request: TeamRequest, response, finished: bool, event: str = "",
+                                polled: bool = True):
     """Once finished, a poll is answered 286 (htmx stops) and `event` tells the page. The finished
     partial has nothing left to poll with, so the event fires once per job a page watched."""
     if finished and request.htmx:
@@ -71,7 +73,7 @@ def _name_rows(team, rows) -> list:
 
 
 @member_required
-def imports(request):
+def imports(request: TeamRequest):
     form = UploadForm(team=request.team)
     if "posting" in request.GET:  # from a posting page's "Import CSV"
         form.initial["posting"] = Posting.objects.for_team(request.team).filter(
@@ -79,7 +81,7 @@ def imports(request):
     return _imports_page(request, form)
 
 
-def _imports_page(request, form, status=200):
+def _imports_page(request: TeamRequest, form, status=200):
     jobs = ImportJob.objects.for_team(request.team).select_related("posting", "created_by")[:200]
     return render(request, "ingestion/imports.html",
                   {"jobs": jobs, "form": form, "max_rows": settings.UPLOAD_MAX_ROWS,
@@ -88,7 +90,7 @@ def _imports_page(request, form, status=200):
 
 @reviewer_required
 @require_POST
-def import_upload(request):
+def import_upload(request: TeamRequest):
     if uploads.too_large(request):
         # The file was refused while the body was read; the fields before it (the posting) remain.
         form = UploadForm(request.POST, team=request.team)
@@ -126,7 +128,7 @@ def _rows(job: ImportJob, request):
     return rows, chosen
 
 
-def _detail_context(request, job, form=None):
+def _detail_context(request: TeamRequest, job, form=None):
     rows, chosen = _rows(job, request)
     shown = rows[:ROWS_SHOWN] if job.is_draft else _name_rows(request.team, rows[:ROWS_SHOWN])
     context = {"job": job, "rows": shown, "rows_count": rows.count(), "show": chosen,
@@ -135,6 +137,7 @@ def _detail_context(request, job, form=None):
         context["form"] = form or MappingForm(header=job.header, mapping=job.mapping,
                                               initial={"retake": job.retake})
         context["problems"] = services.validation.mapping_problems(job.mapping)
+        context["notes"] = services.import_notes(job)
     elif not job.is_checking:
         context["progress"] = services.import_progress(job)
     return context
@@ -145,7 +148,7 @@ IMPORT_REGIONS = {"import-results": "results", "import-state": "state"}
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def import_detail(request, job_id: int):
+def import_detail(request: TeamRequest, job_id: int):
     job = _job(request, job_id)
     context = _detail_context(request, job)
     if request.htmx and request.htmx.target in IMPORT_REGIONS:
@@ -158,7 +161,7 @@ def import_detail(request, job_id: int):
 @reviewer_required
 @require_POST
 @vary_on_headers("HX-Request")
-def import_mapping(request, job_id: int):
+def import_mapping(request: TeamRequest, job_id: int):
     job = _job(request, job_id)
     if not job.is_draft:
         return redirect("import_detail", job.id)
@@ -178,7 +181,7 @@ def import_mapping(request, job_id: int):
 
 @reviewer_required
 @require_POST
-def import_start(request, job_id: int):
+def import_start(request: TeamRequest, job_id: int):
     job = _job(request, job_id)
     if not services.import_start(job):
         messages.error(request, "This import cannot start: it has started already or has no valid rows.")
@@ -187,7 +190,7 @@ def import_start(request, job_id: int):
 
 @reviewer_required
 @require_POST
-def import_cancel(request, job_id: int):
+def import_cancel(request: TeamRequest, job_id: int):
     job = _job(request, job_id)
     if not job.is_finished:
         services.import_cancel(job)
@@ -196,7 +199,7 @@ def import_cancel(request, job_id: int):
 
 
 @member_required
-def import_progress(request, job_id: int):
+def import_progress(request: TeamRequest, job_id: int):
     job = _job(request, job_id)
     # A poll is a good moment to notice a worker that died mid-chunk.
     if services.resume_stalled(job):
@@ -211,7 +214,7 @@ def import_progress(request, job_id: int):
 
 
 @member_required
-def import_csv(request, job_id: int, kind: str):
+def import_csv(request: TeamRequest, job_id: int, kind: str):
     job = _job(request, job_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     base = job.file_name.rsplit(".", 1)[0] or "import"
@@ -246,7 +249,7 @@ def _filename(text: str) -> str:
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def candidate_add(request, remote_id: str):
+def candidate_add(request: TeamRequest, remote_id: str):
     """The form and, sent with htmx, the candidate's result in place under it: the form comes back
     empty for the next one while the result polls, and "Recently added" follows when it ends."""
     posting = _posting(request, remote_id)
@@ -289,7 +292,7 @@ def _name_item(team, item: CandidateIngest | None) -> CandidateIngest | None:
 
 @member_required
 @vary_on_headers("HX-Request")
-def candidate_status(request, remote_id: str, item_id: int):
+def candidate_status(request: TeamRequest, remote_id: str, item_id: int):
     posting = _posting(request, remote_id)
     item = get_object_or_404(CandidateIngest, id=item_id, team=request.team, posting=posting)
     _name_item(request.team, item)
@@ -305,7 +308,7 @@ def candidate_status(request, remote_id: str, item_id: int):
 
 @member_required
 @vary_on_headers("HX-Request")
-def exports(request, remote_id: str):
+def exports(request: TeamRequest, remote_id: str):
     posting = _posting(request, remote_id)
     if request.method == "POST":
         if not request.membership.can_review:

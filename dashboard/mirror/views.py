@@ -6,6 +6,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
+from dashboard.core.http import TeamRequest
 from dashboard.mirror import selectors, services
 from dashboard.mirror.models import Posting, SyncRun
 
@@ -14,7 +15,7 @@ from dashboard.mirror.models import Posting, SyncRun
 SYNC_FINISHED = "sync-finished"
 
 
-def _progress(request, run: SyncRun, polled: bool = True):
+def _progress(request: TeamRequest, run: SyncRun, polled: bool = True):
     """The progress partial. The response that first shows the run ended stops the polling and
     tells the page; the finished partial has nothing left to poll with, so the event fires once
     per run a page watched."""
@@ -28,7 +29,7 @@ def _progress(request, run: SyncRun, polled: bool = True):
 
 @reviewer_required
 @require_POST
-def sync_start(request):
+def sync_start(request: TeamRequest):
     """Refresh the whole team, or one posting when the form names it."""
     remote_id = request.POST.get("posting", "")
     if remote_id:
@@ -43,13 +44,13 @@ def sync_start(request):
 
 
 @member_required
-def sync_progress(request, run_id: int):
+def sync_progress(request: TeamRequest, run_id: int):
     run = get_object_or_404(SyncRun, id=run_id, team=request.team)
     return _progress(request, run)
 
 
 @member_required
-def freshness(request):
+def freshness(request: TeamRequest):
     """The page header's "Synced … ago", fetched again when a sync the page watched has ended."""
     posting = None
     if request.GET.get("posting"):
@@ -59,7 +60,7 @@ def freshness(request):
 
 @admin_required
 @vary_on_headers("HX-Request", "HX-Target")
-def sync_runs(request):
+def sync_runs(request: TeamRequest):
     context = {"rows": selectors.sync_timeline(request.team)}
     if request.htmx and request.htmx.target == "sync-table":
         return render(request, "mirror/sync_runs.html#sync-table", context)

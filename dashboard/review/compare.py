@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.access import member_required
 from dashboard.core import scores
+from dashboard.core.http import TeamRequest
 from dashboard.mirror.models import Interview
 from dashboard.review import services
 from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist, latest_decision
@@ -68,7 +69,7 @@ class Column:
     ratings_hidden: bool = False
 
 
-def _ids(request) -> list[str]:
+def _ids(request: TeamRequest) -> list[str]:
     """The picked interview ids in the order given, blanks and repeats dropped."""
     return list(dict.fromkeys(i.strip() for i in request.GET.getlist("ids") if i.strip()))
 
@@ -98,7 +99,7 @@ def _rows(team, user, ids: list[str]) -> list[Interview]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _attach_ratings(request, columns: list[Column]) -> None:
+def _attach_ratings(request: TeamRequest, columns: list[Column]) -> None:
     """Each column's ratings this person may see, in one query for every column. With the team's
     ratings private until submitted, a reviewer sees others' stars only where they rated too."""
     private = ReviewSettings.for_team(request.team).ratings_private
@@ -253,7 +254,7 @@ def sections(columns: list[Column]) -> list[Section]:
     ]
 
 
-def url_for(request) -> str:
+def url_for(request: TeamRequest) -> str:
     """The comparison a POST from the compare page came from (its ids ride in the query string)."""
     return _url(_ids(request))
 
@@ -269,7 +270,7 @@ def _addable(team, columns: list[Column], ids: list[str]) -> list[Interview]:
                 [:ADDABLE])
 
 
-def _context(request, ids: list[str]) -> dict:
+def _context(request: TeamRequest, ids: list[str]) -> dict:
     rows: list[Interview] = []
     if len(ids) <= MAX_LOOKED_UP:
         rows = _rows(request.team, request.user, ids)
@@ -297,14 +298,14 @@ def _context(request, ids: list[str]) -> dict:
     }
 
 
-def comparison(request):
+def comparison(request: TeamRequest):
     """The comparison region again, after a decision or a shortlist change made on it."""
     return render(request, f"review/compare.html#{REGION}", _context(request, _ids(request)))
 
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def compare(request):
+def compare(request: TeamRequest):
     ids = _ids(request)
     clean = _url(ids)
     # htmx asks for the full page when it restores history (no cache here, the CSP forbids it).

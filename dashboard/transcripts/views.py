@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.access import member_required
+from dashboard.core.http import TeamRequest
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import DecisionValue
 from dashboard.transcripts import formats
@@ -23,7 +24,7 @@ def _no_nul(value: str) -> bool:
     return "\x00" not in value
 
 
-def _interview(request, remote_id: str) -> Interview:
+def _interview(request: TeamRequest, remote_id: str) -> Interview:
     if not _no_nul(remote_id):
         raise Http404("No such interview.")
     return get_object_or_404(Interview.objects.for_team(request.team).select_related("posting"),
@@ -36,7 +37,7 @@ def _playable(url: str | None) -> str | None:
 
 
 @member_required
-def reader(request, remote_id: str):
+def reader(request: TeamRequest, remote_id: str):
     interview = _interview(request, remote_id)
     parsed = interview.parsed
     video = _playable(parsed.video_recording_link)
@@ -56,14 +57,14 @@ def _download(interview, body: str, extension: str, content_type: str) -> HttpRe
 
 
 @member_required
-def transcript_txt(request, remote_id: str):
+def transcript_txt(request: TeamRequest, remote_id: str):
     interview = _interview(request, remote_id)
     body = formats.to_text(interview, interview.transcript_lines.all())
     return _download(interview, body, "txt", "text/plain; charset=utf-8")
 
 
 @member_required
-def transcript_vtt(request, remote_id: str):
+def transcript_vtt(request: TeamRequest, remote_id: str):
     interview = _interview(request, remote_id)
     return _download(interview, formats.to_vtt(list(interview.transcript_lines.all())), "vtt",
                      "text/vtt; charset=utf-8")
@@ -77,7 +78,7 @@ def _with_page(params, number: int) -> str:
 
 @member_required
 @vary_on_headers("HX-Request")
-def transcript_search(request):
+def transcript_search(request: TeamRequest):
     team = request.team
     text = request.GET.get("q", "")
     speaker = request.GET.get("speaker", "candidate")

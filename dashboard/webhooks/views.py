@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required
+from dashboard.core.http import TeamRequest
 from dashboard.mirror import selectors
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import services
@@ -26,7 +27,7 @@ WEBHOOKS_CHANGED = "webhooks-changed"  # the webhooks table listens for it
 @csrf_exempt
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def receive(request, token: str):
+def receive(request: HttpRequest, token: str):
     stored = services.receive(token, request)
     if stored is None:
         raise Http404("Unknown webhook token.")
@@ -34,7 +35,7 @@ def receive(request, token: str):
     return JsonResponse({"delivery": delivery_id, "state": state}, status=status)
 
 
-def _page_context(request, form=None, job=None) -> dict:
+def _page_context(request: TeamRequest, form=None, job=None) -> dict:
     team = request.team
     filters = WebhookFilterForm(request.GET or None, team=team)
     rows = WebhookSubscription.objects.for_team(team)
@@ -60,7 +61,7 @@ def _page_context(request, form=None, job=None) -> dict:
 
 @admin_required
 @vary_on_headers("HX-Request", "HX-Target")
-def webhooks(request):
+def webhooks(request: TeamRequest):
     if request.htmx and request.htmx.target == "webhook-connection":
         # A posting page's panel, after a webhook job ended: is the posting connected now?
         posting = get_object_or_404(Posting, team=request.team, remote_id=request.GET.get("posting", ""))
@@ -70,14 +71,14 @@ def webhooks(request):
     return render(request, "webhooks/list.html", _page_context(request))
 
 
-def _job_response(request, job: WebhookJob):
+def _job_response(request: TeamRequest, job: WebhookJob):
     if not request.htmx:
         return redirect("webhook_job", job_id=job.id)
     job.refresh_from_db()  # tasks run inline (development) have finished it already
     return _job_partial(request, job, polled=False)
 
 
-def _job_partial(request, job: WebhookJob, polled: bool):
+def _job_partial(request: TeamRequest, job: WebhookJob, polled: bool):
     """The job's partial. The response that first shows it finished tells the page, so the
     webhooks table re-renders with what the job changed; the finished partial polls no more, so
     that is once per job."""
@@ -91,7 +92,7 @@ def _job_partial(request, job: WebhookJob, polled: bool):
 
 @admin_required
 @require_POST
-def webhook_create(request):
+def webhook_create(request: TeamRequest):
     form = WebhookForm(request.POST, team=request.team)
     if not form.is_valid():
         if request.htmx:
@@ -103,13 +104,13 @@ def webhook_create(request):
 
 @admin_required
 @require_POST
-def webhooks_refresh(request):
+def webhooks_refresh(request: TeamRequest):
     return _job_response(request, services.start_job(request.team, WebhookJob.Kind.REFRESH, {}, request.user))
 
 
 @admin_required
 @require_POST
-def webhooks_connect(request):
+def webhooks_connect(request: TeamRequest):
     """Connect this dashboard: one posting when the form names it, else every current posting."""
     postings = Posting.objects.for_team(request.team).filter(missing=False)
     remote_id = request.POST.get("posting", "")
@@ -127,7 +128,7 @@ def webhooks_connect(request):
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def webhooks_rotate(request):
+def webhooks_rotate(request: TeamRequest):
     if request.method == "GET":
         return render(request, "webhooks/rotate.html", {"receiver_url": services.receiver_url(request.team)})
     job = services.rotate_token(request.team, request.user)
@@ -138,7 +139,7 @@ def webhooks_rotate(request):
 
 @admin_required
 @vary_on_headers("HX-Request")
-def webhook_detail(request, webhook_id: str):
+def webhook_detail(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
     sub.posting_title = dict(posting_choices(request.team)).get(sub.posting_id, sub.posting_id)
     return render(request, "webhooks/detail.html",
@@ -147,14 +148,14 @@ def webhook_detail(request, webhook_id: str):
 
 @admin_required
 @require_POST
-def webhook_deactivate(request, webhook_id: str):
+def webhook_deactivate(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
     job = services.start_job(request.team, WebhookJob.Kind.DEACTIVATE, {"webhook_id": sub.webhook_id},
                              request.user)
     return _job_response(request, job)
 
 
-def _job_context(request, job: WebhookJob) -> dict:
+def _job_context(request: TeamRequest, job: WebhookJob) -> dict:
     context = {"job": job}
     if job.kind == WebhookJob.Kind.CREATE and job.is_finished:
         # Whatever went wrong, the form comes back as it was sent, errors on its fields.
@@ -165,7 +166,7 @@ def _job_context(request, job: WebhookJob) -> dict:
 
 @admin_required
 @vary_on_headers("HX-Request")
-def webhook_job(request, job_id: int):
+def webhook_job(request: TeamRequest, job_id: int):
     job = get_object_or_404(WebhookJob, id=job_id, team=request.team)
     if not request.htmx:
         return render(request, "webhooks/job.html", _job_context(request, job))
@@ -174,7 +175,7 @@ def webhook_job(request, job_id: int):
 
 @admin_required
 @vary_on_headers("HX-Request")
-def webhook_events(request):
+def webhook_events(request: TeamRequest):
     filters = DeliveryFilterForm(request.GET or None)
     rows = Delivery.objects.for_team(request.team)
     if filters.is_valid() and filters.cleaned_data["state"]:
@@ -197,7 +198,7 @@ def _label(team, deliveries) -> None:
 
 @admin_required
 @require_POST
-def delivery_replay(request, delivery_id: int):
+def delivery_replay(request: TeamRequest, delivery_id: int):
     delivery = get_object_or_404(Delivery, id=delivery_id, team=request.team)
     services.replay(delivery)
     delivery.refresh_from_db()
@@ -209,7 +210,7 @@ def delivery_replay(request, delivery_id: int):
 
 
 @member_required
-def webhooks_live(request):
+def webhooks_live(request: TeamRequest):
     """Polled every few seconds by pages showing live notices: one indexed query when idle."""
     try:
         after = max(0, int(request.GET.get("after", "0")))
