@@ -15,6 +15,7 @@ from dashboard.accounts.access import admin_required
 from dashboard.accounts.forms import InviteMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
 from dashboard.accounts.middleware import SESSION_KEY
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
+from dashboard.core.http import SignedInRequest, TeamRequest
 
 CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
 
@@ -28,7 +29,7 @@ class LoginView(auth_views.LoginView):
 
 
 @require_POST
-def switch_team(request):
+def switch_team(request: SignedInRequest):
     membership = get_object_or_404(Membership, user=request.user, team__slug=request.POST.get("team"))
     request.session[SESSION_KEY] = membership.team_id
     messages.success(request, f"Now working in {membership.team.name}.")
@@ -37,7 +38,7 @@ def switch_team(request):
 
 @admin_required
 @vary_on_headers("HX-Request", "HX-Target")
-def team_settings(request):
+def team_settings(request: TeamRequest):
     team = request.team
     if request.method == "POST":
         form = TeamSettingsForm(request.POST, instance=team)
@@ -61,7 +62,7 @@ def team_settings(request):
 
 @admin_required
 @require_POST
-def connection_check_start(request):
+def connection_check_start(request: TeamRequest):
     with transaction.atomic():
         check = ConnectionCheck.objects.create(team=request.team, requested_by=request.user)
         # On commit: the worker must find the row it is handed.
@@ -73,12 +74,12 @@ def connection_check_start(request):
 
 
 @admin_required
-def connection_check_status(request, check_id: int):
+def connection_check_status(request: TeamRequest, check_id: int):
     check = get_object_or_404(ConnectionCheck, id=check_id, team=request.team)
     return _check_result(request, check, polled=True)
 
 
-def _check_result(request, check: ConnectionCheck, polled: bool):
+def _check_result(request: TeamRequest, check: ConnectionCheck, polled: bool):
     """The check's partial. The response that first shows it finished tells the page, so the key
     line re-renders with what the check found; the finished partial polls no more, so that is
     once per check."""
@@ -92,7 +93,7 @@ def _check_result(request, check: ConnectionCheck, polled: bool):
 
 
 @admin_required
-def members(request):
+def members(request: TeamRequest):
     team = request.team
     form = InviteMemberForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +112,7 @@ def members(request):
 
 @admin_required
 @require_POST
-def invitation_cancel(request, invitation_id: int):
+def invitation_cancel(request: TeamRequest, invitation_id: int):
     invitation = get_object_or_404(Invitation.objects.for_team(request.team), id=invitation_id)
     if invitations.invitation_close(invitation, Invitation.State.CANCELLED):
         messages.success(request, f"The invitation to {invitation.email} was cancelled.")
@@ -120,7 +121,7 @@ def invitation_cancel(request, invitation_id: int):
     return redirect("members")
 
 
-def _my_invitation(request, invitation_id: int) -> Invitation:
+def _my_invitation(request: SignedInRequest, invitation_id: int) -> Invitation:
     # Addressed to someone else: 404, like another team's id.
     return get_object_or_404(
         Invitation.objects.for_user(request.user).select_related("team"), id=invitation_id
@@ -128,7 +129,7 @@ def _my_invitation(request, invitation_id: int) -> Invitation:
 
 
 @require_POST
-def invitation_accept(request, invitation_id: int):
+def invitation_accept(request: SignedInRequest, invitation_id: int):
     invitation = _my_invitation(request, invitation_id)
     if invitations.invitation_accept(invitation, request.user) is None:
         messages.info(request, f"The invitation to {invitation.team.name} is no longer open.")
@@ -138,14 +139,14 @@ def invitation_accept(request, invitation_id: int):
         # Not switched: what they do next must not land in a team they did not pick.
         messages.success(
             request,
-            f"You joined {invitation.team.name}. You are still working in {request.team.name}: "
+            f"You joined {invitation.team.name}. You are still working in {request.membership.team.name}: "
             "use the team menu to switch.",
         )
     return redirect("home")
 
 
 @require_POST
-def invitation_decline(request, invitation_id: int):
+def invitation_decline(request: SignedInRequest, invitation_id: int):
     invitation = _my_invitation(request, invitation_id)
     if invitations.invitation_close(invitation, Invitation.State.DECLINED):
         messages.success(request, f"You declined the invitation to {invitation.team.name}.")
@@ -160,7 +161,7 @@ def _is_last_admin(membership: Membership) -> bool:
 
 @admin_required
 @require_POST
-def member_role(request, membership_id: int):
+def member_role(request: TeamRequest, membership_id: int):
     membership = get_object_or_404(Membership, id=membership_id, team=request.team)
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -176,7 +177,7 @@ def member_role(request, membership_id: int):
 
 @admin_required
 @require_POST
-def member_remove(request, membership_id: int):
+def member_remove(request: TeamRequest, membership_id: int):
     membership = get_object_or_404(Membership, id=membership_id, team=request.team)
     if _is_last_admin(membership):
         messages.error(request, "The last admin cannot be removed: make someone else admin first.")

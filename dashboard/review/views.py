@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
+from dashboard.core.http import TeamRequest
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview, Posting, SyncRun
 from dashboard.review import charts, compare, services
@@ -72,7 +73,7 @@ def _query(params: QueryDict, **changes) -> str:
     return urlencode(pairs)
 
 
-def _htmx_target(request) -> str | None:
+def _htmx_target(request: TeamRequest) -> str | None:
     return request.htmx.target if request.htmx else None
 
 
@@ -85,7 +86,7 @@ POSTING_SORTS = {"title": "title", "deadline": "deadline", "candidates": "candid
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def postings(request):
+def postings(request: TeamRequest):
     team = request.team
     awaiting = (
         awaiting_review(Interview.objects.filter(posting=OuterRef("pk"), missing=False))
@@ -135,23 +136,24 @@ def postings(request):
 # Candidate tables
 
 
-def _show_all_ratings(request) -> bool:
+def _show_all_ratings(request: TeamRequest) -> bool:
     """Whether this person sees teammates' ratings on candidates they have not rated themselves."""
+    # Kept on the request (one query per request, however many tables ask); not a declared attribute.
     if not hasattr(request, "_show_all_ratings"):
-        request._show_all_ratings = (not request.membership.can_review
-                                     or not ReviewSettings.for_team(request.team).ratings_private)
-    return request._show_all_ratings
+        request._show_all_ratings = (  # type: ignore[attr-defined]
+            not request.membership.can_review or not ReviewSettings.for_team(request.team).ratings_private)
+    return request._show_all_ratings  # type: ignore[attr-defined]
 
 
-def _team_candidates(request, posting=None):
+def _team_candidates(request: TeamRequest, posting=None):
     return candidates(request.team, request.user, posting, show_all_ratings=_show_all_ratings(request))
 
 
-def _with_review(request, rows):
+def _with_review(request: TeamRequest, rows):
     return with_review(rows, request.user, show_all_ratings=_show_all_ratings(request))
 
 
-def _listed(request, form, posting=None, keep=None):
+def _listed(request: TeamRequest, form, posting=None, keep=None):
     """The candidates a table's filters and sort select, in order; with the review columns only
     when those read them (CandidateFilter.needs_review_columns)."""
     rows = candidate_rows(request.team, posting)
@@ -167,7 +169,8 @@ def _remembered_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def _table_params(request, posting=None, params: QueryDict | None = None) -> tuple[QueryDict, bool]:
+def _table_params(request: TeamRequest, posting=None,
+                  params: QueryDict | None = None) -> tuple[QueryDict, bool]:
     """The table's query and whether it was restored: a bare URL brings back the person's last
     filters for this table; a URL with filters is remembered as the last ones."""
     params = request.GET if params is None else params
@@ -181,11 +184,11 @@ def _table_params(request, posting=None, params: QueryDict | None = None) -> tup
     return params, False
 
 
-def _table_columns(request, posting=None) -> tuple[QueryDict, tuple[str, ...]]:
+def _table_columns(request: TeamRequest, posting=None) -> tuple[QueryDict, tuple[str, ...]]:
     """The person's columns, saving a choice the column chooser sent (its GET form: viewers choose
     too, as they keep their filters), and the query without the chooser's keys."""
     choice = table_columns.saved(request.team, request.user)
-    params = request.GET
+    params: QueryDict = request.GET
     if table_columns.MARKER in params or table_columns.FIELD in params:
         if params.get(table_columns.MARKER) == "1":
             choice = table_columns.remember(request.team, request.user, params, choice,
@@ -196,7 +199,7 @@ def _table_columns(request, posting=None) -> tuple[QueryDict, tuple[str, ...]]:
     return params, table_columns.chosen(choice)
 
 
-def _forget_filters(request, posting=None):
+def _forget_filters(request: TeamRequest, posting=None):
     """ "Clear" forgets the remembered filters and shows the table as it is without any."""
     saved = services.saved_filter_get(request.team, request.user, posting)
     services.saved_filter_set(request.team, request.user, posting, "", saved)
@@ -212,7 +215,7 @@ def _url_maker(name: str):
     return lambda remote_id: prefix + quote(remote_id, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
 
 
-def _table_context(request, posting=None) -> dict:
+def _table_context(request: TeamRequest, posting=None) -> dict:
     params, keys = _table_columns(request, posting)
     params, restored = _table_params(request, posting, params)
     form = CandidateFilter(params)
@@ -305,7 +308,7 @@ def _sort_choices(current: str, *, posting_table: bool) -> list[tuple[str, str, 
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def candidates_list(request):
+def candidates_list(request: TeamRequest):
     if "clear" in request.GET:
         return _forget_filters(request)
     context = _table_context(request)
@@ -317,7 +320,7 @@ def candidates_list(request):
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def posting(request, remote_id: str):
+def posting(request: TeamRequest, remote_id: str):
     item = get_object_or_404(Posting, team=request.team, remote_id=remote_id)
     if "clear" in request.GET:
         return _forget_filters(request, item)
@@ -341,7 +344,7 @@ def posting(request, remote_id: str):
 
 @admin_required
 @vary_on_headers("HX-Request", "HX-Target")
-def posting_manage(request, remote_id: str):
+def posting_manage(request: TeamRequest, remote_id: str):
     """The posting's plumbing, for admins: the ingestion key, live updates (webhooks), candidates in
     and out (imports, exports). Reviewers and viewers never see it: nothing here is theirs to act on."""
     item = get_object_or_404(Posting, team=request.team, remote_id=remote_id)
@@ -363,7 +366,7 @@ def _posting_configs(item):
 
 
 @member_required
-def candidates_export(request, remote_id: str | None = None):
+def candidates_export(request: TeamRequest, remote_id: str | None = None):
     item = get_object_or_404(Posting, team=request.team, remote_id=remote_id) if remote_id else None
     rows = CandidateFilter(request.GET).apply(_team_candidates(request, item), request.user)
     response = StreamingHttpResponse(services.csv_lines(rows), content_type="text/csv; charset=utf-8")
@@ -376,7 +379,7 @@ def candidates_export(request, remote_id: str | None = None):
 # Bulk actions: a decision, or a shortlist change
 
 
-def _bulk_rows(request, form):
+def _bulk_rows(request: TeamRequest, form):
     posting_id = request.POST.get("posting", "")
     item = get_object_or_404(Posting, team=request.team, remote_id=posting_id) if posting_id else None
     rows = candidates(request.team, request.user, item)
@@ -387,7 +390,7 @@ def _bulk_rows(request, form):
 
 @reviewer_required
 @require_POST
-def bulk_decide(request):
+def bulk_decide(request: TeamRequest):
     """First POST shows the count to confirm; the confirmed POST applies the action."""
     form = BulkDecisionForm(request.POST)
     template = "review/bulk.html#slot" if request.htmx else "review/bulk.html"
@@ -414,14 +417,14 @@ def bulk_decide(request):
 
 
 @member_required
-def bulk_result(request, batch_id: int):
+def bulk_result(request: TeamRequest, batch_id: int):
     batch = get_object_or_404(BulkDecision, id=batch_id, team=request.team)
     return render(request, "review/bulk.html", {"batch": batch})
 
 
 @reviewer_required
 @require_POST
-def bulk_undo(request, batch_id: int):
+def bulk_undo(request: TeamRequest, batch_id: int):
     batch = get_object_or_404(BulkDecision, id=batch_id, team=request.team)
     if not services.bulk_undo(batch, request.user):
         messages.warning(request, "This bulk action was undone already.")
@@ -436,7 +439,7 @@ def bulk_undo(request, batch_id: int):
 # Candidate profile
 
 
-def _list_position(request, row) -> dict:
+def _list_position(request: TeamRequest, row) -> dict:
     """Prev/next and "12 of 87" within the list the profile was opened from (its query string).
 
     A review queue (a list filtered to "unreviewed by me") keeps the candidate on screen in it after
@@ -454,7 +457,7 @@ def _list_position(request, row) -> dict:
     return {"list_url": list_url, "queue": queue, **list_position(rows, row.pk)}
 
 
-def _activity(request, row):
+def _activity(request: TeamRequest, row):
     """Decisions, ratings and notes as one timeline, newest first (others' ratings only when the
     team's private-ratings setting lets this person see them)."""
     visible = Rating.objects.visible_to(request.team, request.user, private=not _show_all_ratings(request),
@@ -468,7 +471,7 @@ def _activity(request, row):
     return [{"kind": kind, "when": when, "who": who, "item": obj} for kind, when, who, obj in items]
 
 
-def _ratings(request, row) -> dict:
+def _ratings(request: TeamRequest, row) -> dict:
     """My stars and the team's average for this candidate in one query; the average is hidden
     while private ratings keep it from someone who has not rated yet."""
     summary = Rating.objects.filter(interview=row).aggregate(
@@ -484,7 +487,7 @@ def _shortlist_entry(row):
         return None
 
 
-def _profile_context(request, row, tab: str, **forms) -> dict:
+def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
     doc = services.parse_document(row)
     ratings = _ratings(request, row)
     context = {
@@ -520,21 +523,21 @@ def _profile_context(request, row, tab: str, **forms) -> dict:
     return context
 
 
-def _side_context(request, activity) -> dict:
+def _side_context(request: TeamRequest, activity) -> dict:
     """Notes and the timeline for the side panel; ?note=<id> (from an @mention) marks that note."""
     note = request.GET.get("note", "")
     return {"activity": activity, "notes": [a["item"] for a in activity if a["kind"] == "note"],
             "highlight_note": int(note) if note.isdigit() else None}
 
 
-def _get_interview(request, remote_id: str):
+def _get_interview(request: TeamRequest, remote_id: str):
     return get_object_or_404(Interview.objects.select_related("posting", "shortlisted_entry__added_by"),
                              team=request.team, remote_id=remote_id)
 
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def interview(request, remote_id: str, tab: str = "overview"):
+def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
     """Read-through: an interview not mirrored yet is fetched by a worker while this polls."""
     row = (Interview.objects.for_team(request.team).select_related("posting", "shortlisted_entry__added_by")
            .filter(remote_id=remote_id).first())
@@ -565,7 +568,7 @@ def interview(request, remote_id: str, tab: str = "overview"):
     return render(request, "review/interview_loading.html", {"remote_id": remote_id, "run": run})
 
 
-def _may_read_through(request, remote_id: str) -> bool:
+def _may_read_through(request: TeamRequest, remote_id: str) -> bool:
     """Ids HeyMilo told the team about (a webhook delivery or an import named them) are fetched
     freely; any other id spends one of the person's few a minute, so a URL made up by hand
     cannot turn the dashboard into a way of spending the team's HeyMilo rate limit."""
@@ -588,7 +591,7 @@ def _may_read_through(request, remote_id: str) -> bool:
 
 @reviewer_required
 @require_POST
-def interview_refresh(request, remote_id: str):
+def interview_refresh(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     run = mirror_services.request_sync(request.team, SyncRun.Scope.INTERVIEW, row.remote_id, request.user)
     if not request.htmx:
@@ -596,7 +599,7 @@ def interview_refresh(request, remote_id: str):
     return render(request, "mirror/progress.html", {"run": run})
 
 
-def _after_review(request, row, done: str, form_name: str, form, region: str = "header"):
+def _after_review(request: TeamRequest, row, done: str, form_name: str, form, region: str = "header"):
     """The answer to every review POST: the region that shows the outcome for htmx (the header, or
     the side panel for notes and ratings; the comparison when sent from the compare page), else
     back to the page it came from."""
@@ -623,7 +626,7 @@ def _after_review(request, row, done: str, form_name: str, form, region: str = "
 
 @reviewer_required
 @require_POST
-def decide(request, remote_id: str):
+def decide(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -637,7 +640,7 @@ def decide(request, remote_id: str):
 
 @reviewer_required
 @require_POST
-def rate(request, remote_id: str):
+def rate(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     form = RatingForm(request.POST)
     done = ""
@@ -649,7 +652,7 @@ def rate(request, remote_id: str):
 
 @reviewer_required
 @require_POST
-def add_note(request, remote_id: str):
+def add_note(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     form = NoteForm(request.POST)
     done = ""
@@ -661,7 +664,7 @@ def add_note(request, remote_id: str):
 
 @reviewer_required
 @require_POST
-def shortlist(request, remote_id: str):
+def shortlist(request: TeamRequest, remote_id: str):
     """The star on the profile and the compare page: adds the candidate to the team's shortlist or
     takes them off it (as a batch of one, so it is audited like the bulk action)."""
     row = _get_interview(request, remote_id)
@@ -679,7 +682,7 @@ def shortlist(request, remote_id: str):
 
 
 @reviewer_required
-def review_queue(request):
+def review_queue(request: TeamRequest):
     """Opens the first completed interview of a list that this person has not decided on or rated
     yet (selectors.unreviewed_by, which Home counts with too); the profile's prev/next then walk
     that queue (the list with "unreviewed by me" on). `in` limits it to one posting."""
@@ -709,7 +712,7 @@ def review_queue(request):
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
-def inbox(request):
+def inbox(request: TeamRequest):
     rows = (Mention.objects.for_team(request.team).filter(user=request.user)
             .select_related("note__author", "note__interview"))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -721,7 +724,7 @@ def inbox(request):
 
 
 @member_required
-def inbox_open(request, mention_id: int):
+def inbox_open(request: TeamRequest, mention_id: int):
     """Opening a mention marks it read and shows the note in the candidate's activity."""
     mention = get_object_or_404(Mention.objects.select_related("note__interview"), id=mention_id,
                                 team=request.team, user=request.user)
@@ -733,7 +736,7 @@ def inbox_open(request, mention_id: int):
 
 @reviewer_required
 @require_POST
-def inbox_read_all(request):
+def inbox_read_all(request: TeamRequest):
     done = services.mentions_mark_read(request.team, request.user)
     if not request.htmx:
         messages.success(request, f"Marked {done} mention{'s' if done != 1 else ''} read.")
@@ -748,7 +751,7 @@ def inbox_read_all(request):
 
 @admin_required
 @vary_on_headers("HX-Request", "HX-Target")
-def audit(request):
+def audit(request: TeamRequest):
     people = get_user_model().objects.filter(memberships__team=request.team).order_by("username")
     form = AuditFilter(request.GET or None, people)
     rows = form.apply(AuditEntry.objects.for_team(request.team).select_related("user", "interview"))
@@ -766,7 +769,7 @@ def audit(request):
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def review_settings(request):
+def review_settings(request: TeamRequest):
     current = ReviewSettings.for_team(request.team)
     if request.method == "POST":
         form = ReviewSettingsForm(request.POST, instance=current)
