@@ -1,17 +1,10 @@
 """URL map: one include per app."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import views
-from dashboard.accounts.forms import ThrottledAdminLoginForm, ThrottledPasswordChangeForm
 from dashboard.webhooks import views as webhook_views
-
-# The admin's own sign-in and password change count toward the same limits as the dashboard's:
-# unthrottled, they were a way around them.
-admin.site.login_form = ThrottledAdminLoginForm
-admin.site.password_change_form = ThrottledPasswordChangeForm
 
 urlpatterns = [
     # First: HeyMilo's deliveries are the most frequent request, and resolving a path tries the
@@ -26,16 +19,5 @@ urlpatterns = [
     path("", include("dashboard.review.urls")),
     path("", include("dashboard.webhooks.urls")),
     path("", include("dashboard.ingestion.urls")),
-    path(
-        "account/password/",
-        auth_views.PasswordChangeView.as_view(
-            form_class=ThrottledPasswordChangeForm, template_name="accounts/password_change.html"),
-        name="password_change",
-    ),
-    path(
-        "account/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_done.html"),
-        name="password_change_done",
-    ),
     path("admin/", admin.site.urls),
 ]

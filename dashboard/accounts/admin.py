@@ -1,6 +1,12 @@
 from django.contrib import admin
 
+from dashboard.accounts.forms import ThrottledAdminLoginForm, ThrottledPasswordChangeForm
 from dashboard.accounts.models import Membership, Team
+
+# The admin's own sign-in and password change count toward the same limits as the dashboard's:
+# unthrottled, they were a way around them.
+admin.site.login_form = ThrottledAdminLoginForm
+admin.site.password_change_form = ThrottledPasswordChangeForm
 
 
 class MembershipInline(admin.TabularInline):

@@ -2,10 +2,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard.accounts import views
+from dashboard.accounts.forms import ThrottledPasswordChangeForm
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(
+            form_class=ThrottledPasswordChangeForm, template_name="accounts/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_done.html"),
+        name="password_change_done",
+    ),
     path("team/switch/", views.switch_team, name="switch_team"),
     path("settings/", views.team_settings, name="team_settings"),
     path("settings/connection-checks/", views.connection_check_start, name="connection_check_start"),
