@@ -12,9 +12,8 @@
    a due time and its response time runs from it, so an answer that makes the next send late
    counts against the server too (no coordinated omission).
    It also prints how the senders' connections spread over gunicorn's workers: a keep-alive
-   connection stays with the worker that accepted it, and a worker runs Python on one CPU at most.
-   Plain gthread spread them 16 / 4 or even 20 / 0 here; the Procfile's worker class (see
-   dashboard/web_worker.py) keeps them within one of even.
+   connection stays with the worker that accepted it, and a worker runs Python on one CPU at most,
+   so an uneven spread shows in the saturated p99 (docs/performance.md has both kinds of run).
 2. Checks that every delivery sent was stored, and prints the receiver's CPU per delivery (the
    gunicorn processes' own CPU time, which is far less noisy than wall-clock on a busy machine).
 3. Processes them with a real Celery worker on the bench's own queue against a HeyMilo sandbox
@@ -362,9 +361,13 @@ def main() -> None:
         finally:
             table(rows)
             import redis
+            from celery import current_app
 
-            queue = env["CELERY_QUEUE"]  # and the receiver's inbox and drain flag, named after it
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).delete(
-                queue, f"webhooks:inbox:{queue}", f"webhooks:draining:{queue}")
+            from dashboard.webhooks.services import lane_keys
+
+            # The bench's queue, and the teams' lanes named after it (left over when no worker ran).
+            queue = current_app.conf.task_default_queue = env["CELERY_QUEUE"]
+            lanes = [key for t in (team, warm) for key in lane_keys(t.id)]
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).delete(queue, *lanes)
     if stored != total:
         raise SystemExit(f"lost deliveries: sent {total}, stored {stored}")

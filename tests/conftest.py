@@ -138,12 +138,3 @@ def login(client):
         return client
 
     return _login
-
-
-def pytest_sessionfinish(session):
-    """Removes the receivers' SQLite lock files beside this process's test databases, which Django
-    deletes without knowing of them."""
-    from pathlib import Path
-
-    for path in Path(_settings.VAR_DIR).glob(f"test-*-{os.getpid()}.sqlite3*-writers.lock"):
-        path.unlink(missing_ok=True)

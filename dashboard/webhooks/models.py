@@ -1,12 +1,7 @@
 """Webhook deliveries received, the team's HeyMilo webhooks mirrored, and webhook jobs run by workers."""
 
-import fcntl
-import os
-import threading
-from contextlib import contextmanager
-
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections, models
+from django.db import models
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
@@ -25,96 +20,6 @@ EVENT_VERBS = {
     "interview_completed": "completed the interview",
     "report_available": "has a report available",
 }
-
-
-# SQLite lets one writer in at a time and makes the others poll, sleeping 1, 2, 5, 10, 15, 20, 25…
-# ms between tries: with deliveries arriving together, the ones that lost a race waited up to
-# ~90 ms (p99) for a write of well under one. Receivers take turns on an OS lock on a file beside
-# the database instead, which passes to the next waiter the moment it is released. flock() belongs
-# to an open file, which threads share, so threads of one process queue on a threading.Lock first;
-# the file is opened once per process (a child must not share its parent's).
-_write_turn_lock = threading.Lock()
-_write_turn_files: dict[tuple[int, str], int] = {}
-
-
-def write_turn_path(connection) -> str | None:
-    """The lock file beside a SQLite database file; None for other databases."""
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
-        return None
-    return f"{connection.settings_dict['NAME']}-writers.lock"
-
-
-@contextmanager
-def sqlite_write_turn(connection):
-    """Holds this process's and thread's turn to write to a SQLite database file; a no-op elsewhere,
-    and inside a transaction, which holds SQLite's write lock already (transaction_mode IMMEDIATE):
-    waiting there for a turn held by a writer waiting for that lock would stall both."""
-    path = write_turn_path(connection)
-    if path is None or connection.in_atomic_block:
-        yield
-        return
-    with _write_turn_lock:
-        fd = _write_turn_files.get((os.getpid(), path))
-        if fd is None:
-            fd = _write_turn_files[os.getpid(), path] = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-class DeliveryQuerySet(TeamScopedQuerySet):
-    def store_for_token(self, token: str, **values) -> int | None:
-        """Stores a delivery for the team whose webhook token this is; its id, or None when no team has it.
-
-        The receiver's whole database work in one statement, INSERT ... SELECT ... RETURNING: no
-        separate team lookup and no transaction around it (a single statement in autocommit is
-        committed when it returns, so the 2xx that follows never promises a row that is not there).
-        The ORM cannot say INSERT ... SELECT, hence SQL; it is built from the model's own fields
-        and prepared by them, so it follows the model on SQLite and PostgreSQL alike.
-        """
-        connection = connections[self.db]
-        delivery = self.model(**values)
-        # Columns left NULL are left out: PostgreSQL types a bare NULL in a SELECT list as text.
-        fields, params = [], []
-        for field in self.model._meta.concrete_fields:
-            if field.primary_key or field.name == "team":
-                continue
-            value = field.get_db_prep_save(field.pre_save(delivery, add=True), connection)
-            if value is not None:
-                fields.append(field)
-                params.append(value)
-        q, meta, team_meta = connection.ops.quote_name, self.model._meta, Team._meta
-        # Only identifiers from the models' own meta, quoted, are formatted in; values are parameters.
-        sql = (
-            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}, "  # noqa: S608
-            f"{q(meta.get_field('team').column)}) SELECT {', '.join(['%s'] * len(fields))}, "
-            f"{q(team_meta.pk.column)} FROM {q(team_meta.db_table)} "
-            f"WHERE {q(team_meta.get_field('webhook_token').column)} = %s RETURNING {q(meta.pk.column)}"
-        )
-        # This statement is its own health check. Django's (CONN_HEALTH_CHECKS: a SELECT 1 before
-        # each request's first query) cost a fifth of a delivery's CPU; instead, when the kept
-        # connection turns out broken (a database restart), the statement goes again on a new one.
-        # A delivery stored twice that way is a duplicate, which processing skips; one not stored
-        # would be lost. Inside a caller's transaction the connection is theirs: no retry there.
-        retry = connection.health_check_enabled and not connection.in_atomic_block
-        if retry:
-            connection.health_check_done = True
-        try:
-            return self._insert_returning(connection, sql, [*params, token])
-        except (InterfaceError, OperationalError):
-            if not retry or connection.is_usable():
-                raise
-            connection.close()
-            return self._insert_returning(connection, sql, [*params, token])
-
-    @staticmethod
-    def _insert_returning(connection, sql: str, params: list) -> int | None:
-        with sqlite_write_turn(connection), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return row[0] if row else None
 
 
 class Delivery(models.Model):
@@ -145,7 +50,7 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = DeliveryQuerySet.as_manager()
+    objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

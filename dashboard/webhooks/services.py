@@ -1,6 +1,5 @@
 """Webhooks: storing and processing deliveries (fetch-to-verify), and managing HeyMilo webhooks."""
 
-import contextlib
 import json
 import logging
 import time
@@ -72,8 +71,11 @@ def receive(token: str, request) -> tuple[int, str, int] | None:
     """Stores the request as a Delivery of the team whose token this is and enqueues its processing.
 
     Returns the delivery's id, its state and the status to answer, or None for an unknown token.
-    The row is written before anything can fail, so nothing HeyMilo sent is lost.
+    The row is committed before the answer, so nothing HeyMilo sent and we acknowledged is lost.
     """
+    team_id = Team.objects.filter(webhook_token=token).values_list("id", flat=True).first()
+    if team_id is None:
+        return None
     cap = settings.WEBHOOK_MAX_BODY_BYTES
     length = request.META.get("CONTENT_LENGTH")
     try:
@@ -100,16 +102,14 @@ def receive(token: str, request) -> tuple[int, str, int] | None:
         size = declared or len(raw)
         values.update(state=Delivery.State.REJECTED, processed_at=timezone.now(), reason=(
             f"The body ({size} bytes or more) is over the limit of {cap} bytes; it was not kept."))
-    delivery_id = Delivery.objects.store_for_token(token, **values)
-    if delivery_id is None:
-        return None
+    # Outside a transaction (autocommit) the row is committed when create() returns.
+    delivery = Delivery.objects.create(team_id=team_id, **values)
     if too_large:
-        return delivery_id, Delivery.State.REJECTED, 413
-    # The row is committed (one statement in autocommit), so on_commit runs at once; inside a
-    # caller's transaction it waits for the commit, as the worker must find the row. Tolerant of
-    # a broker that is down: the delivery is stored either way and the sweep picks it up later.
-    transaction.on_commit(partial(enqueue, delivery_id))
-    return delivery_id, Delivery.State.RECEIVED, 202
+        return delivery.id, Delivery.State.REJECTED, 413
+    # Runs at once when committed already; inside a caller's transaction it waits for the commit,
+    # as the worker must find the row. A broker that is down loses nothing: the sweep has the row.
+    transaction.on_commit(partial(enqueue, delivery.id, team_id=team_id))
+    return delivery.id, Delivery.State.RECEIVED, 202
 
 
 # After a failed enqueue, skip the broker for a while: connecting to a dead Redis takes seconds,
@@ -118,20 +118,21 @@ BROKER_PAUSE_SECONDS = 15.0
 _broker_paused_until = 0.0
 
 
-def enqueue(delivery_id: int, force: bool = False, sweeping: bool = False) -> bool:
-    """Has a worker process the delivery: through the inbox from the receiver, else as a task."""
+def enqueue(delivery_id: int, *, team_id: int | None = None, force: bool = False,
+            sweeping: bool = False) -> bool:
+    """Has a worker process the delivery: in its team's lane from the receiver, else as a task."""
     global _broker_paused_until
     from dashboard.webhooks import tasks  # tasks import this module
 
     if not sweeping and time.monotonic() < _broker_paused_until:
         return False
     try:
-        # Inline mode has no worker to drain an inbox; replays and sweeps are rare, so they pay
-        # for a task of their own. retry=False: a receiver must answer quickly; the sweep retries.
-        if force or sweeping or tasks.process_delivery.app.conf.task_always_eager:
+        # Inline mode has no worker to work a lane; replays and sweeps are rare, so they pay for a
+        # task of their own. retry=False: a receiver must answer quickly; the sweep retries.
+        if team_id is None or force or sweeping or tasks.process_delivery.app.conf.task_always_eager:
             tasks.process_delivery.apply_async((delivery_id,), {"force": force}, retry=False)
         else:
-            hand_over(delivery_id)
+            to_lane(team_id, delivery_id)
     except BROKER_DOWN as error:
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         log.warning("Delivery %s stored but not queued (%s); the sweep will process it.", delivery_id, error)
@@ -140,164 +141,67 @@ def enqueue(delivery_id: int, force: bool = False, sweeping: bool = False) -> bo
     return True
 
 
-# --- the inbox: the receiver's cheap hand-over to the workers ------------------------------------
-#
-# Publishing a Celery task costs the receiver about a millisecond of CPU per delivery (kombu makes
-# a client and a message each time), as much as the rest of the request; one pipelined RPUSH costs
-# a tenth of it. So the receiver pushes the delivery id on a Redis list and publishes a drain task
-# only when none is pending (a flag taken with SET NX, in the same round trip); the drain hands
-# each id to process_delivery, off the request path. The database row stays the truth: an id lost
-# with Redis, or with a drain that died, is still `received` there and the sweep picks it up.
-
-# The flag outlives a drain that died holding it by this much at most (a live one renews it).
-DRAIN_FLAG_SECONDS = 60
-_inbox_client = None
-
-
-def inbox_redis():
-    global _inbox_client
-    if _inbox_client is None:
-        # redis-py's pool notices a fork and reconnects, so a module-level client is safe.
-        _inbox_client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
-    return _inbox_client
-
-
-def inbox_keys() -> tuple[str, str]:
-    """The inbox and its drain flag belong to the Celery queue (tests and benches have their own)."""
-    from dashboard.webhooks import tasks
-
-    queue = tasks.process_delivery.app.conf.task_default_queue
-    return f"webhooks:inbox:{queue}", f"webhooks:draining:{queue}"
-
-
-def hand_over(delivery_id: int) -> None:
-    from dashboard.webhooks import tasks
-
-    inbox, flag = inbox_keys()
-    client = inbox_redis()
-    with client.pipeline(transaction=False) as pipe:
-        pipe.rpush(inbox, delivery_id)
-        pipe.set(flag, "1", nx=True, ex=DRAIN_FLAG_SECONDS)
-        _, first = pipe.execute()
-    if first:
-        try:
-            tasks.drain_inbox.apply_async(retry=False)
-        except BROKER_DOWN:
-            client.delete(flag)  # let the next delivery try again
-            raise
-
-
-def kick_drain() -> bool:
-    """A drain for ids left in the inbox with none pending (its publish failed); True if started."""
-    from dashboard.webhooks import tasks
-
-    inbox, flag = inbox_keys()
-    client = inbox_redis()
-    if not client.llen(inbox) or not client.set(flag, "1", nx=True, ex=DRAIN_FLAG_SECONDS):
-        return False
-    try:
-        tasks.drain_inbox.apply_async(retry=False)
-    except BROKER_DOWN:
-        client.delete(flag)
-        raise
-    return True
-
-
-def drain_inbox(batch: int = 100, limit: int = 5000) -> int:
-    """Hands every delivery id in the inbox to its team's lane; returns how many.
-
-    One drain at a time holds the flag. Before leaving, it lets go of the flag and looks once
-    more: a receiver that pushed after the last pop, while the flag was still held, published no
-    drain, so its id is this drain's to hand over. After `limit` ids it passes the flag to a new
-    drain at the back of the queue, so an endless stream never holds one worker for good.
-    """
-    from dashboard.webhooks import tasks
-
-    inbox, flag = inbox_keys()
-    client = inbox_redis()
-    handed = 0
-    try:
-        with tasks.process_delivery.app.producer_or_acquire() as producer:  # one connection for all
-            while True:
-                ids = client.lpop(inbox, batch)
-                if not ids:
-                    client.delete(flag)
-                    if client.llen(inbox) and client.set(flag, "1", nx=True, ex=DRAIN_FLAG_SECONDS):
-                        continue
-                    return handed
-                client.expire(flag, DRAIN_FLAG_SECONDS)
-                to_lanes([int(i) for i in ids], producer)
-                handed += len(ids)
-                if handed >= limit:
-                    tasks.drain_inbox.apply_async(producer=producer)
-                    return handed
-    except BROKER_DOWN:
-        # Ids popped but not handed over are still `received` rows: the sweep has them. Free the
-        # flag so the next delivery starts a drain for the rest, if Redis lets us.
-        with contextlib.suppress(*BROKER_DOWN):
-            client.delete(flag)
-        raise
-
-
 # --- lanes: one team's deliveries at a time ---------------------------------------------------
 #
 # Verifying a delivery spends one of the team's rate-limit tokens. A thousand deliveries to one
 # team, each a task of its own, filled the queue ahead of every other team's work and kept every
-# worker asleep on that team's bucket (another team's sync took 202 s instead of 25). So each team
-# has a lane: a Redis list of its delivery ids worked by one task at a time, which processes them
-# for about SYNC_STEP_SECONDS and then queues itself behind other teams' work, as a sync step
-# does; when the team's bucket has no token within WEBHOOK_MAX_RATE_WAIT it comes back when one
-# is due instead of sleeping. At most one task per team sits in the queue, whatever arrives.
+# worker asleep on that team's bucket (tests/webhooks/test_fairness.py). So each team has a lane:
+# a Redis list of its delivery ids worked by one task at a time, which processes them for about
+# SYNC_STEP_SECONDS and then queues itself behind other teams' work, as a sync step does; when
+# the team's bucket has no token within WEBHOOK_MAX_RATE_WAIT it comes back when one is due
+# instead of sleeping. At most one task per team sits in the queue, whatever arrives. The database
+# row stays the truth: an id lost with Redis is still `received` there and the sweep picks it up.
 
+# The flag outlives a lane task that died holding it by this much at most (a live one renews it).
 LANE_FLAG_SECONDS = 60
+_lane_client = None
+
+
+def lane_redis():
+    global _lane_client
+    if _lane_client is None:
+        # redis-py's pool notices a fork and reconnects, so a module-level client is safe.
+        _lane_client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    return _lane_client
 
 
 def lane_keys(team_id: int) -> tuple[str, str]:
-    inbox, _ = inbox_keys()
-    return f"{inbox}:lane:{team_id}", f"{inbox}:lane-busy:{team_id}"
-
-
-def to_lanes(delivery_ids: list[int], producer=None) -> int:
-    """Appends deliveries still waiting to their teams' lanes, starting a lane task where none
-    runs; returns how many were appended."""
+    """A team's lane and its busy flag, per Celery queue (tests and benches have their own)."""
     from dashboard.webhooks import tasks
 
-    teams = dict(Delivery.objects.filter(id__in=delivery_ids, state=Delivery.State.RECEIVED)
-                 .values_list("id", "team_id"))
-    by_team: dict[int, list[int]] = {}
-    for delivery_id in delivery_ids:
-        if delivery_id in teams:
-            by_team.setdefault(teams[delivery_id], []).append(delivery_id)
-    if not by_team:
-        return 0
-    client = inbox_redis()
+    queue = tasks.process_delivery.app.conf.task_default_queue
+    return f"webhooks:lane:{queue}:{team_id}", f"webhooks:lane-busy:{queue}:{team_id}"
+
+
+def to_lane(team_id: int, delivery_id: int) -> None:
+    """Appends a delivery to its team's lane, starting the lane's task when none runs."""
+    from dashboard.webhooks import tasks
+
+    lane, flag = lane_keys(team_id)
+    client = lane_redis()
     with client.pipeline(transaction=False) as pipe:
-        for team_id, ids in by_team.items():
-            lane, flag = lane_keys(team_id)
-            pipe.rpush(lane, *ids)
-            pipe.set(flag, "1", nx=True, ex=LANE_FLAG_SECONDS)
-        started = pipe.execute()[1::2]
-    for team_id, first in zip(by_team, started, strict=True):
-        if first:
-            try:
-                tasks.process_lane.apply_async((team_id,), producer=producer, retry=False)
-            except BROKER_DOWN:
-                # The next delivery starts the lane; the sweep has the rows meanwhile.
-                client.delete(lane_keys(team_id)[1])
-                raise
-    return len(teams)
+        pipe.rpush(lane, delivery_id)
+        pipe.set(flag, "1", nx=True, ex=LANE_FLAG_SECONDS)
+        _, first = pipe.execute()
+    if first:
+        try:
+            tasks.process_lane.apply_async((team_id,), retry=False)
+        except BROKER_DOWN:
+            client.delete(flag)  # the next delivery starts the lane; the sweep has the rows meanwhile
+            raise
 
 
 def work_lane(team_id: int) -> int:
     """Processes the team's lane for up to SYNC_STEP_SECONDS; returns how many deliveries.
 
     The lane task alone holds the flag. Before leaving with the lane empty it lets go and looks
-    once more, as drain_inbox does, so an id appended meanwhile is never stranded.
+    once more: a receiver that pushed after the last pop, while the flag was still held, started
+    no task, so its id is this task's to process.
     """
     from dashboard.webhooks import tasks
 
     lane, flag = lane_keys(team_id)
-    redis_client = inbox_redis()
+    redis_client = lane_redis()
     deadline = time.monotonic() + settings.SYNC_STEP_SECONDS
     done, heymilo = 0, None
     try:
@@ -518,8 +422,6 @@ def process_pending(older_than: float | None = None, stuck_after: float | None =
     for delivery_id in ids:
         if not enqueue(delivery_id, sweeping=True):
             break  # still down: the next sweep tries again
-    else:
-        _kick_drain_quietly()
     return len(ids)
 
 
@@ -531,21 +433,10 @@ def busy_lanes(team_ids: set[int]) -> set[int]:
         return set()
     order = sorted(team_ids)
     try:
-        held = inbox_redis().mget([lane_keys(team_id)[1] for team_id in order])
+        held = lane_redis().mget([lane_keys(team_id)[1] for team_id in order])
     except BROKER_DOWN:
         return set()
     return {team_id for team_id, flag in zip(order, held, strict=True) if flag}
-
-
-def _kick_drain_quietly() -> None:
-    from dashboard.webhooks import tasks
-
-    if tasks.process_delivery.app.conf.task_always_eager:
-        return
-    try:
-        kick_drain()
-    except BROKER_DOWN as error:
-        log.warning("Could not start a drain of the webhook inbox (%s); the next sweep tries again.", error)
 
 
 def replay(delivery: Delivery) -> None:
@@ -553,7 +444,7 @@ def replay(delivery: Delivery) -> None:
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
             state=Delivery.State.RECEIVED, reason="Replayed.", processed_at=None, attempts=0)
-        transaction.on_commit(partial(enqueue, delivery.pk, True))
+        transaction.on_commit(partial(enqueue, delivery.pk, force=True))
 
 
 def notices(team: Team, after: int, limit: int = 5) -> list[dict]:

@@ -22,7 +22,7 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
     try:
         services.process_delivery(delivery, force=force, client=client)
     except RateLimitWait:
-        services.to_lanes([delivery_id])
+        services.to_lane(delivery.team_id, delivery_id)
     except services.TRANSIENT as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             # Inline mode has no broker to wait on; either way the admin can replay it later.
@@ -36,12 +36,6 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
 def process_lane(team_id: int) -> int:
     """One team's deliveries for about a second; the rest queue again behind other teams' work."""
     return services.work_lane(team_id)
-
-
-@shared_task(max_retries=0, acks_late=True, ignore_result=True, soft_time_limit=300, time_limit=330)
-def drain_inbox() -> int:
-    """Hands the delivery ids the receiver pushed on the inbox to process_delivery tasks."""
-    return services.drain_inbox()
 
 
 @shared_task(max_retries=0)

@@ -135,7 +135,7 @@ def use_private_redis(private_redis, settings, monkeypatch):
 
     # The receiver keeps a Redis client of its own and a "broker down" pause: neither may carry
     # the shared Redis (or an earlier test's outage) into this test.
-    monkeypatch.setattr(webhooks, "_inbox_client", None, raising=False)
+    monkeypatch.setattr(webhooks, "_lane_client", None)
     monkeypatch.setattr(webhooks, "_broker_paused_until", 0.0)
 
     app = current_app._get_current_object()

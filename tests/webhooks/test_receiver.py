@@ -30,6 +30,17 @@ def test_it_404s_an_unknown_token_and_stores_nothing(client, team):
     assert Delivery.objects.count() == 0
 
 
+def test_it_stores_a_delivery_on_the_team_whose_token_it_is_and_enqueues_it_on_commit(
+        client, team, other_team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = client.post(hook_url(other_team), '{"a": 1}', content_type="application/json")
+    assert response.status_code == 202
+    delivery = Delivery.objects.get()
+    assert (delivery.team, delivery.state, delivery.body) == (other_team, Delivery.State.RECEIVED, '{"a": 1}')
+    assert response.json() == {"delivery": delivery.id, "state": "received"}
+    assert len(enqueued) == 1  # the worker is told once the row is there to find
+
+
 def test_it_stores_a_post_delivery_and_processes_it_by_fetching_the_interview(
         client, synced, interview, sandbox, django_capture_on_commit_callbacks):
     sandbox.override_interview(interview.remote_id, status="shortlisted")
