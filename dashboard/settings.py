@@ -6,6 +6,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import overload
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +19,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- helpers: each reads one variable and fails loudly on a value it cannot use -------------
 
+# With a default the value is always a string; without one, None when the variable is unset or blank.
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value is None or value.strip() == "" else value.strip()
