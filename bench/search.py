@@ -37,9 +37,9 @@ def sentence(rng: random.Random) -> str:
 def build(team) -> None:
     from django.db import transaction
 
+    from dashboard.mirror import search_index
     from dashboard.mirror.models import Interview, Posting
     from dashboard.mirror.services import insert_transcript_lines
-    from dashboard.transcripts import index as search_index
 
     rng = random.Random(7)
     posting = Posting.objects.create(team=team, remote_id="BENCH", title="Bench posting")

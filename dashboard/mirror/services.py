@@ -19,9 +19,8 @@ from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Team
 from dashboard.core.heymilo_api import client_for
-from dashboard.mirror import derive
+from dashboard.mirror import derive, search_index
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
-from dashboard.transcripts import index as search_index
 from heymilo import HeyMiloClient
 from heymilo.errors import NotFound
 from heymilo.models import Interview as APIInterview

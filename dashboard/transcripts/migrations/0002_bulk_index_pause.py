@@ -1,5 +1,5 @@
 """SQLite: bulk writers index transcript lines themselves, in one statement, while the
-per-row triggers stand aside (see dashboard/transcripts/index.py for why)."""
+per-row triggers stand aside (see dashboard/mirror/search_index.py for why)."""
 
 from django.db import migrations
 

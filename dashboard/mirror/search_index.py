@@ -2,9 +2,12 @@
 
 Triggers index one row per statement, and FTS5 flushes its pending terms to disk at every
 statement: a page of thousands of lines cost ten times more through the triggers than as one
-INSERT … SELECT (docs/performance.md). So the sync pauses the triggers inside its transaction and indexes the rows
-itself. Single-row writes (the ORM, the admin, tests) keep using the triggers. PostgreSQL's
-expression index needs none of this.
+INSERT … SELECT (docs/performance.md). So the sync pauses the triggers inside its transaction and
+indexes the rows itself. Single-row writes (the ORM, the admin, tests) keep using the triggers.
+PostgreSQL's expression index needs none of this.
+
+It lives in mirror, which writes the lines, though the index and its triggers are the transcripts
+app's migrations: the writer keeps the index in step, search only reads it.
 """
 
 from collections.abc import Iterator
