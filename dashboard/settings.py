@@ -256,6 +256,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "dashboard.accounts.context_processors.team",
                 "dashboard.mirror.context_processors.freshness",
+                "dashboard.review.context_processors.waiting",
             ],
         },
     },

@@ -1,12 +1,13 @@
-"""Figures for the posting page: the pipeline funnel and the score distribution, one query each."""
+"""Figures for the posting page: the pipeline funnel, and the summary strip (pipeline by status,
+score distribution and median, the person's review) in two queries."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Floor, Greatest, Least
 
 from dashboard.core import labels, scores
-from dashboard.review.models import candidate_rows
+from dashboard.review.models import Decision, Rating, candidate_rows
 
 BINS = 10  # score buckets of 10 points on HeyMilo's 0-100 scale
 STEP = 5  # counted in 5-point steps: the Good band starts at 65, inside the 60s bar
@@ -60,18 +61,43 @@ def funnel(posting, steps) -> list[Bar]:
     return bars
 
 
-def score_histogram(posting) -> list[Bar]:
-    """Candidates per 10 points of score, 100 (and above) in the top bar, each bar in its score
-    bands' colours: one GROUP BY, which cost half as much as ten filtered counts over the same rows.
+def _tally(posting, user=None, *, decided: bool = False) -> list[dict]:
+    """The posting's candidates counted by status and score step in one GROUP BY (status and score
+    are both in the list index, so it reads no row), with how many completed ones `user` reviewed
+    (decided or rated, as unreviewed_by counts) or, with `decided`, the team decided on. Each
+    EXISTS is a lookup per completed row: only the one the page shows is asked for.
 
     Scores are counted as the table writes them (rounded half up, scores.score_html), so a 79.6
     written "80/100", Strong, is in the Strong bar; by 5-point steps, so the 60s bar can be drawn
     Mixed up to 64 and Good from 65, as the table colours those scores."""
+    last = BINS * (10 // STEP) - 1.0
+    # No step without a score: PostgreSQL's GREATEST would make a missing score a 0.
+    step = Case(When(score__isnull=False, then=Greatest(Least(Floor((F("score") + 0.5) / STEP), Value(last)),
+                                                          Value(0.0))), default=Value(None))
+    counts = {"n": Count("id")}
+    completed = Q(status="completed")
+    if user is not None:
+        mine = Q(interview=OuterRef("pk"), user=user)
+        counts["reviewed"] = Count("id", filter=completed & (Exists(Decision.objects.filter(mine))
+                                                             | Exists(Rating.objects.filter(mine))))
+    if decided:
+        team_decided = Exists(Decision.objects.filter(interview=OuterRef("pk")))
+        counts["decided"] = Count("id", filter=completed & team_decided)
+    return list(_counted(posting).annotate(step=step).values("status", "step").annotate(**counts).order_by())
+
+
+def score_histogram(posting) -> list[Bar]:
+    """Candidates per 10 points of score, 100 (and above) in the top bar, each bar in its score
+    bands' colours (one query)."""
+    return _histogram(_tally(posting))
+
+
+def _histogram(tally: list[dict]) -> list[Bar]:
     steps_per_bin = 10 // STEP
-    last = BINS * steps_per_bin - 1.0
-    step = Greatest(Least(Floor((F("score") + 0.5) / STEP), Value(last)), Value(0.0))
-    counts = {int(row["step"]): row["n"] for row in _counted(posting).filter(score__isnull=False)
-              .annotate(step=step).values("step").annotate(n=Count("id")).order_by()}
+    counts: dict[int, int] = {}
+    for row in tally:
+        if row["step"] is not None:
+            counts[int(row["step"])] = counts.get(int(row["step"]), 0) + row["n"]
     bars = []
     for index in range(BINS):
         low = index * 10
@@ -122,8 +148,10 @@ class Summary:
     scored: int
     strong: int  # written 80/100 or more
     completed: int
-    reviewed_by_me: int
-    decided: int
+    reviewed_by_me: int  # counted for reviewers only
+    decided: int  # counted for viewers only (their strip shows the team's decisions)
+    median: float | None = None
+    histogram: list[Bar] = field(default_factory=list)
 
     @property
     def waiting_for_me(self) -> int:
@@ -138,38 +166,43 @@ class Summary:
         return round(100 * self.decided / self.completed) if self.completed else 0
 
 
-def summary(posting, user, histogram: list[Bar]) -> Summary:
-    """One aggregate query over the posting's candidates (the histogram is drawn already): counts
-    per status, completed, reviewed by this person (decided or rated, as the review queue counts),
-    decided by the team."""
-    from django.db.models import Exists, OuterRef
+def median_score(posting, scored: int) -> float | None:
+    """The middle score of the posting's `scored` scored candidates (the mean of the middle two for
+    an even count), picked by the database walking the list's score index: one query."""
+    if not scored:
+        return None
+    middle = list(_counted(posting).filter(score__isnull=False).order_by("score")
+                  .values_list("score", flat=True)[(scored - 1) // 2:scored // 2 + 1])
+    return sum(middle) / len(middle) if middle else None
 
-    from dashboard.review.models import Decision, Rating
 
-    # Correlated EXISTS: measured cheaper on SQLite than "id IN (subquery)" for the whole posting
-    # page (bench/pages.py; figures in docs/performance.md).
-    mine = Q(interview=OuterRef("pk"), user=user)
-    reviewed = Exists(Decision.objects.filter(mine)) | Exists(Rating.objects.filter(mine))
-    decided = Exists(Decision.objects.filter(interview=OuterRef("pk")))
+def summary(posting, user, *, reviewer: bool = True) -> Summary:
+    """The strip above the table in two queries: one GROUP BY for the pipeline, the histogram and
+    this person's review (a reviewer) or the team's decisions (anyone else), then the median.
+    Correlated EXISTS for the reviews: measured cheaper on SQLite than "id IN (subquery)"
+    (bench/pages.py; figures in docs/performance.md)."""
+    tally = _tally(posting, user if reviewer else None, decided=not reviewer)
+    histogram = _histogram(tally)
+    by_status: dict[str, int] = {}
+    for row in tally:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+    total = sum(by_status.values())
     known = list(labels.STATUS_LABELS)
-    counts = _counted(posting).aggregate(
-        total=Count("id"),
-        reviewed=Count("id", filter=Q(status="completed") & reviewed),
-        decided=Count("id", filter=Q(status="completed") & decided),
-        **{f"s_{status}": Count("id", filter=Q(status=status)) for status in known},
-    )
-    stages = [Stage(status, labels.status_label(status), counts[f"s_{status}"]) for status in known]
-    other = counts["total"] - sum(stage.count for stage in stages)
+    stages = [Stage(status, labels.status_label(status), by_status.get(status, 0)) for status in known]
+    other = total - sum(stage.count for stage in stages)
     if other:
         stages.append(Stage("other", "Other", other))
     start = 0.0
     for stage in stages:
-        stage.width = round(100 * stage.count / counts["total"], 2) if counts["total"] else 0
+        stage.width = round(100 * stage.count / total, 2) if total else 0
         stage.x = round(start, 2)
         start += stage.width
     strong = sum(segment.count for bar in histogram for segment in bar.segments if segment.band == "strong")
+    scored = sum(bar.count for bar in histogram)
     return Summary(
-        total=counts["total"], stages=[stage for stage in stages if stage.count],
-        scored=sum(bar.count for bar in histogram), strong=strong, completed=counts["s_completed"],
-        reviewed_by_me=counts["reviewed"], decided=counts["decided"],
+        total=total, stages=[stage for stage in stages if stage.count],
+        scored=scored, strong=strong, completed=by_status.get("completed", 0),
+        reviewed_by_me=sum(row.get("reviewed", 0) for row in tally),
+        decided=sum(row.get("decided", 0) for row in tally),
+        median=median_score(posting, scored), histogram=histogram,
     )

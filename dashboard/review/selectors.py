@@ -39,6 +39,12 @@ def unreviewed_by(rows, user, keep=None):
     return rows.filter(waiting | Q(pk=keep)) if keep is not None else rows.filter(waiting)
 
 
+def waiting_count(team, user) -> int:
+    """How many interviews wait for this person's review (unreviewed_by's rows, Home's total and the
+    queue's length): one query, for the sidebar on every page."""
+    return unreviewed_by(candidate_rows(team), user).count()
+
+
 def _waiting_since():
     # When the candidate finished: HeyMilo's last step time, else when the interview happened.
     return Coalesce("last_engagement", "interviewed_on")

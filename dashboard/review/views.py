@@ -61,6 +61,8 @@ from heymilo.models import Posting as APIPosting
 EXCERPT_LINES = 6
 TABS = [("overview", "Overview"), ("resume", "Resume"), ("interview", "Interview"),
         ("workflow", "Workflow"), ("activity", "Activity")]
+# Rows a candidate table shows at most after "Show N more" (ten pages); then it moves on a page.
+SHOWN_MAX = 10 * PAGE_SIZE
 # Client event that tells the table and the Activity tab to reload themselves.
 REVIEW_CHANGED = "review-changed"
 
@@ -215,16 +217,29 @@ def _url_maker(name: str):
     return lambda remote_id: prefix + quote(remote_id, safe=RFC3986_SUBDELIMS + "/~:@") + suffix
 
 
+def _shown(params: QueryDict) -> int:
+    """How many rows the table shows from its page on: a page, and a page more for each "Show N
+    more", at most SHOWN_MAX (a made-up number in the URL renders no more than that)."""
+    try:
+        shown = int(params.get("shown", ""))
+    except ValueError:
+        return PAGE_SIZE
+    return min(max(shown, PAGE_SIZE), SHOWN_MAX)
+
+
 def _table_context(request: TeamRequest, posting=None) -> dict:
     params, keys = _table_columns(request, posting)
     params, restored = _table_params(request, posting, params)
     form = CandidateFilter(params)
     rows = _listed(request, form, posting)
-    # Page through ids, then annotate only the page's rows: an OFFSET over the annotated query
+    # Page through ids, then annotate only the shown rows: an OFFSET over the annotated query
     # made PostgreSQL compute every skipped row's decision and ratings (docs/performance.md).
+    # "Show N more" grows `shown` from the page on; the same three queries at any length.
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
-    ids = list(page.object_list)
+    shown = _shown(params)
+    offset = max(page.start_index() - 1, 0)
+    ids = list(rows.values_list("pk", flat=True)[offset:offset + shown])
     # The page's rows by primary key alone (repeating the filters let SQLite walk their index
     # instead), read as dicts of the columns the table shows: a model instance with every column
     # cost more to build than the row's SQL, and a dict key is a template's first lookup.
@@ -233,7 +248,7 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     page_rows = page_rows.values(*TABLE_COLUMNS, **columns)
     by_id = {row["id"]: row for row in page_rows}
     sort = form.values["sort"]
-    list_query = _query(params, page=None)
+    list_query = _query(params, page=None, shown=None)
     # A profile opened from the table knows the list it came from (prev/next, "12 of 87").
     nav = QueryDict(mutable=True)
     nav["list"] = list_query
@@ -246,6 +261,10 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         if posting is None and row["posting_id"]:
             row["posting_href"] = posting_url(row["posting_remote_id"])
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    # After "Show N more" the first new row takes the keyboard focus (j/k go on from there), as
+    # a list that loads more in place should; the whole table is re-rendered, so it is marked here.
+    if request.htmx and request.htmx.trigger == "show-more" and len(page.object_list) > shown - PAGE_SIZE:
+        page.object_list[shown - PAGE_SIZE]["focus"] = True
     # The review queue is this list narrowed to what the person has not decided or rated yet.
     queue = QueryDict(mutable=True)
     queue["list"] = _query(QueryDict(list_query), unreviewed="on")
@@ -257,7 +276,9 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         first = (f"-{key}" if key in {"score", "resume", "match", "rating", "team", "interviewed", "engaged"}
                  else key)
         other = key if first.startswith("-") else f"-{key}"
-        sort_urls[key] = "?" + _query(params, page=None, sort=other if sort == first else first)
+        sort_urls[key] = "?" + _query(params, page=None, shown=None, sort=other if sort == first else first)
+    end = offset + len(page.object_list)
+    remaining = paginator.count - end
     return {
         "filter": form,
         "page": page,
@@ -265,12 +286,15 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         "total": paginator.count,
         "sort": sort,
         "sort_urls": sort_urls,
-        "pages": [
-            (n, "?" + _query(params, page=str(n)) if isinstance(n, int) else None)
-            for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-        "prev_url": "?" + _query(params, page=str(page.number - 1)) if page.has_previous() else None,
-        "next_url": "?" + _query(params, page=str(page.number + 1)) if page.has_next() else None,
+        "first_row": offset + 1,
+        "last_row": end,
+        # The next rows in place; past SHOWN_MAX, the next ones instead (a page of them).
+        "more_count": min(PAGE_SIZE, remaining),
+        "more_url": ("?" + _query(params, shown=str(shown + PAGE_SIZE))
+                     if remaining > 0 and shown < SHOWN_MAX else None),
+        "next_url": ("?" + _query(params, page=str(end // PAGE_SIZE + 1), shown=None)
+                     if remaining > 0 and shown >= SHOWN_MAX else None),
+        "first_url": "?" + _query(params, page=None, shown=None) if offset else None,
         "list_query": list_query,
         "table_query": params.urlencode(),
         "restored": restored,
@@ -329,13 +353,13 @@ def posting(request: TeamRequest, remote_id: str):
         return render(request, "review/_candidate_table.html", context)
     run = (SyncRun.objects.for_team(request.team)
            .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
-    histogram = charts.score_histogram(item)
+    # The charts fold into one strip above the table: the table is what the page is about.
+    summary = charts.summary(item, request.user, reviewer=request.membership.can_review)
     context.update({
         "posting": item, "run": run, "nav": "postings", "configs": _posting_configs(item),
         "tab": "candidates",
-        # The charts fold into one strip above the table: the table is what the page is about.
-        "summary": charts.summary(item, request.user, histogram),
-        "histogram": histogram,
+        "summary": summary,
+        "histogram": summary.histogram,
         "posting_queue_url": reverse("review_queue") + "?" + urlencode(
             {"list": "unreviewed=on&sort=-score", "in": item.remote_id}),
     })

@@ -161,17 +161,18 @@ def test_every_column_header_links_to_its_sort(login, reviewer, crowd):
     assert "columns=" not in re.search(r'href="(\?[^"]*sort=-name[^"]*)"', html).group(1)
 
 
-def test_it_paginates_fifty_a_page_with_the_state_in_the_url(login, viewer, team, posting):
+def test_it_shows_fifty_then_more_with_the_state_in_the_url(login, viewer, team, posting):
     for n in range(120):
         make_interview(team, posting, name=f"Person {n:03d}", score=n)
     client = login(viewer)
     first = client.get("/candidates/?sort=-score").text
     assert len(names_in(first)) == 50
-    assert "page 1 of 3" in first
-    assert 'href="?sort=-score&amp;page=2"' in first
+    assert 'href="?sort=-score&amp;shown=100"' in first and "Show 50 more" in first
+    # A page link from before still opens there.
     third = client.get("/candidates/?sort=-score&page=3").text
     assert len(names_in(third)) == 20
     assert "Person 019" in third and "Person 020" not in third
+    assert "101–120 shown" in third
     assert client.get("/candidates/?page=99").status_code == 200  # clamps to the last page
 
 
@@ -183,9 +184,9 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, tea
         decision_create(team, row, reviewer, "hold")
         rating_set(team, row, reviewer, 3)
     client.get("/candidates/")  # warm the session
-    # The posting page also draws its funnel and histogram and the webhooks panel, reads the review
-    # settings, remembers the filters and counts the inbox badge: a fixed 18.
-    with django_assert_max_num_queries(19):
+    # The posting page also draws its summary strip (two queries) and the webhooks panel, reads the
+    # review settings, remembers the filters, counts the inbox badge and the sidebar's "Waiting for you".
+    with django_assert_max_num_queries(20):
         html = client.get(f"/postings/{posting.remote_id}/?sort=decision&eligible=").text
     assert len(names_in(html)) == 50
     with django_assert_max_num_queries(14):

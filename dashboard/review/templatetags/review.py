@@ -43,6 +43,7 @@ def sort_header(context, key: str, label: str):
 SHORTLIST_STAR = mark_safe('<span class="shortlist-star" title="Shortlisted">★'
                            '<span class="visually-hidden"> shortlisted</span></span>')
 MUTED_DASH = mark_safe('<span class="muted">—</span>')
+FOCUSED = ' class="is-focused"'
 DECISION_ICONS = {"advance": "✓", "hold": "‖", "reject": "✕"}
 text = html.escape
 
@@ -55,7 +56,8 @@ def _name_cell(row, env):
     email_html = f'<span class="email"><bdi>{text(email)}</bdi></span>' if email else ""
     return (f'<td class="col-name" title="{text(full)}"><span class="name-line">'
             f'{SHORTLIST_STAR if row["shortlisted"] else ""}'
-            f'<a class="row-link" href="{text(row["href"])}"><bdi>{text(name)}</bdi></a>'
+            f'<a class="row-link" href="{text(row["href"])}"{" autofocus" if row.get("focus") else ""}>'
+            f'<bdi>{text(name)}</bdi></a>'
             f"{email_html}</span></td>")
 
 
@@ -154,8 +156,10 @@ def candidate_row(context, row: dict):
     label = text(row["name"] or row["remote_id"])
     cells = "".join(cell(row, env) for cell in env["cells"])
     return mark_safe(  # noqa: S308
-        f'<tr data-row><td class="col-select"><input type="checkbox" name="ids" '
-        f'value="{text(row["remote_id"])}" aria-label="Select {label}"></td>{cells}</tr>'
+        # "focus": the first row "Show N more" added, where j/k go on (views._table_context).
+        f'<tr data-row{FOCUSED if row.get("focus") else ""}><td class="col-select">'
+        f'<input type="checkbox" name="ids" value="{text(row["remote_id"])}" '
+        f'aria-label="Select {label}"></td>{cells}</tr>'
     )
 
 
