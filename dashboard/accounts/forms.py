@@ -10,10 +10,11 @@ from dashboard.core.heymilo_api import address_policy
 from heymilo.client import valid_key_characters
 
 
-class ThrottledLoginMixin:
+class ThrottledLoginMixin(AuthenticationForm):
     """Refuses attempts for a username after repeated failures (even with the right password),
     and slows down an address after many failures. Shared by the sign-in and admin forms, so
-    both count toward the same limits."""
+    both count toward the same limits. Built on AuthenticationForm: it reads its request and
+    user_cache."""
 
     def throttled_message(self) -> str:
         return (
@@ -108,7 +109,8 @@ class TeamSettingsForm(forms.ModelForm):
         return url
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         new_url = cleaned.get("heymilo_base_url")
         old_url = (self.instance.heymilo_base_url or "").rstrip("/")
         # The stored key goes wherever the base URL points: only someone who holds the key may

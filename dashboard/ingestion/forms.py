@@ -1,6 +1,7 @@
 """Forms for uploading a CSV, mapping its columns, and adding one candidate."""
 
 import secrets
+from typing import cast
 
 from django import forms
 
@@ -22,8 +23,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         # Only postings HeyMilo gave an ingestion key can take candidates.
-        self.fields["posting"].queryset = (Posting.objects.for_team(team).filter(missing=False)
-                                           .exclude(url_key="").order_by("title"))
+        cast(forms.ModelChoiceField, self.fields["posting"]).queryset = (
+            Posting.objects.for_team(team).filter(missing=False).exclude(url_key="").order_by("title"))
         self.fields["file"].widget.attrs["accept"] = ".csv,.tsv,.txt,text/csv,text/tab-separated-values"
 
 

@@ -1,5 +1,7 @@
 """Forms: the candidate table's filters and sort, and the review actions."""
 
+from typing import cast
+
 from django import forms
 from django.db.models import F
 
@@ -59,7 +61,8 @@ class CandidateFilter(forms.Form):
         return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("score_min"), data.get("score_max")
         if low is not None and high is not None and low > high:
             self.add_error("score_max", "“Score to” must be at least “Score from”.")
@@ -138,13 +141,20 @@ class NoteForm(forms.ModelForm):
 FILTER_KEYS = [name for name in CandidateFilter.base_fields]
 
 
+class AnyIdsField(forms.MultipleChoiceField):
+    """Any id is accepted here; the view intersects them with the team's own rows."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
 class BulkDecisionForm(forms.Form):
     """A bulk action (a decision, or a shortlist change) for the ticked rows, or for every row
     matching the table's filters."""
 
     scope = forms.ChoiceField(choices=[("selected", "Selected rows"), ("all", "All matching")],
                               initial="selected")
-    ids = forms.MultipleChoiceField(required=False)  # choices are checked against the team's rows
+    ids = AnyIdsField(required=False)
     filters = forms.CharField(required=False, widget=forms.HiddenInput)
     # Missing means a decision: the form's first shape, still what the decision button sends.
     action = forms.ChoiceField(choices=BulkAction.choices, required=False)
@@ -152,16 +162,12 @@ class BulkDecisionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=2000)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Any id is accepted here; the view intersects them with the team's own rows.
-        self.fields["ids"].valid_value = lambda value: True
-
     def clean_action(self):
         return self.cleaned_data["action"] or BulkAction.DECISION
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == BulkAction.DECISION and not data.get("value") and "value" not in self.errors:
             self.add_error("value", "Choose a decision.")
         if data.get("scope") == "selected" and not data.get("ids"):
@@ -184,7 +190,8 @@ class AuditFilter(forms.Form):
 
     def __init__(self, data, people):
         super().__init__(data)
-        self.fields["user"].choices = [("", "Anyone"), *[(p.pk, p.get_username()) for p in people]]
+        choices = [("", "Anyone"), *[(p.pk, p.get_username()) for p in people]]
+        cast(forms.TypedChoiceField, self.fields["user"]).choices = choices
 
     def apply(self, rows):
         if not self.is_valid():

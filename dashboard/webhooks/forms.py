@@ -1,5 +1,7 @@
 """Forms for creating webhooks and filtering the webhook and delivery lists."""
 
+from typing import cast
+
 from django import forms
 
 from dashboard.mirror.models import Posting
@@ -24,7 +26,7 @@ class WebhookForm(forms.Form):
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["posting"].choices = posting_choices(team)
+        cast(forms.ChoiceField, self.fields["posting"]).choices = posting_choices(team)
 
     def api_params(self) -> dict:
         d = self.cleaned_data
@@ -53,7 +55,8 @@ class WebhookFilterForm(forms.Form):
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["posting"].choices = [("", "All postings"), *posting_choices(team)]
+        choices = [("", "All postings"), *posting_choices(team)]
+        cast(forms.ChoiceField, self.fields["posting"]).choices = choices
 
 
 class DeliveryFilterForm(forms.Form):
