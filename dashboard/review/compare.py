@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect, QueryDict
@@ -18,6 +19,9 @@ from dashboard.review import services
 from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist, latest_decision
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 4
 # Beyond this many ids nothing is looked up: the page only asks for fewer (and no giant IN list).
@@ -59,9 +63,22 @@ class Section:
     note: str = ""
 
 
+class ReviewColumns(TypedDict):
+    """What _rows annotates on each interview."""
+
+    decision: str | None
+    decision_reason: str | None
+    my_rating: int | None
+    shortlisted: bool
+
+
+if TYPE_CHECKING:
+    ComparedRow = WithAnnotations[Interview, ReviewColumns]
+
+
 @dataclass
 class Column:
-    row: Interview
+    row: "ComparedRow"
     doc: APIInterview | None
     remove_url: str
     chips: list[services.Chip] = field(default_factory=list)
@@ -80,7 +97,7 @@ def _url(ids: Iterable[str]) -> str:
     return reverse("compare") + ("?" + query.urlencode() if query else "")
 
 
-def _rows(team, user, ids: list[str]) -> list[Interview]:
+def _rows(team, user, ids: list[str]) -> list["ComparedRow"]:
     """The picked interviews of this team, in one query whatever their number."""
     rows = (
         Interview.objects.for_team(team)
@@ -234,7 +251,7 @@ def sections(columns: list[Column]) -> list[Section]:
     team = [
         Line("Team decision", [
             Cell(text=DECISION_LABELS.get(c.row.decision, c.row.decision), tone=f"decision-{c.row.decision}",
-                 quote=c.row.decision_reason) if c.row.decision else Cell(text="Undecided")
+                 quote=c.row.decision_reason or "") if c.row.decision else Cell(text="Undecided")
             for c in columns], scored=False),
         Line("My rating", [Cell(score=c.row.my_rating, scale=5, banded=False) for c in columns]),
         Line("Team rating", [_team_rating_cell(c) for c in columns]),
@@ -271,7 +288,7 @@ def _addable(team, columns: list[Column], ids: list[str]) -> list[Interview]:
 
 
 def _context(request: TeamRequest, ids: list[str]) -> dict:
-    rows: list[Interview] = []
+    rows: list[ComparedRow] = []
     if len(ids) <= MAX_LOOKED_UP:
         rows = _rows(request.team, request.user, ids)
         if len(rows) != len(ids):
