@@ -293,7 +293,7 @@ def with_review(rows, user, *, show_all_ratings: bool = False):
     The team average is left empty on interviews the user has not rated unless show_all_ratings
     (private ratings off, or a viewer), so neither the column nor sorting by it gives it away.
     """
-    team_rating = models.Subquery(
+    team_rating: models.Subquery | models.Case = models.Subquery(
         Rating.objects.filter(interview=models.OuterRef("pk")).order_by().values("interview")
         .annotate(average=models.Avg("stars")).values("average"),
         output_field=models.FloatField(),
@@ -319,14 +319,16 @@ def list_position(rows, pk: int) -> dict:
     remote ids: reading every remote id of a long list cost a visit to each row, and numbering
     the rows with window functions in SQL was slower still (docs/performance.md)."""
     ids = list(rows.values_list("pk", flat=True))
-    position = {"index": None, "prev": None, "next": None, "total": len(ids)}
+    position: dict[str, int | str | None] = {"index": None, "prev": None, "next": None, "total": len(ids)}
     try:
         index = ids.index(pk)
     except ValueError:
         return position
     before = ids[index - 1] if index else None
     after = ids[index + 1] if index + 1 < len(ids) else None
-    remote = dict(Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id"))
+    # Keyed by pk; a neighbour that is not there (None) finds nothing.
+    remote: dict[int | None, str] = dict(
+        Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id"))
     position.update(index=index + 1, prev=remote.get(before), next=remote.get(after))
     return position
 

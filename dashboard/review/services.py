@@ -3,12 +3,12 @@
 import csv
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from dashboard.core import labels, scores
 from dashboard.core.csv_cells import csv_safe
@@ -72,7 +72,7 @@ _TRAILING = ".,-+@"
 
 def mention_candidates(body: str) -> dict[str, str]:
     """Every spelling a mention in the text could mean, mapped to the text as written."""
-    names = {}
+    names: dict[str, str] = {}
     for match in MENTION.finditer(body):
         name = match.group(1)
         while name:
@@ -191,7 +191,7 @@ def bulk_undo(batch: BulkDecision, user) -> bool:
         Shortlist.objects.bulk_create(
             [Shortlist(team=batch.team, interview_id=row["interview_id"],
                        added_by_id=row["added_by_id"] if row["added_by_id"] in people else None,
-                       added_at=parse_datetime(row["added_at"])) for row in batch.removed],
+                       added_at=datetime.fromisoformat(row["added_at"])) for row in batch.removed],
             batch_size=1000, ignore_conflicts=True,
         )
         remote_ids = [row["interview__remote_id"] for row in batch.removed]
