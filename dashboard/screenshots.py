@@ -15,12 +15,19 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashboard.demo import ROOT, TEAMS, USERS, seed, wait_port
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 OUT = Path(os.environ.get("SCREENSHOTS_DIR", ROOT / "docs" / "screenshots"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-SIZES = {"1440": {"width": 1440, "height": 900}, "390": {"width": 390, "height": 844}}
+SIZES: dict[str, "ViewportSize"] = {
+    "1440": {"width": 1440, "height": 900},
+    "390": {"width": 390, "height": 844},
+}
 # Pages shown in the dark theme as well (the rest only in light, to keep the set small).
 DARK = {"home", "posting", "candidates", "profile"}
 

@@ -43,7 +43,8 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def _refuse(self):
         if self.request is not None:
-            self.request.upload_too_large = True
+            # Read back by too_large() below; HttpRequest declares no such attribute.
+            self.request.upload_too_large = True  # type: ignore[attr-defined]
         # Django stops reading here and closes (deletes) any temporary file. The rest of the body
         # is drained by the web server (gunicorn, runserver) without being kept, so the browser
         # gets the page rather than a reset connection.

@@ -102,7 +102,7 @@ def transcript_rows(interview: APIInterview) -> list[dict[str, Any]]:
     turn when it is a Unix time, as is when it is already an offset, else `timestamp_str`."""
     turns = interview.transcript
     absolute = [t.timestamp for t in turns if t.timestamp is not None and t.timestamp >= UNIX_TIME_FLOOR]
-    start = min(absolute) if absolute else None
+    start = min(absolute, default=0.0)  # read only when some turn has a Unix time
     rows = []
     for position, turn in enumerate(turns):
         offset = None

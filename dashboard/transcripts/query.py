@@ -44,9 +44,9 @@ def parse(text: str) -> list[Term]:
             continue
         for raw in chunk.split():
             prefix = raw.endswith("*")
-            words = [w.lower() for w in WORD.findall(raw)]
-            for position, word in enumerate(words):
-                last = position == len(words) - 1
+            found = [w.lower() for w in WORD.findall(raw)]
+            for position, word in enumerate(found):
+                last = position == len(found) - 1
                 terms.append(Term((word,), prefix=prefix and last))
     if not terms:
         raise QueryError("Search for words: punctuation alone matches nothing.")
