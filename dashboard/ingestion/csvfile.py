@@ -32,17 +32,26 @@ class Table:
         return DELIMITER_NAMES[self.delimiter]
 
     def rows(self, max_rows: int) -> Iterator[tuple[int, list[str]]]:
-        """(spreadsheet row number, cells padded to the header) for each non-blank data row.
+        """(spreadsheet row number, cells padded or cut to the header) for each non-blank row."""
+        for row in self.records(max_rows):
+            yield row.number, row.cells
+
+    def records(self, max_rows: int) -> Iterator["Row"]:
+        """Each non-blank data row, its cells padded or cut to the header, and why it cannot be
+        read as the header says when it has more cells than the header has columns.
 
         Raises CsvError on the row past `max_rows`, so a huge file stops early.
         """
         width = len(self.header)
         with _text(self) as text:
-            reader = csv.reader(text, delimiter=self.delimiter)
+            lines = _Lines(text)
+            reader = csv.reader(lines, delimiter=self.delimiter)
             number, count = 1, 0
             try:
                 next(reader, None)  # the header
+                lines.take()
                 for cells in reader:
+                    raw = lines.take()  # the lines the reader took for this row
                     number += 1
                     if not any(c.strip() for c in cells):
                         continue
@@ -57,12 +66,66 @@ class Table:
                             f"The file has more than {max_rows:,} candidate rows, the most one import "
                             "takes. Split it into smaller files and import them one after another."
                         )
-                    cells = cells[:width] + [""] * (width - len(cells))
-                    yield number, cells
+                    problem = ""
+                    if len(cells) > width and any(c.strip() for c in cells[width:]):
+                        problem = self._too_many_cells(number, cells, raw)
+                    yield Row(number, cells[:width] + [""] * (width - len(cells)), problem)
             except csv.Error as error:
                 raise CsvError(f"Row {number + 1} could not be read ({error}). {SAVE_AS_CSV}") from None
             except UnicodeDecodeError:
                 raise CsvError(f"Row {number + 1} is not valid {self.encoding} text. {SAVE_AS_CSV}") from None
+
+    def _too_many_cells(self, number: int, cells: list[str], raw: str) -> str:
+        """Cutting such a row to the header's width would shift its values into the wrong columns
+        and report what that breaks ("bad email"): say what happened instead, with the line."""
+        count = len(cells)
+        while count > len(self.header) and not cells[count - 1].strip():
+            count -= 1  # trailing empty cells (a spreadsheet's extra separators) do no harm
+        name = self.delimiter_name
+        return (f"Row {number} has {count} cells, the header has {len(self.header)}: a {name} inside "
+                f"an unquoted value? The line reads “{shown_line(raw)}”. Put that value in double "
+                f"quotes, or remove the {name}.")
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # in the spreadsheet: the header is row 1
+    cells: list[str]
+    problem: str = ""  # set when the row cannot be read as the header says
+
+
+class _Lines:
+    """The text's lines, keeping those handed out since the last take(): the csv reader asks for
+    exactly the lines of one record (several when a quoted value holds a line break)."""
+
+    def __init__(self, text: Iterator[str]):
+        self._text = text
+        self._taken: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._text)
+        self._taken.append(line)
+        return line
+
+    def take(self) -> str:
+        taken, self._taken = "".join(self._taken), []
+        return taken
+
+
+SHOWN_LINE_CHARS = 200
+
+
+def shown_line(raw: str) -> str:
+    """A line as read, for a message: its line break dropped, control characters (tabs too)
+    written as escapes so they can be seen, cut to a length a page shows."""
+    text = raw.rstrip("\r\n")
+    escapes = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
+    shown = "".join(escapes.get(ch) or (f"\\x{ord(ch):02x}" if ch < " " or ch == "\x7f" else ch)
+                    for ch in text[:SHOWN_LINE_CHARS])
+    return shown + "…" if len(text) > SHOWN_LINE_CHARS else shown
 
 
 def _text(table: Table) -> io.TextIOWrapper:

@@ -125,10 +125,12 @@ def _validate(job: ImportJob, table: csvfile.Table, write) -> None:
     seen: dict[str, int] = {}
     counts = {"valid": 0, "invalid": 0, "duplicate": 0, "existing": 0}
     batch: list[tuple] = []
-    for number, cells in table.rows(settings.UPLOAD_MAX_ROWS):
-        cand = validation.candidate_from_cells(table.header, cells, job.mapping, region)
+    for row in table.records(settings.UPLOAD_MAX_ROWS):
+        number = row.number
+        cand = validation.candidate_from_cells(table.header, row.cells, job.mapping, region)
         # A broken mapping (no email column...) shows once above the preview and blocks the start.
-        errors = cand.errors
+        # A row with more cells than the header says only that: what its cut cells break follows.
+        errors = [row.problem] if row.problem else cand.errors
         key = cand.email.lower()
         existing = False
         if errors:
@@ -214,6 +216,19 @@ def _check_failed(job: ImportJob, beat, error: str) -> None:
         beat(state=ImportJob.State.FAILED, error=error, finished_at=timezone.now())
         job.rows.all().delete()
     default_storage.delete(job.stored_name)
+
+
+def import_notes(job: ImportJob) -> list[str]:
+    """What the preview should say beside the counts: the mapping's choices a person may not
+    expect, and the phone policy when it refused a row."""
+    notes = validation.mapping_notes(job.header, job.mapping)
+    if job.rows.filter(status=ImportRow.Status.INVALID,
+                       error__contains=validation.UNASSIGNED_RANGE).exists():
+        notes.append("Phone numbers with the right length but in no range in use (reserved or "
+                     "fictional, such as UK 07700 900xxx) are refused: HeyMilo would invite the "
+                     "candidate at a number that reaches nobody. Correct them, or set the phone "
+                     "column to Ignore to send those candidates without a phone.")
+    return notes
 
 
 def import_remap(job: ImportJob, mapping: dict[str, str], retake: bool) -> None:

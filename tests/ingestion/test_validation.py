@@ -57,4 +57,5 @@ def test_it_lists_every_problem_of_a_row():
     mapping = {"n": "name", "e": "email", "p": "phone"}
     cand = candidate_from_cells(("n", "e", "p"), ["", "nope", "999"], mapping, "US")
     assert cand.errors == ["Name is missing.", "Email “nope” is not a valid address.",
-                           "Phone “999” is not a valid number (default country US)."]
+                           "Phone “999” is not a valid United States number. For another country, "
+                           "start it with + and the country code."]
