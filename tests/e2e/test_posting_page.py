@@ -1,12 +1,15 @@
 """The posting page in Chromium: candidates first (the first row inside the first 1440×900 screen),
 no sideways scrolling at 1440 or 390 px, light or dark, and j/k moving between rows."""
 
+import re
+
 import pytest
 
 from dashboard.mirror import services
 from dashboard.mirror.models import Interview, Posting
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.review.conftest import make_interview
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -115,5 +118,52 @@ def test_the_column_chooser_adds_a_column_in_place(browser, live_server, synced_
     page.locator("th.col-resume").wait_for()
     page.reload()
     page.locator("th.col-resume").wait_for()  # remembered
+    assert not page.console_errors, page.console_errors
+    context.close()
+
+
+def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(browser, live_server,
+                                                                           synced_team):
+    posting = _busiest(synced_team)
+    listed = Interview.objects.for_team(synced_team).filter(posting=posting, missing=False)
+    for n in range(70 - listed.count()):
+        make_interview(synced_team, posting, name=f"Extra Person {n:02d}", score=n % 100)
+    total = min(listed.count(), 100)  # what two pages show
+    MembershipFactory(user=UserFactory(username="sam"), team=synced_team, role="reviewer")
+    context, page = _signed_in(browser, live_server, "sam", SIZES["1440"])
+    page.goto(f"{live_server.url}/postings/{posting.remote_id}/?sort=-score")
+    rows = page.locator("#candidate-table tbody tr[data-row]")
+    rows.first.wait_for()
+    assert rows.count() == 50
+    first_fifty = rows.locator("a.row-link").evaluate_all("links => links.map(a => a.href)")
+    more = page.get_by_role("link", name=f"Show {total - 50} more")
+    more.click()
+    page.wait_for_function("n => document.querySelectorAll('#candidate-table tbody tr[data-row]')"
+                           ".length === n", arg=total)
+    # In place: the same first fifty, the URL keeps how many, no second page chrome.
+    assert rows.locator("a.row-link").evaluate_all("links => links.map(a => a.href)")[:50] == first_fifty
+    assert "shown=100" in page.url
+    assert page.locator("header.site-header").count() == 1
+    assert page.get_by_role("link", name=re.compile(r"Show \d+ more")).count() == (listed.count() > 100)
+    focused = ("Array.from(document.querySelectorAll('#candidate-table tbody tr[data-row]'))"
+               ".findIndex(r => r.classList.contains('is-focused'))")
+    # The first new row has the focus; j and k go on from there.
+    page.wait_for_function("document.activeElement && document.activeElement.matches('a.row-link')")
+    assert page.evaluate(focused) == 50
+    assert page.evaluate("document.activeElement.closest('tr').classList.contains('is-focused')")
+    page.keyboard.press("j")
+    assert page.evaluate(focused) == 51
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == 49
+    # The header stays on top of the grown table as the page scrolls.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    header = page.locator("#candidate-table thead th").nth(1).bounding_box()
+    assert -1 <= header["y"] <= 1, header
+    _shot(page, "posting-show-more-1440")
+    # A reload shows the same rows (the URL says how many).
+    page.reload()
+    rows.first.wait_for()
+    assert rows.count() == total
     assert not page.console_errors, page.console_errors
     context.close()
