@@ -3,6 +3,7 @@
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -171,7 +172,7 @@ def import_check(job_id: int) -> None:
            .filter(id=job_id, state=ImportJob.State.CHECKING).first())
     if job is None:
         return
-    last = {"beat": job.heartbeat_at, "checked": 0}
+    last: dict[str, Any] = {"beat": job.heartbeat_at, "checked": 0}
 
     def beat(**fields) -> None:
         now = timezone.now()

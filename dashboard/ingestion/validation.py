@@ -133,7 +133,7 @@ def normalise_phone(value: str, region: str) -> tuple[str, str | None]:
         if own_code:  # never blame the team's country for a number that names its own
             return "", f"Phone “{value}” is not a valid number: check its country code."
         return "", f"Phone “{value}” is not a valid number."
-    country = country_name(code=number.country_code) if own_code else country_name(region=region)
+    country = country_name(code=number.country_code or 0) if own_code else country_name(region=region)
     error = f"Phone “{value}” is not a valid {country} number"
     if phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE:
         error += f": it has the right length but is {UNASSIGNED_RANGE}"

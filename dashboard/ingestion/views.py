@@ -171,12 +171,13 @@ def import_mapping(request: TeamRequest, job_id: int):
             services.import_remap(job, form.mapping(), form.cleaned_data["retake"])
         except CsvError as error:
             messages.error(request, str(error))
-        form = None
     if not request.htmx:
         return redirect("import_detail", job.id)
     if job.is_checking:  # a big file is checked again in a worker: the page shows its progress
         return HttpResponseClientRefresh()
-    return render(request, "ingestion/import.html#preview", _detail_context(request, job, form))
+    # A valid mapping was saved: the preview builds its form from the job again.
+    return render(request, "ingestion/import.html#preview",
+                  _detail_context(request, job, None if form.is_valid() else form))
 
 
 @reviewer_required

@@ -387,7 +387,8 @@ def _upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
     by_id = {p.posting_id: p for p in items}
     with transaction.atomic():
         existing = {p.remote_id: p for p in Posting.objects.filter(team=team, remote_id__in=by_id)}
-        new, changed = [], []
+        new: list[Posting] = []
+        changed: list[Posting] = []
         for remote_id, item in by_id.items():
             digest = derive.content_hash(item.raw)
             row = existing.get(remote_id)
@@ -430,7 +431,8 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
             for row in Interview.objects.filter(team=team, remote_id__in=by_id).only(
                 "id", "remote_id", "content_hash", "posting_id")
         }
-        new, changed = [], []
+        new: list[Interview] = []
+        changed: list[Interview] = []
         for remote_id, item in by_id.items():
             digest = derive.content_hash(item.raw)
             row = existing.get(remote_id)

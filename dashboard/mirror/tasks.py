@@ -34,7 +34,7 @@ def run_sync(self, run_id: int) -> None:
             return
         if self.request.is_eager:
             # Inline mode has no broker to wait on: try again at once (bounded by max_retries).
-            run_sync.apply(args=[run_id], retries=self.request.retries + 1)
+            run_sync.apply(args=(run_id,), retries=self.request.retries + 1)
             return
         # The client already retried with backoff; this waits longer, off the worker.
         delay = getattr(error, "retry_after", None) or min(60, 2 ** (self.request.retries + 1))

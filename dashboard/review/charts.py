@@ -2,6 +2,7 @@
 score distribution and median, the person's review) in two queries."""
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Floor, Greatest, Least
@@ -18,7 +19,7 @@ CHART_HEIGHT = 120  # SVG units
 class Segment:
     """Part of a histogram bar in one score band (the 60s bar is Mixed below 65, Good above)."""
 
-    band: str
+    band: str | None
     count: int
     y: int = 0
     height: int = 0
@@ -82,7 +83,8 @@ def _tally(posting, user=None, *, decided: bool = False) -> list[dict]:
                                                              | Exists(Rating.objects.filter(mine))))
     if decided:
         team_decided = Exists(Decision.objects.filter(interview=OuterRef("pk")))
-        counts["decided"] = Count("id", filter=completed & team_decided)
+        # Q & an expression is a Q when it runs; the stubs type it Combinable, which Count refuses.
+        counts["decided"] = Count("id", filter=cast(Q, completed & team_decided))
     return list(_counted(posting).annotate(step=step).values("status", "step").annotate(**counts).order_by())
 
 

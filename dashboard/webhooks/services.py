@@ -417,8 +417,8 @@ def process_pending(older_than: float | None = None, stuck_after: float | None =
     # A team's lane that is alive reaches its deliveries in turn, however long its rate limit
     # makes them wait; sending them again as tasks would only crowd out other teams' work.
     busy = busy_lanes({team_id for _, team_id in rows})
-    stuck = set(stuck_ids)
-    ids = [delivery_id for delivery_id, team_id in rows if team_id not in busy or delivery_id in stuck]
+    resent = set(stuck_ids)
+    ids = [delivery_id for delivery_id, team_id in rows if team_id not in busy or delivery_id in resent]
     for delivery_id in ids:
         if not enqueue(delivery_id, sweeping=True):
             break  # still down: the next sweep tries again

@@ -141,9 +141,9 @@ def webhooks_rotate(request: TeamRequest):
 @vary_on_headers("HX-Request")
 def webhook_detail(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
-    sub.posting_title = dict(posting_choices(request.team)).get(sub.posting_id, sub.posting_id)
-    return render(request, "webhooks/detail.html",
-                  {"sub": sub, "confirm": request.GET.get("confirm") == "deactivate"})
+    posting_title = dict(posting_choices(request.team)).get(sub.posting_id, sub.posting_id)
+    return render(request, "webhooks/detail.html", {"sub": sub, "posting_title": posting_title,
+                                                    "confirm": request.GET.get("confirm") == "deactivate"})
 
 
 @admin_required
@@ -156,7 +156,7 @@ def webhook_deactivate(request: TeamRequest, webhook_id: str):
 
 
 def _job_context(request: TeamRequest, job: WebhookJob) -> dict:
-    context = {"job": job}
+    context: dict[str, object] = {"job": job}
     if job.kind == WebhookJob.Kind.CREATE and job.is_finished:
         # Whatever went wrong, the form comes back as it was sent, errors on its fields.
         ok = job.outcome == WebhookJob.Outcome.OK
