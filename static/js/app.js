@@ -34,3 +34,18 @@ document.addEventListener("click", (event) => {
     if (isOpen() && !header.contains(event.target)) setOpen(false);
   });
 })();
+
+// Below 700 px tables scroll sideways within themselves (app.css), as may long preformatted text:
+// one that does takes keyboard focus, so it can be scrolled with the arrow keys too (a table of
+// plain text has nothing else to focus). Checked again after a resize and after each htmx swap.
+(() => {
+  const mark = () => {
+    for (const el of document.querySelectorAll(".table, pre")) {
+      if (el.scrollWidth > el.clientWidth) el.tabIndex = 0;
+      else if (el.tabIndex === 0) el.removeAttribute("tabindex");
+    }
+  };
+  mark();
+  addEventListener("resize", mark);
+  document.addEventListener("htmx:afterSettle", mark);
+})();

@@ -1,11 +1,15 @@
-"""The app shell in Chromium, at 1440×900 and on a 390×844 phone: no page scrolls sideways, each has
-one site header, the phone menu works from the keyboard, admin links only for admins, and no
-keyboard-shortcut hints on touch screens."""
+"""The app shell in Chromium, at 1440×900 and on a 390×844 phone: every page of the walkthrough, as
+admin, reviewer and viewer, does not scroll sideways, has one site header, passes axe-core in the light
+and the dark scheme and leaves the console free of errors and CSP reports; the phone menu works from
+the keyboard, admin links only for admins, and no keyboard-shortcut hints on touch screens."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dashboard.ingestion import services as ingestion
 from dashboard.mirror import services
 from dashboard.mirror.models import Interview, Posting
+from tests.e2e.conftest import accessibility_problems, wait_for_page, watch_console
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,70 +42,113 @@ OVERFLOW = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
 }"""
 HEADERS = "() => document.querySelectorAll('header.site-header').length"
+# Loaded, and the htmx requests that start on load (the header's sync status) answered and swapped.
+SETTLED = "document.readyState === 'complete' && !document.querySelector('.htmx-request')"
 HEADER_BOX = "() => { const b = document.querySelector('header.site-header').getBoundingClientRect(); " \
              "return [Math.round(b.width), Math.round(b.height)]; }"
 NAV_LINKS = "() => [...document.querySelectorAll(\"nav[aria-label='Main'] a\")]" \
             ".filter((a) => a.checkVisibility()).map((a) => a.textContent.trim().split(/\\s/)[0])"
 ADMIN_LINKS = ["Webhooks", "Syncs", "Audit", "Settings"]
+# Who signs in, with which role.
+PEOPLE = {"hana": "admin", "rita": "reviewer", "vera": "viewer"}
 
 
 @pytest.fixture
-def world(live_server, sandbox, settings):
+def world(live_server, sandbox, settings, tmp_path):
     settings.HEYMILO_PAGE_SIZE = 100
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tmp_path / "uploads"}}}
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
-    MembershipFactory(user=UserFactory(username="hana"), team=team, role="admin")
-    MembershipFactory(user=UserFactory(username="rita"), team=team, role="reviewer")
+    for username, role in PEOPLE.items():
+        MembershipFactory(user=UserFactory(username=username), team=team, role=role)
     services.request_sync(team)  # autocommit: the task runs at once, inline
     posting = Posting.objects.for_team(team).order_by("title").first()
     completed = Interview.objects.for_team(team).filter(posting=posting, status="completed")
     profile = completed.filter(has_recording=True).order_by("id").first() or completed.first()
     two = "&".join(f"ids={i.remote_id}" for i in completed.order_by("id")[:2])
+    # The walkthrough's import preview: a draft import of two rows into the posting.
+    upload = SimpleUploadedFile("career fair.csv", b"Name,Email,Phone\n"
+                                b"Ada Lovelace,ada.shell@example.com,206-555-0101\n"
+                                b"Grace Hopper,grace.shell@example.com,206-555-0199\n")
+    job = ingestion.import_create(team, posting, team.memberships.get(role="admin").user, upload,
+                                  retake=False)
     pages = ["/", "/postings/", f"/postings/{posting.remote_id}/", "/candidates/",
              f"/interviews/{profile.remote_id}/", f"/interviews/{profile.remote_id}/interview/",
              f"/interviews/{profile.remote_id}/activity/", f"/interviews/{profile.remote_id}/transcript/",
-             f"/candidates/compare/?{two}", "/search/?q=the", "/inbox/", "/imports/", "/webhooks/",
-             "/webhooks/events/", "/syncs/", "/audit/", "/settings/", "/settings/members/",
-             "/account/password/"]
-    return {"url": live_server.url, "pages": pages, "profile": profile}
+             f"/candidates/compare/?{two}", "/search/?q=the", "/inbox/", "/imports/",
+             f"/imports/{job.id}/", "/account/password/"]
+    admin_pages = [f"/postings/{posting.remote_id}/manage/", "/webhooks/", "/webhooks/events/", "/syncs/",
+                   "/audit/", "/settings/", "/settings/members/"]
+    return {"url": live_server.url, "pages": pages, "admin_pages": admin_pages, "profile": profile}
 
 
-def _signed_in(browser, base: str, username: str, **options):
-    context = browser.new_context(**options)
-    page = context.new_page()
+def _sign_in(page, base: str, username: str):
     page.goto(f"{base}/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
+
+
+def _signed_in(browser, base: str, username: str, **options):
+    page = browser.new_context(**options).new_page()
+    _sign_in(page, base, username)
     return page
 
 
+def _in_both_schemes(axe, page, label: str) -> list[str]:
+    """axe-core on the loaded page in the light scheme, then in the dark one: the stylesheet's
+    prefers-color-scheme block swaps colours at once (no transitions), so no reload is needed."""
+    found = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert page.evaluate(f"() => matchMedia('(prefers-color-scheme: {scheme})').matches"), scheme
+        found += accessibility_problems(axe, page, f"{label}, {scheme}")
+    return found
+
+
 @pytest.mark.parametrize("size", ["1440", "390"])
-def test_no_page_scrolls_sideways_and_each_has_one_header(browser, world, size):
+def test_every_page_fits_has_one_header_and_passes_axe_for_every_role(browser, world, size):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
     options = DESKTOP if size == "1440" else PHONE
     problems = []
-    signed_out = browser.new_context(**options).new_page()
-    signed_out.goto(f"{world['url']}/login/")
-    if overflow := signed_out.evaluate(OVERFLOW):
+    context = browser.new_context(**options)
+    heard = [watch_console(context)]  # each context's, for its whole run, signing in included
+    page = context.new_page()
+    page.goto(f"{world['url']}/login/")
+    if overflow := page.evaluate(OVERFLOW):
         problems.append(f"/login/ scrolls sideways: {overflow}")
-    signed_out.context.close()
-    page = _signed_in(browser, world["url"], "hana", **options)
-    for path in world["pages"]:
-        response = page.goto(f"{world['url']}{path}")
-        assert response.status == 200, path
-        page.wait_for_load_state("networkidle")
-        if overflow := page.evaluate(OVERFLOW):
-            problems.append(f"{path} scrolls sideways: {overflow}")
-        if (headers := page.evaluate(HEADERS)) != 1:
-            problems.append(f"{path} has {headers} site headers")
-            continue
-        # Wide: a 248 px sidebar the window's height. Phone: one 52 px app bar, the rest folded.
-        width, height = page.evaluate(HEADER_BOX)
-        if size == "1440" and (width, height) != (248, 900):
-            problems.append(f"{path}: the sidebar is {width}×{height}, not 248×900")
-        if size == "390" and height > 53:
-            problems.append(f"{path}: the phone app bar is {height} px tall, not 52")
-    page.context.close()
+    problems += _in_both_schemes(axe, page, "signed out")
+    context.close()
+    for username, role in PEOPLE.items():
+        context = browser.new_context(**options)
+        heard.append(watch_console(context))
+        page = context.new_page()
+        _sign_in(page, world["url"], username)
+        for path in world["pages"] + (world["admin_pages"] if role == "admin" else []):
+            where = f"{path} as {role}"
+            response = page.goto(f"{world['url']}{path}")
+            if response.status != 200:
+                problems.append(f"{where} answered {response.status}")
+                continue
+            wait_for_page(page, SETTLED)
+            if overflow := page.evaluate(OVERFLOW):
+                problems.append(f"{where} scrolls sideways: {overflow}")
+            problems += _in_both_schemes(axe, page, where)
+            if (headers := page.evaluate(HEADERS)) != 1:
+                problems.append(f"{where} has {headers} site headers")
+                continue
+            # Wide: a 248 px sidebar the window's height. Phone: one 52 px app bar, the rest folded.
+            width, height = page.evaluate(HEADER_BOX)
+            if size == "1440" and (width, height) != (248, 900):
+                problems.append(f"{where}: the sidebar is {width}×{height}, not 248×900")
+            if size == "390" and height > 53:
+                problems.append(f"{where}: the phone app bar is {height} px tall, not 52")
+        context.close()
+    problems += [f"console: {line}" for lines in heard for line in lines]
     assert not problems, "\n".join(problems)
 
 
@@ -118,7 +165,7 @@ def test_the_phone_menu_opens_and_closes_with_the_keyboard(browser, world):
     page.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
-    assert page.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox",
+    assert page.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Waiting",
                                         "Webhooks", "Imports", "Syncs", "Audit", "Settings"]
     # Past the app bar's team and search links, Tab reaches the menu's links.
     in_nav = "() => document.activeElement.closest(\"nav[aria-label='Main']\") !== null"
@@ -141,13 +188,14 @@ def test_the_phone_menu_opens_and_closes_with_the_keyboard(browser, world):
 
 def test_the_sidebar_shows_admin_links_only_to_admins(browser, world):
     admin = _signed_in(browser, world["url"], "hana", **DESKTOP)
-    assert admin.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox",
+    assert admin.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Waiting",
                                          "Webhooks", "Imports", "Syncs", "Audit", "Settings"]
     assert admin.locator(".nav-heading").inner_text() == "Admin"
     admin.context.close()
     reviewer = _signed_in(browser, world["url"], "rita", **DESKTOP)
     # Imports is every member's (anyone may look; reviewers import); the rest is the admins'.
-    assert reviewer.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Imports"]
+    assert reviewer.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Waiting",
+                                            "Imports"]
     assert reviewer.locator(".nav-heading").count() == 0
     for path in ["/webhooks/", "/syncs/", "/audit/", "/settings/"]:
         assert reviewer.locator(f"nav[aria-label='Main'] a[href='{path}']").count() == 0, path

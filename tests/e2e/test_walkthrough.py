@@ -13,15 +13,11 @@ import re
 import pytest
 
 from dashboard.mirror.models import Interview, Posting
-from tests.e2e.conftest import SCREENSHOTS, wait_for_page
+from tests.e2e.conftest import SCREENSHOTS, accessibility_problems, wait_for_page, watch_console
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# axe-core impacts that fail the walk. "moderate" and "minor" findings are advice, except the
-# landmark rules, which the issue names and axe grades moderate.
-BLOCKING_IMPACTS = {"serious", "critical"}
-ALWAYS_BLOCKING = re.compile(r"^(landmark-|region$)")
 FOCUS_CONTRAST = 3.0  # WCAG 1.4.11: a focus indicator against what surrounds it
 
 # The focused element as the keyboard check needs it: where it is, and whether a sighted keyboard
@@ -66,23 +62,6 @@ FOCUSED = """() => {
   };
 }"""
 
-# ARIA references to ids the page does not have: axe only lists these as "needs review", yet the
-# description or name they promise is silently lost for screen-reader users.
-BROKEN_IDREFS = """() => {
-  const attrs = ["aria-describedby", "aria-labelledby", "aria-controls"];
-  const found = [];
-  for (const el of document.querySelectorAll(attrs.map((a) => `[${a}]`).join(", "))) {
-    for (const attr of attrs) {
-      for (const id of (el.getAttribute(attr) || "").split(/\\s+/)) {
-        if (id && !document.getElementById(id)) {
-          found.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} ${attr}="${id}"`);
-        }
-      }
-    }
-  }
-  return found;
-}"""
-
 # A labelless field dropped into the page once: proves axe runs, and reports, under the strict CSP.
 CANARY_ADD = "() => { const i = document.createElement('input'); i.id = 'axe-canary'; " \
              "document.querySelector('main').append(i); }"
@@ -93,10 +72,6 @@ IMPORT_CSV = (
     "Ada Lovelace,ada.walk@example.com,206-555-0101\n"
     "Grace Hopper,grace.walk@example.com,206-555-0199\n"
 )
-
-
-def _last_line(text: str | None) -> str:
-    return text.strip().splitlines()[-1].strip() if text and text.strip() else ""
 
 
 class Walk:
@@ -114,16 +89,8 @@ class Walk:
         self.audited: list[str] = []
         self.violations: list[str] = []
         self.focus_problems: list[str] = []
-        self.console: list[str] = []
         # On the context: every tab the walk opens is heard, from its first request.
-        self.context.on("console", self._console)
-        self.context.on("weberror", lambda e: self.console.append(f"page error: {e.error}"))
-
-    def _console(self, message):
-        # Chromium reports a CSP refusal as a console error; any other error is a bug of its own.
-        if message.type == "error" or "Content Security Policy" in message.text:
-            where = message.page.url if message.page else "?"
-            self.console.append(f"{message.type} on {where}: {message.text}")
+        self.console = watch_console(self.context)
 
     def shot(self, name: str, page=None):
         self.step += 1
@@ -143,19 +110,8 @@ class Walk:
 
     def audit(self, label: str, page=None):
         """axe-core on the page as it is now; findings are kept for one report at the end."""
-        page = page or self.page
-        results = self.axe.run(page)
         self.audited.append(label)
-        for v in results.response["violations"]:
-            if v["impact"] not in BLOCKING_IMPACTS and not ALWAYS_BLOCKING.match(v["id"]):
-                continue
-            nodes = "; ".join(f"{' '.join(map(str, n['target']))} ({_last_line(n.get('failureSummary'))})"
-                              for n in v["nodes"][:5])
-            more = f" and {len(v['nodes']) - 5} more" if len(v["nodes"]) > 5 else ""
-            self.violations.append(f"{label} [{page.url}]: {v['id']} ({v['impact']}): {v['help']}"
-                                   f" -> {nodes}{more}")
-        for ref in page.evaluate(BROKEN_IDREFS):
-            self.violations.append(f"{label} [{page.url}]: aria-idref: {ref} names no element on the page")
+        self.violations += accessibility_problems(self.axe, page or self.page, label)
 
     def _check_stop(self, label: str, focused: dict):
         if focused["media"]:
