@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dashboard.review import compare, views
+from dashboard.review import compare, search, views
 
 urlpatterns = [
     path("postings/", views.postings, name="postings"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("interviews/<str:remote_id>/rate/", views.rate, name="rate"),
     path("interviews/<str:remote_id>/notes/", views.add_note, name="add_note"),
     path("interviews/<str:remote_id>/shortlist/", views.shortlist, name="shortlist"),
+    path("search/", search.transcript_search, name="transcript_search"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:mention_id>/", views.inbox_open, name="inbox_open"),

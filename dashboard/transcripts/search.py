@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from dashboard.mirror.models import Interview, TranscriptLine
-from dashboard.review.models import latest_decision
 from dashboard.transcripts import query as q
 
 CANDIDATES_PER_PAGE = 20  # results are paged by candidate
@@ -30,14 +29,12 @@ class CandidateResult:
         return max(0, self.matches - len(self.hits))
 
 
-def _where(team, *, posting=None, speaker="", status="", decision="") -> tuple[str, list]:
+def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[str, list]:
     """The filters as SQL over lines `l` of interviews `i`: only our own fragments, values as params."""
     filters, params = ["i.team_id = %s", "i.missing = %s"], [team.id, False]
-    if decision:
-        # The team decision is the latest Decision: the ORM writes that subquery for us.
-        decided = (Interview.objects.for_team(team).annotate(decision=latest_decision())
-                   .filter(decision=decision).values("id"))
-        subquery, subparams = decided.query.sql_with_params()
+    if within is not None:
+        # The caller's own filter (the search page's team decision): the ORM writes that subquery.
+        subquery, subparams = within.values("id").query.sql_with_params()
         filters.append(f"i.id IN ({subquery})")
         params.extend(subparams)
     if posting is not None:
@@ -80,14 +77,18 @@ class SearchPage:
 
 
 def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE, posting=None,
-                speaker="candidate", status="", decision="") -> SearchPage:
+                speaker="candidate", status="", within=None) -> SearchPage:
     """One page of candidates whose transcripts match, best match first, each with its number of
     matching lines and its first few (SNIPPETS) in transcript order. Four queries whatever the page
-    or the team's size: the counts, the page's candidates, their snippets, their rows."""
+    or the team's size: the counts, the page's candidates, their snippets, their rows.
+
+    `within`: the team's interviews as the caller wants them, filtered (only those it keeps can
+    match) and annotated (each result's interview carries the annotations); the search knows
+    nothing of what the filter means, so it depends on no app above mirror."""
     terms = q.parse(text)
     if not terms:
         return SearchPage(terms, [])
-    where, params = _where(team, posting=posting, speaker=speaker, status=status, decision=decision)
+    where, params = _where(team, posting=posting, speaker=speaker, status=status, within=within)
     match, best, source, query, postgres = _engine(terms)
     joined = f"FROM {source} JOIN mirror_interview i ON i.id = l.interview_id WHERE {match} AND {where}"
     with connection.cursor() as cursor:
@@ -116,9 +117,9 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
                        f"ORDER BY l.position, l.id) AS n {joined} AND l.interview_id IN ({marks})) s "
                        "WHERE n <= %s", [query, *params, *ids, SNIPPETS])
         line_ids = [row[0] for row in cursor.fetchall()]
-    interviews = {row.id: row for row in Interview.objects.for_team(team).filter(id__in=ids)
-                  .select_related("posting").defer("document", "content_hash", "posting__document")
-                  .annotate(decision=latest_decision())}
+    rows = Interview.objects.for_team(team) if within is None else within
+    interviews = {row.id: row for row in rows.filter(team=team, id__in=ids)
+                  .select_related("posting").defer("document", "content_hash", "posting__document")}
     results = {pk: CandidateResult(interviews[pk], matches=count) for pk, count in found if pk in interviews}
     for line in TranscriptLine.objects.filter(id__in=line_ids).order_by("position", "id"):
         if line.interview_id in results:
@@ -126,9 +127,9 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
     return SearchPage(terms, [results[pk] for pk in ids if pk in results], matches, candidates, number, pages)
 
 
-def search(team, text: str, *, posting=None, speaker="candidate", status="", decision="") -> tuple[
+def search(team, text: str, *, posting=None, speaker="candidate", status="", within=None) -> tuple[
         list[q.Term], list[CandidateResult]]:
     """Parses `text` (raising QueryError with a friendly message) and returns the first page of
     results grouped by candidate, best match first."""
-    found = search_page(team, text, posting=posting, speaker=speaker, status=status, decision=decision)
+    found = search_page(team, text, posting=posting, speaker=speaker, status=status, within=within)
     return found.terms, found.results

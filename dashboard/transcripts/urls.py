@@ -6,5 +6,4 @@ urlpatterns = [
     path("interviews/<str:remote_id>/transcript/", views.reader, name="transcript"),
     path("interviews/<str:remote_id>/transcript.txt", views.transcript_txt, name="transcript_txt"),
     path("interviews/<str:remote_id>/transcript.vtt", views.transcript_vtt, name="transcript_vtt"),
-    path("search/", views.transcript_search, name="transcript_search"),
 ]
