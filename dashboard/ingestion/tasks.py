@@ -1,6 +1,7 @@
 """Celery tasks for ingestion: thin, idempotent, ids in."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 
 from dashboard.ingestion import services
 from dashboard.ingestion.models import CandidateIngest, Export
@@ -16,7 +17,7 @@ def _retry_later(task, error, again):
     raise task.retry(countdown=delay, exc=error) from None
 
 
-@shared_task(bind=True, max_retries=8, acks_late=True)
+@shared_task(base=DjangoTask, bind=True, max_retries=8, acks_late=True)
 def run_import(self, job_id: int) -> None:
     """One chunk of an import; enqueues the next at the back of the queue."""
     try:
@@ -32,19 +33,19 @@ def run_import(self, job_id: int) -> None:
         _retry_later(self, error, run_import)
 
 
-@shared_task(max_retries=0, acks_late=True)
+@shared_task(base=DjangoTask, max_retries=0, acks_late=True)
 def check_import(job_id: int) -> None:
     """A big upload's dry run; the page polls how far it got."""
     services.import_check(job_id)
 
 
-@shared_task(max_retries=0)
+@shared_task(base=DjangoTask, max_retries=0)
 def resume_stalled_imports() -> int:
     """Beat's safety net for imports whose worker died mid-chunk."""
     return services.resume_stalled()
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True)
+@shared_task(base=DjangoTask, bind=True, max_retries=5, acks_late=True)
 def ingest_candidate(self, item_id: int) -> None:
     item = CandidateIngest.objects.select_related("team", "posting").filter(id=item_id).first()
     if item is None or item.is_finished:
@@ -60,7 +61,7 @@ def ingest_candidate(self, item_id: int) -> None:
         services.request_fail(item, error)
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True)
+@shared_task(base=DjangoTask, bind=True, max_retries=5, acks_late=True)
 def export_posting(self, item_id: int) -> None:
     item = Export.objects.select_related("team", "posting").filter(id=item_id).first()
     if item is None or item.is_finished:

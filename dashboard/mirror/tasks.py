@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 
 from dashboard.accounts.models import KeyStatus, Team
 from dashboard.mirror import services
@@ -12,7 +13,7 @@ from heymilo.errors import TRANSIENT_ERRORS, HeyMiloError
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=6, acks_late=True)
+@shared_task(base=DjangoTask, bind=True, max_retries=6, acks_late=True)
 def run_sync(self, run_id: int) -> None:
     """One step of a sync run; enqueues the next step at the back of the queue."""
     run = SyncRun.objects.select_related("team").filter(id=run_id).first()
@@ -43,7 +44,7 @@ def run_sync(self, run_id: int) -> None:
         services.fail(run, error)
 
 
-@shared_task(max_retries=0)
+@shared_task(base=DjangoTask, max_retries=0)
 def sync_all_teams() -> int:
     """Beat's entry point: a full sync for every team with a usable key."""
     count = 0

@@ -1,6 +1,7 @@
 """Celery tasks for webhooks: thin, idempotent, ids in."""
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
 from dashboard.core.heymilo_api import client_for
@@ -9,7 +10,8 @@ from dashboard.webhooks.models import Delivery, WebhookJob
 from heymilo.ratelimit import RateLimitWait
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+@shared_task(base=DjangoTask, bind=True, max_retries=5, acks_late=True, ignore_result=True,
+             soft_time_limit=60, time_limit=90)
 def process_delivery(self, delivery_id: int, force: bool = False) -> None:
     delivery = Delivery.objects.select_related("team").filter(id=delivery_id).first()
     # Idempotent: a redelivered task finds the delivery no longer `received` and does nothing.
@@ -32,19 +34,20 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
         raise self.retry(countdown=delay, exc=error) from None
 
 
-@shared_task(max_retries=0, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+@shared_task(base=DjangoTask, max_retries=0, acks_late=True, ignore_result=True,
+             soft_time_limit=60, time_limit=90)
 def process_lane(team_id: int) -> int:
     """One team's deliveries for about a second; the rest queue again behind other teams' work."""
     return services.work_lane(team_id)
 
 
-@shared_task(max_retries=0)
+@shared_task(base=DjangoTask, max_retries=0)
 def process_pending_deliveries() -> int:
     """Beat's sweep: deliveries stored while the broker was down, or left by a worker that died."""
     return services.process_pending()
 
 
-@shared_task(max_retries=0, acks_late=True, soft_time_limit=120, time_limit=150)
+@shared_task(base=DjangoTask, max_retries=0, acks_late=True, soft_time_limit=120, time_limit=150)
 def run_webhook_job(job_id: int) -> None:
     job = WebhookJob.objects.select_related("team").filter(id=job_id).first()
     if job is None or job.is_finished:
@@ -52,7 +55,7 @@ def run_webhook_job(job_id: int) -> None:
     services.run_job(job)
 
 
-@shared_task(max_retries=0)
+@shared_task(base=DjangoTask, max_retries=0)
 def refresh_all_subscriptions() -> int:
     """Beat: reload every team's webhooks from HeyMilo, so changes made elsewhere show up."""
     from dashboard.accounts.models import KeyStatus, Team
