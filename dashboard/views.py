@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts import tasks as account_tasks
+from dashboard.accounts.http import SignedInRequest
 from dashboard.accounts.services import health_cache_key
-from dashboard.core.http import SignedInRequest
 from dashboard.mirror.models import Posting
 from dashboard.review import selectors
 from dashboard.review import services as review_services

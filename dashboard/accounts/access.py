@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.http.response import HttpResponseBase
 
+from dashboard.accounts.http import SignedInRequest
 from dashboard.accounts.models import Role
-from dashboard.core.http import SignedInRequest
 
 # A view as the URLconf holds it. The views these decorators wrap take a TeamRequest
-# (dashboard.core.http): past the checks below, the request has a current team.
+# (dashboard.accounts.http): past the checks below, the request has a current team.
 type View = Callable[..., HttpResponseBase]
 
 

@@ -53,7 +53,7 @@ class CurrentTeamMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         # One query per signed-in request; every team-scoped query starts from request.team.
         membership = current_membership(request)
-        # The attributes dashboard.core.http.SignedInRequest declares for the views; the plain
+        # The attributes dashboard.accounts.http.SignedInRequest declares for the views; the plain
         # HttpRequest this middleware gets has no slot for them.
         request.membership = membership  # type: ignore[attr-defined]
         request.team = membership.team if membership else None  # type: ignore[attr-defined]

@@ -13,9 +13,9 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from dashboard.accounts import invitations, tasks
 from dashboard.accounts.access import admin_required
 from dashboard.accounts.forms import InviteMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
+from dashboard.accounts.http import SignedInRequest, TeamRequest
 from dashboard.accounts.middleware import SESSION_KEY
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
-from dashboard.core.http import SignedInRequest, TeamRequest
 
 CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
 

@@ -13,8 +13,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import member_required, reviewer_required
+from dashboard.accounts.http import TeamRequest
 from dashboard.core.csv_cells import csv_safe
-from dashboard.core.http import TeamRequest
 from dashboard.ingestion import services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm

@@ -6,7 +6,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
-from dashboard.core.http import TeamRequest
+from dashboard.accounts.http import TeamRequest
 from dashboard.mirror import selectors, services
 from dashboard.mirror.models import Posting, SyncRun
 

@@ -12,8 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.accounts.access import member_required
+from dashboard.accounts.http import TeamRequest
 from dashboard.core import scores
-from dashboard.core.http import TeamRequest
 from dashboard.mirror.models import Interview
 from dashboard.review import services
 from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist, latest_decision

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.access import member_required
-from dashboard.core.http import TeamRequest
+from dashboard.accounts.http import TeamRequest
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import DecisionValue, latest_decision
 from dashboard.transcripts.query import QueryError

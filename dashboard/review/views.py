@@ -20,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
-from dashboard.core.http import TeamRequest
+from dashboard.accounts.http import TeamRequest
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview, Posting, SyncRun
 from dashboard.review import charts, compare, services

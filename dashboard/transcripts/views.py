@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
 from dashboard.accounts.access import member_required
-from dashboard.core.http import TeamRequest
+from dashboard.accounts.http import TeamRequest
 from dashboard.mirror.models import Interview
 from dashboard.transcripts import formats
 

@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required
-from dashboard.core.http import TeamRequest
+from dashboard.accounts.http import TeamRequest
 from dashboard.mirror import selectors
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import services

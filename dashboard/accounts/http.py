@@ -17,7 +17,6 @@ from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 if TYPE_CHECKING:
-    # Types only: core sits below the apps and never imports them when the code runs.
     from dashboard.accounts.models import Membership, Team
 
 
