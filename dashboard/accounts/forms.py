@@ -24,7 +24,8 @@ class ThrottledLoginMixin(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        ip = throttle.client_ip(self.request)
+        # LoginView always passes the request; a form built without one counts as an unknown address.
+        ip = throttle.client_ip(self.request) if self.request else "unknown"
         wait = throttle.address_wait(ip)
         if wait:
             raise forms.ValidationError(

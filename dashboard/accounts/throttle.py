@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def _cached(default, method: str, *args):
         return default
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_HOPS=N the Nth address from the
     right of X-Forwarded-For (each trusted proxy appends the address it saw; anything further
     left was written by the client and proves nothing)."""

@@ -1,12 +1,17 @@
 """Project-wide middleware that belongs to no single app."""
 
-from django.http import HttpResponseBadRequest, HttpResponseNotFound
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseNotFound, QueryDict
+from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 WEBHOOK_PREFIX = "/hooks/"
 
+type GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
-def refuse_nul(get_response):
+
+def refuse_nul(get_response: GetResponse) -> GetResponse:
     """PostgreSQL refuses a NUL character in any text query, so one in a path, a query string or
     a form value was a 500 for whoever sent it: answer up front instead, before any view runs.
 
@@ -14,7 +19,7 @@ def refuse_nul(get_response):
     receiver, the busiest path, takes its query and body as they come (it stores them with NULs
     made visible) and pays for nothing more than the path check."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponseBase:
         if "\x00" in request.path:
             return HttpResponseNotFound("Not found.", content_type="text/plain")
         if not request.path.startswith(WEBHOOK_PREFIX) and _nul_in_values(request):
@@ -26,7 +31,7 @@ def refuse_nul(get_response):
     return middleware
 
 
-def _nul_in_values(request) -> bool:
+def _nul_in_values(request: HttpRequest) -> bool:
     # Percent-decoding makes a NUL only from "%00" or a raw NUL: most query strings are
     # dismissed without being parsed.
     query = request.META.get("QUERY_STRING", "")
@@ -44,18 +49,18 @@ def _nul_in_values(request) -> bool:
     return _holds_nul(form)
 
 
-def _holds_nul(values) -> bool:
+def _holds_nul(values: QueryDict) -> bool:
     return any("\x00" in key or any("\x00" in value for value in items)
                for key, items in values.lists())
 
 
-def no_store_when_signed_in(get_response):
+def no_store_when_signed_in(get_response: GetResponse) -> GetResponse:
     """Whatever a signed-in person is sent (candidate pages, htmx partials, CSV, TXT and VTT
     downloads) holds the team's candidates' personal data: no browser or proxy may keep a copy.
     One place covers every view, downloads included; static files never get here (WhiteNoise
     answers them earlier)."""
 
-    def middleware(request):
+    def middleware(request: HttpRequest) -> HttpResponseBase:
         response = get_response(request)
         if request.user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)

@@ -14,6 +14,7 @@ check passes and the page keeps the chosen posting.
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest
 
 # Room in a request's declared length for everything but the file: boundaries, part headers,
 # the CSRF token and the other fields (a few hundred bytes in practice).
@@ -51,7 +52,7 @@ class LimitedUploadHandler(FileUploadHandler):
         raise StopUpload(connection_reset=True)
 
 
-def too_large(request) -> bool:
+def too_large(request: HttpRequest) -> bool:
     """Whether this request's upload was refused (reads the body if nothing has yet)."""
     request.FILES  # noqa: B018 - parsing runs the handler
     return getattr(request, "upload_too_large", False)

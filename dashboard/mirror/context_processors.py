@@ -1,11 +1,12 @@
 """Freshness of the mirror for every page: last good sync and whether the latest one failed."""
 
+from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from dashboard.mirror.models import SyncRun
 
 
-def freshness(request):
+def freshness(request: HttpRequest) -> dict[str, object]:
     team = getattr(request, "team", None)
     if team is None:
         return {}
