@@ -167,3 +167,16 @@ def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(brows
     assert rows.count() == total
     assert not page.console_errors, page.console_errors
     context.close()
+    # On a phone, in the dark: the button under the cards, nothing wider than the screen.
+    context, page = _signed_in(browser, live_server, "sam", SIZES["390"], "dark")
+    page.goto(f"{live_server.url}/postings/{posting.remote_id}/?sort=-score")
+    more = page.get_by_role("link", name=f"Show {total - 50} more")
+    more.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SCREENSHOTS / "posting-show-more-390-dark-screen.png"), caret="initial")
+    more.click()
+    page.wait_for_function("n => document.querySelectorAll('#candidate-table tbody tr[data-row]')"
+                           ".length === n", arg=total)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert not page.console_errors, page.console_errors
+    context.close()
