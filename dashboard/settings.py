@@ -257,6 +257,7 @@ TEMPLATES = [
                 "dashboard.accounts.context_processors.team",
                 "dashboard.mirror.context_processors.freshness",
                 "dashboard.review.context_processors.waiting",
+                "dashboard.review.context_processors.inbox",
             ],
         },
     },

@@ -1,9 +1,19 @@
-"""The sidebar's "Waiting for you" count on every page, for people who review."""
+"""What the site chrome (templates/base.html) shows of review on every page: the sidebar's
+"Waiting for you" count and the Inbox link's unread mentions. base.html loads no review tags: it
+reads these and includes review/_inbox_badge.html."""
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from dashboard.review import selectors
+from dashboard.review import selectors, services
+
+
+def inbox(request: HttpRequest) -> dict[str, object]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    # Lazy: one count query when a page shows the link, none for an htmx partial that does not.
+    return {"nav_unread": SimpleLazyObject(lambda: services.unread_mentions(membership.team, request.user))}
 
 
 def waiting(request: HttpRequest) -> dict[str, object]:

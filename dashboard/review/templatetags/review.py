@@ -1,4 +1,4 @@
-"""Template helpers for the review pages: sortable column headers, the header's inbox badge and notes
+"""Template helpers for the review pages: sortable column headers, the candidate row and notes
 with their @mentions. (Home's counts come from dashboard/review/selectors.py.)"""
 
 import functools
@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 
 from dashboard.core import labels, scores
-from dashboard.review.services import MENTION, unread_mentions
+from dashboard.review.services import MENTION
 
 register = template.Library()
 
@@ -167,17 +167,6 @@ def candidate_row(context, row: dict):
 def _status_class(status: str) -> str:
     # HeyMilo's status names a CSS class: a handful of values, slugified once each.
     return slugify(status)
-
-
-@register.inclusion_tag("review/_inbox_badge.html", takes_context=True)
-def inbox_badge(context, oob: bool = False):
-    """The header's link to the mentions inbox with the unread count (one count query); `oob`
-    swaps it into the header from an htmx answer that changed the count."""
-    team, user = context.get("team"), context.get("user")
-    if team is None or user is None or not user.is_authenticated:
-        return {"show": False}
-    return {"show": True, "unread": unread_mentions(team, user), "oob": oob,
-            "current": context.get("nav") == "inbox"}
 
 
 @register.filter
