@@ -15,6 +15,7 @@ from dashboard.core.heymilo_api import client_for
 from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, SyncRun
+from dashboard.mirror.services import request_sync
 from heymilo.errors import (
     TRANSIENT_ERRORS,
     AmbiguousOutcome,
@@ -398,8 +399,6 @@ def _finish(job: ImportJob, state: str, error: str = "") -> None:
     job.state, job.error, job.finished_at = state, error, timezone.now()
     job.save(update_fields=["state", "error", "finished_at"])
     if job.rows.filter(outcome=ImportRow.Outcome.INGESTED).exists():
-        from dashboard.mirror.services import request_sync
-
         # The new interviews reach the posting's candidate table through the mirror.
         transaction.on_commit(lambda: request_sync(job.team, SyncRun.Scope.POSTING, job.posting.remote_id))
 

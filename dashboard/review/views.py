@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
+from dashboard.ingestion.models import CandidateIngest, ImportRow
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview, Posting, SyncRun
 from dashboard.review import charts, compare, services
@@ -54,6 +55,7 @@ from dashboard.review.models import (
     list_position,
     with_review,
 )
+from dashboard.webhooks.models import Delivery
 from heymilo.errors import MalformedResponse
 from heymilo.models import Posting as APIPosting
 
@@ -596,9 +598,6 @@ def _may_read_through(request: TeamRequest, remote_id: str) -> bool:
     """Ids HeyMilo told the team about (a webhook delivery or an import named them) are fetched
     freely; any other id spends one of the person's few a minute, so a URL made up by hand
     cannot turn the dashboard into a way of spending the team's HeyMilo rate limit."""
-    from dashboard.ingestion.models import CandidateIngest, ImportRow
-    from dashboard.webhooks.models import Delivery
-
     team = request.team
     if (Delivery.objects.for_team(team).filter(interview_id=remote_id).exists()
             or ImportRow.objects.filter(job__team=team, interview_id=remote_id).exists()

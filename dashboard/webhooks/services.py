@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from dashboard.accounts.models import KeyStatus, Team
+from dashboard.accounts.models import KeyStatus, Team, new_webhook_token
 from dashboard.core.heymilo_api import client_for
 from dashboard.mirror import services as mirror
 from dashboard.mirror.models import Interview, SyncRun
@@ -578,8 +578,6 @@ def start_job(team: Team, kind: str, params: dict, user=None) -> WebhookJob:
 
 def rotate_token(team: Team, user=None) -> WebhookJob:
     """A new receiver token at once (the old URL stops working), then webhooks re-pointed by a worker."""
-    from dashboard.accounts.models import new_webhook_token
-
     with transaction.atomic():
         old_url = receiver_url(team)
         team.webhook_token = new_webhook_token()

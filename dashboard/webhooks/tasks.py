@@ -4,6 +4,7 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
+from dashboard.accounts.models import KeyStatus, Team
 from dashboard.core.heymilo_api import client_for
 from dashboard.webhooks import services
 from dashboard.webhooks.models import Delivery, WebhookJob
@@ -58,8 +59,6 @@ def run_webhook_job(job_id: int) -> None:
 @shared_task(base=DjangoTask, max_retries=0)
 def refresh_all_subscriptions() -> int:
     """Beat: reload every team's webhooks from HeyMilo, so changes made elsewhere show up."""
-    from dashboard.accounts.models import KeyStatus, Team
-
     teams = Team.objects.exclude(api_key_encrypted="").exclude(api_key_status=KeyStatus.INVALID)
     for team in teams:
         services.start_job(team, WebhookJob.Kind.REFRESH, {})
