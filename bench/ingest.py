@@ -78,7 +78,7 @@ def main() -> None:
                 pass
             elapsed = time.perf_counter() - started
             job.refresh_from_db()
-            assert job.state == ImportJob.State.DONE, job.error
+            assert job.state == ImportJob.State.DONE, job.message
             assert job.rows.filter(outcome=ImportRow.Outcome.INGESTED).count() == IMPORT_ROWS
             requests = -(-IMPORT_ROWS // job.chunk_size)
             # The bucket starts with its burst; every further request waits for a refill.

@@ -30,7 +30,7 @@ def test_it_runs_a_connection_check_in_a_worker(celery_worker, team, admin, sand
 
 def test_a_redelivered_finished_check_does_nothing(celery_worker, team, admin):
     check = ConnectionCheck.objects.create(team=team, requested_by=admin)
-    check.finish(ConnectionCheck.Outcome.OK, "done before")
+    check.finish(outcome=ConnectionCheck.Outcome.OK, message="done before")
     tasks.check_connection.delay(check.id).get(timeout=30)
     check.refresh_from_db()
     assert check.message == "done before"

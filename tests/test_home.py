@@ -154,7 +154,7 @@ def test_the_trouble_card_is_for_admins_only(login, admin, reviewer, team, mixed
     team.save()
     team.record_key_status(KeyStatus.INVALID)
     run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM, state=SyncRun.State.RUNNING)
-    run.finish(SyncRun.State.FAILED, error="HeyMilo answered 500 three times.")
+    run.fail("HeyMilo answered 500 three times.")
     Delivery.objects.create(team=team, method="POST", state=Delivery.State.FAILED, reason="gave up")
     html = login(admin).get("/").text
     card = html.split('id="attention-title"', 1)[1].split("</section>", 1)[0]

@@ -5,9 +5,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.accounts import crypto
+from dashboard.core.jobs import Job
 from dashboard.core.querysets import TeamScopedQuerySet
 
 
@@ -186,13 +188,15 @@ class Invitation(models.Model):
         return self.state == self.State.PENDING
 
 
-class ConnectionCheck(models.Model):
-    """One press of "Test connection": run by a worker, polled by the settings page."""
+class ConnectionCheck(Job):
+    """One press of "Test connection": run by a worker, polled by the settings page. Done when
+    HeyMilo accepts the key; failed with the outcome saying why not."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
+        QUEUED = "queued", "Waiting for a worker"
         RUNNING = "running", "Checking"
         DONE = "done", "Done"
+        FAILED = "failed", "Failed"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Connected"
@@ -202,31 +206,15 @@ class ConnectionCheck(models.Model):
         NO_KEY = "no_key", "No API key"
         ERROR = "error", "HeyMilo error"
 
-    team = models.ForeignKey(Team, models.CASCADE, related_name="connection_checks")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
     )
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
-    outcome = models.CharField(max_length=20, choices=Outcome, blank=True, default="")
-    message = models.TextField(blank=True, default="")
+    state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
+    outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     postings_total = models.IntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Connection check #{self.pk} ({self.outcome or self.state})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.state == self.State.DONE
-
-    def finish(self, outcome: str, message: str, postings_total: int | None = None) -> None:
-        self.state = self.State.DONE
-        self.outcome = outcome
-        self.message = message
-        self.postings_total = postings_total
-        self.finished_at = timezone.now()
-        self.save(update_fields=["state", "outcome", "message", "postings_total", "finished_at"])
+    def get_status_url(self) -> str:
+        return reverse("connection_check_status", args=[self.pk])

@@ -53,10 +53,9 @@ def describe_error(error: HeyMiloError) -> tuple[str, str]:
 def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
     team = check.team
     if not team.has_api_key:
-        check.finish(ConnectionCheck.Outcome.NO_KEY, "Set the team's HeyMilo API key first.")
+        check.fail("Set the team's HeyMilo API key first.", outcome=ConnectionCheck.Outcome.NO_KEY)
         return check
-    check.state = ConnectionCheck.State.RUNNING
-    check.save(update_fields=["state"])
+    check.start()
     try:
         client = client_for(team)
         client.health()
@@ -65,17 +64,18 @@ def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
         outcome, message = describe_error(error)
         if outcome == ConnectionCheck.Outcome.UNAUTHORIZED:
             team.record_key_status(KeyStatus.INVALID)
-        check.finish(outcome, message)
+        check.fail(message, outcome=outcome)
         return check
     except Exception as error:  # the check must end, whatever went wrong
         # Only the type is logged: a message may quote the key (requests' InvalidHeader does).
         log.warning("connection check %s failed: %s", check.pk, type(error).__name__)
-        check.finish(ConnectionCheck.Outcome.ERROR,
-                     "The check could not run. If the key was pasted, copy it again from HeyMilo.")
+        check.fail("The check could not run. If the key was pasted, copy it again from HeyMilo.",
+                   outcome=ConnectionCheck.Outcome.ERROR)
         return check
     team.record_key_status(KeyStatus.VALID)
     postings = f"{page.total} job posting{'' if page.total == 1 else 's'}"
-    check.finish(ConnectionCheck.Outcome.OK, f"HeyMilo accepts the key and lists {postings}.", page.total)
+    check.finish(outcome=ConnectionCheck.Outcome.OK, message=f"HeyMilo accepts the key and lists {postings}.",
+                 postings_total=page.total)
     return check
 
 

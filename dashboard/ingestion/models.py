@@ -2,24 +2,25 @@
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.urls import reverse
 
-from dashboard.accounts.models import Team
-from dashboard.core.querysets import TeamScopedQuerySet
+from dashboard.core.jobs import Job
 from dashboard.mirror.models import Posting
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     class State(models.TextChoices):
         CHECKING = "checking", "Checking"  # a big file's dry run, in a worker
-        DRAFT = "draft", "Preview"
+        DRAFT = "draft", "Preview"  # checked, waiting for a person to start it: neither active nor ended
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Importing"
         DONE = "done", "Done"
         CANCELLED = "cancelled", "Cancelled"
         FAILED = "failed", "Failed"
 
-    team = models.ForeignKey(Team, models.CASCADE, related_name="import_jobs")
+    ACTIVE_STATES = (State.CHECKING, State.QUEUED, State.RUNNING)
+    FINISHED_STATES = (State.DONE, State.CANCELLED, State.FAILED)
+
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="import_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     file_name = models.CharField("file name as uploaded (shown only)", max_length=255)
@@ -40,26 +41,18 @@ class ImportJob(models.Model):
     rows_expected = models.PositiveIntegerField(default=0)
     chunk_size = models.PositiveIntegerField(default=100)
     cancel_requested = models.BooleanField(default=False)
-    error = models.TextField(blank=True, default="")
     retries = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     # Renewed at every chunk: a running job silent for INGEST_STALL_SECONDS lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Job.Meta):
         indexes = [models.Index(fields=["team", "-created_at"]), models.Index(fields=["state"])]
 
     def __str__(self) -> str:
         return f"{self.file_name} → {self.posting}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.CANCELLED, self.State.FAILED)
+    def get_status_url(self) -> str:
+        return reverse("import_progress", args=[self.pk])
 
     @property
     def is_draft(self) -> bool:
@@ -131,32 +124,15 @@ class ImportRow(models.Model):
         return body
 
 
-class Request(models.Model):
+class Request(Job):
     """Shared by the one-off calls a posting page makes through a worker."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
                                    related_name="+")
-    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
+    class Meta(Job.Meta):
         abstract = True
-        ordering = ["-created_at", "-id"]
-
-    @property
-    def is_finished(self) -> bool:
-        return self.state != self.State.QUEUED
 
 
 class CandidateIngest(Request):
@@ -173,6 +149,9 @@ class CandidateIngest(Request):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}> → {self.posting_id}"
+
+    def get_status_url(self) -> str:
+        return reverse("candidate_status", args=[self.posting.remote_id, self.pk])
 
 
 class Export(Request):

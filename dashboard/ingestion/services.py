@@ -215,7 +215,7 @@ def import_check(job_id: int) -> None:
 
 def _check_failed(job: ImportJob, beat, error: str) -> None:
     with transaction.atomic():
-        beat(state=ImportJob.State.FAILED, error=error, finished_at=timezone.now())
+        beat(state=ImportJob.State.FAILED, message=error, finished_at=timezone.now())
         job.rows.all().delete()
     default_storage.delete(job.stored_name)
 
@@ -301,7 +301,7 @@ def import_step(job_id: int) -> bool:
     job.heartbeat_at = now
     job.save(update_fields=["state", "started_at", "heartbeat_at"])
     if job.cancel_requested:
-        _finish(job, ImportJob.State.CANCELLED)
+        _finish(job, state=ImportJob.State.CANCELLED)
         return False
     open_rows = job.rows.filter(outcome__in=[ImportRow.Outcome.PENDING, ImportRow.Outcome.SENT],
                                 status=ImportRow.Status.VALID)
@@ -313,7 +313,7 @@ def import_step(job_id: int) -> bool:
         list(ImportJob.objects.select_for_update().filter(id=job.id).values_list("id", flat=True))
         chunk = open_rows.aggregate(first=Min("chunk"))["first"]
         if chunk is None:
-            _finish(job, ImportJob.State.DONE)
+            _finish(job)
             return False
         rows = list(open_rows.filter(chunk=chunk).order_by("number"))
         if job.retake:
@@ -346,7 +346,7 @@ def import_step(job_id: int) -> bool:
         raise
     except HeyMiloError as error:
         _set(rows, ImportRow.Outcome.PENDING)
-        _finish(job, ImportJob.State.FAILED, error=str(error))
+        _finish(job, state=ImportJob.State.FAILED, message=str(error))
         return False
     details = result.interview_details
     for n, row in enumerate(rows):
@@ -395,9 +395,8 @@ def _refused(rows: list[ImportRow], error: ValidationError) -> None:
             _set([row], ImportRow.Outcome.PENDING)
 
 
-def _finish(job: ImportJob, state: str, error: str = "") -> None:
-    job.state, job.error, job.finished_at = state, error, timezone.now()
-    job.save(update_fields=["state", "error", "finished_at"])
+def _finish(job: ImportJob, **ending) -> None:
+    job.finish(**ending)
     if job.rows.filter(outcome=ImportRow.Outcome.INGESTED).exists():
         # The new interviews reach the posting's candidate table through the mirror.
         transaction.on_commit(lambda: request_sync(job.team, SyncRun.Scope.POSTING, job.posting.remote_id))
@@ -406,7 +405,7 @@ def _finish(job: ImportJob, state: str, error: str = "") -> None:
 def import_fail(job_id: int, error: BaseException) -> None:
     job = ImportJob.objects.filter(id=job_id).first()
     if job is not None and not job.is_finished:
-        _finish(job, ImportJob.State.FAILED, error=f"HeyMilo kept failing: {error}")
+        _finish(job, state=ImportJob.State.FAILED, message=f"HeyMilo kept failing: {error}")
 
 
 def import_progress(job: ImportJob) -> dict:
@@ -470,16 +469,14 @@ def candidate_ingest_send(item: CandidateIngest) -> None:
                                              phone_number=item.phone or None,
                                              metadata=item.metadata or None, retake=item.retake)
     except ValidationError as error:
-        item.field_errors = error.field_errors
-        _done(item, CandidateIngest.State.FAILED, f"HeyMilo refused the candidate: {error}")
+        item.fail(f"HeyMilo refused the candidate: {error}", field_errors=error.field_errors)
         return
     except AmbiguousOutcome as error:
-        _done(item, CandidateIngest.State.FAILED, f"Unknown: check in HeyMilo before retrying ({error}).")
+        item.fail(f"Unknown: check in HeyMilo before retrying ({error}).")
         return
-    if result.interview_details:
-        item.interview_id = result.interview_details[0].interview_id
-        item.interview_link = (result.interview_details[0].interview_link or "")[:500]
-    _done(item, CandidateIngest.State.DONE)
+    first = result.interview_details[0] if result.interview_details else None
+    item.finish(interview_id=first.interview_id if first else "",
+                interview_link=(first.interview_link or "")[:500] if first else "")
 
 
 def export_request(team, posting, user) -> Export:
@@ -493,18 +490,12 @@ def export_request(team, posting, user) -> Export:
 def export_send(item: Export) -> None:
     with client_for(item.team) as client:
         result = client.export_interviews(item.posting.remote_id)
-    item.job_id = result.job_id or ""
-    item.file_url = (result.file_url or "")[:1000]
-    if not item.file_url:
-        _done(item, Export.State.FAILED, f"HeyMilo answered without a file ({result.status or 'no status'}).")
+    file = {"job_id": result.job_id or "", "file_url": (result.file_url or "")[:1000]}
+    if not file["file_url"]:
+        item.fail(f"HeyMilo answered without a file ({result.status or 'no status'}).", **file)
         return
-    _done(item, Export.State.DONE)
-
-
-def _done(item, state: str, error: str = "") -> None:
-    item.state, item.error, item.finished_at = state, error, timezone.now()
-    item.save()
+    item.finish(**file)
 
 
 def request_fail(item, error: BaseException) -> None:
-    _done(item, item.State.FAILED, str(error))
+    item.fail(str(error))

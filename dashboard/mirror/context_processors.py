@@ -16,12 +16,12 @@ def freshness(request: HttpRequest) -> dict[str, object]:
 
     def failed():
         latest = runs().exclude(state=SyncRun.State.SKIPPED).order_by("-finished_at").first()
-        return latest if latest and latest.state != SyncRun.State.SUCCEEDED else None
+        return latest if latest and latest.state != SyncRun.State.DONE else None
 
     # Lazy, down to building the queries: an htmx partial (a table page, a tab) that shows
     # neither pays nothing for them.
     return {
         "last_sync": SimpleLazyObject(
-            lambda: runs().filter(state=SyncRun.State.SUCCEEDED).order_by("-finished_at").first()),
+            lambda: runs().filter(state=SyncRun.State.DONE).order_by("-finished_at").first()),
         "sync_failed": SimpleLazyObject(failed),
     }

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from dashboard.accounts.models import Team
+from dashboard.core.jobs import Job
 from dashboard.core.querysets import TeamScopedQuerySet
 from dashboard.mirror import derive
 from heymilo.models import Interview as APIInterview
@@ -159,15 +161,7 @@ class TranscriptLine(models.Model):
         return f"{self.speaker}: {self.text[:40]}"
 
 
-class SyncRunQuerySet(TeamScopedQuerySet):
-    def active(self):
-        return self.filter(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING])
-
-    def finished(self):
-        return self.exclude(state__in=[SyncRun.State.QUEUED, SyncRun.State.RUNNING])
-
-
-class SyncRun(models.Model):
+class SyncRun(Job):
     class Scope(models.TextChoices):
         TEAM = "team", "Whole team"
         POSTING = "posting", "One posting"
@@ -176,15 +170,16 @@ class SyncRun(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
+        DONE = "done", "Succeeded"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
         INTERRUPTED = "interrupted", "Interrupted"
 
-    team = models.ForeignKey(Team, models.CASCADE, related_name="sync_runs")
+    FINISHED_STATES = (State.DONE, State.FAILED, State.SKIPPED, State.INTERRUPTED)
+
     scope = models.CharField(max_length=10, choices=Scope)
     target = models.CharField(max_length=100, blank=True, default="")  # posting or interview id
-    state = models.CharField(max_length=12, choices=State, default=State.QUEUED)
+    state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -201,26 +196,17 @@ class SyncRun(models.Model):
     skipped = models.JSONField(default=list, blank=True)
     # Where the run stands (phase, posting index, page): a failed run shows where it stopped.
     cursor = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True, default="")
-    error_code = models.CharField(max_length=30, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     SKIPPED_KEPT = 50
 
-    objects = SyncRunQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(Job.Meta):
         indexes = [models.Index(fields=["team", "scope", "state", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} sync #{self.pk} ({self.state})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.state not in {self.State.QUEUED, self.State.RUNNING}
+    def get_status_url(self) -> str:
+        return reverse("sync_progress", args=[self.pk])
 
     @property
     def percent(self) -> int:
@@ -240,20 +226,12 @@ class SyncRun(models.Model):
             return self.finished_at - self.started_at
         return None
 
-    def finish(self, state: str, error: str = "", error_code: str = "") -> bool:
-        """Ends the run unless something else (a newer request, another worker) already did:
-        the first ending wins, so a late worker cannot overwrite "interrupted" with its own."""
-        self.finished_at = timezone.now()
-        ended = SyncRun.objects.filter(
-            pk=self.pk, state__in=[self.State.QUEUED, self.State.RUNNING]
-        ).update(state=state, error=error, error_code=error_code, finished_at=self.finished_at)
+    def finish(self, **ending) -> bool:
+        ended = super().finish(**ending)
         if ended:
-            self.state, self.error, self.error_code = state, error, error_code
             # Progress counters of the last step are saved with the ending.
             self.save(update_fields=self.progress_fields())
-        else:
-            self.refresh_from_db()
-        return bool(ended)
+        return ended
 
     @staticmethod
     def progress_fields() -> list[str]:

@@ -37,7 +37,7 @@ def posting_titles(team, remote_ids) -> dict[str, str]:
 def last_synced_at(team, posting=None) -> datetime | None:
     """When the data on a page was last fetched whole: the team's last good sync, or on a posting's
     page that posting's own refresh when it came later."""
-    runs = SyncRun.objects.for_team(team).filter(state=SyncRun.State.SUCCEEDED)
+    runs = SyncRun.objects.for_team(team).filter(state=SyncRun.State.DONE)
     scope = Q(scope=SyncRun.Scope.TEAM)
     if posting is not None:
         scope |= Q(scope=SyncRun.Scope.POSTING, target=posting.remote_id)
@@ -74,8 +74,8 @@ class RefreshGroup:
 
     @property
     def listed(self) -> list[dict]:
-        return [{"id": rid, "name": self.names.get(rid, ""), "state": state, "error": error, "times": times}
-                for rid, state, error, times in self.items]
+        return [{"id": rid, "name": self.names.get(rid, ""), "state": state, "message": message,
+                 "times": times} for rid, state, message, times in self.items]
 
     @property
     def unlisted(self) -> int:
@@ -93,9 +93,9 @@ def sync_timeline(team) -> list:
         run.is_group = False
     refreshes = (SyncRun.objects.for_team(team).filter(scope=SyncRun.Scope.INTERVIEW)
                  .order_by("-created_at", "-id")
-                 .values_list("target", "state", "error", "created_at")[:REFRESHES_READ])
+                 .values_list("target", "state", "message", "created_at")[:REFRESHES_READ])
     groups: dict[datetime, RefreshGroup] = {}
-    for target, state, error, created_at in refreshes:
+    for target, state, message, created_at in refreshes:
         hour = timezone.localtime(created_at).replace(minute=0, second=0, microsecond=0)
         group = groups.get(hour)
         if group is None:
@@ -106,11 +106,11 @@ def sync_timeline(team) -> list:
         if target in group.latest:
             group.latest[target][2] += 1
         else:
-            group.latest[target] = [state, error, 1]
+            group.latest[target] = [state, message, 1]
     for group in groups.values():
         # What went wrong first (an admin opens the row for that), then the latest.
-        items = [(rid, state, error, times) for rid, (state, error, times) in group.latest.items()]
-        items.sort(key=lambda item: item[1] == SyncRun.State.SUCCEEDED)
+        items = [(rid, state, message, times) for rid, (state, message, times) in group.latest.items()]
+        items.sort(key=lambda item: item[1] == SyncRun.State.DONE)
         group.items = items[:NAMES_LISTED]
     names = dict(Interview.objects.for_team(team)
                  .filter(remote_id__in={item[0] for g in groups.values() for item in g.items})

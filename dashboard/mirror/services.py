@@ -59,8 +59,8 @@ def request_sync(team: Team, scope: str = SyncRun.Scope.TEAM, target: str = "", 
             if is_alive(active):
                 return active
             # Its worker died (the lock expired) or it never started: say so, then start anew.
-            active.finish(SyncRun.State.INTERRUPTED, "The worker running this sync stopped.",
-                          "interrupted")
+            active.finish(state=SyncRun.State.INTERRUPTED, outcome="interrupted",
+                          message="The worker running this sync stopped.")
         run = SyncRun.objects.create(team=team, scope=scope, target=target, requested_by=user)
         tasks.run_sync.delay_on_commit(run.id)
     return run
@@ -91,21 +91,19 @@ def start_or_continue(run: SyncRun) -> bool:
     key, ttl = run_lock_key(run), settings.SYNC_LOCK_TTL
     if cache.add(key, run.id, ttl) or cache.get(key) == run.id:
         cache.touch(key, ttl)
-        if run.state == SyncRun.State.QUEUED:
-            # Only a run still queued starts: one that request_sync ended meanwhile stays ended.
-            now = timezone.now()
-            if not SyncRun.objects.filter(pk=run.pk, state=SyncRun.State.QUEUED).update(
-                    state=SyncRun.State.RUNNING, started_at=now):
-                run.refresh_from_db()
-                release(run)
-                return False
-            run.state, run.started_at = SyncRun.State.RUNNING, now
+        # Only a run still queued starts: one that request_sync ended meanwhile stays ended.
+        if run.state == SyncRun.State.QUEUED and not run.start():
+            run.refresh_from_db()
+            release(run)
+            return False
         return True
     if run.state == SyncRun.State.QUEUED:
-        run.finish(SyncRun.State.SKIPPED, "Another sync of the same data was already running.", "busy")
+        run.finish(state=SyncRun.State.SKIPPED, outcome="busy",
+                   message="Another sync of the same data was already running.")
     else:
         # It ran, lost its lock (its worker stalled or died) and a newer run took over.
-        run.finish(SyncRun.State.INTERRUPTED, "A newer sync took over from this one.", "superseded")
+        run.finish(state=SyncRun.State.INTERRUPTED, outcome="superseded",
+                   message="A newer sync took over from this one.")
     return False
 
 
@@ -126,7 +124,7 @@ def sync_step(run: SyncRun, client: HeyMiloClient | None = None) -> bool:
         more = _refresh_interview_step(run, client)
     else:
         more = _pages_step(run, client)
-    finished = not more and not run.is_finished and run.finish(SyncRun.State.SUCCEEDED)
+    finished = not more and not run.is_finished and run.finish()
     if finished and run.scope != SyncRun.Scope.INTERVIEW:
         refresh_planner_statistics()
     if not more:
@@ -157,7 +155,7 @@ def fail(run: SyncRun, error: Exception) -> None:
         run.team.record_key_status(KeyStatus.INVALID)
         message = "HeyMilo rejected the team's API key. An admin can replace it in Settings."
     where = run.cursor.get("where", "")
-    run.finish(SyncRun.State.FAILED, f"{message}{f' (stopped at {where})' if where else ''}", code)
+    run.fail(f"{message}{f' (stopped at {where})' if where else ''}", outcome=code)
     release(run)
 
 
@@ -306,8 +304,7 @@ def _refresh_interview_step(run: SyncRun, client: HeyMiloClient) -> bool:
         ).update(missing=True)
         run.pages_done = 1
         run.save(update_fields=SyncRun.progress_fields())
-        run.finish(SyncRun.State.FAILED, "HeyMilo has no interview with this id for this team.",
-                   "not_found")
+        run.fail("HeyMilo has no interview with this id for this team.", outcome="not_found")
         release(run)
         return False
     posting = Posting.objects.filter(team=run.team, remote_id=item.posting_id or "").first()

@@ -28,8 +28,8 @@ def run_sync(self, run_id: int) -> None:
                 return
     except TRANSIENT_ERRORS as error:
         run.retries += 1
-        run.error = f"Retrying after: {error}"
-        run.save(update_fields=["retries", "error"])
+        run.message = f"Retrying after: {error}"
+        run.save(update_fields=["retries", "message"])
         if self.request.retries >= self.max_retries:
             services.fail(run, error)
             return

@@ -581,7 +581,7 @@ def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
         raise Http404("This interview is not in the dashboard yet.")
     run = (SyncRun.objects.for_team(request.team)
            .filter(scope=SyncRun.Scope.INTERVIEW, target=remote_id).first())
-    if run is not None and run.is_finished and run.error_code == "not_found":
+    if run is not None and run.is_finished and run.outcome == "not_found":
         raise Http404("HeyMilo has no interview with this id for this team.")
     # One fetch per id per minute, however many people open the link.
     refetch = run is not None and run.is_finished and cache.add(

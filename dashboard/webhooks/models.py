@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
+from dashboard.core.jobs import Job
 from dashboard.core.querysets import TeamScopedQuerySet
 
 EVENT_TYPES = [
@@ -112,7 +114,7 @@ class WebhookSubscription(models.Model):
         return bool(self.webhook_id) and "/" not in self.webhook_id
 
 
-class WebhookJob(models.Model):
+class WebhookJob(Job):
     """One webhook change asked for on a page, carried out by a worker and polled by the page."""
 
     class Kind(models.TextChoices):
@@ -122,44 +124,21 @@ class WebhookJob(models.Model):
         CONNECT = "connect", "Connect this dashboard"
         ROTATE = "rotate", "Re-point webhooks to the new token"
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        DONE = "done", "Done"
-
     class Outcome(models.TextChoices):
         OK = "ok", "Done"
         INVALID = "invalid", "HeyMilo rejected the values"
         ERROR = "error", "Failed"
 
-    team = models.ForeignKey(Team, models.CASCADE, related_name="webhook_jobs")
     kind = models.CharField(max_length=12, choices=Kind)
     params = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
-    outcome = models.CharField(max_length=10, choices=Outcome, blank=True, default="")
-    message = models.TextField(blank=True, default="")
+    outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     field_errors = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.outcome or self.state})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.state == self.State.DONE
-
-    def finish(self, outcome: str, message: str, field_errors: dict | None = None) -> None:
-        self.state = self.State.DONE
-        self.outcome = outcome
-        self.message = message
-        self.field_errors = field_errors or {}
-        self.finished_at = timezone.now()
-        self.save(update_fields=["state", "outcome", "message", "field_errors", "finished_at"])
+    def get_status_url(self) -> str:
+        return reverse("webhook_job", args=[self.pk])

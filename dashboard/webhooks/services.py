@@ -283,7 +283,7 @@ def fetched_since(delivery: Delivery) -> bool:
     """A refresh of the interview that started after the delivery arrived already shows what the
     event announced: fetching again would only spend the team's rate limit."""
     return SyncRun.objects.for_team(delivery.team).filter(
-        scope=SyncRun.Scope.INTERVIEW, state=SyncRun.State.SUCCEEDED,
+        scope=SyncRun.Scope.INTERVIEW, state=SyncRun.State.DONE,
         created_at__gte=delivery.received_at, target=delivery.interview_id,
         started_at__gte=delivery.received_at).exists()
 
@@ -341,12 +341,12 @@ def process_delivery(delivery: Delivery, force: bool = False, client=None) -> No
             reason = "HeyMilo rejected the team's API key."
         delivery.finish(Delivery.State.FAILED, reason)
         return
-    if run.error_code == "not_found":
+    if run.outcome == "not_found":
         delivery.finish(Delivery.State.REJECTED, "The interview is not visible to this team.")
     elif run.state == SyncRun.State.SKIPPED:
         delivery.finish(Delivery.State.PROCESSED, "A refresh of this interview was already running.")
     elif run.state == SyncRun.State.FAILED:
-        delivery.finish(Delivery.State.FAILED, run.error)
+        delivery.finish(Delivery.State.FAILED, run.message)
     else:
         delivery.finish(Delivery.State.PROCESSED, "")
 
@@ -362,13 +362,15 @@ def verify(delivery: Delivery, client=None) -> SyncRun:
         # One whose worker died (its lock expired: a delivery the sweep took back) would stay
         # `running` for good; as request_sync does, say so before starting anew.
         if not mirror.is_alive(active):
-            active.finish(SyncRun.State.INTERRUPTED, "The worker running this sync stopped.", "interrupted")
+            active.finish(state=SyncRun.State.INTERRUPTED, outcome="interrupted",
+                          message="The worker running this sync stopped.")
     run = refreshes.create(team=delivery.team, scope=SyncRun.Scope.INTERVIEW, target=delivery.interview_id)
     try:
         mirror.sync_step(run, client)
     except RateLimitWait:
         # Nothing was sent; the delivery is processed again when the team has a token.
-        run.finish(SyncRun.State.INTERRUPTED, "Waiting for the team's rate limit.", "rate_limited")
+        run.finish(state=SyncRun.State.INTERRUPTED, outcome="rate_limited",
+                   message="Waiting for the team's rate limit.")
         mirror.release(run)
         raise
     except HeyMiloError as error:
@@ -548,23 +550,24 @@ def run_job(job: WebhookJob, client=None) -> None:
         else:
             raise ValueError(f"unknown job kind {job.kind!r}")
     except ValidationError as error:
-        job.finish(WebhookJob.Outcome.INVALID, "HeyMilo did not accept these values.", error.field_errors)
+        job.fail("HeyMilo did not accept these values.", outcome=WebhookJob.Outcome.INVALID,
+                 field_errors=error.field_errors)
     except Unauthorized:
         team.record_key_status(KeyStatus.INVALID)
-        job.finish(WebhookJob.Outcome.ERROR,
-                   "HeyMilo rejected the team's API key. An admin can replace it in Settings.")
+        job.fail("HeyMilo rejected the team's API key. An admin can replace it in Settings.",
+                 outcome=WebhookJob.Outcome.ERROR)
     except RateLimited as error:
         wait = f" Try again in {error.retry_after:.0f} s." if error.retry_after else " Try again shortly."
-        job.finish(WebhookJob.Outcome.ERROR, "HeyMilo is rate-limiting this team's key." + wait)
+        job.fail("HeyMilo is rate-limiting this team's key." + wait, outcome=WebhookJob.Outcome.ERROR)
     except NotFound:
-        job.finish(WebhookJob.Outcome.ERROR, "HeyMilo does not know this posting or webhook.")
+        job.fail("HeyMilo does not know this posting or webhook.", outcome=WebhookJob.Outcome.ERROR)
     except (ServerError, APIConnectionError, APITimeoutError, MalformedResponse) as error:
-        job.finish(WebhookJob.Outcome.ERROR,
-                   f"HeyMilo is unavailable right now ({type(error).__name__}). Try again later.")
+        job.fail(f"HeyMilo is unavailable right now ({type(error).__name__}). Try again later.",
+                 outcome=WebhookJob.Outcome.ERROR)
     except HeyMiloError as error:
-        job.finish(WebhookJob.Outcome.ERROR, f"HeyMilo error: {error}")
+        job.fail(f"HeyMilo error: {error}", outcome=WebhookJob.Outcome.ERROR)
     else:
-        job.finish(WebhookJob.Outcome.OK, message)
+        job.finish(outcome=WebhookJob.Outcome.OK, message=message)
 
 
 def start_job(team: Team, kind: str, params: dict, user=None) -> WebhookJob:

@@ -145,8 +145,8 @@ def test_a_sync_never_sends_the_key_to_a_name_that_resolves_to_a_private_address
 
     run = SyncRun.objects.get()
     assert run.state == SyncRun.State.FAILED
-    assert run.error_code == "AddressNotAllowed"
-    assert f"resolves to {inside.host}" in run.error and "address: not allowed" in run.error
+    assert run.outcome == "AddressNotAllowed"
+    assert f"resolves to {inside.host}" in run.message and "address: not allowed" in run.message
     assert inside.connections == 0 and inside.requests == []
 
 
@@ -178,7 +178,7 @@ def test_a_stored_plain_http_loopback_url_is_refused_in_production(
             services.request_sync(keyed_team)
             login(admin).post("/settings/connection-checks/", HTTP_HX_REQUEST="true")
 
-        assert SyncRun.objects.get().error.startswith("Base URL refused. Use https://")
+        assert SyncRun.objects.get().message.startswith("Base URL refused. Use https://")
         assert "Base URL refused" in ConnectionCheck.objects.get().message
         assert listener.connections == 0
 
@@ -207,11 +207,11 @@ def test_an_html_error_body_never_reaches_the_syncs_or_settings_page(
 
     run = SyncRun.objects.get()
     assert run.state == SyncRun.State.FAILED
-    assert f"HeyMilo API returned {status} for GET /postings" in run.error
+    assert f"HeyMilo API returned {status} for GET /postings" in run.message
     syncs, settings_page = client.get("/syncs/").text, client.get("/settings/").text
     assert f"returned {status}" in syncs
     assert f"({status})" in ConnectionCheck.objects.get().message
-    for page in (syncs, settings_page, run.error, ConnectionCheck.objects.get().message):
+    for page in (syncs, settings_page, run.message, ConnectionCheck.objects.get().message):
         assert "secret-internal-banner" not in page and "Internal admin" not in page
 
 
@@ -227,7 +227,7 @@ def test_a_long_json_detail_is_shown_short(login, admin, keyed_team, settings,
         with django_capture_on_commit_callbacks(execute=True):
             services.request_sync(keyed_team)
 
-    error = SyncRun.objects.get().error
+    error = SyncRun.objects.get().message
     assert "HeyMilo API returned 409 for GET /postings: Posting archived. <b>internal trace</b>" in error
     assert error.count("internal trace") < 10 and len(error) < 300
     page = login(admin).get("/syncs/").text

@@ -217,12 +217,12 @@ def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
     # Beat's next rounds: whatever survived of the first run (its chain may or may not have
     # outlived the restart), they end with a finished sync of the team and nothing running.
     run = beat_until_settled(team)
-    assert run.state == SyncRun.State.SUCCEEDED, run.error + worker.log()[-4000:]
+    assert run.state == SyncRun.State.DONE, run.message + worker.log()[-4000:]
     # And the round after writes nothing: the mirror was already complete and exact.
     again = beat_until_settled(team)
-    assert again.id != run.id and again.state == SyncRun.State.SUCCEEDED, again.error
+    assert again.id != run.id and again.state == SyncRun.State.DONE, again.message
     runs = list(SyncRun.objects.order_by("id").values_list(
-        "id", "state", "error_code", "pages_done", "rows_created", "rows_updated", "rows_unchanged"))
+        "id", "state", "outcome", "pages_done", "rows_created", "rows_updated", "rows_unchanged"))
     assert (again.rows_created, again.rows_updated, again.rows_missing) == (0, 0, 0), runs
     assert again.rows_unchanged == 78  # 3 postings + 75 interviews, each seen once
 
@@ -235,7 +235,7 @@ def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
     # restart, interrupted if beat took over), and nothing is active.
     assert not SyncRun.objects.active().exists(), list(SyncRun.objects.values("id", "state"))
     first.refresh_from_db()
-    assert first.state in {SyncRun.State.SUCCEEDED, SyncRun.State.INTERRUPTED}
+    assert first.state in {SyncRun.State.DONE, SyncRun.State.INTERRUPTED}
 
 
 def test_a_sync_interrupted_while_its_page_is_out_stays_interrupted(
@@ -251,14 +251,14 @@ def test_a_sync_interrupted_while_its_page_is_out_stays_interrupted(
     second = mirror.request_sync(team)  # ...so the next request ends the run and starts anew
     assert second.id != first.id
     first.refresh_from_db()
-    assert (first.state, first.error_code) == (SyncRun.State.INTERRUPTED, "interrupted")
+    assert (first.state, first.outcome) == (SyncRun.State.INTERRUPTED, "interrupted")
     sandbox.clear_faults()
     wait_for(lambda: SyncRun.objects.get(id=second.id).is_finished, timeout=60, message="the new run")
     wait_for(lambda: not SyncRun.objects.active().exists(), timeout=60, message="every run to end")
     first.refresh_from_db()
     # Its late page was written (upserts are harmless) but the run stays as request_sync ended it.
-    assert (first.state, first.error_code) == (SyncRun.State.INTERRUPTED, "interrupted")
-    assert SyncRun.objects.get(id=second.id).state == SyncRun.State.SUCCEEDED
+    assert (first.state, first.outcome) == (SyncRun.State.INTERRUPTED, "interrupted")
+    assert SyncRun.objects.get(id=second.id).state == SyncRun.State.DONE
     assert_mirror_matches(team, sandbox)
 
 # --- Redis restarted mid-import ----------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_a_redis_restart_mid_import_ingests_every_row_once_after_beat(
         return job.is_finished
 
     wait_for(beat, timeout=120, interval=1.0, message="the import to finish after the restart")
-    assert job.state == ImportJob.State.DONE, job.error + worker.log()[-4000:]
+    assert job.state == ImportJob.State.DONE, job.message + worker.log()[-4000:]
     assert_each_email_ingested_once(sandbox, posting, rows, job)
     progress = ingestion.import_progress(job)
     assert (progress["total"], progress["done"], progress["ingested"]) == (rows, rows, rows)
@@ -338,7 +338,7 @@ def test_two_chains_of_one_import_with_retakes_on_ingest_each_row_once(
     ingestion_tasks.run_import.delay(job.id)  # the redelivered twin
     job = wait_for(lambda: (j := ImportJob.objects.get(id=job.id)).is_finished and j, timeout=120,
                    interval=0.2, message="the import")
-    assert job.state == ImportJob.State.DONE, job.error
+    assert job.state == ImportJob.State.DONE, job.message
     assert_each_email_ingested_once(sandbox, posting, rows, job)
 
 
@@ -433,5 +433,5 @@ def test_a_delivery_whose_worker_is_killed_mid_processing_is_processed_once_afte
     row = Interview.objects.get(team=team, remote_id=remote_id)
     assert row.status == "shortlisted"
     runs = SyncRun.objects.filter(scope=SyncRun.Scope.INTERVIEW, target=remote_id)
-    assert runs.filter(state=SyncRun.State.SUCCEEDED).count() == 1
+    assert runs.filter(state=SyncRun.State.DONE).count() == 1
     assert not SyncRun.objects.active().exists(), list(runs.values("id", "state"))

@@ -54,7 +54,7 @@ def test_it_imports_200_rows_through_429s_and_500s_recording_each_interview_once
     sandbox.add_fault("rate_limit", rate=0.3, retry_after=0)
     sandbox.add_fault("error_500", rate=0.3)
     job = start_import(login(reviewer), live_posting, people(200), django_capture_on_commit_callbacks)
-    assert job.state == ImportJob.State.DONE, job.error
+    assert job.state == ImportJob.State.DONE, job.message
     rows = list(job.rows.all())
     assert {r.outcome for r in rows} == {ImportRow.Outcome.INGESTED}
     assert job.rows.values("chunk").distinct().count() == 10

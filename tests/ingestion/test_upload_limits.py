@@ -220,7 +220,7 @@ def test_a_big_file_whose_rows_cannot_be_used_fails_with_the_reason(
     queued[0]()
     job.refresh_from_db()
     message = "The file has more than 250 candidate rows, the most one import takes."
-    assert job.state == "failed" and job.error.startswith(message)
+    assert job.state == "failed" and job.message.startswith(message)
     assert not job.rows.exists() and not any(p.is_file() for p in upload_storage.rglob("*"))
     html = client.get(f"/imports/{job.id}/").text
     assert "This file cannot be imported." in html and message in html

@@ -50,7 +50,7 @@ def test_a_worker_imports_1000_rows_through_429s_and_500s(start_worker, team, ad
     job = new_job(team, live_posting, admin, 1000)
     assert services.import_start(job)
     done = wait_for(lambda: finished(job.id), timeout=120, message="the import")
-    assert done.state == ImportJob.State.DONE, done.error + worker.log()[-3000:]
+    assert done.state == ImportJob.State.DONE, done.message + worker.log()[-3000:]
     assert done.rows.values("chunk").distinct().count() == 10
     assert_each_row_ingested_once(done, sandbox, live_posting, 1000)
 
@@ -82,7 +82,7 @@ def test_a_worker_killed_mid_import_is_resumed_without_duplicates(start_worker, 
         return finished(job.id)
 
     done = wait_for(poll, timeout=60, interval=0.5, message="the resumed import")
-    assert done.state == ImportJob.State.DONE, done.error
+    assert done.state == ImportJob.State.DONE, done.message
     assert_each_row_ingested_once(done, sandbox, live_posting, 200)
 
 

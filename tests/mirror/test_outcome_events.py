@@ -20,10 +20,10 @@ def events(response) -> dict:
     return json.loads(response.headers.get("HX-Trigger", "{}"))
 
 
-def finished(run: SyncRun, minutes_ago: float = 0, state=SyncRun.State.SUCCEEDED, error="") -> SyncRun:
+def finished(run: SyncRun, minutes_ago: float = 0, state=SyncRun.State.DONE, message="") -> SyncRun:
     at = timezone.now() - timedelta(minutes=minutes_ago)
     SyncRun.objects.filter(pk=run.pk).update(state=state, started_at=at, finished_at=at, created_at=at,
-                                             error=error)
+                                             message=message)
     run.refresh_from_db()
     return run
 
@@ -71,7 +71,8 @@ def test_the_syncs_page_names_postings_and_groups_single_interview_refreshes(log
     for n in range(37):
         run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW,
                                      target="int_ada" if n == 36 else f"int_{n}")
-        finished(run, minutes_ago=2, **({"state": SyncRun.State.FAILED, "error": "Gone."} if n == 5 else {}))
+        ending = {"state": SyncRun.State.FAILED, "message": "Gone."} if n == 5 else {}
+        finished(run, minutes_ago=2, **ending)
     html = login(admin).get("/syncs/").text
     assert '<a href="/postings/P-ENG/">Backend Engineer</a>' in html
     assert "Refreshed 37 single interviews" in html and "1 failed" in html

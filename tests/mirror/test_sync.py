@@ -29,7 +29,7 @@ def sync(team):
 def test_it_mirrors_every_posting_and_interview_exactly(team, sandbox, fast_client):
     point_team_at(team, sandbox)
     run = sync(team)
-    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.state == SyncRun.State.DONE, run.message
     total = assert_mirror_matches(team, sandbox)
     assert run.rows_created == total + len(sandbox.postings())
     # 1 postings page + 3 postings x 3 pages of 10 (25 interviews each)
@@ -112,7 +112,7 @@ def test_a_rejected_key_fails_the_run_and_marks_the_key(team, sandbox, fast_clie
     point_team_at(team, sandbox, key="revoked-key")
     run = sync(team)
     assert run.state == SyncRun.State.FAILED
-    assert "rejected the team's API key" in run.error
+    assert "rejected the team's API key" in run.message
     team.refresh_from_db()
     assert team.api_key_status == KeyStatus.INVALID
     home = login(admin).get("/").text
@@ -134,7 +134,7 @@ def test_it_survives_faults_with_a_correct_mirror(team, sandbox, fast_client, se
     # Every other request fails for a while: the client's and the task's retries carry it.
     sandbox.add_fault(kind, count=4, **extra)
     run = sync(team)
-    assert run.state == SyncRun.State.SUCCEEDED, run.error
+    assert run.state == SyncRun.State.DONE, run.message
     assert run.retries >= 1
     assert_mirror_matches(team, sandbox)
     assert Interview.objects.values("remote_id").distinct().count() == Interview.objects.count()
@@ -158,10 +158,10 @@ def test_a_sync_that_gives_up_keeps_what_it_wrote_and_says_where(team, sandbox, 
     run_sync.apply(args=[run.id])
     run.refresh_from_db()
     assert run.state == SyncRun.State.FAILED
-    assert f"stopped at posting {first_posting}, interviews page 2" in run.error
+    assert f"stopped at posting {first_posting}, interviews page 2" in run.message
     assert Interview.objects.for_team(team).count() == 10  # the page it wrote stays
     sandbox.clear_faults()
-    assert sync(team).state == SyncRun.State.SUCCEEDED  # the next run finishes the job
+    assert sync(team).state == SyncRun.State.DONE  # the next run finishes the job
     assert_mirror_matches(team, sandbox)
 
 
@@ -191,11 +191,11 @@ def test_refreshing_one_interview_reads_it_through(team, sandbox, fast_client):
     point_team_at(team, sandbox)
     doc = sandbox.interviews(sandbox.postings()[2]["posting_id"])[5]
     run = services.refresh_interview(team, doc["interview_id"])
-    assert run.state == SyncRun.State.SUCCEEDED
+    assert run.state == SyncRun.State.DONE
     row = Interview.objects.get(team=team, remote_id=doc["interview_id"])
     assert row.name == doc["details"]["name"]
     missing = services.refresh_interview(team, "int_does_not_exist")
-    assert (missing.state, missing.error_code) == (SyncRun.State.FAILED, "not_found")
+    assert (missing.state, missing.outcome) == (SyncRun.State.FAILED, "not_found")
 
 
 def test_an_interview_of_another_key_is_not_found(team, sandbox, fast_client):
@@ -203,7 +203,7 @@ def test_an_interview_of_another_key_is_not_found(team, sandbox, fast_client):
     posting = sandbox.postings(key=sandbox.other_api_key)[0]["posting_id"]
     foreign = sandbox.interviews(posting, key=sandbox.other_api_key)[0]["interview_id"]
     run = services.refresh_interview(team, foreign)
-    assert run.error_code == "not_found"
+    assert run.outcome == "not_found"
     assert not Interview.objects.filter(remote_id=foreign).exists()
 
 
@@ -229,7 +229,7 @@ def test_a_step_writes_pages_for_its_time_budget(team, sandbox, fast_client, set
     while services.sync_step(run):
         taken += 1
     assert taken == steps
-    assert run.state == SyncRun.State.SUCCEEDED and run.pages_done == 10
+    assert run.state == SyncRun.State.DONE and run.pages_done == 10
     assert_mirror_matches(team, sandbox)
 
 
@@ -252,7 +252,7 @@ def test_a_finished_sync_leaves_the_query_planner_what_it_needs(team, sandbox, f
     from django.db import connection
 
     point_team_at(team, sandbox)
-    assert sync(team).state == SyncRun.State.SUCCEEDED
+    assert sync(team).state == SyncRun.State.DONE
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'mirror_interview'")

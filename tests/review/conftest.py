@@ -20,7 +20,7 @@ def synced(team, sandbox, settings, django_capture_on_commit_callbacks):
     point_team_at(team, sandbox)
     with django_capture_on_commit_callbacks(execute=True):
         services.request_sync(team)
-    assert SyncRun.objects.get().state == SyncRun.State.SUCCEEDED
+    assert SyncRun.objects.get().state == SyncRun.State.DONE
     return team
 
 

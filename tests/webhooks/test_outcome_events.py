@@ -24,7 +24,7 @@ def test_the_finished_job_tells_the_page_and_the_running_one_does_not(login, adm
     job = WebhookJob.objects.create(team=team, kind=WebhookJob.Kind.CONNECT)
     running = client.get(f"/webhooks/jobs/{job.id}/", **HTMX)
     assert running.status_code == 200 and "HX-Trigger" not in running.headers
-    job.finish(WebhookJob.Outcome.OK, "Connected: 24 webhooks created.")
+    job.finish(outcome=WebhookJob.Outcome.OK, message="Connected: 24 webhooks created.")
     done = client.get(f"/webhooks/jobs/{job.id}/", **HTMX)
     assert done.status_code == 286
     assert "webhooks-changed" in events(done)

@@ -29,7 +29,7 @@ def _stuck(team, remote_id: str, claimed_ago: timedelta) -> Delivery:
     return delivery
 
 
-def _refreshes(remote_id: str, state=SyncRun.State.SUCCEEDED) -> int:
+def _refreshes(remote_id: str, state=SyncRun.State.DONE) -> int:
     return SyncRun.objects.filter(scope=SyncRun.Scope.INTERVIEW, target=remote_id, state=state).count()
 
 

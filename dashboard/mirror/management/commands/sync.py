@@ -37,8 +37,8 @@ class Command(BaseCommand):
             run.refresh_from_db()
             self.stdout.write(
                 f"  {run.state}: {run.rows_created} new, {run.rows_updated} updated, "
-                f"{run.rows_unchanged} unchanged, {run.rows_missing} gone. {run.error}".rstrip()
+                f"{run.rows_unchanged} unchanged, {run.rows_missing} gone. {run.message}".rstrip()
             )
-            failed |= run.state != SyncRun.State.SUCCEEDED
+            failed |= run.state != SyncRun.State.DONE
         if failed:
             raise CommandError("At least one sync did not succeed.")

@@ -1,0 +1,100 @@
+"""The one shape of work a worker carries out and a page polls: `Job` and its status response."""
+
+from django.db import models
+from django.shortcuts import render
+from django.utils import timezone
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from dashboard.core.querysets import TeamScopedQuerySet
+
+
+# Generic over the job model, so mypy knows self.model has the state lists below.
+class JobQuerySet[M: Job](TeamScopedQuerySet[M]):
+    def active(self):
+        return self.filter(state__in=self.model.ACTIVE_STATES)
+
+    def finished(self):
+        return self.filter(state__in=self.model.FINISHED_STATES)
+
+
+class Job(models.Model):
+    """A connection check, a sync, a webhook change, an import, an added candidate, an export.
+
+    Every job says where it stands in the same four words: queued, running, done (it did what was
+    asked), failed (it could not; `outcome` says why in a short code where the page needs one,
+    `message` in words). A model with more states of its own (a sync skipped, an import cancelled)
+    declares its `State` with these four values among them and lists its extra ones in
+    ACTIVE_STATES or FINISHED_STATES.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATES: tuple[str, ...] = ("queued", "running")
+    FINISHED_STATES: tuple[str, ...] = ("done", "failed")
+
+    team = models.ForeignKey("accounts.Team", models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
+    outcome = models.CharField(max_length=30, blank=True, default="")
+    message = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in self.FINISHED_STATES
+
+    def start(self) -> bool:
+        """Queued to running, once: False when another worker took it or it ended meanwhile."""
+        now = timezone.now()
+        if not type(self)._base_manager.filter(pk=self.pk, state=self.State.QUEUED).update(
+                state=self.State.RUNNING, started_at=now):
+            return False
+        self.state, self.started_at = self.State.RUNNING, now
+        return True
+
+    def finish(self, *, outcome: str = "", message: str = "", state: str = "", **fields) -> bool:
+        """Ends the job (done unless `state` says otherwise), with `fields` of its own saved in the
+        same UPDATE. The first ending wins: a late worker cannot overwrite a cancel or an
+        "interrupted" with its own; then this copy is refreshed and False returned."""
+        values = {"state": state or self.State.DONE, "outcome": outcome, "message": message,
+                  "finished_at": timezone.now(), **fields}
+        if not type(self)._base_manager.filter(pk=self.pk, state__in=self.ACTIVE_STATES).update(**values):
+            self.refresh_from_db()
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True
+
+    def fail(self, message: str, *, outcome: str = "", **fields) -> bool:
+        return self.finish(state=self.State.FAILED, outcome=outcome, message=message, **fields)
+
+
+def job_status(request, template: str, context: dict, *, finished: bool, event: str = "",
+               polled: bool = True):
+    """A job's status region (`templates/core/_job_status.html` inside `template`). Once the job
+    has finished an htmx request is answered 286 when it was the region's own poll (htmx stops)
+    and `event` is fired, so the regions showing the outcome fetch themselves; the finished
+    region has nothing left to poll with, so that is once per job a page watched. `polled` is
+    False for the answer to the POST that started the job (tasks run inline end it at once)."""
+    response = render(request, template, context)
+    if finished and request.htmx:
+        if polled:
+            response.status_code = HttpResponseStopPolling.status_code
+        if event:
+            trigger_client_event(response, event)
+    return response
