@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts import invitations, tasks
 from dashboard.accounts.access import admin_required
@@ -16,6 +15,7 @@ from dashboard.accounts.forms import InviteMemberForm, RoleForm, TeamSettingsFor
 from dashboard.accounts.http import SignedInRequest, TeamRequest
 from dashboard.accounts.middleware import SESSION_KEY
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
+from dashboard.core.jobs import job_status
 
 CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
 
@@ -56,7 +56,7 @@ def team_settings(request: TeamRequest):
             # After a connection check: the key line says what the check found.
             return render(request, "accounts/settings.html#key-status")
         form = TeamSettingsForm(instance=team)
-    last_check = team.connection_checks.first()
+    last_check = ConnectionCheck.objects.for_team(team).first()
     return render(request, "accounts/settings.html", {"form": form, "check": last_check})
 
 
@@ -80,16 +80,10 @@ def connection_check_status(request: TeamRequest, check_id: int):
 
 
 def _check_result(request: TeamRequest, check: ConnectionCheck, polled: bool):
-    """The check's partial. The response that first shows it finished tells the page, so the key
-    line re-renders with what the check found; the finished partial polls no more, so that is
-    once per check."""
-    response = render(request, "accounts/settings.html#connection-check", {"check": check})
-    if check.is_finished and request.htmx:
-        if polled:
-            # 286 tells htmx to stop polling; the body still replaces the partial.
-            response.status_code = HttpResponseStopPolling.status_code
-        trigger_client_event(response, CONNECTION_CHECKED)
-    return response
+    """The check's status region; once it has finished, the key line re-renders with what the
+    check found (CONNECTION_CHECKED)."""
+    return job_status(request, "accounts/settings.html#connection-check", {"check": check},
+                      finished=check.is_finished, event=CONNECTION_CHECKED, polled=polled)
 
 
 @admin_required

@@ -10,11 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard.accounts.access import member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core.csv_cells import csv_safe
+from dashboard.core.jobs import job_status
 from dashboard.ingestion import services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
@@ -40,17 +41,6 @@ def _posting(request: TeamRequest, remote_id: str) -> Posting:
     return get_object_or_404(Posting, team=request.team, remote_id=remote_id)
 
 
-def _stop_polling_when_finished(request: TeamRequest, response, finished: bool, event: str = "",
-                                polled: bool = True):
-    """Once finished, a poll is answered 286 (htmx stops) and `event` tells the page. The finished
-    partial has nothing left to poll with, so the event fires once per job a page watched."""
-    if finished and request.htmx:
-        if polled:
-            response.status_code = HttpResponseStopPolling.status_code
-        if event:
-            trigger_client_event(response, event)
-    return response
-
 
 def _profile_id(remote_id: str) -> str:
     """An id HeyMilo returned, if it can name a profile URL (a "/" cannot)."""
@@ -73,7 +63,13 @@ def _name_rows(team, rows) -> list:
 
 
 @member_required
+@vary_on_headers("HX-Request", "HX-Target")
 def imports(request: TeamRequest):
+    if request.htmx and request.htmx.target == "imports-list":
+        # The list's own poll while an import is checked or sent: each row's state and progress.
+        context = _imports_list(request)
+        return job_status(request, "ingestion/imports.html#list", context,
+                          finished=not context["busy"], event=IMPORT_FINISHED)
     form = UploadForm(team=request.team)
     if "posting" in request.GET:  # from a posting page's "Import CSV"
         form.initial["posting"] = Posting.objects.for_team(request.team).filter(
@@ -81,10 +77,18 @@ def imports(request: TeamRequest):
     return _imports_page(request, form)
 
 
+def _imports_list(request: TeamRequest) -> dict:
+    jobs = list(ImportJob.objects.for_team(request.team).select_related("posting", "created_by")[:200])
+    active = [job for job in jobs if job.is_active]
+    for job in active:
+        if not job.is_checking:
+            job.progress = services.import_progress(job)
+    return {"jobs": jobs, "busy": bool(active)}
+
+
 def _imports_page(request: TeamRequest, form, status=200):
-    jobs = ImportJob.objects.for_team(request.team).select_related("posting", "created_by")[:200]
     return render(request, "ingestion/imports.html",
-                  {"jobs": jobs, "form": form, "max_rows": settings.UPLOAD_MAX_ROWS,
+                  {**_imports_list(request), "form": form, "max_rows": settings.UPLOAD_MAX_ROWS,
                    "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576}, status=status)
 
 
@@ -209,9 +213,9 @@ def import_progress(request: TeamRequest, job_id: int):
         return render(request, "ingestion/import.html#checking", {"job": job})
     if request.GET.get("checking") and request.htmx:
         return HttpResponseClientRefresh()  # checked: the page becomes the preview (or the reason)
-    response = render(request, "ingestion/import.html#progress",
-                      {"job": job, "progress": services.import_progress(job)})
-    return _stop_polling_when_finished(request, response, job.is_finished, IMPORT_FINISHED)
+    return job_status(request, "ingestion/import.html#progress",
+                      {"job": job, "progress": services.import_progress(job)},
+                      finished=job.is_finished, event=IMPORT_FINISHED)
 
 
 @member_required
@@ -270,12 +274,10 @@ def candidate_add(request: TeamRequest, remote_id: str):
             item.refresh_from_db()  # tasks run inline (development) have sent it already
             form = CandidateForm(region=request.team.default_phone_region)
         if request.htmx:
-            response = render(request, "ingestion/candidate.html#add-form",
-                              {"posting": posting, "form": form, "item": _name_item(request.team, item)})
-            if item is None:
-                return response
-            return _stop_polling_when_finished(request, response, item.is_finished, CANDIDATE_ADDED,
-                                               polled=False)
+            return job_status(request, "ingestion/candidate.html#add-form",
+                              {"posting": posting, "form": form, "item": _name_item(request.team, item)},
+                              finished=item is not None and item.is_finished, event=CANDIDATE_ADDED,
+                              polled=False)
     else:
         form = CandidateForm(region=request.team.default_phone_region)
     recent = CandidateIngest.objects.for_team(request.team).filter(posting=posting)[:20]
@@ -298,9 +300,9 @@ def candidate_status(request: TeamRequest, remote_id: str, item_id: int):
     item = get_object_or_404(CandidateIngest, id=item_id, team=request.team, posting=posting)
     _name_item(request.team, item)
     if request.htmx:
-        response = render(request, "ingestion/candidate_status.html#status",
-                          {"posting": posting, "item": item})
-        return _stop_polling_when_finished(request, response, item.is_finished, CANDIDATE_ADDED)
+        return job_status(request, "ingestion/candidate_status.html#status",
+                          {"posting": posting, "item": item}, finished=item.is_finished,
+                          event=CANDIDATE_ADDED)
     return render(request, "ingestion/candidate_status.html", {"posting": posting, "item": item})
 
 
@@ -319,13 +321,12 @@ def exports(request: TeamRequest, remote_id: str):
             return redirect("exports", remote_id)
     items = (Export.objects.for_team(request.team).filter(posting=posting)
              .select_related("created_by")[:20])
-    busy = any(not item.is_finished for item in items)
+    busy = any(item.is_active for item in items)
     template = "ingestion/exports.html#list" if request.htmx else "ingestion/exports.html"
-    response = render(request, template, {"posting": posting, "exports": items, "busy": busy})
-    if request.method == "POST":
-        # Sent with htmx: the list in place, polling while HeyMilo makes the file.
-        return _stop_polling_when_finished(request, response, not busy, EXPORT_FINISHED, polled=False)
-    # Only the list's own poll (?poll=1) ends with the event: anything else fetching the list,
-    # a listener included, must not fire it again.
-    event = EXPORT_FINISHED if request.GET.get("poll") else ""
-    return _stop_polling_when_finished(request, response, not busy, event)
+    # Sent with htmx, the POST's answer is the list in place, polling while HeyMilo makes the
+    # file. Only the list's own poll (?poll=1) ends with the event: anything else fetching the
+    # list, a listener included, must not fire it again.
+    posted = request.method == "POST"
+    return job_status(request, template, {"posting": posting, "exports": items, "busy": busy},
+                      finished=not busy, event=EXPORT_FINISHED if posted or request.GET.get("poll") else "",
+                      polled=not posted)

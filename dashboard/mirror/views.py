@@ -3,10 +3,10 @@
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
+from dashboard.core.jobs import job_status
 from dashboard.mirror import selectors, services
 from dashboard.mirror.models import Posting, SyncRun
 
@@ -16,15 +16,10 @@ SYNC_FINISHED = "sync-finished"
 
 
 def _progress(request: TeamRequest, run: SyncRun, polled: bool = True):
-    """The progress partial. The response that first shows the run ended stops the polling and
-    tells the page; the finished partial has nothing left to poll with, so the event fires once
-    per run a page watched."""
-    response = render(request, "mirror/progress.html", {"run": run})
-    if run.is_finished and request.htmx:
-        if polled:
-            response.status_code = HttpResponseStopPolling.status_code
-        trigger_client_event(response, SYNC_FINISHED)
-    return response
+    """The run's status region; once it has ended, the page's freshness line and candidate table
+    fetch themselves again (SYNC_FINISHED)."""
+    return job_status(request, "mirror/progress.html", {"run": run}, finished=run.is_finished,
+                      event=SYNC_FINISHED, polled=polled)
 
 
 @reviewer_required

@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required
 from dashboard.accounts.http import TeamRequest
+from dashboard.core.jobs import job_status
 from dashboard.mirror import selectors
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import services
@@ -79,15 +79,10 @@ def _job_response(request: TeamRequest, job: WebhookJob):
 
 
 def _job_partial(request: TeamRequest, job: WebhookJob, polled: bool):
-    """The job's partial. The response that first shows it finished tells the page, so the
-    webhooks table re-renders with what the job changed; the finished partial polls no more, so
-    that is once per job."""
-    response = render(request, "webhooks/job.html#job", _job_context(request, job))
-    if job.is_finished:
-        if polled:
-            response.status_code = HttpResponseStopPolling.status_code
-        trigger_client_event(response, WEBHOOKS_CHANGED)
-    return response
+    """The job's status region; once it has finished, the webhooks table re-renders with what
+    the job changed (WEBHOOKS_CHANGED)."""
+    return job_status(request, "webhooks/job.html#job", _job_context(request, job),
+                      finished=job.is_finished, event=WEBHOOKS_CHANGED, polled=polled)
 
 
 @admin_required
