@@ -1,7 +1,11 @@
 """`{% load core %}`: filters every app's pages share. (Scores and statuses in words are the
 `scores` library beside this one.)"""
 
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from dashboard.core import labels
 
@@ -12,6 +16,17 @@ register = template.Library()
 def words(value) -> str:
     """An API identifier in words: "web_interview" → "Web interview", "sms" → "SMS"."""
     return labels.words(value)
+
+
+@register.filter
+def since(value) -> str:
+    """ "just now" for the first minute (what a person sees right after pressing a button), then
+    Django's "7 minutes ago"."""
+    if not value:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value)} ago"
 
 
 @register.filter
