@@ -363,7 +363,7 @@ def main() -> None:
             import redis
             from celery import current_app
 
-            from dashboard.webhooks.services import lane_keys
+            from dashboard.webhooks.processing import lane_keys
 
             # The bench's queue, and the teams' lanes named after it (left over when no worker ran).
             queue = current_app.conf.task_default_queue = env["CELERY_QUEUE"]

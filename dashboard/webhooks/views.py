@@ -13,9 +13,9 @@ from django.views.decorators.vary import vary_on_headers
 from dashboard.accounts.access import admin_required, member_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core.jobs import job_status
-from dashboard.mirror import selectors
+from dashboard.mirror import selectors as mirror_selectors
 from dashboard.mirror.models import Posting
-from dashboard.webhooks import services
+from dashboard.webhooks import processing, receiving, selectors, subscriptions
 from dashboard.webhooks.forms import DeliveryFilterForm, WebhookFilterForm, WebhookForm, posting_choices
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
@@ -28,7 +28,7 @@ WEBHOOKS_CHANGED = "webhooks-changed"  # the webhooks table listens for it
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def receive(request: HttpRequest, token: str):
-    stored = services.receive(token, request)
+    stored = receiving.delivery_receive(token, request=request)
     if stored is None:
         raise Http404("Unknown webhook token.")
     delivery_id, state, status = stored
@@ -53,8 +53,8 @@ def _page_context(request: TeamRequest, form=None, job=None) -> dict:
         "filters": filters,
         "form": form or WebhookForm(team=team),
         "job": job,
-        "receiver_url": services.receiver_url(team),
-        "receiver_local": services.receiver_is_local(),
+        "receiver_url": receiving.receiver_url(team),
+        "receiver_local": receiving.receiver_is_local(),
         "last_synced": WebhookSubscription.objects.for_team(team).aggregate(at=Max("synced_at"))["at"],
     }
 
@@ -93,14 +93,17 @@ def webhook_create(request: TeamRequest):
         if request.htmx:
             return render(request, "webhooks/list.html#create-form", {"form": form})
         return render(request, "webhooks/list.html", _page_context(request, form=form))
-    job = services.start_job(request.team, WebhookJob.Kind.CREATE, form.api_params(), request.user)
+    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.CREATE, params=form.api_params(),
+                                         user=request.user)
     return _job_response(request, job)
 
 
 @admin_required
 @require_POST
 def webhooks_refresh(request: TeamRequest):
-    return _job_response(request, services.start_job(request.team, WebhookJob.Kind.REFRESH, {}, request.user))
+    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.REFRESH, params={},
+                                         user=request.user)
+    return _job_response(request, job)
 
 
 @admin_required
@@ -116,8 +119,9 @@ def webhooks_connect(request: TeamRequest):
     if not ids:
         messages.error(request, "There are no postings to connect yet: sync the postings first.")
         return redirect("webhooks")
-    params = {"posting_ids": ids, "url": services.receiver_url(request.team)}
-    job = services.start_job(request.team, WebhookJob.Kind.CONNECT, params, request.user)
+    params = {"posting_ids": ids, "url": receiving.receiver_url(request.team)}
+    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.CONNECT, params=params,
+                                         user=request.user)
     return _job_response(request, job)
 
 
@@ -125,8 +129,8 @@ def webhooks_connect(request: TeamRequest):
 @require_http_methods(["GET", "POST"])
 def webhooks_rotate(request: TeamRequest):
     if request.method == "GET":
-        return render(request, "webhooks/rotate.html", {"receiver_url": services.receiver_url(request.team)})
-    job = services.rotate_token(request.team, request.user)
+        return render(request, "webhooks/rotate.html", {"receiver_url": receiving.receiver_url(request.team)})
+    job = subscriptions.webhook_token_rotate(request.team, user=request.user)
     if not request.htmx:
         messages.success(request, "New receiver token made: the old URL no longer accepts deliveries.")
     return _job_response(request, job)
@@ -145,8 +149,8 @@ def webhook_detail(request: TeamRequest, webhook_id: str):
 @require_POST
 def webhook_deactivate(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
-    job = services.start_job(request.team, WebhookJob.Kind.DEACTIVATE, {"webhook_id": sub.webhook_id},
-                             request.user)
+    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.DEACTIVATE,
+                                         params={"webhook_id": sub.webhook_id}, user=request.user)
     return _job_response(request, job)
 
 
@@ -186,7 +190,8 @@ def webhook_events(request: TeamRequest):
 
 def _label(team, deliveries) -> None:
     """Each verified delivery's candidate name and posting, from the mirror in one query."""
-    labels = selectors.interview_labels(team, [d.interview_id for d in deliveries if d.links_interview])
+    ids = [d.interview_id for d in deliveries if d.links_interview]
+    labels = mirror_selectors.interview_labels(team, ids)
     for d in deliveries:
         d.label = labels.get(d.interview_id) if d.links_interview else None
 
@@ -195,7 +200,7 @@ def _label(team, deliveries) -> None:
 @require_POST
 def delivery_replay(request: TeamRequest, delivery_id: int):
     delivery = get_object_or_404(Delivery, id=delivery_id, team=request.team)
-    services.replay(delivery)
+    processing.delivery_replay(delivery)
     delivery.refresh_from_db()
     _label(request.team, [delivery])
     if request.htmx:
@@ -212,4 +217,4 @@ def webhooks_live(request: TeamRequest):
     except ValueError:
         after = 0
     return render(request, "webhooks/_live.html",
-                  {"live_after": after, "notices": services.notices(request.team, after)})
+                  {"live_after": after, "notices": selectors.notices(request.team, after=after)})

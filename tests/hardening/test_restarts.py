@@ -131,7 +131,7 @@ def use_private_redis(private_redis, settings, monkeypatch):
     from celery import current_app
 
     from dashboard.core.heymilo_api import shared_rate_limiter
-    from dashboard.webhooks import services as webhooks
+    from dashboard.webhooks import processing as webhooks
 
     # The receiver keeps a Redis client of its own and a "broker down" pause: neither may carry
     # the shared Redis (or an earlier test's outage) into this test.

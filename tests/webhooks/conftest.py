@@ -43,6 +43,6 @@ def browser(request, chromium_path):
 @pytest.fixture(autouse=True)
 def _broker_not_paused(monkeypatch):
     """A test that breaks the broker must not make the next one skip enqueueing."""
-    from dashboard.webhooks import services
+    from dashboard.webhooks import processing
 
-    monkeypatch.setattr(services, "_broker_paused_until", 0.0)
+    monkeypatch.setattr(processing, "_broker_paused_until", 0.0)

@@ -13,7 +13,7 @@ from django.test import Client
 
 from dashboard.mirror import services as mirror
 from dashboard.mirror.models import Interview, SyncRun
-from dashboard.webhooks import services, tasks
+from dashboard.webhooks import processing, tasks
 from dashboard.webhooks.models import Delivery
 from heymilo.ratelimit import BoundedWait, RateLimitWait, TokenBucket
 from tests.mirror.helpers import point_team_at
@@ -62,20 +62,20 @@ def _interview_fetches(sandbox) -> int:
 def lanes(redis_url, monkeypatch, team):
     """A real Redis lane; task publishes are recorded instead of sent."""
     current_app.conf.task_always_eager = False  # tests/conftest.py restores it
-    monkeypatch.setattr(services, "_lane_client", redis.Redis.from_url(redis_url))
+    monkeypatch.setattr(processing, "_lane_client", redis.Redis.from_url(redis_url))
     published = []
     monkeypatch.setattr(tasks.process_lane, "apply_async",
                         lambda args, *a, **k: published.append((args[0], k.get("countdown"))))
     monkeypatch.setattr(tasks.process_delivery, "apply_async",
                         lambda args, *a, **k: published.append(("delivery", args[0])))
-    keys = services.lane_keys(team.id)
-    services.lane_redis().delete(*keys)
+    keys = processing.lane_keys(team.id)
+    processing.lane_redis().delete(*keys)
     yield published
-    services.lane_redis().delete(*keys)
+    processing.lane_redis().delete(*keys)
 
 
 def _lane(team) -> list[int]:
-    return [int(i) for i in services.lane_redis().lrange(services.lane_keys(team.id)[0], 0, -1)]
+    return [int(i) for i in processing.lane_redis().lrange(processing.lane_keys(team.id)[0], 0, -1)]
 
 
 BODY = json.dumps({"event_type": "interview_completed", "interview_id": "int-1", "posting_id": "p"})
@@ -91,8 +91,8 @@ def test_the_receiver_hands_deliveries_to_their_teams_lane_and_starts_one_task(
     assert _lane(team) == ids
     assert lanes == [(team.id, None)]  # one lane task for the three, no task per delivery
 
-    assert services.work_lane(team.id) == 3  # (failed: the team has no key to verify them with)
-    assert not services.lane_redis().exists(*services.lane_keys(team.id))  # the next one starts a task
+    assert processing.lane_work(team.id) == 3  # (failed: the team has no key to verify them with)
+    assert not processing.lane_redis().exists(*processing.lane_keys(team.id))  # the next one starts a task
     with django_capture_on_commit_callbacks(execute=True):
         client.post(hook_url(team), BODY, content_type="application/json")
     assert lanes == [(team.id, None), (team.id, None)]
@@ -103,8 +103,8 @@ def test_a_delivery_pushed_as_the_lane_task_leaves_is_not_stranded(team, lanes, 
     """The race: a receiver pushes after the task's last pop, while the task still holds the flag,
     so it starts no task of its own; the leaving task must take that id."""
     first, second = (Delivery.objects.create(team=team, method="GET").id for _ in range(2))
-    real = services.lane_redis()
-    services.to_lane(team.id, first)
+    real = processing.lane_redis()
+    processing.lane_push(team.id, delivery_id=first)
     assert lanes == [(team.id, None)]
 
     class PushWhenEmpty:
@@ -117,11 +117,11 @@ def test_a_delivery_pushed_as_the_lane_task_leaves_is_not_stranded(team, lanes, 
             popped = real.lpop(*args)
             if popped is None and not self.pushed:
                 self.pushed = True
-                services.to_lane(team.id, second)  # the flag is still held: no task started
+                processing.lane_push(team.id, delivery_id=second)  # the flag is still held: no task started
             return popped
 
-    monkeypatch.setattr(services, "_lane_client", PushWhenEmpty())
-    assert services.work_lane(team.id) == 2
+    monkeypatch.setattr(processing, "_lane_client", PushWhenEmpty())
+    assert processing.lane_work(team.id) == 2
     assert lanes == [(team.id, None)]
     assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.REJECTED}
     assert _lane(team) == []
@@ -134,17 +134,17 @@ def test_it_stores_a_delivery_while_the_lane_redis_is_down_and_the_sweep_process
 
     dead = "redis://127.0.0.1:1/0"
     assert not port_open(dead, 1)
-    monkeypatch.setattr(services, "_lane_client", redis.Redis.from_url(dead, socket_connect_timeout=0.5))
+    monkeypatch.setattr(processing, "_lane_client", redis.Redis.from_url(dead, socket_connect_timeout=0.5))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(hook_url(team), BODY, content_type="application/json")
     assert response.status_code == 202
     delivery = Delivery.objects.get()
     assert delivery.state == Delivery.State.RECEIVED
-    assert services._broker_paused_until > 0  # the next deliveries answer at once
+    assert processing._broker_paused_until > 0  # the next deliveries answer at once
     assert lanes == []
     # Redis is back: the sweep sends it as a task of its own.
-    monkeypatch.setattr(services, "_lane_client", None)
-    assert services.process_pending(older_than=0) == 1
+    monkeypatch.setattr(processing, "_lane_client", None)
+    assert processing.deliveries_sweep(older_than=0) == 1
     assert lanes == [("delivery", delivery.id)]
 
 
@@ -160,10 +160,10 @@ def test_a_lane_whose_team_has_no_token_comes_back_later_instead_of_sleeping(
     monkeypatch.setattr(heymilo_api, "shared_rate_limiter", lambda: empty)
     delivery_id = Delivery.objects.create(team=team, method="GET", query={
         "event_type": "interview_completed", "interview_id": "int_anything"}).id
-    services.to_lane(team.id, delivery_id)
+    processing.lane_push(team.id, delivery_id=delivery_id)
     assert lanes == [(team.id, None)]  # the lane started
 
-    assert services.work_lane(team.id) == 0
+    assert processing.lane_work(team.id) == 0
     (team_id, countdown), = lanes[1:]
     assert team_id == team.id and 0 < countdown <= 60 / 59  # when the bucket has a token again
     delivery = Delivery.objects.get(id=delivery_id)
@@ -175,7 +175,7 @@ def test_a_lane_whose_team_has_no_token_comes_back_later_instead_of_sleeping(
     run = SyncRun.objects.get(target="int_anything")
     assert (run.state, run.outcome) == (SyncRun.State.INTERRUPTED, "rate_limited")
     # While the lane holds its flag, the sweep leaves its deliveries to it.
-    assert services.process_pending(older_than=0) == 0
+    assert processing.deliveries_sweep(older_than=0) == 0
 
 
 # --- through real worker processes ---------------------------------------------------------
@@ -239,7 +239,7 @@ def test_a_flood_of_one_teams_webhooks_does_not_slow_another_teams_sync(
     print(f"\nother team's sync: {solo:.2f} s alone, {loaded:.2f} s during {FLOOD} deliveries "
           f"to team A ({loaded / solo:.2f}x); A's lane verified {verified} meanwhile; "
           f"at most {most_queued} webhook tasks queued")
-    services.lane_redis().delete(*services.lane_keys(team.id))
+    processing.lane_redis().delete(*processing.lane_keys(team.id))
     assert most_queued <= 1
     assert verified > 0  # A's deliveries were worked on all along, at A's pace
     assert not Delivery.objects.filter(team=team, state=Delivery.State.FAILED).exists()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dashboard.webhooks import services
+from dashboard.webhooks import receiving
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 from tests.webhooks.helpers import hook_url, sync
 
@@ -132,7 +132,7 @@ def test_it_deactivates_a_webhook_after_a_confirm_step(
 def test_it_connects_every_posting_once(admin_client, synced, sandbox, django_capture_on_commit_callbacks):
     status = run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/")
     assert "Connected: 9 webhooks created." in status.text
-    url = services.receiver_url(synced)
+    url = receiving.receiver_url(synced)
     hooks = sandbox_hooks(sandbox)
     assert {(h["posting_id"], h["event_type"]) for h in hooks} == {
         (p["posting_id"], e) for p in sandbox.postings()
@@ -170,14 +170,14 @@ def test_it_says_when_the_receiver_address_is_local(admin_client, synced, settin
 def test_it_rotates_the_token_and_repoints_connected_webhooks(
         admin_client, synced, sandbox, django_capture_on_commit_callbacks):
     run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/")
-    old_token, old_url = synced.webhook_token, services.receiver_url(synced)
+    old_token, old_url = synced.webhook_token, receiving.receiver_url(synced)
     assert "Rotate the token" in admin_client.get("/webhooks/rotate/").text
     WebhookJob.objects.all().delete()
     status = run(admin_client, django_capture_on_commit_callbacks, "/webhooks/rotate/")
     assert "9 webhooks re-pointed" in status.text
     synced.refresh_from_db()
     assert synced.webhook_token != old_token
-    new_url = services.receiver_url(synced)
+    new_url = receiving.receiver_url(synced)
     hooks = sandbox_hooks(sandbox)
     assert sorted((h["url"], h["is_active"]) for h in hooks) == sorted(
         [(old_url, False)] * 9 + [(new_url, True)] * 9)

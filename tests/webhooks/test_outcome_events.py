@@ -86,7 +86,7 @@ def test_the_event_log_runs_the_same_queries_for_5_rows_or_50(login, admin, team
 
 
 def test_a_postings_panel_shows_connected_after_the_job_without_a_reload(login, admin, team):
-    from dashboard.webhooks import services
+    from dashboard.webhooks import receiving
     from dashboard.webhooks.models import EVENT_NAMES
 
     client = login(admin)
@@ -95,7 +95,7 @@ def test_a_postings_panel_shows_connected_after_the_job_without_a_reload(login, 
     assert 'hx-trigger="webhooks-changed from:body"' in panel and "Not connected" in panel
     for n, event in enumerate(EVENT_NAMES):
         WebhookSubscription.objects.create(team=team, webhook_id=f"wh_{n}", posting_id="P-ENG",
-                                           event_type=event, url=services.receiver_url(team))
+                                           event_type=event, url=receiving.receiver_url(team))
     region = client.get(f"/webhooks/?posting={posting.remote_id}", HTTP_HX_TARGET="webhook-connection",
                         **HTMX)
     assert region.text.lstrip().startswith('<div id="webhook-connection"')

@@ -7,7 +7,7 @@ from django.test import Client
 from kombu.exceptions import OperationalError
 
 from dashboard.mirror.models import Interview
-from dashboard.webhooks import services, tasks
+from dashboard.webhooks import processing, tasks
 from dashboard.webhooks.models import Delivery
 from tests.webhooks.helpers import hook_url, post_event, sync
 
@@ -179,12 +179,12 @@ def test_it_stores_a_delivery_while_the_broker_is_down_and_processes_it_later(
     assert Delivery.objects.filter(state=Delivery.State.RECEIVED).count() == 2
     # After one failure the receiver stops trying for a while: answering fast matters more.
     assert len(attempts) == 1
-    assert services.process_pending(older_than=0) == 2  # still down: they stay waiting
+    assert processing.deliveries_sweep(older_than=0) == 2  # still down: they stay waiting
     assert Delivery.objects.filter(state=Delivery.State.RECEIVED).count() == 2
     monkeypatch.undo()
-    assert services.process_pending(older_than=0) == 2
+    assert processing.deliveries_sweep(older_than=0) == 2
     assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.PROCESSED}
-    assert services.process_pending(older_than=0) == 0
+    assert processing.deliveries_sweep(older_than=0) == 0
 
 
 def test_it_enqueues_waiting_deliveries_from_the_management_command(
@@ -265,7 +265,7 @@ def test_it_rejects_json_nested_too_deeply_with_a_reason(client, team, django_ca
     assert (delivery.state, delivery.reason) == (Delivery.State.REJECTED,
                                                  "The body is JSON nested too deeply to read.")
     assert delivery.body == body  # kept for the log
-    assert services.process_pending(older_than=0, stuck_after=0) == 0  # finished: never swept
+    assert processing.deliveries_sweep(older_than=0, stuck_after=0) == 0  # finished: never swept
 
 
 def _chunked(client, team, body: bytes):
@@ -320,7 +320,7 @@ def test_the_sweep_gives_up_on_a_delivery_after_the_setting_attempts(synced, int
         team=synced, method="GET", received_at=long_ago, claimed_at=long_ago, attempts=2,
         state=Delivery.State.PROCESSING,
         query={"event_type": "report_available", "interview_id": interview.remote_id})
-    assert services.process_pending() == 1
+    assert processing.deliveries_sweep() == 1
     for given_up in (delivery, waiting):
         given_up.refresh_from_db()
         assert given_up.state == Delivery.State.FAILED
@@ -328,7 +328,7 @@ def test_the_sweep_gives_up_on_a_delivery_after_the_setting_attempts(synced, int
                                    "replay it once the cause is fixed.")
     again.refresh_from_db()
     assert (again.state, again.attempts) == (Delivery.State.PROCESSED, 3), again.reason
-    assert services.process_pending() == 0  # nothing left to retry, for good
+    assert processing.deliveries_sweep() == 0  # nothing left to retry, for good
 
 
 def test_a_replay_starts_the_attempts_again(login, admin, synced, interview,

@@ -4,7 +4,7 @@ import pytest
 
 from dashboard.core.heymilo_api import client_for
 from dashboard.mirror.models import Interview
-from dashboard.webhooks import services
+from dashboard.webhooks import receiving, subscriptions
 from dashboard.webhooks.models import Delivery, WebhookJob
 from tests.mirror.helpers import point_team_at
 from tests.waiting import wait_for
@@ -20,8 +20,8 @@ def test_it_receives_the_sandboxs_events_for_an_ingested_candidate_and_mirrors_t
     point_team_at(team, sandbox)
     mirror.request_sync(team)  # tasks run inline in this test
     posting = sandbox.postings()[0]
-    job = services.start_job(team, WebhookJob.Kind.CONNECT,
-                             {"posting_ids": [posting["posting_id"]], "url": services.receiver_url(team)})
+    job = subscriptions.webhook_job_start(team, kind=WebhookJob.Kind.CONNECT, params={
+        "posting_ids": [posting["posting_id"]], "url": receiving.receiver_url(team)})
     job.refresh_from_db()
     assert job.outcome == WebhookJob.Outcome.OK, job.message
 

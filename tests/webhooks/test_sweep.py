@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from dashboard.mirror.models import Interview, SyncRun
-from dashboard.webhooks import services
+from dashboard.webhooks import processing
 from dashboard.webhooks.models import Delivery
 from tests.mirror.helpers import point_team_at
 
@@ -19,10 +19,10 @@ def _stuck(team, remote_id: str, claimed_ago: timedelta) -> Delivery:
     delivery = Delivery.objects.create(
         team=team, method="GET", received_at=timezone.now() - claimed_ago - timedelta(seconds=1),
         query={"event_type": "interview_completed", "interview_id": remote_id})
-    assert services.claim(delivery)
+    assert processing.delivery_claim(delivery)
     Delivery.objects.filter(pk=delivery.pk).update(claimed_at=timezone.now() - claimed_ago)
     delivery.event_type, delivery.interview_id = "interview_completed", remote_id
-    cache.add(services.dedup_key(delivery), delivery.pk, 3600)
+    cache.add(processing.dedup_key(delivery), delivery.pk, 3600)
     # Its refresh stays `running`; the lock that said it was alive expired with the worker.
     SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=remote_id,
                            state=SyncRun.State.RUNNING, started_at=timezone.now() - claimed_ago)
@@ -49,7 +49,7 @@ def test_it_processes_a_delivery_stuck_in_processing_once_its_worker_died(team, 
     tasks.process_delivery.apply(args=(delivery.id,))
     assert Delivery.objects.get(pk=delivery.pk).state == Delivery.State.PROCESSING
 
-    assert services.process_pending() == 1
+    assert processing.deliveries_sweep() == 1
     delivery.refresh_from_db()
     # Processed, not "a duplicate of itself": the dedup key it holds is its own.
     assert delivery.state == Delivery.State.PROCESSED, delivery.reason
@@ -60,7 +60,7 @@ def test_it_processes_a_delivery_stuck_in_processing_once_its_worker_died(team, 
     assert _refreshes(remote_id, SyncRun.State.INTERRUPTED) == 1
     assert not SyncRun.objects.active().exists()
     # Exactly once: later sweeps find nothing to do.
-    assert services.process_pending() == 0
+    assert processing.deliveries_sweep() == 0
     assert _refreshes(remote_id) == 1
 
 
@@ -70,7 +70,7 @@ def test_it_leaves_a_delivery_processing_for_less_than_the_setting_to_its_worker
     settings.WEBHOOK_PROCESSING_TIMEOUT = 300
     remote_id = _interview_id(sandbox)
     delivery = _stuck(team, remote_id, timedelta(seconds=200))
-    assert services.process_pending() == 0
+    assert processing.deliveries_sweep() == 0
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (Delivery.State.PROCESSING, 1)
     assert _refreshes(remote_id) == 0
@@ -81,7 +81,7 @@ def test_it_reads_the_processing_timeout_setting(team, sandbox, settings):
     point_team_at(team, sandbox)
     settings.WEBHOOK_PROCESSING_TIMEOUT = 60
     delivery = _stuck(team, _interview_id(sandbox), timedelta(seconds=90))
-    assert services.process_pending() == 1
+    assert processing.deliveries_sweep() == 1
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PROCESSED, delivery.reason
 
@@ -108,7 +108,7 @@ def test_two_concurrent_sweeps_process_a_stuck_delivery_once(team, sandbox):
     def sweep():
         try:
             barrier.wait()
-            services.process_pending()  # tasks run inline: each sweep processes what it enqueues
+            processing.deliveries_sweep()  # tasks run inline: each sweep processes what it enqueues
         except Exception as error:  # reported below, with the thread's own error
             errors.append(error)
         finally:

@@ -3,7 +3,7 @@
 from django import template
 from django.db.models import Max
 
-from dashboard.webhooks import services
+from dashboard.webhooks import receiving
 from dashboard.webhooks.models import EVENT_NAMES, Delivery, WebhookSubscription
 
 register = template.Library()
@@ -13,14 +13,14 @@ register = template.Library()
 def webhook_connection(context, posting) -> dict:
     """Which of the three events of this posting reach this dashboard, as last mirrored."""
     team = context["request"].team
-    url = services.receiver_url(team)
+    url = receiving.receiver_url(team)
     events = set(WebhookSubscription.objects.for_team(team).filter(
         posting_id=posting.remote_id, url=url, is_active=True).values_list("event_type", flat=True))
     return {
         "connected": all(e in events for e in EVENT_NAMES),
         "events": sorted(events),
         "missing": [e for e in EVENT_NAMES if e not in events],
-        "receiver_local": services.receiver_is_local(),
+        "receiver_local": receiving.receiver_is_local(),
     }
 
 

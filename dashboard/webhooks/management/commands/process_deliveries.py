@@ -3,7 +3,7 @@
 
 from django.core.management.base import BaseCommand
 
-from dashboard.webhooks import services
+from dashboard.webhooks import processing
 
 
 class Command(BaseCommand):
@@ -17,5 +17,6 @@ class Command(BaseCommand):
                                  "worker die: process them again (default WEBHOOK_PROCESSING_TIMEOUT).")
 
     def handle(self, *args, **options):
-        count = services.process_pending(options["older_than"], options["stuck_after"])
+        count = processing.deliveries_sweep(older_than=options["older_than"],
+                                            stuck_after=options["stuck_after"])
         self.stdout.write(f"{count} deliveries enqueued.")
