@@ -1,6 +1,7 @@
 """Review pages: postings, candidate tables, profiles with tabs, decisions, ratings, notes, bulk actions,
 CSV, the review queue, the mentions inbox, the audit log and review settings."""
 
+import re
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -67,6 +68,8 @@ TABS = [("overview", "Overview"), ("resume", "Resume"), ("interview", "Interview
 SHOWN_MAX = 10 * PAGE_SIZE
 # Client event that tells the table and the Activity tab to reload themselves.
 REVIEW_CHANGED = "review-changed"
+# The start of a document's content hash: the version of it a profile page shows.
+SEEN_VERSION = re.compile(r"[0-9a-f]{12}")
 
 
 def _query(params: QueryDict, **changes) -> str:
@@ -480,7 +483,7 @@ def _list_position(request: TeamRequest, row) -> dict:
     rows = _listed(request, form, item, keep=row.pk if queue else None)
     list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
     list_url += "?" + request.GET["list"] if request.GET["list"] else ""
-    return {"list_url": list_url, "queue": queue, **list_position(rows, row.pk)}
+    return {"list_url": list_url, "queue": queue, "posting": item, **list_position(rows, row.pk)}
 
 
 def _activity(request: TeamRequest, row):
@@ -541,12 +544,45 @@ def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
     # The newest decision is the current one (the timeline holds them all, with their users).
     context["decision"] = next((a["item"] for a in activity if a["kind"] == "decision"), None)
     context.update(_side_context(request, activity), ratings_hidden=ratings["hidden"])
+    context.update(_fresh_context(request, row))
     if tab == "overview" and doc is not None:
         # The recording beside the opening of the transcript; the reader page has the rest.
         context["video"] = doc.video_recording_link
         context["audio"] = None if doc.video_recording_link else doc.audio_recording_link
         context["excerpt"] = list(row.transcript_lines.all()[:EXCERPT_LINES])
     return context
+
+
+def _profile_rows(request: TeamRequest):
+    """The team's interviews as the profile reads them, with when the last syncs that read each
+    from HeyMilo ended: its own (the Refresh button's, a webhook's check) and the team's. Both
+    subqueries ride on the row's own query."""
+    done = SyncRun.objects.filter(team=OuterRef("team"), state=SyncRun.State.DONE).order_by("-finished_at")
+    own = done.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id"))
+    return (Interview.objects.for_team(request.team).select_related("posting", "shortlisted_entry__added_by")
+            .annotate(refreshed_at=Subquery(own.values("finished_at")[:1]),
+                      team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1])))
+
+
+def _fetched_at(row):
+    """When HeyMilo's copy of this interview was last read. A sync rewrites `synced_at` only when
+    the document changed, so a refresh or a team sync that found nothing new counts by its end:
+    "Fetched just now" right after pressing Refresh. A team sync that no longer finds the
+    interview (missing) did not read it."""
+    reads = [row.synced_at, getattr(row, "refreshed_at", None)]
+    if not row.missing:
+        reads.append(getattr(row, "team_synced_at", None))
+    return max(at for at in reads if at)
+
+
+def _fresh_context(request: TeamRequest, row) -> dict:
+    """The header's "Fetched … ago", fetched again when a refresh ends. `seen` is the version of the
+    document the page shows: when the refresh brought a new one, the line offers to show it."""
+    seen = request.GET.get("seen", "")
+    if not SEEN_VERSION.fullmatch(seen):  # the page's own version, else this one (nothing to offer)
+        seen = row.content_hash[:12]
+    return {"interview": row, "fetched_at": _fetched_at(row), "seen": seen,
+            "changed": not row.content_hash.startswith(seen)}
 
 
 def _side_context(request: TeamRequest, activity) -> dict:
@@ -557,25 +593,27 @@ def _side_context(request: TeamRequest, activity) -> dict:
 
 
 def _get_interview(request: TeamRequest, remote_id: str):
-    return get_object_or_404(Interview.objects.select_related("posting", "shortlisted_entry__added_by"),
-                             team=request.team, remote_id=remote_id)
+    return get_object_or_404(_profile_rows(request), remote_id=remote_id)
 
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
     """Read-through: an interview not mirrored yet is fetched by a worker while this polls."""
-    row = (Interview.objects.for_team(request.team).select_related("posting", "shortlisted_entry__added_by")
-           .filter(remote_id=remote_id).first())
+    row = _profile_rows(request).filter(remote_id=remote_id).first()
     if row is not None:
         if request.htmx and request.GET.get("poll"):
             # The row arrived while the loading page polled: reload it as the real page.
             return HttpResponseClientRefresh()
+        target = _htmx_target(request)
+        if target == "profile-fresh":  # a refresh the page watched has ended (sync-finished)
+            return render(request, "review/interview.html#fresh", _fresh_context(request, row))
+        if target == "side-activity":  # a decision in the header: the list only, not the note form
+            return render(request, "review/interview.html#side_activity",
+                          {"interview": row, "activity": _activity(request, row)})
         context = _profile_context(request, row, tab)
-        if _htmx_target(request) == "profile-body":
+        if target == "profile-body":
             return render(request, "review/interview.html#body", context)
-        if _htmx_target(request) == "profile-side":  # after a decision elsewhere on the page
-            return render(request, "review/interview.html#side", context)
         return render(request, "review/interview.html", context)
     if tab != "overview":
         raise Http404("This interview is not in the dashboard yet.")

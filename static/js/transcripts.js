@@ -1,41 +1,56 @@
-// The transcript reader: seek the recording from a turn, follow playback, find in transcript.
+// Recordings beside their transcript (the reader, the profile's recording card): a time plays the
+// recording from that moment, the line being said follows playback; and the reader's find.
 // Loaded from static (strict CSP): no inline handlers, text is only ever set as text nodes.
+// Listeners sit on the document: the profile's tabs arrive by htmx after the page has loaded.
 "use strict";
 
 (function () {
+  // A [data-player] region holds one [data-media] and lines or turns marked data-start.
+  function mediaFor(element) {
+    const scope = element.closest("[data-player]");
+    return scope ? scope.querySelector("[data-media]") : null;
+  }
+
+  // A time is a link to its moment in the reader (#t-42); beside a player it plays from there
+  // instead. Enter on a focused time is a click too. A modified click still opens the link.
+  document.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    const link = event.target.closest("[data-seek]");
+    const media = link && mediaFor(link);
+    if (!media) return;
+    event.preventDefault();
+    media.currentTime = parseFloat(link.dataset.seek);
+    media.play().catch(() => {});
+  });
+
+  // While playing, mark the line being said (media events do not bubble: listen in capture). The
+  // reader keeps it in view; the profile's short excerpt never scrolls the page under the reader.
+  document.addEventListener("timeupdate", (event) => {
+    const media = event.target;
+    if (!(media instanceof HTMLMediaElement)) return;
+    const scope = media.closest("[data-player]");
+    if (!scope) return;
+    let found = null;
+    for (const line of scope.querySelectorAll("[data-start]")) {
+      if (parseFloat(line.dataset.start) <= media.currentTime + 0.05) found = line; else break;
+    }
+    const current = scope.querySelector("[data-start].is-current");
+    if (found === current) return;
+    if (current) current.classList.remove("is-current");
+    if (!found) return;
+    found.classList.add("is-current");
+    if (!media.paused && scope.hasAttribute("data-follow")) {
+      found.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
+  }, true);
+
   const reader = document.querySelector("[data-transcript-reader]");
   if (!reader) return;
   const media = reader.querySelector("[data-media]");
   const turns = Array.from(reader.querySelectorAll(".turn"));
-  const timed = turns.filter((t) => t.dataset.start !== undefined)
-    .map((t) => ({ el: t, start: parseFloat(t.dataset.start) }));
-
-  // Clicking a turn's time plays from there.
-  reader.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-seek]");
-    if (!button || !media) return;
-    media.currentTime = parseFloat(button.dataset.seek);
-    media.play().catch(() => {});
-  });
 
   const speed = reader.querySelector("[data-speed]");
   if (speed && media) speed.addEventListener("change", () => { media.playbackRate = parseFloat(speed.value); });
-
-  // While playing, highlight the current turn and keep it in view.
-  let current = null;
-  if (media) {
-    media.addEventListener("timeupdate", () => {
-      let found = null;
-      for (const turn of timed) { if (turn.start <= media.currentTime + 0.05) found = turn.el; else break; }
-      if (found === current) return;
-      if (current) current.classList.remove("is-current");
-      current = found;
-      if (current) {
-        current.classList.add("is-current");
-        if (!media.paused) current.scrollIntoView({ block: "nearest", behavior: "smooth" });
-      }
-    });
-  }
 
   // A link to #t-42 opens at that moment, highlighted.
   function showTarget() {

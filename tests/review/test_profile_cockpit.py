@@ -63,14 +63,14 @@ def test_the_star_toggles_the_shortlist(login, reviewer, viewer, team, posting):
 def test_an_audio_only_recording_gets_an_audio_player_and_no_video(login, viewer, team, posting):
     row = with_media(team, posting, audio="https://media.example.com/a.mp3")
     html = login(viewer).get(f"/interviews/{row.remote_id}/").text
-    assert '<audio controls preload="metadata" src="https://media.example.com/a.mp3">' in html
+    assert '<audio controls preload="metadata" src="https://media.example.com/a.mp3" data-media>' in html
     assert "<video" not in html
 
 
 def test_a_video_recording_gets_a_video_player(login, viewer, team, posting):
     row = with_media(team, posting, video="https://media.example.com/v.mp4", audio="https://media.example.com/a.mp3")
     html = login(viewer).get(f"/interviews/{row.remote_id}/").text
-    assert '<video controls preload="metadata" src="https://media.example.com/v.mp4">' in html
+    assert '<video controls preload="metadata" src="https://media.example.com/v.mp4" data-media>' in html
     assert "<audio" not in html
 
 

@@ -1,0 +1,124 @@
+"""The profile's top bar (issue 16): a breadcrumb back to the list the person came from and
+"‹ 4 of 41 ›" stepping through it (keys k and j), in a constant number of queries."""
+
+import re
+from html import unescape
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dashboard.review.services import decision_create, rating_set
+from tests.review.conftest import make_interview, make_posting
+
+pytestmark = pytest.mark.django_db
+
+
+def top_bar(html: str) -> str:
+    return html.split('class="profile-nav"', 1)[1].split("</nav>", 1)[0]
+
+
+def row_link(table: str, remote_id: str) -> str:
+    """The profile link the candidate table gives a row (with the list it was opened from)."""
+    return unescape(re.search(rf'href="(/interviews/{remote_id}/\?[^"]+)"', table).group(1))
+
+
+def step(bar: str, label: str) -> str | None:
+    found = re.search(rf'<a class="step" href="([^"]+)"[^>]*aria-label="{label}"', bar)
+    return unescape(found.group(1)) if found else None
+
+
+def test_the_bar_steps_through_the_filtered_sorted_posting_table(login, reviewer, team, posting):
+    rows = {s: make_interview(team, posting, score=s, name=f"Score {s}") for s in (90, 80, 70, 60, 40)}
+    client = login(reviewer)
+    table = client.get(f"/postings/{posting.remote_id}/?sort=-score&score_min=50").text
+    bar = top_bar(client.get(row_link(table, rows[80].remote_id)).text)
+
+    assert re.search(r'class="stepper-count">\s*2 of 4\s*<', bar)
+    prev, nxt = step(bar, "Previous candidate"), step(bar, "Next candidate")
+    assert prev.startswith(f"/interviews/{rows[90].remote_id}/?") and 'data-shortcut="k"' in bar
+    assert nxt.startswith(f"/interviews/{rows[70].remote_id}/?") and 'data-shortcut="j"' in bar
+    # The breadcrumb goes back to the posting, and to its table with the same filters and sort.
+    assert f'href="/postings/{posting.remote_id}/">Backend engineer</a>' in bar
+    back = unescape(re.search(r'<a href="([^"]+)">Candidates</a>', bar).group(1))
+    assert back == f"/postings/{posting.remote_id}/?sort=-score&score_min=50"
+    assert "Score 80" in bar  # where the person is
+
+    # Stepping on keeps the list: the next profile is 3 of 4, and the last has nowhere further to go.
+    assert re.search(r">\s*3 of 4\s*<", top_bar(client.get(nxt).text))
+    last = top_bar(client.get(row_link(table, rows[60].remote_id)).text)
+    assert re.search(r">\s*4 of 4\s*<", last)
+    assert step(last, "Next candidate") is None and 'class="step is-off"' in last
+    assert 'data-shortcut="j"' not in last
+    assert step(last, "Previous candidate").startswith(f"/interviews/{rows[70].remote_id}/?")
+
+
+def test_the_bar_names_the_review_queue_when_it_came_from_there(login, reviewer, team, posting):
+    done, *waiting = [make_interview(team, posting, score=s) for s in (95, 85, 75)]
+    decision_create(team, done, reviewer, "advance")
+    client = login(reviewer)
+    first = client.get("/candidates/queue/?" + urlencode({"list": "sort=-score", "in": posting.remote_id}))
+    bar = top_bar(client.get(first["Location"]).text)
+    assert re.search(r">\s*1 of 2\s*<", bar)
+    assert re.search(r'<a href="[^"]+unreviewed=on[^"]*">Review queue</a>', bar)
+    assert step(bar, "Next candidate").startswith(f"/interviews/{waiting[1].remote_id}/?")
+    assert step(bar, "Previous candidate") is None
+
+
+def test_from_all_candidates_the_way_back_is_that_list(login, reviewer, team, posting):
+    rows = [make_interview(team, posting, name=name) for name in ("Ann", "Bea")]
+    client = login(reviewer)
+    table = client.get("/candidates/?sort=name").text
+    bar = top_bar(client.get(row_link(table, rows[1].remote_id)).text)
+    assert unescape(re.search(r'<a href="([^"]+)">Candidates</a>', bar).group(1)) == "/candidates/?sort=name"
+    assert f"/postings/{posting.remote_id}/" not in bar
+    assert re.search(r">\s*2 of 2\s*<", bar)
+
+
+def test_a_profile_opened_without_a_list_has_no_stepper(login, viewer, team, posting):
+    row = make_interview(team, posting)
+    bar = top_bar(login(viewer).get(f"/interviews/{row.remote_id}/").text)
+    assert f'href="/postings/{posting.remote_id}/">Backend engineer</a>' in bar
+    assert "stepper" not in bar and " of " not in bar
+
+
+def test_another_teams_posting_in_the_url_is_not_used(login, reviewer, team, posting, other_team):
+    """Bad input: `in` naming a posting of another team. The list is then all of this team's
+    candidates; nothing of the other team's posting shows."""
+    foreign = make_posting(other_team, title="Globex secret role")
+    make_interview(other_team, foreign, name="Not yours")
+    rows = [make_interview(team, posting, name=name) for name in ("Ann", "Bea")]
+    nav = urlencode({"list": "sort=name", "in": foreign.remote_id})
+    response = login(reviewer).get(f"/interviews/{rows[0].remote_id}/?{nav}")
+    assert response.status_code == 200
+    bar = top_bar(response.text)
+    assert "Globex" not in response.text and f"/postings/{foreign.remote_id}/" not in bar
+    assert re.search(r">\s*1 of 2\s*<", bar)
+    assert unescape(re.search(r'<a href="([^"]+)">Candidates</a>', bar).group(1)) == "/candidates/?sort=name"
+
+
+@pytest.mark.parametrize(
+    "list_query", ["sort=-score", "sort=-rating&decision=hold", "sort=-score&unreviewed=on"]
+)
+def test_stepping_costs_the_same_queries_for_a_long_list_as_a_short_one(login, reviewer, team, list_query):
+    """The position is read for the whole list at once (list_position), never a query per row."""
+    short, long = make_posting(team, title="Short"), make_posting(team, title="Long")
+    for item, size in ((short, 4), (long, 60)):
+        for n in range(size):
+            row = make_interview(team, item, score=n)
+            if n % 2:
+                decision_create(team, row, reviewer, "hold")
+                rating_set(team, row, reviewer, 1 + n % 5)
+    client = login(reviewer)
+    client.get("/candidates/")  # the session's first page reads more
+
+    def queries(item) -> int:
+        middle = item.interviews.order_by("score")[2]
+        nav = urlencode({"list": list_query, "in": item.remote_id})
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(f"/interviews/{middle.remote_id}/?{nav}").text
+        assert "stepper-count" in html
+        return len(captured)
+
+    assert queries(short) == queries(long)
