@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.files.storage import default_storage
 
@@ -44,16 +45,16 @@ class Table:
         """
         width = len(self.header)
         with _text(self) as text:
-            lines = _Lines(text)
-            reader = csv.reader(lines, delimiter=self.delimiter)
+            taken: list[str] = []  # the lines the reader took for the row at hand
+            reader = csv.reader(_lines(text, taken), delimiter=self.delimiter)
             number, count = 1, 0
             try:
                 next(reader, None)  # the header
-                lines.take()
+                taken.clear()
                 for cells in reader:
-                    raw = lines.take()  # the lines the reader took for this row
                     number += 1
                     if not any(c.strip() for c in cells):
+                        taken.clear()
                         continue
                     # open_table only samples the start of a BOM-marked file: a NUL further down
                     # would reach PostgreSQL, whose text columns cannot hold one.
@@ -68,7 +69,8 @@ class Table:
                         )
                     problem = ""
                     if len(cells) > width and any(c.strip() for c in cells[width:]):
-                        problem = self._too_many_cells(number, cells, raw)
+                        problem = self._too_many_cells(number, cells, "".join(taken))
+                    taken.clear()
                     yield Row(number, cells[:width] + [""] * (width - len(cells)), problem)
             except csv.Error as error:
                 raise CsvError(f"Row {number + 1} could not be read ({error}). {SAVE_AS_CSV}") from None
@@ -87,32 +89,19 @@ class Table:
                 f"quotes, or remove the {name}.")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     number: int  # in the spreadsheet: the header is row 1
     cells: list[str]
     problem: str = ""  # set when the row cannot be read as the header says
 
 
-class _Lines:
-    """The text's lines, keeping those handed out since the last take(): the csv reader asks for
-    exactly the lines of one record (several when a quoted value holds a line break)."""
-
-    def __init__(self, text: Iterator[str]):
-        self._text = text
-        self._taken: list[str] = []
-
-    def __iter__(self) -> "_Lines":
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._text)
-        self._taken.append(line)
-        return line
-
-    def take(self) -> str:
-        taken, self._taken = "".join(self._taken), []
-        return taken
+def _lines(text: Iterator[str], taken: list[str]) -> Iterator[str]:
+    """The text's lines, each also appended to `taken`: the csv reader asks for exactly the lines
+    of one record (several when a quoted value holds a line break), so `taken` holds the row as
+    written until the caller clears it."""
+    for line in text:
+        taken.append(line)
+        yield line
 
 
 SHOWN_LINE_CHARS = 200
