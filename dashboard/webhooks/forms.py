@@ -4,17 +4,12 @@ from typing import cast
 
 from django import forms
 
-from dashboard.mirror.models import Posting
 from dashboard.webhooks.models import EVENT_TYPES, Delivery
+from dashboard.webhooks.selectors import posting_choices
 
 METHODS = [("post", "POST"), ("get", "GET")]
 # The API's field names, as ValidationError.field_errors gives them, to this form's fields.
 API_FIELDS = {"posting_id": "posting", "url": "url", "event_type": "event_type", "http_method": "http_method"}
-
-
-def posting_choices(team) -> list[tuple[str, str]]:
-    rows = Posting.objects.for_team(team).filter(missing=False).order_by("title")
-    return [(p.remote_id, p.title or p.remote_id) for p in rows]
 
 
 class WebhookForm(forms.Form):

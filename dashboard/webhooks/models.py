@@ -8,6 +8,7 @@ from django.utils import timezone
 from dashboard.accounts.models import Team
 from dashboard.core.jobs import Job
 from dashboard.core.querysets import TeamScopedQuerySet
+from dashboard.mirror.selectors import InterviewLabel
 
 EVENT_TYPES = [
     ("interview_started", "Interview started"),
@@ -53,6 +54,8 @@ class Delivery(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     objects = TeamScopedQuerySet.as_manager()
+    # Not a column: the event log's candidate and posting, set by selectors.with_labels.
+    label: InterviewLabel | None = None
 
     class Meta:
         ordering = ["-id"]

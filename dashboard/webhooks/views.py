@@ -2,8 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -13,10 +11,9 @@ from django.views.decorators.vary import vary_on_headers
 from dashboard.accounts.access import admin_required, member_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core.jobs import job_status
-from dashboard.mirror import selectors as mirror_selectors
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import processing, receiving, selectors, subscriptions
-from dashboard.webhooks.forms import DeliveryFilterForm, WebhookFilterForm, WebhookForm, posting_choices
+from dashboard.webhooks.forms import DeliveryFilterForm, WebhookFilterForm, WebhookForm
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
 WEBHOOKS_CHANGED = "webhooks-changed"  # the webhooks table listens for it
@@ -38,24 +35,16 @@ def receive(request: HttpRequest, token: str):
 def _page_context(request: TeamRequest, form=None, job=None) -> dict:
     team = request.team
     filters = WebhookFilterForm(request.GET or None, team=team)
-    rows = WebhookSubscription.objects.for_team(team)
-    if filters.is_valid():
-        if filters.cleaned_data["posting"]:
-            rows = rows.filter(posting_id=filters.cleaned_data["posting"])
-        if filters.cleaned_data["event_type"]:
-            rows = rows.filter(event_type=filters.cleaned_data["event_type"])
-    titles = dict(posting_choices(team))
-    rows = list(rows.order_by("-is_active", "posting_id", "event_type", "-created_remote"))
-    for row in rows:
-        row.posting_title = titles.get(row.posting_id, row.posting_id)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
     return {
-        "subscriptions": rows,
+        "subscriptions": selectors.subscription_rows(team, posting=chosen.get("posting", ""),
+                                                     event_type=chosen.get("event_type", "")),
         "filters": filters,
         "form": form or WebhookForm(team=team),
         "job": job,
         "receiver_url": receiving.receiver_url(team),
         "receiver_local": receiving.receiver_is_local(),
-        "last_synced": WebhookSubscription.objects.for_team(team).aggregate(at=Max("synced_at"))["at"],
+        "last_synced": selectors.subscriptions_synced_at(team),
     }
 
 
@@ -110,12 +99,11 @@ def webhooks_refresh(request: TeamRequest):
 @require_POST
 def webhooks_connect(request: TeamRequest):
     """Connect this dashboard: one posting when the form names it, else every current posting."""
-    postings = Posting.objects.for_team(request.team).filter(missing=False)
     remote_id = request.POST.get("posting", "")
     if remote_id:
-        ids = [get_object_or_404(postings, remote_id=remote_id).remote_id]
+        ids = [get_object_or_404(Posting, team=request.team, remote_id=remote_id, missing=False).remote_id]
     else:
-        ids = list(postings.filter(archived=False).order_by("title").values_list("remote_id", flat=True))
+        ids = selectors.connectable_posting_ids(request.team)
     if not ids:
         messages.error(request, "There are no postings to connect yet: sync the postings first.")
         return redirect("webhooks")
@@ -140,7 +128,7 @@ def webhooks_rotate(request: TeamRequest):
 @vary_on_headers("HX-Request")
 def webhook_detail(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
-    posting_title = dict(posting_choices(request.team)).get(sub.posting_id, sub.posting_id)
+    posting_title = dict(selectors.posting_choices(request.team)).get(sub.posting_id, sub.posting_id)
     return render(request, "webhooks/detail.html", {"sub": sub, "posting_title": posting_title,
                                                     "confirm": request.GET.get("confirm") == "deactivate"})
 
@@ -176,24 +164,12 @@ def webhook_job(request: TeamRequest, job_id: int):
 @vary_on_headers("HX-Request")
 def webhook_events(request: TeamRequest):
     filters = DeliveryFilterForm(request.GET or None)
-    rows = Delivery.objects.for_team(request.team)
-    if filters.is_valid() and filters.cleaned_data["state"]:
-        rows = rows.filter(state=filters.cleaned_data["state"])
-    page = Paginator(rows.order_by("-id"), 50).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)  # labelled in place, then shown
-    _label(request.team, page.object_list)
+    state = filters.cleaned_data["state"] if filters.is_valid() else ""
+    page = selectors.delivery_page(request.team, state=state, number=request.GET.get("page"))
     context = {"page": page, "filters": filters, "state": request.GET.get("state", "")}
     if request.htmx and request.htmx.target == "event-table":
         return render(request, "webhooks/events.html#event-table", context)
     return render(request, "webhooks/events.html", context)
-
-
-def _label(team, deliveries) -> None:
-    """Each verified delivery's candidate name and posting, from the mirror in one query."""
-    ids = [d.interview_id for d in deliveries if d.links_interview]
-    labels = mirror_selectors.interview_labels(team, ids)
-    for d in deliveries:
-        d.label = labels.get(d.interview_id) if d.links_interview else None
 
 
 @admin_required
@@ -202,7 +178,7 @@ def delivery_replay(request: TeamRequest, delivery_id: int):
     delivery = get_object_or_404(Delivery, id=delivery_id, team=request.team)
     processing.delivery_replay(delivery)
     delivery.refresh_from_db()
-    _label(request.team, [delivery])
+    selectors.with_labels(request.team, [delivery])
     if request.htmx:
         return render(request, "webhooks/events.html#event-row", {"d": delivery})
     messages.success(request, f"Delivery #{delivery.id} queued again.")
