@@ -215,8 +215,9 @@ def test_the_profile_takes_a_constant_number_of_queries(login, reviewer, team, p
     client.get("/candidates/")  # warm the session
     nav = urlencode({"list": "sort=-score"})
     for tab in ["", "activity/"]:
-        # 16: the header's inbox badge, review settings and the notes' mentions joined the page.
-        with django_assert_max_num_queries(16):
+        # 17: the header's inbox badge, review settings, the notes' mentions and the sidebar's
+        # "Waiting for you" joined the page.
+        with django_assert_max_num_queries(17):
             assert client.get(f"/interviews/{rows[2].remote_id}/{tab}?{nav}").status_code == 200
 
 
