@@ -40,7 +40,7 @@ _broker_paused_until = 0.0
 
 
 def delivery_enqueue(delivery_id: int, *, team_id: int | None = None, force: bool = False,
-            sweeping: bool = False) -> bool:
+                     sweeping: bool = False) -> bool:
     """Has a worker process the delivery: in its team's lane from the receiver, else as a task."""
     global _broker_paused_until
     from dashboard.webhooks import tasks  # tasks import this module
