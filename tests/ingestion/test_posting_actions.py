@@ -44,7 +44,7 @@ def test_it_shows_form_errors_before_sending(login, reviewer, live_posting, sand
     response = client.post(f"/postings/{live_posting.remote_id}/candidates/add/",
                            {"name": "", "email": "nope", "phone": "12", "metadata": "no colon"})
     assert response.status_code == 200
-    for message in ("Name is missing", "“nope” is not a valid address", "“12” is not a valid number",
+    for message in ("Name is missing", "“nope” is not a valid address", "“12” is not a valid United States number",
                     "Line 1 needs the form"):
         assert message in response.text
     assert not CandidateIngest.objects.exists()
