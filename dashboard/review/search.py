@@ -16,11 +16,9 @@ from dashboard.transcripts.search import search_page
 SPEAKERS = [("candidate", "Candidate only"), ("", "Everyone")]
 
 
-def searched_interviews(team, decision: str = ""):
-    """The interviews a search looks in: each with its team decision (shown on its result), only
-    those with this decision when one is given."""
-    interviews = Interview.objects.for_team(team).annotate(decision=latest_decision())
-    return interviews.filter(decision=decision) if decision else interviews
+def decided(team, decision: str):
+    """The team's interviews whose team decision (the latest Decision) is `decision`."""
+    return Interview.objects.for_team(team).annotate(decision=latest_decision()).filter(decision=decision)
 
 
 def _with_page(params, number: int) -> str:
@@ -46,7 +44,8 @@ def transcript_search(request: TeamRequest):
     error, found = "", None
     try:
         found = search_page(team, text, page=request.GET.get("page", 1), posting=posting, speaker=speaker,
-                            status=status, within=searched_interviews(team, decision))
+                            status=status, within=decided(team, decision) if decision else None,
+                            annotate={"decision": latest_decision()})
     except QueryError as exc:
         error = str(exc)
     pages = []

@@ -33,7 +33,7 @@ def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[s
     """The filters as SQL over lines `l` of interviews `i`: only our own fragments, values as params."""
     filters, params = ["i.team_id = %s", "i.missing = %s"], [team.id, False]
     if within is not None:
-        # The caller's own filter (the search page's team decision): the ORM writes that subquery.
+        # The caller's own filter (the Search page's team decision): the ORM writes that subquery.
         subquery, subparams = within.values("id").query.sql_with_params()
         filters.append(f"i.id IN ({subquery})")
         params.extend(subparams)
@@ -77,14 +77,16 @@ class SearchPage:
 
 
 def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE, posting=None,
-                speaker="candidate", status="", within=None) -> SearchPage:
+                speaker="candidate", status="", within=None, annotate=None) -> SearchPage:
     """One page of candidates whose transcripts match, best match first, each with its number of
     matching lines and its first few (SNIPPETS) in transcript order. Four queries whatever the page
     or the team's size: the counts, the page's candidates, their snippets, their rows.
 
-    `within`: the team's interviews as the caller wants them, filtered (only those it keeps can
-    match) and annotated (each result's interview carries the annotations); the search knows
-    nothing of what the filter means, so it depends on no app above mirror."""
+    `within`: an Interview queryset only whose interviews can match (the Search page's team
+    decision); `annotate`: annotations each result's interview carries (its decision). The search
+    knows nothing of what they mean, so it depends on no app above mirror. Without a `within` no
+    subquery is added: restricting to all the team's interviews cost the rare-word search several
+    times over."""
     terms = q.parse(text)
     if not terms:
         return SearchPage(terms, [])
@@ -117,9 +119,9 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
                        f"ORDER BY l.position, l.id) AS n {joined} AND l.interview_id IN ({marks})) s "
                        "WHERE n <= %s", [query, *params, *ids, SNIPPETS])
         line_ids = [row[0] for row in cursor.fetchall()]
-    rows = Interview.objects.for_team(team) if within is None else within
-    interviews = {row.id: row for row in rows.filter(team=team, id__in=ids)
-                  .select_related("posting").defer("document", "content_hash", "posting__document")}
+    interviews = {row.id: row for row in Interview.objects.for_team(team).filter(id__in=ids)
+                  .select_related("posting").defer("document", "content_hash", "posting__document")
+                  .annotate(**(annotate or {}))}
     results = {pk: CandidateResult(interviews[pk], matches=count) for pk, count in found if pk in interviews}
     for line in TranscriptLine.objects.filter(id__in=line_ids).order_by("position", "id"):
         if line.interview_id in results:

@@ -138,16 +138,16 @@ def test_a_very_common_word_lists_the_newest_lines_first(team, corpus, monkeypat
 
 def test_filters_by_the_team_decision(team, corpus, reviewer):
     from dashboard.review.models import Decision
-    from dashboard.review.search import searched_interviews
+    from dashboard.review.search import decided
 
     ada = Interview.objects.get(remote_id="int_0")
     grace = Interview.objects.get(remote_id="int_1")
     Decision.objects.create(team=team, interview=ada, user=reviewer, value="reject")
     Decision.objects.create(team=team, interview=ada, user=reviewer, value="advance")  # latest wins
     Decision.objects.create(team=team, interview=grace, user=reviewer, value="reject")
-    assert names(search(team, "kube*", within=searched_interviews(team, "advance"))[1]) == ["Ada Lovelace"]
-    assert names(search(team, "kube*", within=searched_interviews(team, "reject"))[1]) == ["Grace Hopper"]
-    assert search(team, "kube*", within=searched_interviews(team, "hold"))[1] == []
+    assert names(search(team, "kube*", within=decided(team, "advance"))[1]) == ["Ada Lovelace"]
+    assert names(search(team, "kube*", within=decided(team, "reject"))[1]) == ["Grace Hopper"]
+    assert search(team, "kube*", within=decided(team, "hold"))[1] == []
 
 
 def test_whether_to_rank_is_decided_by_the_teams_own_match_count(team, other_team, monkeypatch):
