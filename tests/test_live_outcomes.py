@@ -196,3 +196,22 @@ def test_adding_a_candidate_shows_them_by_name(live_server, page, acme, start_wo
     expect(page.locator("#candidate-recent")).to_contain_text("Jane Doe", timeout=10_000)
     expect(page.locator("#candidate-recent")).to_contain_text("Added")
     assert_not_reloaded(page, path)
+
+
+def test_the_imports_list_follows_a_running_import(live_server, page, acme, start_worker):
+    from playwright.sync_api import expect
+
+    posting = synced(acme)
+    csv = b"name,email\nAda Lovelace,ada.l@example.com\nGrace Hopper,grace.h@example.com\n"
+    job = ingestion.import_create(acme, posting, None, upload("fair.csv", csv), retake=False)
+    assert ingestion.import_start(job)  # queued: no worker runs yet
+    sign_in(page, live_server, "/imports/")
+    row = page.locator(f"#import-{job.id}")
+    expect(row).to_contain_text("Queued")
+    mark(page)
+    start_worker()
+    # The list polls while the import runs: the row says so, then Done, with no reload.
+    expect(row).to_contain_text("Done", timeout=OUTCOME_TIMEOUT)
+    expect(row).not_to_contain_text("sent")
+    assert ImportJob.objects.get(pk=job.pk).state == ImportJob.State.DONE
+    assert_not_reloaded(page, "/imports/")
