@@ -1,6 +1,6 @@
 """What the site chrome (templates/base.html) shows of review on every page: the sidebar's
-"Waiting for you" count and the Inbox link's unread mentions. base.html loads no review tags: it
-reads these and includes review/_inbox_badge.html."""
+"Waiting for you" count and the Inbox link's unread mentions. base.html loads no review tags and
+includes no review template: it reads these."""
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
