@@ -37,8 +37,14 @@ def queue_position(client, url: str) -> tuple[str, str]:
     target = response["Location"]
     page = client.get(target).text
     assert "Review queue" in page
-    where = re.search(r'<span class="muted">(\d+ of \d+)</span>', page).group(1)
+    where = re.search(r'<span class="stepper-count">(\d+ of \d+)</span>', page).group(1)
     return urlsplit(target).path.split("/")[2], where
+
+
+def tomorrow_noon():
+    """Noon tomorrow in the site's time zone: "Closes tomorrow" counts calendar days, so a fixed
+    number of hours from now would read "in 2 days" when the suite runs late in the evening."""
+    return (timezone.localtime() + timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -50,7 +56,7 @@ def mixed(team, reviewer, admin):
     team decisions differently on each side."""
     backend = make_posting(team, title="Backend engineer")
     design = make_posting(team, title="Product designer",
-                          deadline=timezone.now() + timedelta(days=1, hours=2))
+                          deadline=tomorrow_noon())
     waiting = [make_interview(team, backend, remote_id=f"int_b{n}", name=f"Backend {n}", score=n,
                               last_engagement=timezone.now() - timedelta(minutes=n))
                for n in (91, 82, 77, 64, 40)]
