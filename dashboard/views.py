@@ -13,7 +13,6 @@ from dashboard.accounts.http import SignedInRequest
 from dashboard.accounts.services import health_cache_key
 from dashboard.mirror.models import Posting
 from dashboard.review import selectors
-from dashboard.review import services as review_services
 
 # A first visit has no "last looked": news of the last day is what a person returning would see.
 FIRST_VISIT_WINDOW = timedelta(days=1)
@@ -42,7 +41,7 @@ def home(request: SignedInRequest):
         "waiting": waiting,
         "new": selectors.new_since(team, since),
         "mentions": selectors.unread_mentions_latest(team, request.user),
-        "mentions_unread": review_services.unread_mentions(team, request.user),
+        "mentions_unread": selectors.unread_mentions(team, request.user),
         "decisions_today": decisions_today,
         "decisions": decisions,
         "deadlines": [(posting, (waiting or {}).get("by_posting", {}).get(posting.id, 0))

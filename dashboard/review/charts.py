@@ -8,7 +8,8 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Floor, Greatest, Least
 
 from dashboard.core import labels, scores
-from dashboard.review.models import Decision, Rating, candidate_rows
+from dashboard.review.models import Decision, Rating
+from dashboard.review.selectors import candidate_rows
 
 BINS = 10  # score buckets of 10 points on HeyMilo's 0-100 scale
 STEP = 5  # counted in 5-point steps: the Good band starts at 65, inside the 60s bar

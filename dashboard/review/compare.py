@@ -15,8 +15,9 @@ from dashboard.accounts.access import member_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core import scores
 from dashboard.mirror.models import Interview
-from dashboard.review import services
-from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist, latest_decision
+from dashboard.review import profile
+from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist
+from dashboard.review.selectors import latest_decision
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
 
@@ -81,7 +82,7 @@ class Column:
     row: "ComparedRow"
     doc: APIInterview | None
     remove_url: str
-    chips: list[services.Chip] = field(default_factory=list)
+    chips: list[profile.Chip] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)  # the ones this person may see
     ratings_hidden: bool = False
 
@@ -226,7 +227,7 @@ def _question_cell(q) -> Cell:
     return Cell(score=q.evaluation_score, scale=scores.QUESTION, quote=_quote(q))
 
 
-def _chip_cell(chip: services.Chip) -> Cell:
+def _chip_cell(chip: profile.Chip) -> Cell:
     if chip.score is not None:
         return Cell(score=chip.score, scale=chip.scale)
     return Cell(text="Done" if chip.complete else "Not done")
@@ -297,7 +298,7 @@ def _context(request: TeamRequest, ids: list[str]) -> dict:
     ready = MIN_CANDIDATES <= len(ids) <= MAX_CANDIDATES
     if ready:
         for column in columns:
-            column.chips = services.score_chips(column.row, column.doc)
+            column.chips = profile.score_chips(column.row, column.doc)
         _attach_ratings(request, columns)
     return {
         "nav": "candidates",

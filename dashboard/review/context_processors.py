@@ -5,7 +5,7 @@ includes no review template: it reads these."""
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from dashboard.review import selectors, services
+from dashboard.review import selectors
 
 
 def inbox(request: HttpRequest) -> dict[str, object]:
@@ -13,7 +13,7 @@ def inbox(request: HttpRequest) -> dict[str, object]:
     if membership is None:
         return {}
     # Lazy: one count query when a page shows the link, none for an htmx partial that does not.
-    return {"nav_unread": SimpleLazyObject(lambda: services.unread_mentions(membership.team, request.user))}
+    return {"nav_unread": SimpleLazyObject(lambda: selectors.unread_mentions(membership.team, request.user))}
 
 
 def waiting(request: HttpRequest) -> dict[str, object]:

@@ -9,7 +9,8 @@ from django.views.decorators.vary import vary_on_headers
 from dashboard.accounts.access import member_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.mirror.models import Interview, Posting
-from dashboard.review.models import DecisionValue, latest_decision
+from dashboard.review.models import DecisionValue
+from dashboard.review.selectors import latest_decision
 from dashboard.transcripts.query import QueryError
 from dashboard.transcripts.search import search_page
 

@@ -1,4 +1,5 @@
-"""Reads for the review queue and Home: what waits for whose review, what is new, what needs an admin.
+"""The review app's reads: the candidate tables' rows, the postings list, the profile's timeline and
+ratings, the review queue and Home (what waits for whose review, what is new, what needs an admin).
 
 "Awaiting my review" has one definition, unreviewed_by(): the review queue, the tables' "Unreviewed
 by me" filter and Home's counts all go through it, so they cannot disagree again (the queue once
@@ -6,15 +7,40 @@ counted every status, Home every undecided interview of the team). Every functio
 number of queries whatever the team's size: aggregates and window functions, never a query per row.
 """
 
+import re
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus
-from dashboard.mirror.models import Interview, Posting
-from dashboard.review.models import Decision, Mention, Rating, Shortlist, candidate_rows
+from dashboard.ingestion.models import CandidateIngest, ImportRow
+from dashboard.mirror.models import Interview, Posting, SyncRun
+from dashboard.review.models import (
+    AuditEntry,
+    Decision,
+    Mention,
+    Rating,
+    SavedFilter,
+    Shortlist,
+)
 from dashboard.webhooks.models import Delivery
 
 # Home's groups and rows are the queue's first ones: best score first (what "Review N" opens).
@@ -25,6 +51,126 @@ NEW_ROWS_SHOWN = 6
 DEADLINE_DAYS = 7
 CLOSING_SOON_DAYS = 2
 NEWS_LAG = timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The candidate tables' rows
+
+
+def latest_decision(field: str = "value"):
+    """The team decision of each interview in a query: its latest Decision (one subquery, no N+1)."""
+    latest = Decision.objects.filter(interview=OuterRef("pk")).order_by("-created_at", "-id")
+    return Subquery(latest.values(field)[:1])
+
+
+# What the candidate table shows of each row (see with_review() for the annotations).
+TABLE_COLUMNS = ("id", "remote_id", "posting_id", "posting_remote_id", "name", "email", "status", "score",
+                 "resume_score", "match_score", "eligible", "interviewed_on", "last_engagement",
+                 "decision", "my_rating", "team_rating", "shortlisted")
+
+
+def candidates(team, user, posting=None, *, show_all_ratings: bool = False):
+    """The team's mirrored interviews (of one posting, if given) with the review columns of
+    with_review()."""
+    return with_review(candidate_rows(team, posting), user, show_all_ratings=show_all_ratings)
+
+
+def candidate_rows(team, posting=None):
+    """The team's mirrored interviews that HeyMilo still has, of one posting if given."""
+    rows = (
+        Interview.objects.for_team(team)
+        .filter(missing=False)
+        .select_related("posting")
+        # Lists never read the API documents (16 kB each): decoding 50 of them was half a page's time.
+        .defer("document", "content_hash", "posting__document")
+    )
+    return rows if posting is None else rows.filter(posting=posting)
+
+
+def with_review(rows, user, *, show_all_ratings: bool = False):
+    """Interviews with the team decision, the user's own rating, the team's average rating and
+    whether the interview is shortlisted.
+
+    The team average is left empty on interviews the user has not rated unless show_all_ratings
+    (private ratings off, or a viewer), so neither the column nor sorting by it gives it away.
+    """
+    team_rating: Subquery | Case = Subquery(
+        Rating.objects.filter(interview=OuterRef("pk")).order_by().values("interview")
+        .annotate(average=Avg("stars")).values("average"),
+        output_field=FloatField(),
+    )
+    rows = rows.annotate(
+        decision=latest_decision(),
+        my_rating=Subquery(
+            Rating.objects.filter(interview=OuterRef("pk"), user=user).values("stars")[:1]
+        ),
+        shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
+    )
+    if not show_all_ratings:
+        team_rating = Case(When(my_rating__isnull=False, then=team_rating),
+                                  default=Value(None), output_field=FloatField())
+    return rows.annotate(team_rating=team_rating)
+
+
+def table_rows(team, user, ids: list[int], *, posting=None, show_all_ratings: bool) -> dict[int, dict]:
+    """A table page's rows, by id: dicts of the columns the table shows (with the posting's title
+    on the all-candidates table). One query.
+
+    By primary key alone (repeating the filters let SQLite walk their index instead), read as
+    dicts: a model instance with every column cost more to build than the row's SQL, and a dict
+    key is a template's first lookup."""
+    columns = {"posting_title": F("posting__title")} if posting is None else {}
+    rows = with_review(candidate_rows(team, posting).filter(pk__in=ids), user,
+                       show_all_ratings=show_all_ratings)
+    return {row["id"]: row for row in rows.order_by().values(*TABLE_COLUMNS, **columns)}
+
+
+def interviews(team, remote_ids):
+    """The team's interviews with these HeyMilo ids, missing ones too (the profile's star)."""
+    return Interview.objects.for_team(team).filter(remote_id__in=list(remote_ids))
+
+
+def with_remote_ids(rows, remote_ids):
+    """The rows among `rows` with these HeyMilo ids (a bulk action's ticked rows)."""
+    return rows.filter(remote_id__in=list(remote_ids))
+
+
+def shortlisted_count(rows) -> int:
+    """How many of `rows` (with_review()'s) are on the shortlist already."""
+    return rows.filter(shortlisted=True).count()
+
+
+def list_position(rows, pk: int) -> dict:
+    """Where the interview `pk` sits in the ordered list `rows`: its 1-based index (None when it is
+    not in the list), the remote ids before and after it, and the list's length.
+
+    Reads the list's primary keys alone, which the list indexes cover, then the two neighbours'
+    remote ids: reading every remote id of a long list cost a visit to each row, and numbering
+    the rows with window functions in SQL was slower still (docs/performance.md)."""
+    ids = list(rows.values_list("pk", flat=True))
+    position: dict[str, int | str | None] = {"index": None, "prev": None, "next": None, "total": len(ids)}
+    try:
+        index = ids.index(pk)
+    except ValueError:
+        return position
+    before = ids[index - 1] if index else None
+    after = ids[index + 1] if index + 1 < len(ids) else None
+    # Keyed by pk; a neighbour that is not there (None) finds nothing.
+    remote: dict[int | None, str] = dict(
+        Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id"))
+    position.update(index=index + 1, prev=remote.get(before), next=remote.get(after))
+    return position
+
+
+def awaiting_review(interviews):
+    """Completed interviews the team has not decided on yet."""
+    return interviews.filter(status="completed").exclude(
+        Exists(Decision.objects.filter(interview=OuterRef("pk")))
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The review queue and Home
 
 
 def unreviewed_by(rows, user, keep=None):
@@ -180,3 +326,167 @@ def trouble(team) -> dict:
     key_invalid = team.api_key_status == KeyStatus.INVALID
     return {"failed_deliveries": failed_deliveries, "key_invalid": key_invalid,
             "any": bool(failed_deliveries or key_invalid)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Postings
+
+# Sort key in the URL → the annotation or field it orders by.
+POSTING_SORTS = {"title": "title", "deadline": "deadline", "candidates": "candidates",
+                 "score": "average_score", "awaiting": "awaiting"}
+
+
+def posting_rows(team, *, q: str = "", state: str = "", sort: str = ""):
+    """The team's postings with their candidates, completed interviews, average score and how many
+    await a team decision (awaiting_review), matching `q`, in `state` (active, expired, archived;
+    anything else: all), in `sort` order (a POSTING_SORTS key, "-" for descending; anything else:
+    archived last, then by title). One query."""
+    awaiting = (
+        awaiting_review(Interview.objects.filter(posting=OuterRef("pk"), missing=False))
+        .order_by().values("posting").annotate(n=Count("id")).values("n")
+    )
+    rows = (
+        Posting.objects.for_team(team)
+        .filter(missing=False)
+        .annotate(
+            candidates=Count("interviews", filter=Q(interviews__missing=False)),
+            completed=Count("interviews", filter=Q(interviews__status="completed",
+                                                   interviews__missing=False)),
+            average_score=Avg("interviews__score", filter=Q(interviews__missing=False)),
+            awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), Value(0)),
+        )
+    )
+    if q:
+        rows = rows.filter(Q(title__icontains=q) | Q(name__icontains=q))
+    now = timezone.now()
+    if state == "active":
+        rows = rows.filter(archived=False).filter(Q(deadline__isnull=True) | Q(deadline__gte=now))
+    elif state == "expired":
+        rows = rows.filter(archived=False, deadline__lt=now)
+    elif state == "archived":
+        rows = rows.filter(archived=True)
+    if sort.lstrip("-") in POSTING_SORTS:
+        field = POSTING_SORTS[sort.lstrip("-")]
+        # Empty values last either way, on SQLite and PostgreSQL alike (their defaults differ).
+        order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+        return rows.order_by(order, "id")
+    return rows.order_by("archived", "title", "id")
+
+
+def posting_by_remote_id(team, remote_id: str) -> Posting | None:
+    """The team's posting with this HeyMilo id, or None (also for an id no posting can have)."""
+    if "\x00" in remote_id:  # PostgreSQL refuses to compare a NUL
+        return None
+    return Posting.objects.for_team(team).filter(remote_id=remote_id).first()
+
+
+def sync_run_latest(team, scope: str, target: str) -> SyncRun | None:
+    """The team's latest sync of one posting or interview (SyncRun orders newest first)."""
+    return SyncRun.objects.for_team(team).filter(scope=scope, target=target).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidate profile
+
+
+def profile_rows(team):
+    """The team's interviews as the profile reads them, with when the last syncs that read each
+    from HeyMilo ended: its own (the Refresh button's, a webhook's check) and the team's. Both
+    subqueries ride on the row's own query."""
+    done = SyncRun.objects.filter(team=OuterRef("team"), state=SyncRun.State.DONE).order_by("-finished_at")
+    own = done.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id"))
+    return (Interview.objects.for_team(team).select_related("posting", "shortlisted_entry__added_by")
+            .annotate(refreshed_at=Subquery(own.values("finished_at")[:1]),
+                      team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1])))
+
+
+def profile_row(team, remote_id: str) -> Interview | None:
+    return profile_rows(team).filter(remote_id=remote_id).first()
+
+
+def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
+    """Decisions, ratings and notes as one timeline, newest first (others' ratings only when the
+    team's private-ratings setting lets this person see them): three queries and a prefetch."""
+    visible = Rating.objects.visible_to(team, user, private=not show_all_ratings,
+                                        can_review=True).filter(interview=row).select_related("user")
+    notes = row.notes.select_related("author").prefetch_related(
+        Prefetch("mentions", queryset=Mention.objects.select_related("user")))
+    items = [("decision", d.created_at, d.user, d) for d in row.decisions.select_related("user")]
+    items += [("rating", r.updated_at, r.user, r) for r in visible]
+    items += [("note", n.created_at, n.author, n) for n in notes]
+    items.sort(key=lambda item: item[1], reverse=True)
+    return [{"kind": kind, "when": when, "who": who, "item": obj} for kind, when, who, obj in items]
+
+
+def rating_summary(row, user, *, show_all_ratings: bool) -> dict:
+    """My stars and the team's average for this candidate in one query; the average is hidden
+    while private ratings keep it from someone who has not rated yet."""
+    summary = Rating.objects.filter(interview=row).aggregate(
+        average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user)))
+    summary["hidden"] = not show_all_ratings and summary["mine"] is None
+    return summary
+
+
+def told_about(team, remote_id: str) -> bool:
+    """Whether HeyMilo told the team about this interview id: a webhook delivery or an import
+    named it. Three small indexed queries at most."""
+    return (Delivery.objects.for_team(team).filter(interview_id=remote_id).exists()
+            or ImportRow.objects.filter(job__team=team, interview_id=remote_id).exists()
+            or CandidateIngest.objects.for_team(team).filter(interview_id=remote_id).exists())
+
+
+# ---------------------------------------------------------------------------------------------
+# Remembered filters, mentions, the audit log
+
+
+def saved_filter_get(team, user, posting) -> SavedFilter | None:
+    return SavedFilter.objects.for_team(team).filter(user=user, posting=posting).first()
+
+
+# Django usernames are letters, digits and @ . + - _; a mention ends at anything else.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+# "Thanks @bob." means bob: punctuation that ends a sentence is tried off the end too.
+_TRAILING = ".,-+@"
+
+
+def mention_candidates(body: str) -> dict[str, str]:
+    """Every spelling a mention in the text could mean, mapped to the text as written."""
+    names: dict[str, str] = {}
+    for match in MENTION.finditer(body):
+        name = match.group(1)
+        while name:
+            names.setdefault(name, match.group(1))
+            stripped = name.rstrip(_TRAILING)
+            name = stripped if stripped != name else ""
+    return names
+
+
+def mentioned_members(team, body: str, author=None) -> list:
+    """Members of this team named in the text; other people and unknown names resolve to nothing."""
+    names = mention_candidates(body)
+    if not names:
+        return []
+    users = get_user_model().objects.filter(memberships__team=team, username__in=list(names))
+    if author is not None:
+        users = users.exclude(pk=author.pk)  # writing your own name needs no inbox entry
+    return list(users.distinct())
+
+
+def unread_mentions(team, user) -> int:
+    return Mention.objects.for_team(team).filter(user=user, read_at__isnull=True).count()
+
+
+def mention_rows(team, user):
+    """The person's mentions in this team with their note, its author and candidate, newest first."""
+    return (Mention.objects.for_team(team).filter(user=user)
+            .select_related("note__author", "note__interview"))
+
+
+def team_members(team):
+    """The team's people by username (the audit log's filter)."""
+    return get_user_model().objects.filter(memberships__team=team).order_by("username")
+
+
+def audit_rows(team):
+    """The team's audit log, newest first, with who did it and to which candidate."""
+    return AuditEntry.objects.for_team(team).select_related("user", "interview")

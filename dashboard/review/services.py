@@ -1,17 +1,12 @@
-"""Review actions (Zulip style: one function, one transaction each) and the profile's parsed view."""
+"""Review actions (Zulip style: one function, one transaction each, its audit entry inside it)."""
 
-import csv
-import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.core import labels, scores
-from dashboard.core.csv_cells import csv_safe
+from dashboard.review import selectors
 from dashboard.review.models import (
     AuditEntry,
     BulkAction,
@@ -24,8 +19,6 @@ from dashboard.review.models import (
     SavedFilter,
     Shortlist,
 )
-from heymilo.errors import MalformedResponse
-from heymilo.models import Interview as APIInterview
 
 
 def audit(team, user, action: str, *, interview=None, interview_ids=None, before=None, after=None,
@@ -64,39 +57,10 @@ def rating_set(team, interview, user, stars: int) -> Rating:
     return rating
 
 
-# Django usernames are letters, digits and @ . + - _; a mention ends at anything else.
-MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
-# "Thanks @bob." means bob: punctuation that ends a sentence is tried off the end too.
-_TRAILING = ".,-+@"
-
-
-def mention_candidates(body: str) -> dict[str, str]:
-    """Every spelling a mention in the text could mean, mapped to the text as written."""
-    names: dict[str, str] = {}
-    for match in MENTION.finditer(body):
-        name = match.group(1)
-        while name:
-            names.setdefault(name, match.group(1))
-            stripped = name.rstrip(_TRAILING)
-            name = stripped if stripped != name else ""
-    return names
-
-
-def mentioned_members(team, body: str, author=None) -> list:
-    """Members of this team named in the text; other people and unknown names resolve to nothing."""
-    names = mention_candidates(body)
-    if not names:
-        return []
-    users = get_user_model().objects.filter(memberships__team=team, username__in=list(names))
-    if author is not None:
-        users = users.exclude(pk=author.pk)  # writing your own name needs no inbox entry
-    return list(users.distinct())
-
-
 @transaction.atomic
 def note_create(team, interview, user, body: str) -> Note:
     note = Note.objects.create(team=team, interview=interview, author=user, body=body.strip())
-    people = mentioned_members(team, note.body, author=user)
+    people = selectors.mentioned_members(team, note.body, author=user)
     Mention.objects.bulk_create([Mention(team=team, note=note, user=person, created_at=note.created_at)
                                  for person in people])
     audit(team, user, AuditEntry.Action.NOTE, interview=interview,
@@ -110,10 +74,6 @@ def mentions_mark_read(team, user, mentions=None) -> int:
     if mentions is not None:
         rows = rows.filter(pk__in=[m.pk for m in mentions])
     return rows.update(read_at=timezone.now())
-
-
-def unread_mentions(team, user) -> int:
-    return Mention.objects.for_team(team).filter(user=user, read_at__isnull=True).count()
 
 
 @transaction.atomic
@@ -218,10 +178,6 @@ def review_settings_update(team, user, ratings_private: bool) -> ReviewSettings:
 # Remembered filters
 
 
-def saved_filter_get(team, user, posting) -> SavedFilter | None:
-    return SavedFilter.objects.for_team(team).filter(user=user, posting=posting).first()
-
-
 # Real filters fit easily; a longer query string is junk not worth a row.
 MAX_SAVED_QUERY = 2000
 
@@ -241,87 +197,3 @@ def saved_filter_set(team, user, posting, query: str, current: SavedFilter | Non
     # One statement, no savepoint: if the same person's other tab saved first, theirs stands.
     SavedFilter.objects.bulk_create([SavedFilter(team=team, user=user, posting=posting, query=query)],
                                     ignore_conflicts=True)
-
-
-def filter_query(params: QueryDict, keys) -> str:
-    """The filter and sort part of a query string, empty values dropped, in a stable order."""
-    kept = QueryDict(mutable=True)
-    for key in keys:
-        values = [v for v in params.getlist(key) if v.strip()]
-        if values:
-            kept.setlist(key, values)
-    return kept.urlencode()
-
-
-# ---------------------------------------------------------------------------------------------
-# CSV export
-
-CSV_COLUMNS = [
-    ("Name", "name"), ("Email", "email"), ("Phone", "phone"), ("Posting", "posting_title"),
-    ("Status", "status"), ("Score", "score"), ("Resume score", "resume_score"),
-    ("Match score", "match_score"), ("Eligible", "eligible"), ("Team decision", "decision"),
-    ("My rating", "my_rating"), ("Team rating", "team_rating"), ("Shortlisted", "shortlisted"),
-    ("Interviewed on", "interviewed_on"),
-    ("Last engaged", "last_engagement"), ("HeyMilo interview id", "remote_id"),
-]
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(rows):
-    """Yields the CSV one line at a time, so an export of any size streams in constant memory."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow([title for title, _ in CSV_COLUMNS])
-    for row in rows.iterator(chunk_size=2000):
-        row.posting_title = row.posting.title if row.posting else ""
-        yield writer.writerow([csv_safe(getattr(row, attr)) for _, attr in CSV_COLUMNS])
-
-
-# ---------------------------------------------------------------------------------------------
-# Profile
-
-
-@dataclass
-class Chip:
-    label: str  # in people's words (labels.step_label)
-    score: float | None
-    complete: bool
-    scale: int = scores.OVERALL
-
-
-def parse_document(row) -> APIInterview | None:
-    """The mirrored API document, typed; None when it cannot be read (the page says so)."""
-    try:
-        return APIInterview.from_dict(row.document or {"interview_id": row.remote_id})
-    except MalformedResponse:
-        return None
-
-
-def score_chips(row, doc: APIInterview | None) -> list[Chip]:
-    """One chip per workflow step, with the score that step produced when there is one."""
-    chips = []
-    steps = doc.workflow.steps if doc else ()
-    ids = [step.id for step in steps]
-    for step in steps:
-        step_id = (step.id or "").lower()
-        if "resume" in step_id:
-            score, scale = row.resume_score, scores.RESUME
-        elif "interview" in step_id:
-            score, scale = row.score, scores.OVERALL
-        else:
-            score, scale = None, scores.OVERALL
-        chips.append(Chip(label=labels.step_label(step.id, ids), score=score,
-                          complete=bool(step.complete), scale=scale))
-    return chips
-
-
-def interview_link(doc: APIInterview | None) -> str | None:
-    """The candidate's interview link, when HeyMilo included one (only http(s) is linked)."""
-    if doc is None:
-        return None
-    for source in (doc.raw, doc.details.raw, doc.details.metadata):
-        link = source.get("interview_link")
-        if isinstance(link, str) and link.startswith(("https://", "http://")):
-            return link
-    return None

@@ -6,11 +6,8 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Avg, Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,10 +19,9 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
-from dashboard.ingestion.models import CandidateIngest, ImportRow
 from dashboard.mirror import services as mirror_services
-from dashboard.mirror.models import Interview, Posting, SyncRun
-from dashboard.review import charts, compare, services
+from dashboard.mirror.models import Posting, SyncRun
+from dashboard.review import charts, compare, exports, profile, selectors, services
 from dashboard.review import columns as table_columns
 from dashboard.review.forms import (
     DEFAULT_SORT,
@@ -41,22 +37,13 @@ from dashboard.review.forms import (
     ReviewSettingsForm,
 )
 from dashboard.review.models import (
-    TABLE_COLUMNS,
-    AuditEntry,
     BulkAction,
     BulkDecision,
     Decision,
-    Mention,
-    Rating,
     ReviewSettings,
     Shortlist,
-    awaiting_review,
-    candidate_rows,
-    candidates,
-    list_position,
-    with_review,
 )
-from dashboard.webhooks.models import Delivery
+from dashboard.review.selectors import candidate_rows, candidates, list_position, with_review
 from heymilo.errors import MalformedResponse
 from heymilo.models import Posting as APIPosting
 
@@ -80,6 +67,10 @@ def _query(params: QueryDict, **changes) -> str:
     return urlencode(pairs)
 
 
+def _get_posting(request: TeamRequest, remote_id: str):
+    return get_object_or_404(Posting.objects.for_team(request.team), remote_id=remote_id)
+
+
 def _htmx_target(request: TeamRequest) -> str | None:
     return request.htmx.target if request.htmx else None
 
@@ -87,53 +78,19 @@ def _htmx_target(request: TeamRequest) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Postings
 
-POSTING_SORTS = {"title": "title", "deadline": "deadline", "candidates": "candidates",
-                 "score": "average_score", "awaiting": "awaiting"}
-
-
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def postings(request: TeamRequest):
-    team = request.team
-    awaiting = (
-        awaiting_review(Interview.objects.filter(posting=OuterRef("pk"), missing=False))
-        .order_by().values("posting").annotate(n=Count("id")).values("n")
-    )
-    rows = (
-        Posting.objects.for_team(team)
-        .filter(missing=False)
-        .annotate(
-            candidates=Count("interviews", filter=Q(interviews__missing=False)),
-            completed=Count("interviews", filter=Q(interviews__status="completed",
-                                                   interviews__missing=False)),
-            average_score=Avg("interviews__score", filter=Q(interviews__missing=False)),
-            awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), Value(0)),
-        )
-    )
     # NULs break PostgreSQL text queries; a very long pattern is "too complex" for SQLite LIKE.
     q = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    if q:
-        rows = rows.filter(Q(title__icontains=q) | Q(name__icontains=q))
     state = request.GET.get("state", "")
-    now = timezone.now()
-    if state == "active":
-        rows = rows.filter(archived=False).filter(Q(deadline__isnull=True) | Q(deadline__gte=now))
-    elif state == "expired":
-        rows = rows.filter(archived=False, deadline__lt=now)
-    elif state == "archived":
-        rows = rows.filter(archived=True)
     sort = request.GET.get("sort", "")
-    if sort.lstrip("-") in POSTING_SORTS:
-        field = POSTING_SORTS[sort.lstrip("-")]
-        # Empty values last either way, on SQLite and PostgreSQL alike (their defaults differ).
-        order = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
-        rows = rows.order_by(order, "id")
-    else:
+    if sort.lstrip("-") not in selectors.POSTING_SORTS:
         sort = ""
-        rows = rows.order_by("archived", "title", "id")
+    rows = selectors.posting_rows(request.team, q=q, state=state, sort=sort)
     context = {"postings": rows, "q": q, "state": state, "sort": sort, "nav": "postings",
                "sort_urls": {key: "?" + _query(request.GET, sort=key if sort != key else f"-{key}")
-                             for key in POSTING_SORTS}}
+                             for key in selectors.POSTING_SORTS}}
     if _htmx_target(request) == "postings-table":
         return render(request, "review/postings.html#table", context)
     return render(request, "review/postings.html", context)
@@ -168,9 +125,19 @@ def _listed(request: TeamRequest, form, posting=None, keep=None):
                       keep=keep)
 
 
+def _filter_query(params: QueryDict, keys) -> str:
+    """The filter and sort part of a query string, empty values dropped, in a stable order."""
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        values = [v for v in params.getlist(key) if v.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()
+
+
 def _remembered_query(params: QueryDict) -> str:
     """What is worth remembering of a table's query: its filters and a sort other than the default."""
-    query = QueryDict(services.filter_query(params, FILTER_KEYS), mutable=True)
+    query = QueryDict(_filter_query(params, FILTER_KEYS), mutable=True)
     if query.get("sort") == DEFAULT_SORT:
         del query["sort"]
     return query.urlencode()
@@ -181,7 +148,7 @@ def _table_params(request: TeamRequest, posting=None,
     """The table's query and whether it was restored: a bare URL brings back the person's last
     filters for this table; a URL with filters is remembered as the last ones."""
     params = request.GET if params is None else params
-    saved = services.saved_filter_get(request.team, request.user, posting)
+    saved = selectors.saved_filter_get(request.team, request.user, posting)
     if not params:
         if saved is not None:
             return QueryDict(saved.query), True
@@ -208,7 +175,7 @@ def _table_columns(request: TeamRequest, posting=None) -> tuple[QueryDict, tuple
 
 def _forget_filters(request: TeamRequest, posting=None):
     """ "Clear" forgets the remembered filters and shows the table as it is without any."""
-    saved = services.saved_filter_get(request.team, request.user, posting)
+    saved = selectors.saved_filter_get(request.team, request.user, posting)
     services.saved_filter_set(request.team, request.user, posting, "", saved)
     return redirect(request.path)
 
@@ -245,13 +212,8 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     shown = _shown(params)
     offset = max(page.start_index() - 1, 0)
     ids = list(rows.values_list("pk", flat=True)[offset:offset + shown])
-    # The page's rows by primary key alone (repeating the filters let SQLite walk their index
-    # instead), read as dicts of the columns the table shows: a model instance with every column
-    # cost more to build than the row's SQL, and a dict key is a template's first lookup.
-    columns = {"posting_title": F("posting__title")} if posting is None else {}
-    page_rows = _with_review(request, candidate_rows(request.team, posting).filter(pk__in=ids)).order_by()
-    page_rows = page_rows.values(*TABLE_COLUMNS, **columns)
-    by_id = {row["id"]: row for row in page_rows}
+    by_id = selectors.table_rows(request.team, request.user, ids, posting=posting,
+                                 show_all_ratings=_show_all_ratings(request))
     sort = form.values["sort"]
     list_query = _query(params, page=None, shown=None)
     # A profile opened from the table knows the list it came from (prev/next, "12 of 87").
@@ -350,14 +312,13 @@ def candidates_list(request: TeamRequest):
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def posting(request: TeamRequest, remote_id: str):
-    item = get_object_or_404(Posting, team=request.team, remote_id=remote_id)
+    item = _get_posting(request, remote_id)
     if "clear" in request.GET:
         return _forget_filters(request, item)
     context = _table_context(request, item)
     if _htmx_target(request) == "candidate-table":
         return render(request, "review/_candidate_table.html", context)
-    run = (SyncRun.objects.for_team(request.team)
-           .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
+    run = selectors.sync_run_latest(request.team, SyncRun.Scope.POSTING, remote_id)
     # The charts fold into one strip above the table: the table is what the page is about.
     summary = charts.summary(item, request.user, reviewer=request.membership.can_review)
     context.update({
@@ -376,9 +337,8 @@ def posting(request: TeamRequest, remote_id: str):
 def posting_manage(request: TeamRequest, remote_id: str):
     """The posting's plumbing, for admins: the ingestion key, live updates (webhooks), candidates in
     and out (imports, exports). Reviewers and viewers never see it: nothing here is theirs to act on."""
-    item = get_object_or_404(Posting, team=request.team, remote_id=remote_id)
-    run = (SyncRun.objects.for_team(request.team)
-           .filter(scope=SyncRun.Scope.POSTING, target=remote_id).first())
+    item = _get_posting(request, remote_id)
+    run = selectors.sync_run_latest(request.team, SyncRun.Scope.POSTING, remote_id)
     total = candidate_rows(request.team, item).count()
     return render(request, "review/posting_manage.html", {
         "posting": item, "run": run, "nav": "postings", "tab": "manage", "total_candidates": total,
@@ -396,9 +356,9 @@ def _posting_configs(item):
 
 @member_required
 def candidates_export(request: TeamRequest, remote_id: str | None = None):
-    item = get_object_or_404(Posting, team=request.team, remote_id=remote_id) if remote_id else None
+    item = _get_posting(request, remote_id) if remote_id else None
     rows = CandidateFilter(request.GET).apply(_team_candidates(request, item), request.user)
-    response = StreamingHttpResponse(services.csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
     name = f"candidates-{item.remote_id}" if item else "candidates"
     response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M}.csv"'
     return response
@@ -410,11 +370,11 @@ def candidates_export(request: TeamRequest, remote_id: str | None = None):
 
 def _bulk_rows(request: TeamRequest, form):
     posting_id = request.POST.get("posting", "")
-    item = get_object_or_404(Posting, team=request.team, remote_id=posting_id) if posting_id else None
+    item = _get_posting(request, posting_id) if posting_id else None
     rows = candidates(request.team, request.user, item)
     if form.cleaned_data["scope"] == "all":
         return CandidateFilter(QueryDict(form.cleaned_data["filters"])).apply(rows, request.user), item
-    return rows.filter(remote_id__in=form.cleaned_data["ids"]), item
+    return selectors.with_remote_ids(rows, form.cleaned_data["ids"]), item
 
 
 @reviewer_required
@@ -432,7 +392,7 @@ def bulk_decide(request: TeamRequest):
         if action == BulkAction.DECISION:
             context["value_label"] = Decision.Value(form.cleaned_data["value"]).label
         elif action == BulkAction.SHORTLIST_ADD:
-            context["already"] = rows.filter(shortlisted=True).count()
+            context["already"] = selectors.shortlisted_count(rows)
         return render(request, template, context)
     if action == BulkAction.DECISION:
         batch = services.bulk_decide(request.team, request.user, rows, form.cleaned_data["value"],
@@ -447,14 +407,14 @@ def bulk_decide(request: TeamRequest):
 
 @member_required
 def bulk_result(request: TeamRequest, batch_id: int):
-    batch = get_object_or_404(BulkDecision, id=batch_id, team=request.team)
+    batch = get_object_or_404(BulkDecision.objects.for_team(request.team), id=batch_id)
     return render(request, "review/bulk.html", {"batch": batch})
 
 
 @reviewer_required
 @require_POST
 def bulk_undo(request: TeamRequest, batch_id: int):
-    batch = get_object_or_404(BulkDecision, id=batch_id, team=request.team)
+    batch = get_object_or_404(BulkDecision.objects.for_team(request.team), id=batch_id)
     if not services.bulk_undo(batch, request.user):
         messages.warning(request, "This bulk action was undone already.")
     batch.refresh_from_db()
@@ -475,9 +435,7 @@ def _list_position(request: TeamRequest, row) -> dict:
     they are reviewed, so prev/next still step on from here to the next unreviewed one."""
     if "list" not in request.GET:
         return {}
-    item = None
-    if request.GET.get("in") and "\x00" not in request.GET["in"]:
-        item = Posting.objects.for_team(request.team).filter(remote_id=request.GET["in"]).first()
+    item = selectors.posting_by_remote_id(request.team, request.GET["in"]) if request.GET.get("in") else None
     form = CandidateFilter(QueryDict(request.GET["list"]))
     queue = bool(form.values.get("unreviewed"))
     rows = _listed(request, form, item, keep=row.pk if queue else None)
@@ -486,27 +444,8 @@ def _list_position(request: TeamRequest, row) -> dict:
     return {"list_url": list_url, "queue": queue, "posting": item, **list_position(rows, row.pk)}
 
 
-def _activity(request: TeamRequest, row):
-    """Decisions, ratings and notes as one timeline, newest first (others' ratings only when the
-    team's private-ratings setting lets this person see them)."""
-    visible = Rating.objects.visible_to(request.team, request.user, private=not _show_all_ratings(request),
-                                        can_review=True).filter(interview=row).select_related("user")
-    notes = row.notes.select_related("author").prefetch_related(
-        Prefetch("mentions", queryset=Mention.objects.select_related("user")))
-    items = [("decision", d.created_at, d.user, d) for d in row.decisions.select_related("user")]
-    items += [("rating", r.updated_at, r.user, r) for r in visible]
-    items += [("note", n.created_at, n.author, n) for n in notes]
-    items.sort(key=lambda item: item[1], reverse=True)
-    return [{"kind": kind, "when": when, "who": who, "item": obj} for kind, when, who, obj in items]
-
-
-def _ratings(request: TeamRequest, row) -> dict:
-    """My stars and the team's average for this candidate in one query; the average is hidden
-    while private ratings keep it from someone who has not rated yet."""
-    summary = Rating.objects.filter(interview=row).aggregate(
-        average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=request.user)))
-    summary["hidden"] = not _show_all_ratings(request) and summary["mine"] is None
-    return summary
+def _activity(request: TeamRequest, row) -> list[dict]:
+    return selectors.activity(request.team, request.user, row, show_all_ratings=_show_all_ratings(request))
 
 
 def _shortlist_entry(row):
@@ -517,15 +456,15 @@ def _shortlist_entry(row):
 
 
 def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
-    doc = services.parse_document(row)
-    ratings = _ratings(request, row)
+    doc = profile.parse_document(row)
+    ratings = selectors.rating_summary(row, request.user, show_all_ratings=_show_all_ratings(request))
     context = {
         "interview": row,
         "doc": doc,
         "web": doc.web_interview if doc else None,
         "resume": doc.resume if doc else None,
-        "chips": services.score_chips(row, doc),
-        "interview_link": services.interview_link(doc),
+        "chips": profile.score_chips(row, doc),
+        "interview_link": profile.interview_link(doc),
         "my_stars": ratings["mine"],
         "team_rating": ratings,
         "shortlisted": _shortlist_entry(row),
@@ -551,17 +490,6 @@ def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
         context["audio"] = None if doc.video_recording_link else doc.audio_recording_link
         context["excerpt"] = list(row.transcript_lines.all()[:EXCERPT_LINES])
     return context
-
-
-def _profile_rows(request: TeamRequest):
-    """The team's interviews as the profile reads them, with when the last syncs that read each
-    from HeyMilo ended: its own (the Refresh button's, a webhook's check) and the team's. Both
-    subqueries ride on the row's own query."""
-    done = SyncRun.objects.filter(team=OuterRef("team"), state=SyncRun.State.DONE).order_by("-finished_at")
-    own = done.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id"))
-    return (Interview.objects.for_team(request.team).select_related("posting", "shortlisted_entry__added_by")
-            .annotate(refreshed_at=Subquery(own.values("finished_at")[:1]),
-                      team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1])))
 
 
 def _fetched_at(row):
@@ -593,14 +521,14 @@ def _side_context(request: TeamRequest, activity) -> dict:
 
 
 def _get_interview(request: TeamRequest, remote_id: str):
-    return get_object_or_404(_profile_rows(request), remote_id=remote_id)
+    return get_object_or_404(selectors.profile_rows(request.team), remote_id=remote_id)
 
 
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
     """Read-through: an interview not mirrored yet is fetched by a worker while this polls."""
-    row = _profile_rows(request).filter(remote_id=remote_id).first()
+    row = selectors.profile_row(request.team, remote_id)
     if row is not None:
         if request.htmx and request.GET.get("poll"):
             # The row arrived while the loading page polled: reload it as the real page.
@@ -617,8 +545,7 @@ def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
         return render(request, "review/interview.html", context)
     if tab != "overview":
         raise Http404("This interview is not in the dashboard yet.")
-    run = (SyncRun.objects.for_team(request.team)
-           .filter(scope=SyncRun.Scope.INTERVIEW, target=remote_id).first())
+    run = selectors.sync_run_latest(request.team, SyncRun.Scope.INTERVIEW, remote_id)
     if run is not None and run.is_finished and run.outcome == "not_found":
         raise Http404("HeyMilo has no interview with this id for this team.")
     # One fetch per id per minute, however many people open the link.
@@ -636,10 +563,7 @@ def _may_read_through(request: TeamRequest, remote_id: str) -> bool:
     """Ids HeyMilo told the team about (a webhook delivery or an import named them) are fetched
     freely; any other id spends one of the person's few a minute, so a URL made up by hand
     cannot turn the dashboard into a way of spending the team's HeyMilo rate limit."""
-    team = request.team
-    if (Delivery.objects.for_team(team).filter(interview_id=remote_id).exists()
-            or ImportRow.objects.filter(job__team=team, interview_id=remote_id).exists()
-            or CandidateIngest.objects.filter(team=team, interview_id=remote_id).exists()):
+    if selectors.told_about(request.team, remote_id):
         return True
     key = f"read-through-by:{request.user.pk}"
     cache.add(key, 0, 60)  # the minute starts with the person's first unknown id
@@ -731,7 +655,8 @@ def shortlist(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     adding = request.POST.get("on") == "1"
     action = BulkAction.SHORTLIST_ADD if adding else BulkAction.SHORTLIST_REMOVE
-    services.bulk_shortlist(request.team, request.user, Interview.objects.filter(pk=row.pk), action)
+    rows = selectors.interviews(request.team, [row.remote_id])
+    services.bulk_shortlist(request.team, request.user, rows, action)
     row = _get_interview(request, remote_id)  # afresh: the header shows who added the entry
     return _after_review(request, row, "Added to the shortlist." if adding else "Taken off the shortlist.",
                          "", None)
@@ -751,7 +676,7 @@ def review_queue(request: TeamRequest):
     if request.GET.get("in"):
         if "\x00" in request.GET["in"]:  # no posting id has one, and PostgreSQL refuses to compare it
             raise Http404("No such posting.")
-        item = get_object_or_404(Posting, team=request.team, remote_id=request.GET["in"])
+        item = _get_posting(request, request.GET["in"])
     list_query = _query(QueryDict(request.GET.get("list", "")), page=None, unreviewed="on")
     rows = CandidateFilter(QueryDict(list_query)).apply(_team_candidates(request, item), request.user)
     first = rows.values_list("remote_id", flat=True).first()
@@ -774,11 +699,10 @@ def review_queue(request: TeamRequest):
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def inbox(request: TeamRequest):
-    rows = (Mention.objects.for_team(request.team).filter(user=request.user)
-            .select_related("note__author", "note__interview"))
+    rows = selectors.mention_rows(request.team, request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "mentions": page.object_list, "nav": "inbox",
-               "unread": services.unread_mentions(request.team, request.user)}
+               "unread": selectors.unread_mentions(request.team, request.user)}
     if _htmx_target(request) == "inbox-list":
         return render(request, "review/inbox.html#list", context)
     return render(request, "review/inbox.html", context)
@@ -787,8 +711,7 @@ def inbox(request: TeamRequest):
 @member_required
 def inbox_open(request: TeamRequest, mention_id: int):
     """Opening a mention marks it read and shows the note in the candidate's activity."""
-    mention = get_object_or_404(Mention.objects.select_related("note__interview"), id=mention_id,
-                                team=request.team, user=request.user)
+    mention = get_object_or_404(selectors.mention_rows(request.team, request.user), id=mention_id)
     services.mentions_mark_read(request.team, request.user, [mention])
     # The profile's side panel lists the notes: ?note= marks this one, the anchor scrolls to it.
     url = reverse("interview", args=[mention.note.interview.remote_id])
@@ -813,9 +736,8 @@ def inbox_read_all(request: TeamRequest):
 @admin_required
 @vary_on_headers("HX-Request", "HX-Target")
 def audit(request: TeamRequest):
-    people = get_user_model().objects.filter(memberships__team=request.team).order_by("username")
-    form = AuditFilter(request.GET or None, people)
-    rows = form.apply(AuditEntry.objects.for_team(request.team).select_related("user", "interview"))
+    form = AuditFilter(request.GET or None, selectors.team_members(request.team))
+    rows = form.apply(selectors.audit_rows(request.team))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET
     context = {

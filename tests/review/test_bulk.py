@@ -2,7 +2,8 @@
 
 import pytest
 
-from dashboard.review.models import BulkDecision, Decision, candidates
+from dashboard.review.models import BulkDecision, Decision
+from dashboard.review.selectors import candidates
 from dashboard.review.services import decision_create
 from tests.review.conftest import make_interview, make_posting
 

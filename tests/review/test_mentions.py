@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.review.models import Mention, Note
-from dashboard.review.services import mention_candidates, note_create
+from dashboard.review.selectors import mention_candidates
+from dashboard.review.services import note_create
 from dashboard.review.templatetags.review import with_mentions
 from tests.review.conftest import make_interview
 

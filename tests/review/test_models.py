@@ -3,7 +3,8 @@
 import pytest
 from django.db import IntegrityError
 
-from dashboard.review.models import Decision, Rating, candidates
+from dashboard.review.models import Decision, Rating
+from dashboard.review.selectors import candidates
 from dashboard.review.services import decision_create, rating_set
 from tests.review.conftest import make_interview
 

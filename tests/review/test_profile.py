@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from dashboard.mirror.models import Interview
 from dashboard.review.forms import SORTS, CandidateFilter
-from dashboard.review.models import Decision, Note, Rating, candidates, list_position
+from dashboard.review.models import Decision, Note, Rating
+from dashboard.review.selectors import candidates, list_position
 from dashboard.review.services import decision_create, rating_set
 from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 
 from dashboard.core import labels, scores
-from dashboard.review.services import MENTION
+from dashboard.review.selectors import MENTION
 
 register = template.Library()
 
