@@ -16,6 +16,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from dashboard.core.heymilo_api import client_for
+from dashboard.core.tasks import task_named
 from dashboard.mirror import services as mirror
 from dashboard.mirror.models import SyncRun
 from dashboard.webhooks.models import EVENT_NAMES, Delivery
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 TRANSIENT = TRANSIENT_ERRORS  # see heymilo.errors
 BROKER_DOWN = (OperationalError, redis.exceptions.RedisError, ConnectionError, OSError)
+# The tasks that run this module's work, by name: they import this module, so it cannot import them.
+PROCESS_DELIVERY = "dashboard.webhooks.tasks.process_delivery"
+PROCESS_LANE = "dashboard.webhooks.tasks.process_lane"
 
 
 def clean_text(text: str) -> str:
@@ -43,15 +47,13 @@ def delivery_enqueue(delivery_id: int, *, team_id: int | None = None, force: boo
                      sweeping: bool = False) -> bool:
     """Has a worker process the delivery: in its team's lane from the receiver, else as a task."""
     global _broker_paused_until
-    from dashboard.webhooks import tasks  # tasks import this module
-
     if not sweeping and time.monotonic() < _broker_paused_until:
         return False
     try:
         # Inline mode has no worker to work a lane; replays and sweeps are rare, so they pay for a
         # task of their own. retry=False: a receiver must answer quickly; the sweep retries.
-        if team_id is None or force or sweeping or tasks.process_delivery.app.conf.task_always_eager:
-            tasks.process_delivery.apply_async((delivery_id,), {"force": force}, retry=False)
+        if team_id is None or force or sweeping or current_app.conf.task_always_eager:
+            task_named(PROCESS_DELIVERY).apply_async((delivery_id,), {"force": force}, retry=False)
         else:
             lane_push(team_id, delivery_id=delivery_id)
     except BROKER_DOWN as error:
@@ -94,8 +96,6 @@ def lane_keys(team_id: int) -> tuple[str, str]:
 
 def lane_push(team_id: int, *, delivery_id: int) -> None:
     """Appends a delivery to its team's lane, starting the lane's task when none runs."""
-    from dashboard.webhooks import tasks
-
     lane, flag = lane_keys(team_id)
     client = lane_redis()
     with client.pipeline(transaction=False) as pipe:
@@ -104,7 +104,7 @@ def lane_push(team_id: int, *, delivery_id: int) -> None:
         _, first = pipe.execute()
     if first:
         try:
-            tasks.process_lane.apply_async((team_id,), retry=False)
+            task_named(PROCESS_LANE).apply_async((team_id,), retry=False)
         except BROKER_DOWN:
             client.delete(flag)  # the next delivery starts the lane; the sweep has the rows meanwhile
             raise
@@ -117,8 +117,6 @@ def lane_work(team_id: int) -> int:
     once more: a receiver that pushed after the last pop, while the flag was still held, started
     no task, so its id is this task's to process.
     """
-    from dashboard.webhooks import tasks
-
     lane, flag = lane_keys(team_id)
     redis_client = lane_redis()
     deadline = time.monotonic() + settings.SYNC_STEP_SECONDS
@@ -143,17 +141,18 @@ def lane_work(team_id: int) -> int:
                     # The team's key has no token (here or at HeyMilo): the delivery keeps its
                     # place and the lane comes back when one is due, off the worker.
                     redis_client.lpush(lane, raw)
-                    tasks.process_lane.apply_async((team_id,), countdown=max(0.05, error.retry_after or 1.0))
+                    wait = max(0.05, error.retry_after or 1.0)
+                    task_named(PROCESS_LANE).apply_async((team_id,), countdown=wait)
                     return done
                 except TRANSIENT:
                     # HeyMilo failed this one: it is retried on its own with backoff.
-                    tasks.process_delivery.apply_async((delivery.id,), countdown=4)
+                    task_named(PROCESS_DELIVERY).apply_async((delivery.id,), countdown=4)
                 except Exception:
                     # Left `processing`: the sweep retries it, a bounded number of times.
                     log.exception("Delivery %s failed in team %s's lane.", delivery.id, team_id)
                 done += 1
             if time.monotonic() >= deadline and redis_client.llen(lane):
-                tasks.process_lane.apply_async((team_id,))  # the rest behind other teams' work
+                task_named(PROCESS_LANE).apply_async((team_id,))  # the rest behind other teams' work
                 return done
     finally:
         if heymilo is not None:

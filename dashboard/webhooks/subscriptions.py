@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Team, new_webhook_token
 from dashboard.core.heymilo_api import client_for
+from dashboard.core.tasks import task_named
 from dashboard.webhooks.models import EVENT_NAMES, WebhookJob, WebhookSubscription
 from dashboard.webhooks.receiving import receiver_url
 from heymilo.errors import (
@@ -124,11 +125,9 @@ def webhook_job_run(job: WebhookJob, *, client=None) -> None:
 
 
 def webhook_job_start(team: Team, *, kind: str, params: dict, user=None) -> WebhookJob:
-    from dashboard.webhooks import tasks
-
     with transaction.atomic():
         job = WebhookJob.objects.create(team=team, kind=kind, params=params, requested_by=user)
-        tasks.run_webhook_job.delay_on_commit(job.id)
+        task_named("dashboard.webhooks.tasks.run_webhook_job").delay_on_commit(job.id)
     return job
 
 

@@ -1,21 +1,22 @@
-"""Celery tasks for webhooks: thin, idempotent, ids in."""
+"""Celery tasks for webhooks: thin, ids in; retries come from HeyMiloTask."""
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 
 from dashboard.accounts.models import KeyStatus, Team
 from dashboard.core.heymilo_api import client_for
-from dashboard.webhooks import services
+from dashboard.core.tasks import HeyMiloTask
+from dashboard.webhooks import processing, subscriptions
 from dashboard.webhooks.models import Delivery, WebhookJob
+from heymilo.errors import HeyMiloError
 from heymilo.ratelimit import RateLimitWait
 
 
-@shared_task(base=DjangoTask, bind=True, max_retries=5, acks_late=True, ignore_result=True,
+# Idempotent: a redelivered task finds the delivery no longer `received` and does nothing.
+@shared_task(base=HeyMiloTask, bind=True, acks_late=True, ignore_result=True,
              soft_time_limit=60, time_limit=90)
 def process_delivery(self, delivery_id: int, force: bool = False) -> None:
     delivery = Delivery.objects.select_related("team").filter(id=delivery_id).first()
-    # Idempotent: a redelivered task finds the delivery no longer `received` and does nothing.
     if delivery is None or delivery.state != Delivery.State.RECEIVED:
         return
     # Inline mode has no broker to reschedule on, and a replay is one delivery someone waits for:
@@ -23,43 +24,46 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
     bounded = not (self.request.is_eager or force) and delivery.team.has_api_key
     client = client_for(delivery.team, max_rate_wait=settings.WEBHOOK_MAX_RATE_WAIT) if bounded else None
     try:
-        services.process_delivery(delivery, force=force, client=client)
+        processing.delivery_process(delivery, force=force, client=client)
     except RateLimitWait:
-        services.to_lane(delivery.team_id, delivery_id)
-    except services.TRANSIENT as error:
-        if self.request.is_eager or self.request.retries >= self.max_retries:
-            # Inline mode has no broker to wait on; either way the admin can replay it later.
-            services.fail_for_good(delivery_id, error)
-            return
-        delay = getattr(error, "retry_after", None) or min(120, 2 ** (self.request.retries + 2))
-        raise self.retry(countdown=delay, exc=error) from None
+        processing.lane_push(delivery.team_id, delivery_id=delivery_id)
+    except HeyMiloError as error:
+        if self.will_retry(error):
+            raise
+        processing.delivery_fail(delivery_id, error=error)  # the admin can replay it later
 
 
-@shared_task(base=DjangoTask, max_retries=0, acks_late=True, ignore_result=True,
+# Idempotent: each delivery in the lane is claimed before it is processed.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, ignore_result=True,
              soft_time_limit=60, time_limit=90)
 def process_lane(team_id: int) -> int:
     """One team's deliveries for about a second; the rest queue again behind other teams' work."""
-    return services.work_lane(team_id)
+    return processing.lane_work(team_id)
 
 
-@shared_task(base=DjangoTask, max_retries=0)
+# Idempotent: the sweep resets and enqueues with conditional updates; a delivery is claimed once.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def process_pending_deliveries() -> int:
     """Beat's sweep: deliveries stored while the broker was down, or left by a worker that died."""
-    return services.process_pending()
+    return processing.deliveries_sweep()
 
 
-@shared_task(base=DjangoTask, max_retries=0, acks_late=True, soft_time_limit=120, time_limit=150)
+# Not idempotent (a redelivered create would create a second webhook at HeyMilo): acks early, so
+# a worker that dies mid-job leaves it for the person to start again.
+@shared_task(base=HeyMiloTask, acks_late=False, max_retries=0, soft_time_limit=120, time_limit=150)
 def run_webhook_job(job_id: int) -> None:
     job = WebhookJob.objects.select_related("team").filter(id=job_id).first()
     if job is None or job.is_finished:
         return
-    services.run_job(job)
+    subscriptions.webhook_job_run(job)
 
 
-@shared_task(base=DjangoTask, max_retries=0)
+# Not idempotent (a redelivery queues a second refresh job per team), and harmless: beat runs it
+# again anyway, so it acks early.
+@shared_task(base=HeyMiloTask, acks_late=False, max_retries=0)
 def refresh_all_subscriptions() -> int:
     """Beat: reload every team's webhooks from HeyMilo, so changes made elsewhere show up."""
     teams = Team.objects.exclude(api_key_encrypted="").exclude(api_key_status=KeyStatus.INVALID)
     for team in teams:
-        services.start_job(team, WebhookJob.Kind.REFRESH, {})
+        subscriptions.webhook_job_start(team, kind=WebhookJob.Kind.REFRESH, params={})
     return teams.count()
