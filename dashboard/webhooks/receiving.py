@@ -37,9 +37,6 @@ def delivery_receive(token: str, *, request) -> tuple[int, str, int] | None:
     Returns the delivery's id, its state and the status to answer, or None for an unknown token.
     The row is committed before the answer, so nothing HeyMilo sent and we acknowledged is lost.
     """
-    team_id = Team.objects.filter(webhook_token=token).values_list("id", flat=True).first()
-    if team_id is None:
-        return None
     cap = settings.WEBHOOK_MAX_BODY_BYTES
     length = request.META.get("CONTENT_LENGTH")
     try:
@@ -66,11 +63,14 @@ def delivery_receive(token: str, *, request) -> tuple[int, str, int] | None:
         size = declared or len(raw)
         values.update(state=Delivery.State.REJECTED, processed_at=timezone.now(), reason=(
             f"The body ({size} bytes or more) is over the limit of {cap} bytes; it was not kept."))
-    # Outside a transaction (autocommit) the row is committed when create() returns.
-    delivery = Delivery.objects.create(team_id=team_id, **values)
+    # Outside a transaction (autocommit) the row is committed when the statement returns.
+    stored = Delivery.objects.store_for_token(token, **values)
+    if stored is None:
+        return None
+    delivery_id, team_id = stored
     if too_large:
-        return delivery.id, Delivery.State.REJECTED, 413
+        return delivery_id, Delivery.State.REJECTED, 413
     # Runs at once when committed already; inside a caller's transaction it waits for the commit,
     # as the worker must find the row. A broker that is down loses nothing: the sweep has the row.
-    transaction.on_commit(partial(delivery_enqueue, delivery.id, team_id=team_id))
-    return delivery.id, Delivery.State.RECEIVED, 202
+    transaction.on_commit(partial(delivery_enqueue, delivery_id, team_id=team_id))
+    return delivery_id, Delivery.State.RECEIVED, 202

@@ -41,6 +41,14 @@ def test_it_stores_a_delivery_on_the_team_whose_token_it_is_and_enqueues_it_on_c
     assert len(enqueued) == 1  # the worker is told once the row is there to find
 
 
+def test_it_stores_a_delivery_with_one_statement_and_no_team_lookup(client, team, django_assert_num_queries):
+    with django_assert_num_queries(1) as queries:
+        response = client.post(hook_url(team), "{}", content_type="application/json")
+    assert response.status_code == 202
+    assert queries.captured_queries[0]["sql"].startswith("INSERT INTO")
+    assert Delivery.objects.get().team == team
+
+
 def test_it_stores_a_post_delivery_and_processes_it_by_fetching_the_interview(
         client, synced, interview, sandbox, django_capture_on_commit_callbacks):
     sandbox.override_interview(interview.remote_id, status="shortlisted")
