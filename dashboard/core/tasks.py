@@ -57,7 +57,7 @@ class HeyMiloTask(DjangoTask):
         request = self.request
         if request.retries >= self.max_retries:
             raise exc
-        self.apply(request.args, request.kwargs, retries=request.retries + 1)
+        self.apply(tuple(request.args or ()), dict(request.kwargs or {}), retries=request.retries + 1)
         raise Ignore()
 
     def requeue(self, *args) -> bool:
@@ -79,4 +79,6 @@ def task_named(name: str) -> HeyMiloTask:
     """
     if name not in current_app.tasks:
         current_app.autodiscover_tasks(force=True)
-    return current_app.tasks[name]
+    task = current_app.tasks[name]
+    assert isinstance(task, HeyMiloTask), f"{name} is not a HeyMiloTask"
+    return task
