@@ -48,9 +48,10 @@ def process_pending_deliveries() -> int:
     return processing.deliveries_sweep()
 
 
-# Not idempotent (a redelivered create would create a second webhook at HeyMilo): acks early, so
-# a worker that dies mid-job leaves it for the person to start again.
-@shared_task(base=HeyMiloTask, acks_late=False, max_retries=0, soft_time_limit=120, time_limit=150)
+# Idempotent but for one kind: refresh, deactivate and connect (which skips webhooks that exist)
+# can run twice; a create redone after its worker died may make a second webhook. Acks late all
+# the same: a job lost with its worker would leave its page waiting for good.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, soft_time_limit=120, time_limit=150)
 def run_webhook_job(job_id: int) -> None:
     job = WebhookJob.objects.select_related("team").filter(id=job_id).first()
     if job is None or job.is_finished:
@@ -58,9 +59,8 @@ def run_webhook_job(job_id: int) -> None:
     subscriptions.webhook_job_run(job)
 
 
-# Not idempotent (a redelivery queues a second refresh job per team), and harmless: beat runs it
-# again anyway, so it acks early.
-@shared_task(base=HeyMiloTask, acks_late=False, max_retries=0)
+# Idempotent in effect: a redelivery queues a second refresh per team, which loads the same webhooks.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def refresh_all_subscriptions() -> int:
     """Beat: reload every team's webhooks from HeyMilo, so changes made elsewhere show up."""
     teams = Team.objects.exclude(api_key_encrypted="").exclude(api_key_status=KeyStatus.INVALID)
