@@ -423,6 +423,9 @@ CELERY_BEAT_SCHEDULE["resume-stalled-imports"] = {
     "task": "dashboard.ingestion.tasks.resume_stalled_imports",
     "schedule": 60.0,
 }
+# An upload nobody started (a preview, or a file waiting for its columns to be mapped) is deleted
+# with its stored file this many days after it was uploaded (issue 18).
+IMPORT_DRAFT_DAYS = env_int("IMPORT_DRAFT_DAYS", 7, minimum=1)
 
 # --- webhooks (dashboard/webhooks, issue 7) -----------------------------------------------------
 # Deliveries larger than this are answered 413 and logged as rejected.

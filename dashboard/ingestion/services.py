@@ -450,6 +450,28 @@ def resume_stalled(job: ImportJob | None = None) -> int:
     return count
 
 
+def import_drafts_clean_up(*, older_than: timedelta) -> int:
+    """Delete the drafts (previews nobody started) created more than `older_than` ago, with their
+    stored files, in every team; returns how many. Only drafts: an import that was queued, ran or
+    ended is the record of what was sent, and a big file being checked is not a draft yet."""
+    cutoff = timezone.now() - older_than
+    old = ImportJob.objects.filter(state=ImportJob.State.DRAFT, created_at__lt=cutoff)
+    count = 0
+    for job_id, stored_name in old.values_list("id", "stored_name"):
+        # Conditional on the state again: a draft started or re-checked meanwhile stays.
+        deleted, _ = ImportJob.objects.filter(id=job_id, state=ImportJob.State.DRAFT).delete()
+        if not deleted:
+            continue
+        count += 1
+        try:
+            if stored_name:
+                default_storage.delete(stored_name)
+        except OSError as error:  # gone already (some storages raise for that) or unreachable
+            # The draft is gone either way; one file must not keep the others from going.
+            log.warning("import draft %s: its file %s was not deleted: %s", job_id, stored_name, error)
+    return count
+
+
 # --- single candidate and export ---------------------------------------------------------------
 
 

@@ -83,7 +83,12 @@ def _imports_list(request: TeamRequest) -> dict:
     for job in active:
         if not job.is_checking:
             job.progress = services.import_progress(job)
-    return {"jobs": jobs, "busy": bool(active)}
+    drafts = [job for job in jobs if job.is_draft]
+    for job in drafts:
+        # No column for the email (or the name): nothing can start until someone maps the columns.
+        job.needs_mapping = bool(services.validation.mapping_problems(job.mapping))
+    return {"jobs": jobs, "busy": bool(active), "drafts": bool(drafts),
+            "draft_days": settings.IMPORT_DRAFT_DAYS}
 
 
 def _imports_page(request: TeamRequest, form, status=200):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from dashboard.webhooks import processing
 from tests.e2e.conftest import page, screenshot  # noqa: F401
 
 
@@ -43,6 +44,4 @@ def browser(request, chromium_path):
 @pytest.fixture(autouse=True)
 def _broker_not_paused(monkeypatch):
     """A test that breaks the broker must not make the next one skip enqueueing."""
-    from dashboard.webhooks import processing
-
     monkeypatch.setattr(processing, "_broker_paused_until", 0.0)

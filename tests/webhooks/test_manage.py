@@ -4,8 +4,14 @@ import json
 
 import pytest
 
+from dashboard.accounts.models import KeyStatus
+from dashboard.core.heymilo_api import client_for
+from dashboard.mirror.models import Interview
 from dashboard.webhooks import receiving
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
+from dashboard.webhooks.tasks import refresh_all_subscriptions
+from heymilo import HeyMiloClient
+from tests.mirror.helpers import point_team_at
 from tests.webhooks.helpers import hook_url, sync
 
 pytestmark = pytest.mark.django_db
@@ -97,8 +103,6 @@ def test_it_explains_a_rejected_key(admin_client, synced, sandbox, django_captur
 
 def test_it_refreshes_the_list_from_heymilo_and_filters_it(
         admin_client, synced, sandbox, django_capture_on_commit_callbacks):
-    from dashboard.core.heymilo_api import client_for
-
     client = client_for(synced)
     first, second = sandbox.postings()[:2]
     client.create_webhook(first["posting_id"], "https://a.example/1", "interview_started")
@@ -201,8 +205,6 @@ def test_it_shows_the_event_log_escaped_and_filtered(admin_client, synced,
 
 def test_it_shows_live_notices_for_deliveries_processed_since_the_page_loaded(
         login, viewer, synced, django_capture_on_commit_callbacks):
-    from dashboard.mirror.models import Interview
-
     client = login(viewer)
     interview = Interview.objects.for_team(synced).exclude(name="").first()
     page = client.get(f"/postings/{interview.posting.remote_id}/").text
@@ -280,12 +282,6 @@ def test_it_keeps_every_page_free_of_inline_code(login, admin, objects, url):
 
 def test_the_periodic_refresh_reloads_every_usable_teams_webhooks(team, other_team, sandbox,
                                                                   django_capture_on_commit_callbacks):
-    from dashboard.accounts.models import KeyStatus
-    from dashboard.webhooks.models import WebhookSubscription
-    from dashboard.webhooks.tasks import refresh_all_subscriptions
-    from heymilo import HeyMiloClient
-    from tests.mirror.helpers import point_team_at
-
     point_team_at(team, sandbox)
     other_team.set_api_key("revoked")
     other_team.api_key_status = KeyStatus.INVALID

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard.mirror.models import Interview, Posting
-from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
+from dashboard.webhooks import receiving
+from dashboard.webhooks.models import EVENT_NAMES, Delivery, WebhookJob, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +87,6 @@ def test_the_event_log_runs_the_same_queries_for_5_rows_or_50(login, admin, team
 
 
 def test_a_postings_panel_shows_connected_after_the_job_without_a_reload(login, admin, team):
-    from dashboard.webhooks import receiving
-    from dashboard.webhooks.models import EVENT_NAMES
-
     client = login(admin)
     posting = Posting.objects.create(team=team, remote_id="P-ENG", title="Backend Engineer")
     panel = client.get(f"/postings/{posting.remote_id}/manage/").text
