@@ -12,6 +12,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from dashboard.core.heymilo_api import client_for
+from dashboard.core.tasks import task_named
 from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, SyncRun
@@ -43,8 +44,6 @@ def import_create(team, posting, user, upload, retake: bool) -> ImportJob:
 
     Raises csvfile.CsvError (nothing kept) when the file cannot be used.
     """
-    from dashboard.ingestion import tasks
-
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise csvfile.CsvError(
             f"The file is {upload.size / 1_048_576:.1f} MB; the most one import takes is "
@@ -62,7 +61,7 @@ def import_create(team, posting, user, upload, retake: bool) -> ImportJob:
             job.state, job.heartbeat_at = ImportJob.State.CHECKING, timezone.now()
             job.rows_expected = max(0, min(csvfile.line_count(stored), settings.UPLOAD_MAX_ROWS + 1) - 1)
             job.save()
-            tasks.check_import.delay_on_commit(job.id)
+            task_named("dashboard.ingestion.tasks.check_import").delay_on_commit(job.id)
             return job
         with transaction.atomic():  # a refusal half way leaves no job and no rows
             job.save()
@@ -236,8 +235,6 @@ def import_notes(job: ImportJob) -> list[str]:
 def import_remap(job: ImportJob, mapping: dict[str, str], retake: bool) -> None:
     """Apply the user's mapping choices (unknown columns or targets are ignored) and re-validate:
     here for a small file, in a worker for a big one, as at the upload."""
-    from dashboard.ingestion import tasks
-
     job.mapping = {col: (mapping.get(col) if mapping.get(col) in validation.TARGETS else target)
                    for col, target in job.mapping.items()}
     job.retake = retake
@@ -250,7 +247,7 @@ def import_remap(job: ImportJob, mapping: dict[str, str], retake: bool) -> None:
                 mapping=job.mapping, retake=retake, state=ImportJob.State.CHECKING,
                 rows_checked=0, heartbeat_at=timezone.now()):
             return
-        tasks.check_import.delay_on_commit(job.id)
+        task_named("dashboard.ingestion.tasks.check_import").delay_on_commit(job.id)
     job.refresh_from_db()
 
 
@@ -259,8 +256,6 @@ def import_remap(job: ImportJob, mapping: dict[str, str], retake: bool) -> None:
 
 def import_start(job: ImportJob) -> bool:
     """Number the valid rows into chunks and queue the job; False if it is not a ready draft."""
-    from dashboard.ingestion import tasks
-
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(id=job.id)
         if not job.is_draft or job.rows_valid == 0 or validation.mapping_problems(job.mapping):
@@ -272,7 +267,7 @@ def import_start(job: ImportJob) -> bool:
         job.state = ImportJob.State.QUEUED
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["state", "heartbeat_at"])
-        tasks.run_import.delay_on_commit(job.id)
+        task_named("dashboard.ingestion.tasks.run_import").delay_on_commit(job.id)
     return True
 
 
@@ -430,8 +425,6 @@ def import_progress(job: ImportJob) -> dict:
 
 def resume_stalled(job: ImportJob | None = None) -> int:
     """Re-queue running jobs whose worker went silent (killed mid-chunk); returns how many."""
-    from dashboard.ingestion import tasks
-
     cutoff = timezone.now() - timedelta(seconds=settings.INGEST_STALL_SECONDS)
     count = 0
     stalled = ImportJob.objects.filter(
@@ -444,8 +437,8 @@ def resume_stalled(job: ImportJob | None = None) -> int:
         if ImportJob.objects.filter(id=job.id, heartbeat_at=job.heartbeat_at).update(
                 heartbeat_at=timezone.now()):
             log.warning("import %s stalled since %s: resuming", job.id, job.heartbeat_at)
-            task = tasks.check_import if job.is_checking else tasks.run_import
-            task.delay_on_commit(job.id)
+            task = "check_import" if job.is_checking else "run_import"
+            task_named(f"dashboard.ingestion.tasks.{task}").delay_on_commit(job.id)
             count += 1
     return count
 
@@ -476,11 +469,9 @@ def import_drafts_clean_up(*, older_than: timedelta) -> int:
 
 
 def candidate_ingest_request(team, posting, user, *, name, email, phone, metadata, retake) -> CandidateIngest:
-    from dashboard.ingestion import tasks
-
     item = CandidateIngest.objects.create(team=team, posting=posting, created_by=user, name=name,
                                           email=email, phone=phone, metadata=metadata, retake=retake)
-    tasks.ingest_candidate.delay_on_commit(item.id)
+    task_named("dashboard.ingestion.tasks.ingest_candidate").delay_on_commit(item.id)
     return item
 
 
@@ -502,10 +493,8 @@ def candidate_ingest_send(item: CandidateIngest) -> None:
 
 
 def export_request(team, posting, user) -> Export:
-    from dashboard.ingestion import tasks
-
     item = Export.objects.create(team=team, posting=posting, created_by=user)
-    tasks.export_posting.delay_on_commit(item.id)
+    task_named("dashboard.ingestion.tasks.export_posting").delay_on_commit(item.id)
     return item
 
 

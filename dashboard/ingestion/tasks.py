@@ -1,77 +1,67 @@
-"""Celery tasks for ingestion: thin, idempotent, ids in."""
+"""Celery tasks for ingestion: thin, ids in; retries come from HeyMiloTask."""
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 
+from dashboard.core.tasks import HeyMiloTask
 from dashboard.ingestion import services
 from dashboard.ingestion.models import CandidateIngest, Export
+from heymilo.errors import HeyMiloError
 
 
-def _retry_later(task, error, again):
-    """Eager (inline) mode has no broker to wait on: try again at once, bounded by max_retries."""
-    if task.request.is_eager:
-        again.apply(args=task.request.args, retries=task.request.retries + 1, throw=True)
-        return
-    # The client already retried with backoff; this waits longer, off the worker.
-    delay = getattr(error, "retry_after", None) or min(60, 2 ** (task.request.retries + 1))
-    raise task.retry(countdown=delay, exc=error) from None
-
-
-@shared_task(base=DjangoTask, bind=True, max_retries=8, acks_late=True)
+# Idempotent: a chunk's rows are marked sent under the job's lock before the request, and a
+# redelivered chunk is re-sent only when HeyMilo returns the existing interview (no retakes).
+# More retries than the base: a long import meets more faults, and inline its retries count
+# across all its chunks.
+@shared_task(base=HeyMiloTask, bind=True, acks_late=True, max_retries=8)
 def run_import(self, job_id: int) -> None:
-    """One chunk of an import; enqueues the next at the back of the queue."""
+    """One chunk of an import; the next goes to the back of the queue."""
     try:
-        # Inline mode loops here: chaining eager tasks would nest one call per chunk.
         while services.import_step(job_id):
-            if not self.request.is_eager:
-                run_import.delay(job_id)
+            if self.requeue(job_id):
                 return
-    except services.TRANSIENT as error:
-        if self.request.retries >= self.max_retries:
-            services.import_fail(job_id, error)
-            return
-        _retry_later(self, error, run_import)
+    except HeyMiloError as error:
+        if self.will_retry(error):
+            raise
+        services.import_fail(job_id, error)
 
 
-@shared_task(base=DjangoTask, max_retries=0, acks_late=True)
+# Idempotent: a redelivered check deletes the rows of the one before and starts over.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def check_import(job_id: int) -> None:
     """A big upload's dry run; the page polls how far it got."""
     services.import_check(job_id)
 
 
-@shared_task(base=DjangoTask, max_retries=0)
+# Idempotent: only the caller that moves a stalled job's heartbeat re-queues it.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def resume_stalled_imports() -> int:
     """Beat's safety net for imports whose worker died mid-chunk."""
     return services.resume_stalled()
 
 
-@shared_task(base=DjangoTask, bind=True, max_retries=5, acks_late=True)
+# Idempotent: a finished request is left alone; an unsure send is marked "check", never repeated.
+@shared_task(base=HeyMiloTask, bind=True, acks_late=True)
 def ingest_candidate(self, item_id: int) -> None:
     item = CandidateIngest.objects.select_related("team", "posting").filter(id=item_id).first()
     if item is None or item.is_finished:
         return
     try:
         services.candidate_ingest_send(item)
-    except services.TRANSIENT as error:
-        if self.request.retries >= self.max_retries:
-            services.request_fail(item, error)
-            return
-        _retry_later(self, error, ingest_candidate)
-    except services.HeyMiloError as error:
+    except HeyMiloError as error:
+        if self.will_retry(error):
+            raise
         services.request_fail(item, error)
 
 
-@shared_task(base=DjangoTask, bind=True, max_retries=5, acks_late=True)
+# Idempotent: a finished export is left alone; asking HeyMilo again only starts another export.
+@shared_task(base=HeyMiloTask, bind=True, acks_late=True)
 def export_posting(self, item_id: int) -> None:
     item = Export.objects.select_related("team", "posting").filter(id=item_id).first()
     if item is None or item.is_finished:
         return
     try:
         services.export_send(item)
-    except services.TRANSIENT as error:
-        if self.request.retries >= self.max_retries:
-            services.request_fail(item, error)
-            return
-        _retry_later(self, error, export_posting)
-    except services.HeyMiloError as error:
+    except HeyMiloError as error:
+        if self.will_retry(error):
+            raise
         services.request_fail(item, error)

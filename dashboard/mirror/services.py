@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Team
 from dashboard.core.heymilo_api import client_for
+from dashboard.core.tasks import task_named
 from dashboard.mirror import derive, search_index
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
 from heymilo import HeyMiloClient
@@ -49,8 +50,6 @@ def is_alive(run: SyncRun) -> bool:
 
 def request_sync(team: Team, scope: str = SyncRun.Scope.TEAM, target: str = "", user=None) -> SyncRun:
     """Starts a run, or returns the live one of the same scope: asking twice syncs once."""
-    from dashboard.mirror import tasks  # tasks import this module
-
     with transaction.atomic():
         # One request at a time per team: on PostgreSQL two concurrent transactions would each see
         # no live run and both start one (SQLite's IMMEDIATE transactions serialise by themselves).
@@ -62,7 +61,7 @@ def request_sync(team: Team, scope: str = SyncRun.Scope.TEAM, target: str = "", 
             active.finish(state=SyncRun.State.INTERRUPTED, outcome="interrupted",
                           message="The worker running this sync stopped.")
         run = SyncRun.objects.create(team=team, scope=scope, target=target, requested_by=user)
-        tasks.run_sync.delay_on_commit(run.id)
+        task_named("dashboard.mirror.tasks.run_sync").delay_on_commit(run.id)
     return run
 
 
@@ -144,6 +143,13 @@ def refresh_planner_statistics() -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA analysis_limit = 400")
         cursor.execute("ANALYZE")
+
+
+def sync_retry_note(run: SyncRun, *, error: Exception) -> None:
+    """Counts a transient failure the task is about to retry, and says so on the run."""
+    run.retries += 1
+    run.message = f"Retrying after: {error}"
+    run.save(update_fields=["retries", "message"])
 
 
 def fail(run: SyncRun, error: Exception) -> None:

@@ -1,50 +1,36 @@
-"""Celery tasks for the mirror: thin, idempotent, ids in."""
-
-import logging
+"""Celery tasks for the mirror: thin, ids in; retries come from HeyMiloTask."""
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 
 from dashboard.accounts.models import KeyStatus, Team
+from dashboard.core.tasks import HeyMiloTask
 from dashboard.mirror import services
 from dashboard.mirror.models import SyncRun
-from heymilo.errors import TRANSIENT_ERRORS, HeyMiloError
-
-log = logging.getLogger(__name__)
+from heymilo.errors import HeyMiloError
 
 
-@shared_task(base=DjangoTask, bind=True, max_retries=6, acks_late=True)
+# Idempotent: each step upserts by remote id from the run's saved cursor, and a redelivered step
+# of a finished run does nothing.
+@shared_task(base=HeyMiloTask, bind=True, acks_late=True)
 def run_sync(self, run_id: int) -> None:
-    """One step of a sync run; enqueues the next step at the back of the queue."""
+    """One step of a sync run; the next step goes to the back of the queue."""
     run = SyncRun.objects.select_related("team").filter(id=run_id).first()
     if run is None or run.is_finished:
         return  # redelivered after it finished, or superseded: nothing to do
     try:
-        # Inline (eager) mode loops here: chaining eager tasks would nest one call per page.
         while services.sync_step(run):
-            if not self.request.is_eager:
-                # Next page at the back of the queue, so other teams' work runs in between.
-                run_sync.delay(run_id)
+            if self.requeue(run_id):
                 return
-    except TRANSIENT_ERRORS as error:
-        run.retries += 1
-        run.message = f"Retrying after: {error}"
-        run.save(update_fields=["retries", "message"])
-        if self.request.retries >= self.max_retries:
+    except HeyMiloError as error:
+        if not self.will_retry(error):
             services.fail(run, error)
             return
-        if self.request.is_eager:
-            # Inline mode has no broker to wait on: try again at once (bounded by max_retries).
-            run_sync.apply(args=(run_id,), retries=self.request.retries + 1)
-            return
-        # The client already retried with backoff; this waits longer, off the worker.
-        delay = getattr(error, "retry_after", None) or min(60, 2 ** (self.request.retries + 1))
-        raise self.retry(countdown=delay, exc=error) from None
-    except HeyMiloError as error:
-        services.fail(run, error)
+        services.sync_retry_note(run, error=error)
+        raise
 
 
-@shared_task(base=DjangoTask, max_retries=0)
+# Idempotent: request_sync returns the live run of a team instead of starting a second one.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def sync_all_teams() -> int:
     """Beat's entry point: a full sync for every team with a usable key."""
     count = 0
@@ -53,4 +39,3 @@ def sync_all_teams() -> int:
         services.request_sync(team)
         count += 1
     return count
-
