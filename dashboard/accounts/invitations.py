@@ -8,7 +8,7 @@ from dashboard.accounts.models import Invitation, Membership, Team, normalise_em
 
 
 @transaction.atomic
-def invitation_send(team: Team, email: str, role: str, invited_by) -> Invitation:
+def invitation_send(team: Team, *, email: str, role: str, invited_by) -> Invitation:
     """One pending invitation per team and address: sending again updates its role. Nothing here
     looks at whether an account has this address, so nothing can tell the admin."""
     invitation, _created = Invitation.objects.update_or_create(
@@ -25,7 +25,7 @@ def _answer(invitation: Invitation, state: str) -> None:
 
 
 @transaction.atomic
-def invitation_accept(invitation: Invitation, user) -> Membership | None:
+def invitation_accept(invitation: Invitation, *, user) -> Membership | None:
     """The membership it creates, or None when the invitation is no longer pending. The person's
     current team stays as it is: they switch to the new one when they choose to."""
     invitation = Invitation.objects.select_for_update().get(id=invitation.id)
@@ -40,7 +40,7 @@ def invitation_accept(invitation: Invitation, user) -> Membership | None:
 
 
 @transaction.atomic
-def invitation_close(invitation: Invitation, state: str) -> bool:
+def invitation_close(invitation: Invitation, *, state: str) -> bool:
     """Declines or cancels; False when it was no longer pending."""
     invitation = Invitation.objects.select_for_update().get(id=invitation.id)
     if not invitation.is_pending:

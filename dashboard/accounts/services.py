@@ -50,7 +50,7 @@ def describe_error(error: HeyMiloError) -> tuple[str, str]:
     return ConnectionCheck.Outcome.ERROR, "HeyMilo sent a reply we could not understand."
 
 
-def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
+def connection_check_run(check: ConnectionCheck) -> ConnectionCheck:
     team = check.team
     if not team.has_api_key:
         check.fail("Set the team's HeyMilo API key first.", outcome=ConnectionCheck.Outcome.NO_KEY)
@@ -79,7 +79,7 @@ def run_connection_check(check: ConnectionCheck) -> ConnectionCheck:
     return check
 
 
-def refresh_health(team: Team) -> dict:
+def health_refresh(team: Team) -> dict:
     """Calls HeyMilo's health endpoint and caches the reading for the header's status dot."""
     reading = {"ok": False, "label": "HeyMilo unreachable", "checked_at": timezone.now().isoformat()}
     try:

@@ -15,7 +15,7 @@ def check_connection(check_id: int) -> None:
     check = ConnectionCheck.objects.select_related("team").filter(id=check_id).first()
     if check is None or check.is_finished:
         return
-    services.run_connection_check(check)
+    services.connection_check_run(check)
 
 
 # Idempotent: it only reads HeyMilo's health and caches the reading. No retries: the next page
@@ -25,6 +25,6 @@ def refresh_health(team_id: int) -> None:
     team = Team.objects.filter(id=team_id).first()
     try:
         if team is not None:
-            services.refresh_health(team)
+            services.health_refresh(team)
     finally:
         cache.delete(f"team:{team_id}:health-refresh")

@@ -92,7 +92,8 @@ def members(request: TeamRequest):
     form = InviteMemberForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        invitations.invitation_send(team, email, form.cleaned_data["role"], request.user)
+        invitations.invitation_send(team, email=email, role=form.cleaned_data["role"],
+                                    invited_by=request.user)
         # The same words whether or not anyone has an account with this address.
         messages.success(request, f"Invitation sent to {email}. They join when they accept it.")
         return redirect("members")
@@ -108,7 +109,7 @@ def members(request: TeamRequest):
 @require_POST
 def invitation_cancel(request: TeamRequest, invitation_id: int):
     invitation = get_object_or_404(Invitation.objects.for_team(request.team), id=invitation_id)
-    if invitations.invitation_close(invitation, Invitation.State.CANCELLED):
+    if invitations.invitation_close(invitation, state=Invitation.State.CANCELLED):
         messages.success(request, f"The invitation to {invitation.email} was cancelled.")
     else:
         messages.info(request, f"{invitation.email} had already answered the invitation.")
@@ -125,7 +126,7 @@ def _my_invitation(request: SignedInRequest, invitation_id: int) -> Invitation:
 @require_POST
 def invitation_accept(request: SignedInRequest, invitation_id: int):
     invitation = _my_invitation(request, invitation_id)
-    if invitations.invitation_accept(invitation, request.user) is None:
+    if invitations.invitation_accept(invitation, user=request.user) is None:
         messages.info(request, f"The invitation to {invitation.team.name} is no longer open.")
     elif request.membership is None:
         messages.success(request, f"You joined {invitation.team.name}.")
@@ -142,7 +143,7 @@ def invitation_accept(request: SignedInRequest, invitation_id: int):
 @require_POST
 def invitation_decline(request: SignedInRequest, invitation_id: int):
     invitation = _my_invitation(request, invitation_id)
-    if invitations.invitation_close(invitation, Invitation.State.DECLINED):
+    if invitations.invitation_close(invitation, state=Invitation.State.DECLINED):
         messages.success(request, f"You declined the invitation to {invitation.team.name}.")
     else:
         messages.info(request, f"The invitation to {invitation.team.name} is no longer open.")
