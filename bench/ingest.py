@@ -52,7 +52,8 @@ def main() -> None:
         # 1. Validation of a big file: the upload request stores and queues it, a worker checks it.
         data = csv_bytes(VALIDATE_ROWS)
         started = time.perf_counter()
-        job = services.import_create(team, posting, None, SimpleUploadedFile("big.csv", data), False)
+        job = services.import_create(team, posting=posting, user=None,
+                                     upload=SimpleUploadedFile("big.csv", data), retake=False)
         request = time.perf_counter() - started
         services.import_check(job.id)  # a big file's check, which a worker runs
         job.refresh_from_db()
@@ -68,8 +69,9 @@ def main() -> None:
         if IMPORT_ROWS:
             limiter = TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=settings.HEYMILO_RATE_PERIOD)
             heymilo_api.shared_rate_limiter = lambda: limiter
-            job = services.import_create(team, posting, None,
-                                         SimpleUploadedFile("i.csv", csv_bytes(IMPORT_ROWS, "i")), False)
+            job = services.import_create(team, posting=posting, user=None,
+                                         upload=SimpleUploadedFile("i.csv", csv_bytes(IMPORT_ROWS, "i")),
+                                         retake=False)
             services.import_check(job.id)
             job.refresh_from_db()
             services.import_start(job)

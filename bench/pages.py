@@ -176,7 +176,7 @@ def main() -> None:
     from django.test import Client
 
     from dashboard.accounts.models import Team
-    from dashboard.mirror.services import refresh_planner_statistics
+    from dashboard.mirror.services import planner_statistics_refresh
     from tests.factories import UserFactory
 
     stamp = time.time_ns()
@@ -189,7 +189,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load
     else:
-        refresh_planner_statistics()  # as the end of a sync does
+        planner_statistics_refresh()  # as the end of a sync does
     built = time.perf_counter() - started
     measured = pages(posting, best_four(big))
 

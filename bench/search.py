@@ -39,7 +39,7 @@ def build(team) -> None:
 
     from dashboard.mirror import search_index
     from dashboard.mirror.models import Interview, Posting
-    from dashboard.mirror.services import insert_transcript_lines
+    from dashboard.mirror.services import transcript_lines_insert
 
     rng = random.Random(7)
     posting = Posting.objects.create(team=team, remote_id="BENCH", title="Bench posting")
@@ -49,7 +49,7 @@ def build(team) -> None:
                 Interview(team=team, posting=posting, remote_id=f"int_{i}", name=f"Candidate {i}",
                           status="completed") for i in range(start, min(start + 500, INTERVIEWS))])
             with search_index.bulk_writes([row.pk for row in rows]):
-                insert_transcript_lines(
+                transcript_lines_insert(
                     (row.pk, [{"position": p, "speaker": "candidate" if p % 2 else "interviewer",
                                "text": sentence(rng), "offset_seconds": p * 12.0, "timestamp_str": ""}
                               for p in range(TURNS)])
@@ -95,10 +95,10 @@ def main() -> None:
 
     interview = Interview.objects.filter(team=team).first()
     interview.transcript_lines.all().delete()
-    from dashboard.mirror.services import insert_transcript_lines
+    from dashboard.mirror.services import transcript_lines_insert
 
     rng = random.Random(1)
-    insert_transcript_lines([(interview.pk, [
+    transcript_lines_insert([(interview.pk, [
         {"position": p, "speaker": "candidate" if p % 2 else "interviewer", "text": sentence(rng),
          "offset_seconds": p * 9.0, "timestamp_str": ""} for p in range(300)])])
     user = UserFactory(username=f"bench-{time.time_ns()}")

@@ -81,9 +81,9 @@ for index, (name, key) in enumerate({TEAMS!r}):
             call_command("addmember", name.lower().replace(" ", "-"), username, "--role", role)
 # A first sync right away (a worker or, without Redis, this process runs it); beat keeps it fresh.
 from dashboard.accounts.models import Team
-from dashboard.mirror.services import request_sync
+from dashboard.mirror.services import sync_request
 for team in Team.objects.exclude(api_key_encrypted=""):
-    request_sync(team)
+    sync_request(team)
 """
     subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
                    check=True, stdout=subprocess.DEVNULL)

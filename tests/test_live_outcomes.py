@@ -57,7 +57,7 @@ def acme(sandbox, settings, tmp_path):
 
 def synced(team) -> Posting:
     with tasks_inline():
-        mirror.request_sync(team)
+        mirror.sync_request(team)
     assert SyncRun.objects.get().state == SyncRun.State.DONE
     return Posting.objects.for_team(team).exclude(url_key="").order_by("title").first()
 
@@ -138,7 +138,8 @@ def test_a_finished_import_shows_its_results_by_name(live_server, page, acme, st
 
     posting = synced(acme)
     csv = b"name,email\nAda Lovelace,ada.l@example.com\nGrace Hopper,grace.h@example.com\n"
-    job = ingestion.import_create(acme, posting, None, upload("fair.csv", csv), retake=False)
+    job = ingestion.import_create(acme, posting=posting, user=None, upload=upload("fair.csv", csv),
+                                  retake=False)
     assert job.rows_valid == 2
     sign_in(page, live_server, f"/imports/{job.id}/")
     # Starting is a plain POST that lands on the import's page; from there nothing reloads.
@@ -203,7 +204,8 @@ def test_the_imports_list_follows_a_running_import(live_server, page, acme, star
 
     posting = synced(acme)
     csv = b"name,email\nAda Lovelace,ada.l@example.com\nGrace Hopper,grace.h@example.com\n"
-    job = ingestion.import_create(acme, posting, None, upload("fair.csv", csv), retake=False)
+    job = ingestion.import_create(acme, posting=posting, user=None, upload=upload("fair.csv", csv),
+                                  retake=False)
     assert ingestion.import_start(job)  # queued: no worker runs yet
     sign_in(page, live_server, "/imports/")
     row = page.locator(f"#import-{job.id}")

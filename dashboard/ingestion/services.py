@@ -16,7 +16,7 @@ from dashboard.core.tasks import task_named
 from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, SyncRun
-from dashboard.mirror.services import request_sync
+from dashboard.mirror.services import sync_request
 from heymilo.errors import (
     TRANSIENT_ERRORS,
     AmbiguousOutcome,
@@ -38,7 +38,7 @@ NO_ROWS = "The file has a header row but no candidate rows below it."
 # --- upload and preview ------------------------------------------------------------------------
 
 
-def import_create(team, posting, user, upload, retake: bool) -> ImportJob:
+def import_create(team, *, posting, user, upload, retake: bool) -> ImportJob:
     """Store the upload under a generated name, check it reads, and build the preview rows: here
     for a small file, in a worker for a big one (the job is "checking" until then).
 
@@ -65,7 +65,7 @@ def import_create(team, posting, user, upload, retake: bool) -> ImportJob:
             return job
         with transaction.atomic():  # a refusal half way leaves no job and no rows
             job.save()
-            import_validate(job, table)
+            import_validate(job, table=table)
             if job.rows_total == 0:
                 raise csvfile.CsvError(NO_ROWS)
     except BaseException:
@@ -74,7 +74,7 @@ def import_create(team, posting, user, upload, retake: bool) -> ImportJob:
     return job
 
 
-def table_for(job: ImportJob) -> csvfile.Table:
+def import_table_open(job: ImportJob) -> csvfile.Table:
     return csvfile.Table(name=job.stored_name, encoding=job.encoding, delimiter=job.delimiter,
                          header=tuple(job.header))
 
@@ -98,7 +98,7 @@ def json_param(value):
     return ImportRow._meta.get_field("metadata").get_db_prep_save(value, connection)
 
 
-def insert_rows(rows: list[tuple]) -> None:
+def import_rows_insert(rows: list[tuple]) -> None:
     """The upload's hot path (up to 50,000 rows): a parameterised executemany skips building a
     model instance per row, twice as fast as bulk_create, and stays portable SQL."""
     if not rows:
@@ -111,11 +111,11 @@ def insert_rows(rows: list[tuple]) -> None:
 
 
 @transaction.atomic
-def import_validate(job: ImportJob, table: csvfile.Table | None = None) -> None:
+def import_validate(job: ImportJob, *, table: csvfile.Table | None = None) -> None:
     """(Re)build the job's rows from its file under its current mapping: the dry run, in one
     transaction (a small file, within a request)."""
     job.rows.all().delete()
-    _validate(job, table or table_for(job), insert_rows)
+    _validate(job, table or import_table_open(job), import_rows_insert)
     job.save()
 
 
@@ -187,14 +187,14 @@ def import_check(job_id: int) -> None:
         with transaction.atomic():
             last["checked"] += len(rows)
             beat(rows_checked=last["checked"])
-            insert_rows(rows)
+            import_rows_insert(rows)
 
     try:
         with transaction.atomic():
             beat(rows_checked=0)
             job.rows.all().delete()  # a previous run's rows, if it died half way
         try:
-            _validate(job, table_for(job), write)
+            _validate(job, import_table_open(job), write)
             if job.rows_total == 0:
                 raise csvfile.CsvError(NO_ROWS)
         except csvfile.CsvError as error:
@@ -232,7 +232,7 @@ def import_notes(job: ImportJob) -> list[str]:
     return notes
 
 
-def import_remap(job: ImportJob, mapping: dict[str, str], retake: bool) -> None:
+def import_remap(job: ImportJob, *, mapping: dict[str, str], retake: bool) -> None:
     """Apply the user's mapping choices (unknown columns or targets are ignored) and re-validate:
     here for a small file, in a worker for a big one, as at the upload."""
     job.mapping = {col: (mapping.get(col) if mapping.get(col) in validation.TARGETS else target)
@@ -394,10 +394,11 @@ def _finish(job: ImportJob, **ending) -> None:
     job.finish(**ending)
     if job.rows.filter(outcome=ImportRow.Outcome.INGESTED).exists():
         # The new interviews reach the posting's candidate table through the mirror.
-        transaction.on_commit(lambda: request_sync(job.team, SyncRun.Scope.POSTING, job.posting.remote_id))
+        transaction.on_commit(lambda: sync_request(job.team, scope=SyncRun.Scope.POSTING,
+                                                   target=job.posting.remote_id))
 
 
-def import_fail(job_id: int, error: BaseException) -> None:
+def import_fail(job_id: int, *, error: BaseException) -> None:
     job = ImportJob.objects.filter(id=job_id).first()
     if job is not None and not job.is_finished:
         _finish(job, state=ImportJob.State.FAILED, message=f"HeyMilo kept failing: {error}")
@@ -423,7 +424,7 @@ def import_progress(job: ImportJob) -> dict:
     return counts
 
 
-def resume_stalled(job: ImportJob | None = None) -> int:
+def import_resume_stalled(job: ImportJob | None = None) -> int:
     """Re-queue running jobs whose worker went silent (killed mid-chunk); returns how many."""
     cutoff = timezone.now() - timedelta(seconds=settings.INGEST_STALL_SECONDS)
     count = 0
@@ -468,7 +469,7 @@ def import_drafts_clean_up(*, older_than: timedelta) -> int:
 # --- single candidate and export ---------------------------------------------------------------
 
 
-def candidate_ingest_request(team, posting, user, *, name, email, phone, metadata, retake) -> CandidateIngest:
+def candidate_ingest_request(team, *, posting, user, name, email, phone, metadata, retake) -> CandidateIngest:
     item = CandidateIngest.objects.create(team=team, posting=posting, created_by=user, name=name,
                                           email=email, phone=phone, metadata=metadata, retake=retake)
     task_named("dashboard.ingestion.tasks.ingest_candidate").delay_on_commit(item.id)
@@ -492,7 +493,7 @@ def candidate_ingest_send(item: CandidateIngest) -> None:
                 interview_link=(first.interview_link or "")[:500] if first else "")
 
 
-def export_request(team, posting, user) -> Export:
+def export_request(team, *, posting, user) -> Export:
     item = Export.objects.create(team=team, posting=posting, created_by=user)
     task_named("dashboard.ingestion.tasks.export_posting").delay_on_commit(item.id)
     return item
@@ -508,5 +509,5 @@ def export_send(item: Export) -> None:
     item.finish(**file)
 
 
-def request_fail(item, error: BaseException) -> None:
+def request_fail(item, *, error: BaseException) -> None:
     item.fail(str(error))

@@ -22,7 +22,7 @@ def run_import(self, job_id: int) -> None:
     except HeyMiloError as error:
         if self.will_retry(error):
             raise
-        services.import_fail(job_id, error)
+        services.import_fail(job_id, error=error)
 
 
 # Idempotent: a redelivered check deletes the rows of the one before and starts over.
@@ -36,7 +36,7 @@ def check_import(job_id: int) -> None:
 @shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def resume_stalled_imports() -> int:
     """Beat's safety net for imports whose worker died mid-chunk."""
-    return services.resume_stalled()
+    return services.import_resume_stalled()
 
 
 # Idempotent: a finished request is left alone; an unsure send is marked "check", never repeated.
@@ -50,7 +50,7 @@ def ingest_candidate(self, item_id: int) -> None:
     except HeyMiloError as error:
         if self.will_retry(error):
             raise
-        services.request_fail(item, error)
+        services.request_fail(item, error=error)
 
 
 # Idempotent: a finished export is left alone; asking HeyMilo again only starts another export.
@@ -64,4 +64,4 @@ def export_posting(self, item_id: int) -> None:
     except HeyMiloError as error:
         if self.will_retry(error):
             raise
-        services.request_fail(item, error)
+        services.request_fail(item, error=error)

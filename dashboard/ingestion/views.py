@@ -109,8 +109,9 @@ def import_upload(request: TeamRequest):
     form = UploadForm(request.POST, request.FILES, team=request.team)
     if form.is_valid():
         try:
-            job = services.import_create(request.team, form.cleaned_data["posting"], request.user,
-                                         form.cleaned_data["file"], form.cleaned_data["retake"])
+            job = services.import_create(request.team, posting=form.cleaned_data["posting"],
+                                         user=request.user, upload=form.cleaned_data["file"],
+                                         retake=form.cleaned_data["retake"])
         except CsvError as error:
             form.add_error("file", str(error))
         else:
@@ -177,7 +178,7 @@ def import_mapping(request: TeamRequest, job_id: int):
     form = MappingForm(request.POST, header=job.header, mapping=job.mapping)
     if form.is_valid():
         try:
-            services.import_remap(job, form.mapping(), form.cleaned_data["retake"])
+            services.import_remap(job, mapping=form.mapping(), retake=form.cleaned_data["retake"])
         except CsvError as error:
             messages.error(request, str(error))
     if not request.htmx:
@@ -212,7 +213,7 @@ def import_cancel(request: TeamRequest, job_id: int):
 def import_progress(request: TeamRequest, job_id: int):
     job = _job(request, job_id)
     # A poll is a good moment to notice a worker that died mid-chunk.
-    if services.resume_stalled(job):
+    if services.import_resume_stalled(job):
         job.refresh_from_db()
     if job.is_checking:
         return render(request, "ingestion/import.html#checking", {"job": job})
@@ -234,7 +235,7 @@ def import_csv(request: TeamRequest, job_id: int, kind: str):
     if kind == "invalid":
         # The original columns plus an error column: fix the file and upload it again.
         writer.writerow([csv_safe(c) for c in [*job.header, "error"]])
-        table = services.table_for(job)
+        table = services.import_table_open(job)
         wanted = dict(job.rows.exclude(status=ImportRow.Status.VALID).values_list("number", "error"))
         for number, cells in table.rows(settings.UPLOAD_MAX_ROWS):
             if number in wanted:
@@ -272,7 +273,7 @@ def candidate_add(request: TeamRequest, remote_id: str):
             form.add_error(None, "HeyMilo has given this posting no ingestion key: candidates cannot be "
                                  "added to it. Refresh the posting if that has changed.")
         if form.is_valid():
-            item = services.candidate_ingest_request(request.team, posting, request.user,
+            item = services.candidate_ingest_request(request.team, posting=posting, user=request.user,
                                                      **form.cleaned_data)
             if not request.htmx:
                 return redirect("candidate_status", remote_id, item.id)
@@ -321,7 +322,7 @@ def exports(request: TeamRequest, remote_id: str):
     if request.method == "POST":
         if not request.membership.can_review:
             raise PermissionDenied("Your role in this team does not allow this.")
-        services.export_request(request.team, posting, request.user)
+        services.export_request(request.team, posting=posting, user=request.user)
         if not request.htmx:
             return redirect("exports", remote_id)
     items = (Export.objects.for_team(request.team).filter(posting=posting)

@@ -48,7 +48,7 @@ def is_alive(run: SyncRun) -> bool:
     return cache.get(run_lock_key(run)) == run.id
 
 
-def request_sync(team: Team, scope: str = SyncRun.Scope.TEAM, target: str = "", user=None) -> SyncRun:
+def sync_request(team: Team, *, scope: str = SyncRun.Scope.TEAM, target: str = "", user=None) -> SyncRun:
     """Starts a run, or returns the live one of the same scope: asking twice syncs once."""
     with transaction.atomic():
         # One request at a time per team: on PostgreSQL two concurrent transactions would each see
@@ -85,15 +85,15 @@ class Counts:
             run.skipped = [*run.skipped, *self.skipped[:room]]
 
 
-def start_or_continue(run: SyncRun) -> bool:
+def sync_start_or_continue(run: SyncRun) -> bool:
     """Takes (or keeps) the run's lock. False: another run holds it, this one is skipped."""
     key, ttl = run_lock_key(run), settings.SYNC_LOCK_TTL
     if cache.add(key, run.id, ttl) or cache.get(key) == run.id:
         cache.touch(key, ttl)
-        # Only a run still queued starts: one that request_sync ended meanwhile stays ended.
+        # Only a run still queued starts: one that sync_request ended meanwhile stays ended.
         if run.state == SyncRun.State.QUEUED and not run.start():
             run.refresh_from_db()
-            release(run)
+            sync_release(run)
             return False
         return True
     if run.state == SyncRun.State.QUEUED:
@@ -106,17 +106,17 @@ def start_or_continue(run: SyncRun) -> bool:
     return False
 
 
-def release(run: SyncRun) -> None:
+def sync_release(run: SyncRun) -> None:
     if cache.get(run_lock_key(run)) == run.id:
         cache.delete(run_lock_key(run))
 
 
-def sync_step(run: SyncRun, client: HeyMiloClient | None = None) -> bool:
+def sync_step(run: SyncRun, *, client: HeyMiloClient | None = None) -> bool:
     """Does one step of the run (one API call, plus retries). True when more steps remain.
 
     Raises HeyMiloError for the task to retry or fail; what was written stays written.
     """
-    if run.is_finished or not start_or_continue(run):
+    if run.is_finished or not sync_start_or_continue(run):
         return False
     client = client or client_for(run.team)
     if run.scope == SyncRun.Scope.INTERVIEW:
@@ -125,13 +125,13 @@ def sync_step(run: SyncRun, client: HeyMiloClient | None = None) -> bool:
         more = _pages_step(run, client)
     finished = not more and not run.is_finished and run.finish()
     if finished and run.scope != SyncRun.Scope.INTERVIEW:
-        refresh_planner_statistics()
+        planner_statistics_refresh()
     if not more:
-        release(run)
+        sync_release(run)
     return more
 
 
-def refresh_planner_statistics() -> None:
+def planner_statistics_refresh() -> None:
     """Gives SQLite's query planner the table statistics PostgreSQL's autovacuum keeps on its own.
 
     Without them SQLite guesses that an equality on a few indexed columns matches a handful of
@@ -152,7 +152,7 @@ def sync_retry_note(run: SyncRun, *, error: Exception) -> None:
     run.save(update_fields=["retries", "message"])
 
 
-def fail(run: SyncRun, error: Exception) -> None:
+def sync_fail(run: SyncRun, *, error: Exception) -> None:
     from heymilo.errors import Unauthorized
 
     code = type(error).__name__
@@ -162,7 +162,7 @@ def fail(run: SyncRun, error: Exception) -> None:
         message = "HeyMilo rejected the team's API key. An admin can replace it in Settings."
     where = run.cursor.get("where", "")
     run.fail(f"{message}{f' (stopped at {where})' if where else ''}", outcome=code)
-    release(run)
+    sync_release(run)
 
 
 def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
@@ -188,7 +188,7 @@ def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
                 _interviews_page(run, pages, cursor, prefetch=time.monotonic() < deadline)
             run.cursor = cursor
             run.pages_done += 1
-            # Progress only, never `state`: a run that request_sync ended while this page was out
+            # Progress only, never `state`: a run that sync_request ended while this page was out
             # (its lock was lost, say to a Redis restart) stays ended and stops here.
             run.save(update_fields=SyncRun.progress_fields())
             if not SyncRun.objects.active().filter(pk=run.pk).exists():
@@ -238,7 +238,7 @@ def _postings_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
     number = cursor["page"]
     cursor["where"] = f"postings page {number}"
     page = client.list_postings(page=number, limit=settings.HEYMILO_PAGE_SIZE)
-    counts = upsert_postings(run.team, list(page.items))
+    counts = postings_upsert(run.team, items=list(page.items))
     counts.add_to(run)
     seen = cursor.setdefault("seen", [])
     seen.extend(p.posting_id for p in page.items)
@@ -246,7 +246,7 @@ def _postings_page(run: SyncRun, client: HeyMiloClient, cursor: dict) -> None:
     if _more_pages(page, number, settings.HEYMILO_PAGE_SIZE):
         cursor["page"] = number + 1
         return
-    run.rows_missing += mark_missing(Posting.objects.filter(team=run.team), seen)
+    run.rows_missing += missing_mark(Posting.objects.filter(team=run.team), seen_ids=seen)
     # Every posting's interviews next, in a stable order so a resumed cursor means the same.
     plan = sorted(set(seen))
     cursor.clear()
@@ -270,14 +270,14 @@ def _interviews_page(run: SyncRun, pages: Prefetcher, cursor: dict, prefetch: bo
     if prefetch and upcoming is not None:
         pages.start(*upcoming)
     posting = Posting.objects.filter(team=run.team, remote_id=posting_id).first()
-    upsert_interviews(run.team, items, posting=posting).add_to(run)
+    interviews_upsert(run.team, items=items, posting=posting).add_to(run)
     if page is not None and number == 1 and (page.total_pages or 1) > 1:
         run.pages_expected += page.total_pages - 1
     if more:
         cursor["page"] = number + 1
         return
     if posting is not None and page is not None:
-        run.rows_missing += mark_missing(posting.interviews.all(), seen)
+        run.rows_missing += missing_mark(posting.interviews.all(), seen_ids=seen)
     cursor["index"] += 1
     cursor["page"] = 1
     cursor["seen"] = []
@@ -311,16 +311,16 @@ def _refresh_interview_step(run: SyncRun, client: HeyMiloClient) -> bool:
         run.pages_done = 1
         run.save(update_fields=SyncRun.progress_fields())
         run.fail("HeyMilo has no interview with this id for this team.", outcome="not_found")
-        release(run)
+        sync_release(run)
         return False
     posting = Posting.objects.filter(team=run.team, remote_id=item.posting_id or "").first()
-    upsert_interviews(run.team, [item], posting=posting).add_to(run)
+    interviews_upsert(run.team, items=[item], posting=posting).add_to(run)
     run.pages_done = 1
     run.save(update_fields=SyncRun.progress_fields())
     return False
 
 
-def refresh_interview(team: Team, remote_id: str) -> SyncRun:
+def interview_refresh(team: Team, *, remote_id: str) -> SyncRun:
     """Fetches one interview now (webhooks, read-through); runs in the caller's worker."""
     run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=remote_id)
     sync_step(run)
@@ -329,7 +329,7 @@ def refresh_interview(team: Team, remote_id: str) -> SyncRun:
 
 # --- writing the mirror ----------------------------------------------------------------------
 
-def mark_missing(queryset, seen_ids: list[str]) -> int:
+def missing_mark(queryset, *, seen_ids: list[str]) -> int:
     """Rows HeyMilo no longer returns are flagged (never deleted: reviews hang on them)."""
     seen = set(seen_ids)
     gone = [pk for pk, remote_id in queryset.filter(missing=False).values_list("pk", "remote_id")
@@ -377,7 +377,7 @@ def _skip(counts: Counts, kind: str, remote_id: str, error: Exception) -> Counts
     return counts
 
 
-def upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
+def postings_upsert(team: Team, *, items: list[APIPosting]) -> Counts:
     return _skipping_unwritable("posting", items, lambda page: _upsert_postings(team, page),
                                 lambda item: item.posting_id)
 
@@ -415,7 +415,7 @@ POSTING_FIELDS = list(derive.posting_columns(APIPosting(posting_id="x")))
 INTERVIEW_FIELDS = list(derive.interview_columns(APIInterview(interview_id="x")))
 
 
-def upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | None) -> Counts:
+def interviews_upsert(team: Team, *, items: list[APIInterview], posting: Posting | None) -> Counts:
     """Creates new rows, rewrites changed ones (and their transcript), skips the rest."""
     return _skipping_unwritable(
         "interview", items, lambda page: _upsert_interviews(team, page, posting),
@@ -457,7 +457,7 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
         with search_index.bulk_writes([row.pk for row in (*new, *changed)]):
             if changed:
                 TranscriptLine.objects.filter(interview__in=changed).delete()
-            insert_transcript_lines(
+            transcript_lines_insert(
                 (row.pk, derive.transcript_rows(by_id[row.remote_id])) for row in (*new, *changed)
             )
         counts.created, counts.updated = len(new), len(changed)
@@ -467,7 +467,7 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
 LINE_COLUMNS = ("interview_id", "position", "speaker", "text", "offset_seconds", "timestamp_str")
 
 
-def insert_transcript_lines(rows_by_interview) -> None:
+def transcript_lines_insert(rows_by_interview) -> None:
     """Callers wrap this in `search_index.bulk_writes` to index the lines in one statement.
 
     The sync's hot path: tens of rows per interview. A parameterised executemany skips
@@ -487,7 +487,7 @@ def insert_transcript_lines(rows_by_interview) -> None:
             cursor.executemany(sql, params)
 
 
-def reparse(team: Team | None = None, chunk: int = 500) -> int:
+def documents_reparse(team: Team | None = None, *, chunk: int = 500) -> int:
     """Rebuilds every derived column and transcript from the stored documents."""
     done = 0
     postings = Posting.objects.all() if team is None else Posting.objects.for_team(team)
@@ -516,5 +516,5 @@ def _reparse_interviews(rows: list[Interview]) -> int:
         Interview.objects.bulk_update(rows, INTERVIEW_FIELDS)
         with search_index.bulk_writes([row.pk for row in rows]):
             TranscriptLine.objects.filter(interview__in=rows).delete()
-            insert_transcript_lines((row.pk, derive.transcript_rows(parsed[row.pk])) for row in rows)
+            transcript_lines_insert((row.pk, derive.transcript_rows(parsed[row.pk])) for row in rows)
     return len(rows)

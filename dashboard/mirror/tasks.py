@@ -23,19 +23,19 @@ def run_sync(self, run_id: int) -> None:
                 return
     except HeyMiloError as error:
         if not self.will_retry(error):
-            services.fail(run, error)
+            services.sync_fail(run, error=error)
             return
         services.sync_retry_note(run, error=error)
         raise
 
 
-# Idempotent: request_sync returns the live run of a team instead of starting a second one.
+# Idempotent: sync_request returns the live run of a team instead of starting a second one.
 @shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def sync_all_teams() -> int:
     """Beat's entry point: a full sync for every team with a usable key."""
     count = 0
     teams = Team.objects.exclude(api_key_encrypted="").exclude(api_key_status=KeyStatus.INVALID)
     for team in teams:
-        services.request_sync(team)
+        services.sync_request(team)
         count += 1
     return count

@@ -29,9 +29,10 @@ def sync_start(request: TeamRequest):
     remote_id = request.POST.get("posting", "")
     if remote_id:
         get_object_or_404(Posting, team=request.team, remote_id=remote_id)
-        run = services.request_sync(request.team, SyncRun.Scope.POSTING, remote_id, request.user)
+        run = services.sync_request(request.team, scope=SyncRun.Scope.POSTING, target=remote_id,
+                                    user=request.user)
     else:
-        run = services.request_sync(request.team, user=request.user)
+        run = services.sync_request(request.team, user=request.user)
     if not request.htmx:
         return redirect("posting", remote_id) if remote_id else redirect("sync_runs")
     # Ended already (tasks run inline, or a sync that was skipped): no poll will say so.

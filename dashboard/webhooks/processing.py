@@ -272,27 +272,27 @@ def delivery_process(delivery: Delivery, *, force: bool = False, client=None) ->
 def delivery_verify(delivery: Delivery, *, client=None) -> SyncRun:
     """The event is only a hint: fetch the interview with the team's own key and upsert it.
 
-    mirror.refresh_interview's steps, keeping the run so a failed fetch releases its lock.
+    mirror.interview_refresh's steps, keeping the run so a failed fetch releases its lock.
     """
     refreshes = SyncRun.objects.for_team(delivery.team).filter(scope=SyncRun.Scope.INTERVIEW,
                                                                target=delivery.interview_id)
     for active in refreshes.active():
         # One whose worker died (its lock expired: a delivery the sweep took back) would stay
-        # `running` for good; as request_sync does, say so before starting anew.
+        # `running` for good; as sync_request does, say so before starting anew.
         if not mirror.is_alive(active):
             active.finish(state=SyncRun.State.INTERRUPTED, outcome="interrupted",
                           message="The worker running this sync stopped.")
     run = refreshes.create(team=delivery.team, scope=SyncRun.Scope.INTERVIEW, target=delivery.interview_id)
     try:
-        mirror.sync_step(run, client)
+        mirror.sync_step(run, client=client)
     except RateLimitWait:
         # Nothing was sent; the delivery is processed again when the team has a token.
         run.finish(state=SyncRun.State.INTERRUPTED, outcome="rate_limited",
                    message="Waiting for the team's rate limit.")
-        mirror.release(run)
+        mirror.sync_release(run)
         raise
     except HeyMiloError as error:
-        mirror.fail(run, error)
+        mirror.sync_fail(run, error=error)
         raise
     return run
 

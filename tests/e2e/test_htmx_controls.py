@@ -137,7 +137,7 @@ def test_every_htmx_control_leaves_one_page_for_every_role(live_server, browser,
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     for role in ("admin", "reviewer", "viewer"):
         MembershipFactory(user=UserFactory(username=f"walk-{role}"), team=team, role=role)
-    services.request_sync(team)  # inline: the mirror is there before the first page
+    services.sync_request(team)  # inline: the mirror is there before the first page
     posting = Posting.objects.for_team(team).order_by("title").first()
     a, b = Interview.objects.for_team(team).filter(posting=posting, status="completed")[:2]
     base = live_server.url

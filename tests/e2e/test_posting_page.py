@@ -20,7 +20,7 @@ SIZES = {"1440": {"width": 1440, "height": 900}, "390": {"width": 390, "height":
 def synced_team(sandbox, settings):
     settings.HEYMILO_PAGE_SIZE = 100
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
-    services.request_sync(team)  # autocommit: the task runs at once, inline
+    services.sync_request(team)  # autocommit: the task runs at once, inline
     return team
 
 

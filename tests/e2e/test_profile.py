@@ -29,7 +29,7 @@ def test_a_transcript_time_plays_the_recording_from_that_moment(live_server, pag
     from playwright.sync_api import expect
 
     point_team_at(team, sandbox)
-    services.request_sync(team)  # inline: tasks run eagerly on commit
+    services.sync_request(team)  # inline: tasks run eagerly on commit
     # A recorded interview whose transcript opening (the profile's excerpt) has a turn well into it.
     interview, line = next(
         (row, line)

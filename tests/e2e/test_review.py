@@ -33,7 +33,7 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
     MembershipFactory(user=UserFactory(username="rita"), team=team, role="reviewer")
     sam = UserFactory(username="sam")
     MembershipFactory(user=sam, team=team, role="reviewer")
-    services.request_sync(team)  # autocommit: the task runs at once, inline
+    services.sync_request(team)  # autocommit: the task runs at once, inline
     posting = Posting.objects.for_team(team).order_by("title").first()
     completed = Interview.objects.for_team(team).filter(posting=posting, status="completed")
     assert completed.count() >= 2

@@ -62,7 +62,7 @@ def world(live_server, sandbox, settings, tmp_path):
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     for username, role in PEOPLE.items():
         MembershipFactory(user=UserFactory(username=username), team=team, role=role)
-    services.request_sync(team)  # autocommit: the task runs at once, inline
+    services.sync_request(team)  # autocommit: the task runs at once, inline
     posting = Posting.objects.for_team(team).order_by("title").first()
     completed = Interview.objects.for_team(team).filter(posting=posting, status="completed")
     profile = completed.filter(has_recording=True).order_by("id").first() or completed.first()
@@ -71,8 +71,8 @@ def world(live_server, sandbox, settings, tmp_path):
     upload = SimpleUploadedFile("career fair.csv", b"Name,Email,Phone\n"
                                 b"Ada Lovelace,ada.shell@example.com,206-555-0101\n"
                                 b"Grace Hopper,grace.shell@example.com,206-555-0199\n")
-    job = ingestion.import_create(team, posting, team.memberships.get(role="admin").user, upload,
-                                  retake=False)
+    job = ingestion.import_create(team, posting=posting, user=team.memberships.get(role="admin").user,
+                                  upload=upload, retake=False)
     pages = ["/", "/postings/", f"/postings/{posting.remote_id}/", "/candidates/",
              f"/interviews/{profile.remote_id}/", f"/interviews/{profile.remote_id}/interview/",
              f"/interviews/{profile.remote_id}/activity/", f"/interviews/{profile.remote_id}/transcript/",

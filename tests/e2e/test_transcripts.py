@@ -23,7 +23,7 @@ def sign_in(page, live_server, username):
 def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page, screenshot,
                                                                team, sandbox):
     point_team_at(team, sandbox)
-    run = services.request_sync(team)  # inline: tasks run eagerly on commit
+    run = services.sync_request(team)  # inline: tasks run eagerly on commit
     run.refresh_from_db()
     interview = (Interview.objects.filter(team=team, has_recording=True, status="completed")
                  .order_by("remote_id").first())

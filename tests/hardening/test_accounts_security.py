@@ -168,7 +168,7 @@ def test_a_sync_never_logs_stores_or_shows_the_key(login, admin, team, sandbox, 
 
     point_team_at(team, sandbox)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_sync(team)
+        services.sync_request(team)
     run = SyncRun.objects.get(team=team)
     assert run.state == SyncRun.State.DONE, run.message
     assert any(r.name.startswith("heymilo") for r in all_logs.records)  # the logs were captured
@@ -186,7 +186,7 @@ def test_a_rejected_key_is_not_echoed_in_logs_errors_or_pages(login, admin, team
     point_team_at(team, sandbox, key=SECRET_KEY_LOOKALIKE)
     client = login(admin)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_sync(team)
+        services.sync_request(team)
         client.post("/settings/connection-checks/", HTTP_HX_REQUEST="true")
     run = SyncRun.objects.get(team=team)
     check = ConnectionCheck.objects.get(team=team)

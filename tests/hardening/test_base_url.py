@@ -141,7 +141,7 @@ def test_a_sync_never_sends_the_key_to_a_name_that_resolves_to_a_private_address
     keyed_team.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_sync(keyed_team)
+        services.sync_request(keyed_team)
 
     run = SyncRun.objects.get()
     assert run.state == SyncRun.State.FAILED
@@ -175,7 +175,7 @@ def test_a_stored_plain_http_loopback_url_is_refused_in_production(
         keyed_team.heymilo_base_url = listener.url  # put there before the rules, or by the admin site
         keyed_team.save()
         with django_capture_on_commit_callbacks(execute=True):
-            services.request_sync(keyed_team)
+            services.sync_request(keyed_team)
             login(admin).post("/settings/connection-checks/", HTTP_HX_REQUEST="true")
 
         assert SyncRun.objects.get().message.startswith("Base URL refused. Use https://")
@@ -201,7 +201,7 @@ def test_an_html_error_body_never_reaches_the_syncs_or_settings_page(
         keyed_team.save()
         client = login(admin)
         with django_capture_on_commit_callbacks(execute=True):
-            services.request_sync(keyed_team)
+            services.sync_request(keyed_team)
             client.post("/settings/connection-checks/", HTTP_HX_REQUEST="true")
         assert listener.requests  # it did answer, with its page
 
@@ -225,7 +225,7 @@ def test_a_long_json_detail_is_shown_short(login, admin, keyed_team, settings,
         keyed_team.heymilo_base_url = listener.url
         keyed_team.save()
         with django_capture_on_commit_callbacks(execute=True):
-            services.request_sync(keyed_team)
+            services.sync_request(keyed_team)
 
     error = SyncRun.objects.get().message
     assert "HeyMilo API returned 409 for GET /postings: Posting archived. <b>internal trace</b>" in error

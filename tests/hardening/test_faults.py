@@ -55,13 +55,13 @@ def test_heymilo_down_keeps_the_mirror_serving_with_a_stale_banner(
 
     settings.HEYMILO_MAX_RETRIES = 0
     point_team_at(team, sandbox)
-    services.request_sync(team)  # transaction=True: on-commit work runs at once
+    services.sync_request(team)  # transaction=True: on-commit work runs at once
     assert SyncRun.objects.get().state == SyncRun.State.DONE
     sandbox.add_fault("drop", rate=1.0)  # HeyMilo unreachable
-    services.request_sync(team)
+    services.sync_request(team)
     html = login(viewer).get("/postings/").text
     assert "The last sync with HeyMilo failed" in html
     assert Posting.objects.first().title in html
     sandbox.clear_faults()  # HeyMilo is back: the next sync completes and the banner goes
-    services.request_sync(team)
+    services.sync_request(team)
     assert "The last sync with HeyMilo failed" not in login(viewer).get("/postings/").text

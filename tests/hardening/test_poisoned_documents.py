@@ -135,7 +135,7 @@ def test_refreshing_one_refused_interview_records_why(team, sandbox, fast_client
     bad = with_transcript(sandbox)[0]["interview_id"]
     sandbox.override_interview(bad, weight=float("inf"))
     point_team_at(team, sandbox)
-    run = services.refresh_interview(team, bad)
+    run = services.interview_refresh(team, remote_id=bad)
     assert run.state == SyncRun.State.DONE, run.message
     assert [s["id"] for s in run.skipped] == [bad] and run.rows_skipped == 1
 
@@ -143,7 +143,7 @@ def test_refreshing_one_refused_interview_records_why(team, sandbox, fast_client
 def test_a_refused_posting_is_skipped_and_the_rest_of_its_page_written(team):
     good = APIPosting.from_dict({"posting_id": "p_good", "title": "Backend engineer"})
     bad = APIPosting.from_dict({"posting_id": "p_bad", "title": "Designer", "budget": float("inf")})
-    counts = services.upsert_postings(team, [bad, good])
+    counts = services.postings_upsert(team, items=[bad, good])
     assert (counts.created, [s["id"] for s in counts.skipped]) == (1, ["p_bad"])
     assert list(Posting.objects.values_list("remote_id", flat=True)) == ["p_good"]
 

@@ -34,14 +34,14 @@ def pages_written(team) -> int:
 
 
 def wait_for_a_sync_writing_pages(team, worker) -> None:
-    """Beat's round (request_sync starts a sync, or finds the live one) until the worker has taken
+    """Beat's round (sync_request starts a sync, or finds the live one) until the worker has taken
     a task from the queue again and pages of a running sync are being written: proof it consumes
     again, not just that it is alive."""
     before, lines = pages_written(team), len(worker.lines)
 
     def writing():
         assert worker.proc.poll() is None, "the worker exited:\n" + worker.log()[-6000:]
-        mirror.request_sync(team)
+        mirror.sync_request(team)
         received = any("] received" in line for line in worker.lines[lines:])
         return (received and pages_written(team) >= before + 2
                 and SyncRun.objects.for_team(team).filter(state=SyncRun.State.RUNNING).exists())

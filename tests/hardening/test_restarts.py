@@ -206,7 +206,7 @@ def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
     point_team_at(team, sandbox)
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # 16 pages: several seconds
     worker = start_private_worker(extra_env=SYNC_ENV)
-    first = mirror.request_sync(team)
+    first = mirror.sync_request(team)
     wait_for(lambda: SyncRun.objects.get(id=first.id).pages_done >= 4, timeout=60,
              message="the sync to get going")
     private_redis.restart(down_for)  # the queued next page, the lock and the buckets are gone
@@ -244,11 +244,11 @@ def test_a_sync_interrupted_while_its_page_is_out_stays_interrupted(
     point_team_at(team, sandbox)
     sandbox.add_fault("latency", seconds=3, rate=1.0)
     start_private_worker(extra_env=SYNC_ENV | {"HEYMILO_READ_TIMEOUT": "10"})
-    first = mirror.request_sync(team)
+    first = mirror.sync_request(team)
     wait_for(lambda: SyncRun.objects.get(id=first.id).state == SyncRun.State.RUNNING, timeout=30,
              message="the first page to be out")
     private_redis.restart()  # the lock is gone while the page is out...
-    second = mirror.request_sync(team)  # ...so the next request ends the run and starts anew
+    second = mirror.sync_request(team)  # ...so the next request ends the run and starts anew
     assert second.id != first.id
     first.refresh_from_db()
     assert (first.state, first.outcome) == (SyncRun.State.INTERRUPTED, "interrupted")
@@ -256,7 +256,7 @@ def test_a_sync_interrupted_while_its_page_is_out_stays_interrupted(
     wait_for(lambda: SyncRun.objects.get(id=second.id).is_finished, timeout=60, message="the new run")
     wait_for(lambda: not SyncRun.objects.active().exists(), timeout=60, message="every run to end")
     first.refresh_from_db()
-    # Its late page was written (upserts are harmless) but the run stays as request_sync ended it.
+    # Its late page was written (upserts are harmless) but the run stays as sync_request ended it.
     assert (first.state, first.outcome) == (SyncRun.State.INTERRUPTED, "interrupted")
     assert SyncRun.objects.get(id=second.id).state == SyncRun.State.DONE
     assert_mirror_matches(team, sandbox)
@@ -296,7 +296,8 @@ def test_a_redis_restart_mid_import_ingests_every_row_once_after_beat(
     posting = live_posting(team, sandbox)
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # 20 chunks: several seconds
     worker = start_private_worker(extra_env={"INGEST_CHUNK_SIZE": "50", "INGEST_STALL_SECONDS": "2"})
-    job = ingestion.import_create(team, posting, admin, upload("people.csv", people(rows)), retake=False)
+    job = ingestion.import_create(team, posting=posting, user=admin,
+                                  upload=upload("people.csv", people(rows)), retake=False)
     assert job.rows_valid == rows
     assert ingestion.import_start(job)
     ingested = lambda: job.rows.filter(outcome=ImportRow.Outcome.INGESTED).count()  # noqa: E731
@@ -333,7 +334,8 @@ def test_two_chains_of_one_import_with_retakes_on_ingest_each_row_once(
     posting = live_posting(team, sandbox)
     sandbox.add_fault("latency", seconds=0.2, rate=1.0)
     start_private_worker(concurrency=2, extra_env={"INGEST_CHUNK_SIZE": "10"})
-    job = ingestion.import_create(team, posting, admin, upload("people.csv", people(rows)), retake=True)
+    job = ingestion.import_create(team, posting=posting, user=admin,
+                                  upload=upload("people.csv", people(rows)), retake=True)
     assert ingestion.import_start(job)
     ingestion_tasks.run_import.delay(job.id)  # the redelivered twin
     job = wait_for(lambda: (j := ImportJob.objects.get(id=job.id)).is_finished and j, timeout=120,
@@ -348,7 +350,8 @@ def test_two_steps_of_one_import_choosing_the_same_chunk_send_it_once_with_retak
     other to get there too. Unguarded, both send the chunk and HeyMilo makes every interview
     twice (retakes on); guarded, the second step waits for the first and sends nothing."""
     posting = live_posting(team, sandbox)
-    job = ingestion.import_create(team, posting, admin, upload("people.csv", people(10)), retake=True)
+    job = ingestion.import_create(team, posting=posting, user=admin, upload=upload("people.csv", people(10)),
+                                  retake=True)
     assert ingestion.import_start(job)  # queued on the private broker, which no worker reads
     both_chose = threading.Barrier(2)
     real_set = ingestion._set

@@ -53,7 +53,7 @@ def test_it_shows_form_errors_before_sending(login, reviewer, live_posting, sand
 def test_it_shows_the_apis_422_inline(reviewer, team, live_posting, sandbox, login,
                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        item = services.candidate_ingest_request(team, live_posting, reviewer, name="X",
+        item = services.candidate_ingest_request(team, posting=live_posting, user=reviewer, name="X",
                                                  email="x@example.com", phone="12345", metadata={},
                                                  retake=False)
     item.refresh_from_db()

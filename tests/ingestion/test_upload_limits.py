@@ -194,13 +194,13 @@ def test_a_big_file_is_checked_in_a_task_while_the_page_shows_progress(
 
     # Each batch commits with the count so far: what another connection (the page) sees.
     seen = []
-    real_insert = services.insert_rows
+    real_insert = services.import_rows_insert
 
     def insert_and_look(rows):
         seen.append(ImportJob.objects.get(id=job.id).rows_checked)
         real_insert(rows)
 
-    monkeypatch.setattr(services, "insert_rows", insert_and_look)
+    monkeypatch.setattr(services, "import_rows_insert", insert_and_look)
     queued[0]()  # the task (eager): the worker's part
     assert seen == [100, 200, 300]
     job.refresh_from_db()
@@ -232,7 +232,7 @@ def test_a_check_whose_worker_died_is_resumed_and_writes_each_row_once(
         monkeypatch):
     client = login(reviewer)
     job, queued = upload_big(client, posting, people(300), django_capture_on_commit_callbacks)
-    real_insert = services.insert_rows
+    real_insert = services.import_rows_insert
     calls = []
 
     def die_on_the_second_batch(rows):
@@ -241,10 +241,10 @@ def test_a_check_whose_worker_died_is_resumed_and_writes_each_row_once(
             raise KeyboardInterrupt  # stands for SIGKILL: nothing after it runs
         real_insert(rows)
 
-    monkeypatch.setattr(services, "insert_rows", die_on_the_second_batch)
+    monkeypatch.setattr(services, "import_rows_insert", die_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
         queued[0]()
-    monkeypatch.setattr(services, "insert_rows", real_insert)
+    monkeypatch.setattr(services, "import_rows_insert", real_insert)
     job.refresh_from_db()
     assert (job.state, job.rows_checked, job.rows.count()) == ("checking", 100, 100)
     # Silent past INGEST_STALL_SECONDS: the page's next poll queues the check again.
@@ -260,14 +260,14 @@ def test_a_check_whose_worker_died_is_resumed_and_writes_each_row_once(
 def test_a_check_taken_over_by_a_resume_stops_at_its_next_batch(
         login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks, monkeypatch):
     job, queued = upload_big(login(reviewer), posting, people(300), django_capture_on_commit_callbacks)
-    real_insert = services.insert_rows
+    real_insert = services.import_rows_insert
 
     def resumed_meanwhile(rows):
         real_insert(rows)
         # A resume moves the heartbeat while this (slow, not dead) run is still going.
         ImportJob.objects.filter(id=job.id).update(heartbeat_at=timezone.now() + timedelta(seconds=1))
 
-    monkeypatch.setattr(services, "insert_rows", resumed_meanwhile)
+    monkeypatch.setattr(services, "import_rows_insert", resumed_meanwhile)
     queued[0]()
     job.refresh_from_db()
     # It stopped after its first batch and left the job to the run that took over.

@@ -22,7 +22,8 @@ def live_posting(team, sandbox):
 
 
 def new_job(team, posting, user, rows: int) -> ImportJob:
-    job = services.import_create(team, posting, user, upload("people.csv", people(rows)), retake=False)
+    job = services.import_create(team, posting=posting, user=user, upload=upload("people.csv", people(rows)),
+                                 retake=False)
     assert job.rows_valid == rows
     return job
 
@@ -92,8 +93,8 @@ def test_a_worker_checks_a_big_upload_while_the_page_polls_its_progress(start_wo
     rows = 8000  # some 330 KB: over the size checked within the upload request
     # The worker reads the file from this test's upload directory (VAR_DIR/uploads).
     start_worker(extra_env={"VAR_DIR": str(upload_storage.parent)})
-    job = services.import_create(team, live_posting, admin, upload("people.csv", people(rows)),
-                                 retake=False)
+    job = services.import_create(team, posting=live_posting, user=admin,
+                                 upload=upload("people.csv", people(rows)), retake=False)
     assert job.state == ImportJob.State.CHECKING and job.rows_expected == rows
     client = login(admin)
     seen = []

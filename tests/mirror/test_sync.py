@@ -76,12 +76,12 @@ def test_a_changed_transcript_is_reindexed_for_search(team, sandbox, fast_client
     changed = APIInterview.from_dict(json.loads(json.dumps(doc).replace(
         json.dumps(old_text), json.dumps("Zanzibar quokka"), 1)))
     posting = Posting.objects.get(team=team, remote_id=doc["posting_id"])
-    counts = services.upsert_interviews(team, [changed], posting=posting)
+    counts = services.interviews_upsert(team, items=[changed], posting=posting)
     assert counts.updated == 1
     assert_search_index_matches_lines()
     _, results = search(team, "zanzibar quokka", speaker="")
     assert [r.interview.remote_id for r in results] == [doc["interview_id"]]
-    services.reparse(team)  # the other bulk writer
+    services.documents_reparse(team)  # the other bulk writer
     assert_search_index_matches_lines()
 
 
@@ -168,8 +168,8 @@ def test_a_sync_that_gives_up_keeps_what_it_wrote_and_says_where(team, sandbox, 
 def test_two_requests_share_one_live_run(team, sandbox, fast_client):
     point_team_at(team, sandbox)
     # Inline tasks run on commit; inside this test's transaction they wait, so both see run 1.
-    first = services.request_sync(team)
-    second = services.request_sync(team)
+    first = services.sync_request(team)
+    second = services.sync_request(team)
     assert first.id == second.id
     assert SyncRun.objects.count() == 1
 
@@ -190,11 +190,11 @@ def test_a_run_that_finds_the_lock_taken_is_skipped(team, sandbox, fast_client):
 def test_refreshing_one_interview_reads_it_through(team, sandbox, fast_client):
     point_team_at(team, sandbox)
     doc = sandbox.interviews(sandbox.postings()[2]["posting_id"])[5]
-    run = services.refresh_interview(team, doc["interview_id"])
+    run = services.interview_refresh(team, remote_id=doc["interview_id"])
     assert run.state == SyncRun.State.DONE
     row = Interview.objects.get(team=team, remote_id=doc["interview_id"])
     assert row.name == doc["details"]["name"]
-    missing = services.refresh_interview(team, "int_does_not_exist")
+    missing = services.interview_refresh(team, remote_id="int_does_not_exist")
     assert (missing.state, missing.outcome) == (SyncRun.State.FAILED, "not_found")
 
 
@@ -202,7 +202,7 @@ def test_an_interview_of_another_key_is_not_found(team, sandbox, fast_client):
     point_team_at(team, sandbox)
     posting = sandbox.postings(key=sandbox.other_api_key)[0]["posting_id"]
     foreign = sandbox.interviews(posting, key=sandbox.other_api_key)[0]["interview_id"]
-    run = services.refresh_interview(team, foreign)
+    run = services.interview_refresh(team, remote_id=foreign)
     assert run.outcome == "not_found"
     assert not Interview.objects.filter(remote_id=foreign).exists()
 
@@ -284,7 +284,7 @@ def test_the_funnel_index_gets_statistics_when_the_database_has_some(team):
     posting = Posting.objects.create(team=team, remote_id="P", title="Role")
     for n in range(3):  # SQLite keeps no statistics of an empty table
         Interview.objects.create(team=team, posting=posting, remote_id=f"i{n}", steps_complete=n)
-    services.refresh_planner_statistics()
+    services.planner_statistics_refresh()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM sqlite_stat1 WHERE idx = 'interview_list_steps'")
     # The function reads only the schema editor's connection (a real one refuses to open inside

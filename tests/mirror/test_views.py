@@ -15,7 +15,7 @@ def synced(team, sandbox, settings, django_capture_on_commit_callbacks):
     settings.HEYMILO_PAGE_SIZE = 100
     point_team_at(team, sandbox)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_sync(team)
+        services.sync_request(team)
     assert SyncRun.objects.get().state == SyncRun.State.DONE
     return team
 
@@ -52,7 +52,7 @@ def test_a_failed_sync_shows_a_stale_banner_while_pages_keep_working(
     settings.HEYMILO_MAX_RETRIES = 0
     sandbox.add_fault("error_500", rate=1.0)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_sync(synced)
+        services.sync_request(synced)
     html = login(viewer).get("/postings/").text
     assert "The last sync with HeyMilo failed" in html
     assert sandbox.postings()[0]["title"] in html  # the mirror still serves

@@ -30,12 +30,12 @@ def test_a_worker_mirrors_the_sandbox_and_a_second_sync_writes_nothing(
         start_worker, worker_settings, team, sandbox):
     worker = start_worker(extra_env=WORKER_ENV)
     point_team_at(team, sandbox)
-    first = services.request_sync(team)
+    first = services.sync_request(team)
     run = wait_for(lambda: finished(first.id), timeout=60, message="the first sync")
     assert run.state == SyncRun.State.DONE, run.message + worker.log()[-3000:]
     assert run.pages_done == 16
     assert_mirror_matches(team, sandbox)
-    second_id = services.request_sync(team).id
+    second_id = services.sync_request(team).id
     second = wait_for(lambda: finished(second_id), timeout=60, message="the second sync")
     assert (second.rows_created, second.rows_updated, second.rows_unchanged) == (0, 0, 78)
 
@@ -47,7 +47,7 @@ def test_concurrent_requests_sync_once(start_worker, worker_settings, team, sand
 
     def ask():
         barrier.wait()
-        runs.append(services.request_sync(team).id)
+        runs.append(services.sync_request(team).id)
         from django.db import connection
 
         connection.close()
@@ -71,7 +71,7 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(start_worker, worker_set
     point_team_at(team, sandbox)
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)
     worker = start_worker(extra_env=WORKER_ENV)
-    run = services.request_sync(team)
+    run = services.sync_request(team)
     wait_for(lambda: SyncRun.objects.get(id=run.id).pages_done >= 4, timeout=60,
              message="the sync to get going")
     worker.kill()  # SIGKILL: no cleanup, the lock and the run are left behind
@@ -83,7 +83,7 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(start_worker, worker_set
     # Until the dead worker's lock expires, asking again returns the same (stuck) run.
     wait_for(lambda: not services.is_alive(SyncRun.objects.get(id=run.id)), timeout=15,
              message="the dead worker's lock to expire")
-    second = services.request_sync(team)
+    second = services.sync_request(team)
     assert second.id != run.id
     # The dead worker's next step may still be queued: the new worker must not revive the run.
     start_worker(extra_env=WORKER_ENV)
@@ -103,11 +103,11 @@ def test_one_teams_long_sync_does_not_starve_anothers(start_worker, worker_setti
     point_team_at(other_team, sandbox, key=sandbox.other_api_key)
     sandbox.add_fault("latency", seconds=0.15, rate=1.0)
     start_worker(extra_env=WORKER_ENV)  # one worker, one task at a time
-    long = services.request_sync(team)
+    long = services.sync_request(team)
     wait_for(lambda: SyncRun.objects.get(id=long.id).pages_done >= 1, timeout=30)
     posting = sandbox.postings(key=sandbox.other_api_key)[0]["posting_id"]
     interview = sandbox.interviews(posting, key=sandbox.other_api_key)[0]["interview_id"]
-    short = services.request_sync(other_team, SyncRun.Scope.INTERVIEW, interview)
+    short = services.sync_request(other_team, scope=SyncRun.Scope.INTERVIEW, target=interview)
     short = wait_for(lambda: finished(short.id), timeout=60, message="the other team's refresh")
     long.refresh_from_db()
     # The refresh ran between the long sync's pages, not after all of them.
@@ -134,7 +134,7 @@ def test_the_shared_limit_holds_across_two_workers_and_two_teams(start_worker, w
     start_worker(extra_env=env)
     point_team_at(team, sandbox)
     point_team_at(other_team, sandbox, key=sandbox.other_api_key)
-    runs = [services.request_sync(team).id, services.request_sync(other_team).id]
+    runs = [services.sync_request(team).id, services.sync_request(other_team).id]
     for run_id in runs:
         run = wait_for(lambda rid=run_id: finished(rid), timeout=90, message="both syncs")
         assert run.state == SyncRun.State.DONE, run.message

@@ -19,7 +19,7 @@ def synced(team, sandbox, settings, django_capture_on_commit_callbacks):
     settings.HEYMILO_PAGE_SIZE = 100
     point_team_at(team, sandbox)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_sync(team)
+        services.sync_request(team)
     assert SyncRun.objects.get().state == SyncRun.State.DONE
     return team
 

@@ -86,10 +86,10 @@ def test_another_teams_transcripts_never_match(other_team, corpus):
 
 
 def test_lines_written_by_the_sync_path_are_searchable_and_edits_follow(team, corpus):
-    from dashboard.mirror.services import insert_transcript_lines
+    from dashboard.mirror.services import transcript_lines_insert
 
     interview = Interview.objects.get(remote_id="int_2")
-    insert_transcript_lines([(interview.id, [{"position": 5, "speaker": "candidate",
+    transcript_lines_insert([(interview.id, [{"position": 5, "speaker": "candidate",
                                                "text": "Zanzibar rocks", "offset_seconds": 1.0,
                                                "timestamp_str": ""}])])
     assert names(search(team, "zanzibar")[1]) == ["Alan Turing"]

@@ -11,7 +11,7 @@ def sync(team, sandbox, capture, key=None):
 
     point_team_at(team, sandbox, key)
     with capture(execute=True):
-        services.request_sync(team)
+        services.sync_request(team)
     assert SyncRun.objects.filter(scope=SyncRun.Scope.TEAM).first().state == SyncRun.State.DONE
     return team
 

@@ -21,7 +21,7 @@ def test_it_shows_an_ingested_candidates_result_live_on_the_posting_page(
     settings.PUBLIC_BASE_URL = live_server.url
     team = point_team_at(TeamFactory(name="Acme Hiring"), sandbox)
     MembershipFactory(user=UserFactory(username="hana"), team=team, role="admin")
-    mirror.request_sync(team)  # inline in tests
+    mirror.sync_request(team)  # inline in tests
     posting = sandbox.postings()[0]
 
     page.goto(f"{live_server.url}/login/")

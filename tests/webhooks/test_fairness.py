@@ -191,7 +191,7 @@ def _webhook_tasks_queued(client: redis.Redis, queue: str) -> int:
 
 
 def _sync_seconds(team) -> float:
-    run = mirror.request_sync(team)
+    run = mirror.sync_request(team)
     run = wait_for(lambda: (r := SyncRun.objects.get(id=run.id)).is_finished and r, timeout=90,
                    message="the other team's sync")
     assert run.state == SyncRun.State.DONE, run.message
@@ -223,7 +223,7 @@ def test_a_flood_of_one_teams_webhooks_does_not_slow_another_teams_sync(
     connection.close()
 
     queue, broker = os.environ["CELERY_QUEUE"], redis.Redis.from_url(redis_url)
-    most_queued, run_id = 0, mirror.request_sync(other_team).id
+    most_queued, run_id = 0, mirror.sync_request(other_team).id
     deadline = time.monotonic() + 90  # a bound, not a measure: before lanes it took minutes
     while not (run := SyncRun.objects.get(id=run_id)).is_finished:
         # Structural: whatever A sent, its webhooks have at most its lane task queued ahead of

@@ -18,7 +18,7 @@ def test_it_receives_the_sandboxs_events_for_an_ingested_candidate_and_mirrors_t
 
     settings.PUBLIC_BASE_URL = live_server.url
     point_team_at(team, sandbox)
-    mirror.request_sync(team)  # tasks run inline in this test
+    mirror.sync_request(team)  # tasks run inline in this test
     posting = sandbox.postings()[0]
     job = subscriptions.webhook_job_start(team, kind=WebhookJob.Kind.CONNECT, params={
         "posting_ids": [posting["posting_id"]], "url": receiving.receiver_url(team)})

@@ -9,5 +9,5 @@ class Command(BaseCommand):
     help = "Re-derive every mirrored row's columns from its stored document (after a code change)."
 
     def handle(self, **options):
-        count = services.reparse()
+        count = services.documents_reparse()
         self.stdout.write(f"Re-parsed {count} interviews and every posting.")

@@ -33,7 +33,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {run.pages_done}/{run.pages_expected} pages, "
                                       f"{run.rows_created} new, {run.rows_updated} updated")
             except HeyMiloError as error:
-                services.fail(run, error)
+                services.sync_fail(run, error=error)
             run.refresh_from_db()
             self.stdout.write(
                 f"  {run.state}: {run.rows_created} new, {run.rows_updated} updated, "
