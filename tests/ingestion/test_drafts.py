@@ -37,12 +37,14 @@ def test_it_says_a_file_without_an_email_column_waits_for_a_mapping(login, revie
     assert job.is_draft and "email" not in job.mapping.values()
     row = state_cell(client.get("/imports/").text, job)
     assert "Waiting for a mapping" in row
-    assert f'<a class="small" href="/imports/{job.id}/">Map the columns</a>' in row
+    assert f'<a class="button small" href="/imports/{job.id}/">Map the columns</a>' in row
+    assert "<td>2</td><td>–</td><td>–</td>" in row  # rows read, none judged: every one lacks an email
     assert "Preview" not in row  # the state's name in our model, not what the person must do
     # Mapped by hand, it waits for someone to start it instead.
     client.post(f"/imports/{job.id}/mapping/", {"col0": "name", "col1": "email"})
     row = state_cell(client.get("/imports/").text, job)
     assert "Waiting to start" in row and "Review and start" in row and "Waiting for a mapping" not in row
+    assert "<td>2</td><td>2</td><td>0</td>" in row
 
 
 def test_an_admin_is_offered_the_mapping_a_viewer_only_sees_the_state(login, admin, viewer, posting):
