@@ -426,6 +426,10 @@ CELERY_BEAT_SCHEDULE["resume-stalled-imports"] = {
 # An upload nobody started (a preview, or a file waiting for its columns to be mapped) is deleted
 # with its stored file this many days after it was uploaded (issue 18).
 IMPORT_DRAFT_DAYS = env_int("IMPORT_DRAFT_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["clean-up-import-drafts"] = {
+    "task": "dashboard.ingestion.tasks.clean_up_import_drafts",
+    "schedule": 3600.0,
+}
 
 # --- webhooks (dashboard/webhooks, issue 7) -----------------------------------------------------
 # Deliveries larger than this are answered 413 and logged as rejected.

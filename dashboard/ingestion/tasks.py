@@ -1,6 +1,9 @@
 """Celery tasks for ingestion: thin, ids in; retries come from HeyMiloTask."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 
 from dashboard.core.tasks import HeyMiloTask
 from dashboard.ingestion import services
@@ -37,6 +40,13 @@ def check_import(job_id: int) -> None:
 def resume_stalled_imports() -> int:
     """Beat's safety net for imports whose worker died mid-chunk."""
     return services.import_resume_stalled()
+
+
+# Idempotent: a draft deleted already is not found again.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
+def clean_up_import_drafts() -> int:
+    """Beat's hourly sweep of uploads nobody started within IMPORT_DRAFT_DAYS."""
+    return services.import_drafts_clean_up(older_than=timedelta(days=settings.IMPORT_DRAFT_DAYS))
 
 
 # Idempotent: a finished request is left alone; an unsure send is marked "check", never repeated.

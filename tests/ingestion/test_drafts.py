@@ -7,16 +7,19 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
+from dashboard.core.tasks import task_named
 from dashboard.ingestion import services
 from dashboard.ingestion.models import ImportJob
 from dashboard.mirror.models import Posting
 from tests.ingestion.conftest import stored, upload
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
 # No header the automatic mapping takes for the email (it reads headers, not cells): the upload is
 # kept as a draft for a person to map.
 NO_EMAIL = b"Full name,Reach at\nAda Lovelace,ada@example.com\nAlan Turing,alan@example.com\n"
+TASK = "dashboard.ingestion.tasks.clean_up_import_drafts"
 
 
 def post_file(client, posting, content: bytes):
@@ -139,3 +142,35 @@ def test_a_storage_that_raises_for_a_missing_file_does_not_stop_the_clean_up(
     assert not ImportJob.objects.exists()
     assert not (upload_storage / after.stored_name).exists()
     assert gone.stored_name in caplog.text  # an operator can tell which file it was
+
+
+def test_the_task_takes_its_age_from_the_setting(posting, settings, upload_storage):
+    settings.IMPORT_DRAFT_DAYS = 3
+    old, young = make_job(posting, days_old=4), make_job(posting, days_old=2)
+    assert task_named(TASK).apply().get() == 1
+    assert list(ImportJob.objects.values_list("id", flat=True)) == [young.id]
+    assert not (upload_storage / old.stored_name).exists() and (upload_storage / young.stored_name).exists()
+
+
+def test_beat_runs_the_clean_up_hourly(settings):
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == TASK]
+    assert len(entries) == 1 and entries[0]["schedule"] == 3600.0
+    assert task_named(TASK).name == TASK  # the name beat sends is a registered task
+    assert settings.IMPORT_DRAFT_DAYS == 7  # the default the README gives
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_beats_clean_up(start_worker, posting, upload_storage, tmp_path):
+    from dashboard.celery import app
+
+    # The worker's default storage is VAR_DIR/uploads: this test's upload_storage.
+    worker = start_worker(extra_env={"VAR_DIR": str(tmp_path)})
+    old, young = make_job(posting, days_old=8), make_job(posting, days_old=1)
+    done = make_job(posting, state=ImportJob.State.DONE, days_old=30)
+    app.send_task(TASK)  # by name, as beat sends it
+    wait_for(lambda: not ImportJob.objects.filter(id=old.id).exists(), timeout=30,
+             message="the worker to delete the old draft")
+    assert set(ImportJob.objects.values_list("id", flat=True)) == {young.id, done.id}, worker.log()[-2000:]
+    assert not (upload_storage / old.stored_name).exists()
+    assert (upload_storage / young.stored_name).exists() and (upload_storage / done.stored_name).exists()
