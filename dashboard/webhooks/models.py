@@ -44,14 +44,19 @@ class DeliveryQuerySet(TeamScopedQuerySet):
                 fields.append(field)
                 params.append(value)
         q, meta, team_meta = connection.ops.quote_name, self.model._meta, Team._meta
-        team_column = q(meta.get_field("team").column)
+
+        def col(field) -> str:
+            # A concrete field's column, quoted (the stubs allow None: a field may have no column).
+            return q(field.column)
+
+        team_column = col(meta.get_field("team"))
         # Only identifiers from the models' own meta, quoted, are formatted in; values are parameters.
         sql = (
-            f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}, {team_column}) "  # noqa: S608
-            f"SELECT {', '.join(['%s'] * len(fields))}, {q(team_meta.pk.column)} "
+            f"INSERT INTO {q(meta.db_table)} ({', '.join(col(f) for f in fields)}, {team_column}) "  # noqa: S608
+            f"SELECT {', '.join(['%s'] * len(fields))}, {col(team_meta.pk)} "
             f"FROM {q(team_meta.db_table)} "
-            f"WHERE {q(team_meta.get_field('webhook_token').column)} = %s "
-            f"RETURNING {q(meta.pk.column)}, {team_column}"
+            f"WHERE {col(team_meta.get_field('webhook_token'))} = %s "
+            f"RETURNING {col(meta.pk)}, {team_column}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, token])
