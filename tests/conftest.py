@@ -86,6 +86,12 @@ def _isolated_cache_and_eager_tasks(request, settings, monkeypatch):
     current_app.conf.task_always_eager = True
     yield
     current_app.conf.task_always_eager = eager
+    # An eager apply_async marks "a task is running" in one process-wide flag and puts back what
+    # it found; threads running inline tasks at once (tests/webhooks/test_concurrency.py) can
+    # leave it set, and a later test's result.get() would then refuse to wait.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ Inline (eager) mode, where there is no broker to wait on, runs the next try at o
 """
 
 import math
+import threading
 
 from celery import current_app
 from celery.contrib.django.task import DjangoTask
@@ -70,6 +71,9 @@ class HeyMiloTask(DjangoTask):
         return True
 
 
+_discovering = threading.Lock()
+
+
 def task_named(name: str) -> HeyMiloTask:
     """The registered task called `name` ("dashboard.mirror.tasks.run_sync").
 
@@ -78,7 +82,11 @@ def task_named(name: str) -> HeyMiloTask:
     dashboard/celery.py), so a process that has not loaded them yet does it here once.
     """
     if name not in current_app.tasks:
-        current_app.autodiscover_tasks(force=True)
+        # One thread at a time: while one runs it, Celery's autodiscovery returns at once in
+        # another, having imported nothing (its _RACE_PROTECTION flag).
+        with _discovering:
+            if name not in current_app.tasks:
+                current_app.autodiscover_tasks(force=True)
     task = current_app.tasks[name]
     assert isinstance(task, HeyMiloTask), f"{name} is not a HeyMiloTask"
     return task
