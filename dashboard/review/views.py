@@ -555,7 +555,8 @@ def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
         return render(request, "review/interview_read_through_limited.html",
                       {"remote_id": remote_id, "per_minute": settings.READ_THROUGH_PER_MINUTE}, status=429)
     if run is None or refetch:
-        run = mirror_services.request_sync(request.team, SyncRun.Scope.INTERVIEW, remote_id, request.user)
+        run = mirror_services.sync_request(request.team, scope=SyncRun.Scope.INTERVIEW, target=remote_id,
+                                           user=request.user)
     return render(request, "review/interview_loading.html", {"remote_id": remote_id, "run": run})
 
 
@@ -578,7 +579,8 @@ def _may_read_through(request: TeamRequest, remote_id: str) -> bool:
 @require_POST
 def interview_refresh(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
-    run = mirror_services.request_sync(request.team, SyncRun.Scope.INTERVIEW, row.remote_id, request.user)
+    run = mirror_services.sync_request(request.team, scope=SyncRun.Scope.INTERVIEW, target=row.remote_id,
+                                       user=request.user)
     if not request.htmx:
         return redirect("interview", row.remote_id)
     return render(request, "mirror/progress.html", {"run": run})
