@@ -49,12 +49,12 @@ rows = list(completed.filter(posting=posting).order_by(F("score").desc(nulls_las
 for row, value, reason in zip(rows, ["advance", "advance", "hold", "advance", "reject"],
                               ["Clear ownership of the payments migration", "Strong system design",
                                "Salary expectation above band", "", "No production experience"]):
-    services.decision_create(team, row, reviewer, value, reason)
+    services.decision_record(team, user=reviewer, interview=row, value=value, reason=reason)
 for row, stars in zip(rows, [5, 4, 4, 3, 2, 4]):
-    services.rating_set(team, row, reviewer, stars)
-services.note_create(team, rows[0], reviewer,
-                     "@admin can you listen from 12:40? The idempotency answer is the best we have had.")
-services.note_create(team, rows[1], reviewer, "@admin portfolio is on page 2 of the resume.")
+    services.rating_set(team, user=reviewer, interview=row, stars=stars)
+services.note_add(team, user=reviewer, interview=rows[0],
+                  body="@admin can you listen from 12:40? The idempotency answer is the best we have had.")
+services.note_add(team, user=reviewer, interview=rows[1], body="@admin portfolio is on page 2 of the resume.")
 best = F("score").desc(nulls_last=True)
 with_recording = completed.filter(posting=posting, has_recording=True).order_by(best, "id").first()
 print(json.dumps({"posting": posting.remote_id, "profile": (with_recording or rows[0]).remote_id,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Membership
 from dashboard.mirror.models import Interview, SyncRun
-from dashboard.review.services import decision_create, note_create, rating_set
+from dashboard.review.services import decision_record, note_add, rating_set
 from dashboard.webhooks.models import Delivery
 from tests.review.conftest import make_interview, make_posting
 
@@ -60,15 +60,15 @@ def mixed(team, reviewer, admin):
     waiting = [make_interview(team, backend, remote_id=f"int_b{n}", name=f"Backend {n}", score=n,
                               last_engagement=timezone.now() - timedelta(minutes=n))
                for n in (91, 82, 77, 64, 40)]
-    decision_create(team, waiting[1], admin, "hold", "Team's call, not mine")
-    decision_create(team, make_interview(team, backend, score=99), reviewer, "advance")
-    rating_set(team, make_interview(team, backend, score=98), reviewer, 4)
+    decision_record(team, interview=waiting[1], user=admin, value="hold", reason="Team's call, not mine")
+    decision_record(team, interview=make_interview(team, backend, score=99), user=reviewer, value="advance")
+    rating_set(team, interview=make_interview(team, backend, score=98), user=reviewer, stars=4)
     for status in ("pending", "in_progress", "evaluating", "knocked_out"):
         make_interview(team, backend, status=status, score=97)
     make_interview(team, backend, missing=True, score=96)
     design_rows = [make_interview(team, design, remote_id=f"int_d{n}", name=f"Designer {n}", score=n)
                    for n in (88, 70)]
-    rating_set(team, design_rows[0], reviewer, 5)
+    rating_set(team, interview=design_rows[0], user=reviewer, stars=5)
     return {"backend": backend, "design": design, "waiting": waiting}
 
 
@@ -86,7 +86,7 @@ def test_home_counts_agree_with_the_review_queue(login, reviewer, mixed):
 
 
 def test_each_link_goes_where_it_says(login, reviewer, admin, team, mixed):
-    note_create(team, mixed["waiting"][0], admin, "@bob can you listen from 12:40?")
+    note_add(team, interview=mixed["waiting"][0], user=admin, body="@bob can you listen from 12:40?")
     client = login(reviewer)
     html = client.get("/").text
     found = links(html)
@@ -146,7 +146,7 @@ def test_empty_states_say_what_to_do_next(login, admin, reviewer, viewer, team):
     posting = make_posting(team)
     done = make_interview(team, posting)
     make_interview(team, posting, status="in_progress")
-    rating_set(team, done, reviewer, 3)
+    rating_set(team, interview=done, user=reviewer, stars=3)
     html = login(reviewer).get("/").text
     assert "You are all caught up." in html and "Start reviewing" not in html
     assert "you are all caught up" in html  # the summary line says it too
@@ -177,7 +177,7 @@ def test_the_trouble_card_is_for_admins_only(login, admin, reviewer, team, mixed
 def test_another_teams_data_never_counts(login, reviewer, admin, team, other_team, outsider, mixed):
     theirs = make_posting(other_team, title="Their posting", deadline=timezone.now() + timedelta(days=2))
     rows = [make_interview(other_team, theirs, name=f"Theirs {n}", score=95) for n in range(4)]
-    decision_create(other_team, rows[0], outsider, "reject", "Not for us")
+    decision_record(other_team, interview=rows[0], user=outsider, value="reject", reason="Not for us")
     Delivery.objects.create(team=other_team, method="POST", state=Delivery.State.FAILED)
     html = login(reviewer).get("/").text
     assert "Start reviewing · 6" in html
@@ -194,9 +194,9 @@ def _grow(team, reviewer, admin, n: int):
     for i in range(n):
         row = make_interview(team, posting, score=50 + i % 50)
         if i % 3 == 0:
-            decision_create(team, row, admin, "advance", "fine")
+            decision_record(team, interview=row, user=admin, value="advance", reason="fine")
         if i % 4 == 0:
-            note_create(team, row, admin, "@bob look")
+            note_add(team, interview=row, user=admin, body="@bob look")
         if i % 5 == 0:
             make_interview(team, posting, status="knocked_out")
 

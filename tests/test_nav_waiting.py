@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from tests.review.conftest import make_interview, make_posting
 from tests.test_home import mixed  # noqa: F401 (a fixture, used by name)
 
@@ -46,7 +46,7 @@ def test_the_sidebar_count_is_homes_and_the_queues(login, reviewer, team, mixed)
         assert sidebar(client.get(url).text) == (link, 6), url
     assert queue_position(client, link) == ("int_b91", "1 of 6")
     # Reviewing one takes it off everywhere at once.
-    rating_set(team, mixed["waiting"][0], reviewer, 4)
+    rating_set(team, interview=mixed["waiting"][0], user=reviewer, stars=4)
     assert sidebar(client.get("/candidates/").text)[1] == 5
     assert "Start reviewing · 5" in client.get("/").text
     assert queue_position(client, link)[1] == "1 of 5"
@@ -58,7 +58,7 @@ def test_it_is_hidden_at_zero_and_for_viewers(login, reviewer, viewer, team):
     make_interview(team, posting, status="in_progress")  # nothing to review in it yet
     client = login(reviewer)
     assert sidebar(client.get("/postings/").text)[1] == 1
-    decision_create(team, done, reviewer, "advance")
+    decision_record(team, interview=done, user=reviewer, value="advance")
     html = client.get("/postings/").text
     assert sidebar(html) is None and "Waiting for you" not in html
     # Viewers never review: no entry even with interviews waiting for everyone else.
@@ -85,7 +85,7 @@ def test_one_query_on_a_full_page_none_for_a_partial(login, reviewer, viewer, te
     for n in range(6):
         row = make_interview(team, posting)
         if n % 2:
-            decision_create(team, row, reviewer, "hold")
+            decision_record(team, interview=row, user=reviewer, value="hold")
     client = login(reviewer)
     client.get("/candidates/")  # the first visit remembers the filters
     full = _queries(client, "/candidates/")

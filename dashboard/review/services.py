@@ -21,7 +21,7 @@ from dashboard.review.models import (
 )
 
 
-def audit(team, user, action: str, *, interview=None, interview_ids=None, before=None, after=None,
+def audit_record(team, *, user, action: str, interview=None, interview_ids=None, before=None, after=None,
           count: int | None = None) -> AuditEntry:
     """One audit entry; called inside the action's transaction so both land or neither does."""
     ids = list(interview_ids) if interview_ids is not None else ([interview.remote_id] if interview else [])
@@ -36,39 +36,40 @@ def _decision_state(decision) -> dict | None:
 
 
 @transaction.atomic
-def decision_create(team, interview, user, value: str, reason: str = "") -> Decision:
+def decision_record(team, *, user, interview, value: str, reason: str = "") -> Decision:
     previous = interview.decisions.first()
     decision = Decision.objects.create(team=team, interview=interview, user=user, value=value,
                                        reason=reason.strip())
-    audit(team, user, AuditEntry.Action.DECISION, interview=interview,
-          before=_decision_state(previous), after=_decision_state(decision))
+    audit_record(team, user=user, action=AuditEntry.Action.DECISION, interview=interview,
+                 before=_decision_state(previous), after=_decision_state(decision))
     return decision
 
 
 @transaction.atomic
-def rating_set(team, interview, user, stars: int) -> Rating:
+def rating_set(team, *, user, interview, stars: int) -> Rating:
     previous = Rating.objects.filter(interview=interview, user=user).values_list("stars", flat=True).first()
     rating, _ = Rating.objects.update_or_create(
         interview=interview, user=user,
         defaults={"team": team, "stars": stars, "updated_at": timezone.now()},
     )
-    audit(team, user, AuditEntry.Action.RATING, interview=interview,
-          before={"stars": previous} if previous is not None else None, after={"stars": stars})
+    audit_record(team, user=user, action=AuditEntry.Action.RATING, interview=interview,
+                 before={"stars": previous} if previous is not None else None, after={"stars": stars})
     return rating
 
 
 @transaction.atomic
-def note_create(team, interview, user, body: str) -> Note:
+def note_add(team, *, user, interview, body: str) -> Note:
     note = Note.objects.create(team=team, interview=interview, author=user, body=body.strip())
     people = selectors.mentioned_members(team, note.body, author=user)
     Mention.objects.bulk_create([Mention(team=team, note=note, user=person, created_at=note.created_at)
                                  for person in people])
-    audit(team, user, AuditEntry.Action.NOTE, interview=interview,
-          after={"note": note.pk, "body": note.body, "mentions": sorted(p.get_username() for p in people)})
+    names = sorted(p.get_username() for p in people)
+    audit_record(team, user=user, action=AuditEntry.Action.NOTE, interview=interview,
+                 after={"note": note.pk, "body": note.body, "mentions": names})
     return note
 
 
-def mentions_mark_read(team, user, mentions=None) -> int:
+def mentions_mark_read(team, *, user, mentions=None) -> int:
     """Marks the person's unread mentions in this team read (all of them, or those given)."""
     rows = Mention.objects.for_team(team).filter(user=user, read_at__isnull=True)
     if mentions is not None:
@@ -77,7 +78,7 @@ def mentions_mark_read(team, user, mentions=None) -> int:
 
 
 @transaction.atomic
-def bulk_decide(team, user, interviews, value: str, reason: str = "") -> BulkDecision:
+def bulk_decision_record(team, *, user, interviews, value: str, reason: str = "") -> BulkDecision:
     """One Decision per interview, all tied to the batch so the batch can be undone.
 
     `interviews` comes from models.candidates(), which carries each one's current decision."""
@@ -93,13 +94,14 @@ def bulk_decide(team, user, interviews, value: str, reason: str = "") -> BulkDec
     Decision.objects.bulk_create(decisions, batch_size=1000)
     batch.count = len(decisions)
     batch.save(update_fields=["count"])
-    audit(team, user, AuditEntry.Action.BULK_DECISION, interview_ids=remote_ids,
-          before={"decisions": before}, after={"value": value, "reason": batch.reason, "batch": batch.pk})
+    audit_record(team, user=user, action=AuditEntry.Action.BULK_DECISION, interview_ids=remote_ids,
+                 before={"decisions": before},
+                 after={"value": value, "reason": batch.reason, "batch": batch.pk})
     return batch
 
 
 @transaction.atomic
-def bulk_shortlist(team, user, interviews, action: str) -> BulkDecision:
+def bulk_shortlist_update(team, *, user, interviews, action: str) -> BulkDecision:
     """Adds the interviews to the shortlist, or removes them; counts only those that changed."""
     batch = BulkDecision.objects.create(team=team, user=user, action=action)
     pks = dict(interviews.values_list("pk", "remote_id").iterator(chunk_size=2000))
@@ -121,13 +123,13 @@ def bulk_shortlist(team, user, interviews, action: str) -> BulkDecision:
     batch.count = len(changed)
     batch.save(update_fields=["count", "removed"])
     adding = action == BulkAction.SHORTLIST_ADD
-    audit(team, user, action, interview_ids=changed, before={"shortlisted": not adding},
-          after={"shortlisted": adding, "batch": batch.pk})
+    audit_record(team, user=user, action=action, interview_ids=changed, before={"shortlisted": not adding},
+                 after={"shortlisted": adding, "batch": batch.pk})
     return batch
 
 
 @transaction.atomic
-def bulk_undo(batch: BulkDecision, user) -> bool:
+def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
     """Reverts exactly what the batch changed: its decisions are removed (so each interview's previous
     decision is current again), its shortlist additions removed, its removals put back.
 
@@ -158,19 +160,20 @@ def bulk_undo(batch: BulkDecision, user) -> bool:
     batch.undone_at = timezone.now()
     batch.undone_by = user
     batch.save(update_fields=["undone_at", "undone_by"])
-    audit(batch.team, user, AuditEntry.Action.BULK_UNDO, interview_ids=remote_ids,
-          before={"batch": batch.pk, "action": batch.action, "value": batch.value or None},
-          after={"undone": True})
+    audit_record(batch.team, user=user, action=AuditEntry.Action.BULK_UNDO, interview_ids=remote_ids,
+                 before={"batch": batch.pk, "action": batch.action, "value": batch.value or None},
+                 after={"undone": True})
     return True
 
 
 @transaction.atomic
-def review_settings_update(team, user, ratings_private: bool) -> ReviewSettings:
+def review_settings_update(team, *, user, ratings_private: bool) -> ReviewSettings:
     current = ReviewSettings.for_team(team)
     before = {"ratings_private": current.ratings_private}
     current.ratings_private = ratings_private
     current.save()
-    audit(team, user, AuditEntry.Action.SETTINGS, before=before, after={"ratings_private": ratings_private})
+    audit_record(team, user=user, action=AuditEntry.Action.SETTINGS, before=before,
+                 after={"ratings_private": ratings_private})
     return current
 
 
@@ -182,7 +185,7 @@ def review_settings_update(team, user, ratings_private: bool) -> ReviewSettings:
 MAX_SAVED_QUERY = 2000
 
 
-def saved_filter_set(team, user, posting, query: str, current: SavedFilter | None) -> None:
+def saved_filter_set(team, *, user, posting, query: str, current: SavedFilter | None) -> None:
     """Remembers the query (forgets it when empty); writes only when it changed."""
     if len(query) > MAX_SAVED_QUERY:
         return

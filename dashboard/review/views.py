@@ -154,7 +154,8 @@ def _table_params(request: TeamRequest, posting=None,
             return QueryDict(saved.query), True
         return params, False
     if any(key in params for key in FILTER_KEYS):
-        services.saved_filter_set(request.team, request.user, posting, _remembered_query(params), saved)
+        services.saved_filter_set(request.team, user=request.user, posting=posting,
+                                  query=_remembered_query(params), current=saved)
     return params, False
 
 
@@ -176,7 +177,7 @@ def _table_columns(request: TeamRequest, posting=None) -> tuple[QueryDict, tuple
 def _forget_filters(request: TeamRequest, posting=None):
     """ "Clear" forgets the remembered filters and shows the table as it is without any."""
     saved = selectors.saved_filter_get(request.team, request.user, posting)
-    services.saved_filter_set(request.team, request.user, posting, "", saved)
+    services.saved_filter_set(request.team, user=request.user, posting=posting, query="", current=saved)
     return redirect(request.path)
 
 
@@ -395,10 +396,12 @@ def bulk_decide(request: TeamRequest):
             context["already"] = selectors.shortlisted_count(rows)
         return render(request, template, context)
     if action == BulkAction.DECISION:
-        batch = services.bulk_decide(request.team, request.user, rows, form.cleaned_data["value"],
-                                     form.cleaned_data["reason"])
+        batch = services.bulk_decision_record(request.team, user=request.user, interviews=rows,
+                                              value=form.cleaned_data["value"],
+                                              reason=form.cleaned_data["reason"])
     else:
-        batch = services.bulk_shortlist(request.team, request.user, rows, action)
+        batch = services.bulk_shortlist_update(request.team, user=request.user, interviews=rows,
+                                               action=action)
     if not request.htmx:
         return redirect("bulk_result", batch.id)
     response = render(request, "review/bulk.html#slot", {"batch": batch})
@@ -415,7 +418,7 @@ def bulk_result(request: TeamRequest, batch_id: int):
 @require_POST
 def bulk_undo(request: TeamRequest, batch_id: int):
     batch = get_object_or_404(BulkDecision.objects.for_team(request.team), id=batch_id)
-    if not services.bulk_undo(batch, request.user):
+    if not services.bulk_action_undo(batch, user=request.user):
         messages.warning(request, "This bulk action was undone already.")
     batch.refresh_from_db()
     if not request.htmx:
@@ -617,8 +620,8 @@ def decide(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        services.decision_create(request.team, row, request.user, form.cleaned_data["value"],
-                                 form.cleaned_data["reason"])
+        services.decision_record(request.team, interview=row, user=request.user,
+                                 value=form.cleaned_data["value"], reason=form.cleaned_data["reason"])
         done = f"Decision recorded: {form.cleaned_data['value']}."
     else:
         done = ""
@@ -632,7 +635,7 @@ def rate(request: TeamRequest, remote_id: str):
     form = RatingForm(request.POST)
     done = ""
     if form.is_valid():
-        services.rating_set(request.team, row, request.user, form.cleaned_data["stars"])
+        services.rating_set(request.team, interview=row, user=request.user, stars=form.cleaned_data["stars"])
         done = f"Your rating: {form.cleaned_data['stars']} of 5."
     return _after_review(request, row, done, "rating_form", form, region="side")
 
@@ -644,7 +647,7 @@ def add_note(request: TeamRequest, remote_id: str):
     form = NoteForm(request.POST)
     done = ""
     if form.is_valid():
-        services.note_create(request.team, row, request.user, form.cleaned_data["body"])
+        services.note_add(request.team, interview=row, user=request.user, body=form.cleaned_data["body"])
         done = "Note added."
     return _after_review(request, row, done, "note_form", form, region="side")
 
@@ -658,7 +661,7 @@ def shortlist(request: TeamRequest, remote_id: str):
     adding = request.POST.get("on") == "1"
     action = BulkAction.SHORTLIST_ADD if adding else BulkAction.SHORTLIST_REMOVE
     rows = selectors.interviews(request.team, [row.remote_id])
-    services.bulk_shortlist(request.team, request.user, rows, action)
+    services.bulk_shortlist_update(request.team, user=request.user, interviews=rows, action=action)
     row = _get_interview(request, remote_id)  # afresh: the header shows who added the entry
     return _after_review(request, row, "Added to the shortlist." if adding else "Taken off the shortlist.",
                          "", None)
@@ -714,7 +717,7 @@ def inbox(request: TeamRequest):
 def inbox_open(request: TeamRequest, mention_id: int):
     """Opening a mention marks it read and shows the note in the candidate's activity."""
     mention = get_object_or_404(selectors.mention_rows(request.team, request.user), id=mention_id)
-    services.mentions_mark_read(request.team, request.user, [mention])
+    services.mentions_mark_read(request.team, user=request.user, mentions=[mention])
     # The profile's side panel lists the notes: ?note= marks this one, the anchor scrolls to it.
     url = reverse("interview", args=[mention.note.interview.remote_id])
     return redirect(f"{url}?note={mention.note_id}#note-{mention.note_id}")
@@ -723,7 +726,7 @@ def inbox_open(request: TeamRequest, mention_id: int):
 @reviewer_required
 @require_POST
 def inbox_read_all(request: TeamRequest):
-    done = services.mentions_mark_read(request.team, request.user)
+    done = services.mentions_mark_read(request.team, user=request.user)
     if not request.htmx:
         messages.success(request, f"Marked {done} mention{'s' if done != 1 else ''} read.")
         return redirect("inbox")
@@ -759,7 +762,8 @@ def review_settings(request: TeamRequest):
     if request.method == "POST":
         form = ReviewSettingsForm(request.POST, instance=current)
         if form.is_valid():
-            services.review_settings_update(request.team, request.user, form.cleaned_data["ratings_private"])
+            services.review_settings_update(request.team, user=request.user,
+                                            ratings_private=form.cleaned_data["ratings_private"])
             messages.success(request, "Review settings saved.")
             return redirect("review_settings")
         return render(request, "review/settings.html", {"form": form, "nav": "review"}, status=400)

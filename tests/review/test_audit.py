@@ -37,7 +37,7 @@ def test_each_single_review_action_writes_an_entry_with_before_and_after(login, 
 
 
 def test_bulk_actions_and_their_undo_write_entries_naming_every_interview(login, reviewer, admin, team, rows):
-    services.decision_create(team, rows[0], admin, "hold")
+    services.decision_record(team, interview=rows[0], user=admin, value="hold")
     client = login(reviewer)
     client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_a0", "int_a1"], "value": "reject",
                                       "confirmed": "1"})
@@ -73,10 +73,10 @@ def test_refused_and_invalid_actions_write_no_entry(login, viewer, reviewer, row
 def log(team, admin, reviewer, rows):
     """Sixty entries: reviewer's ratings, then admin's decisions, then one note."""
     for n in range(30):
-        services.rating_set(team, rows[n % 3], reviewer, n % 5 + 1)
+        services.rating_set(team, interview=rows[n % 3], user=reviewer, stars=n % 5 + 1)
     for n in range(29):
-        services.decision_create(team, rows[n % 3], admin, "hold")
-    services.note_create(team, rows[2], admin, "<b>last</b> one")
+        services.decision_record(team, interview=rows[n % 3], user=admin, value="hold")
+    services.note_add(team, interview=rows[2], user=admin, body="<b>last</b> one")
 
 
 def test_admins_read_the_log_newest_first_paginated(login, admin, log):

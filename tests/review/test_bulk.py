@@ -4,7 +4,7 @@ import pytest
 
 from dashboard.review.models import BulkDecision, Decision
 from dashboard.review.selectors import candidates
-from dashboard.review.services import decision_create
+from dashboard.review.services import decision_record
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_it_decides_all_rows_matching_the_filter(login, reviewer, team, posting,
 
 
 def test_undo_restores_the_previous_decisions_once(login, reviewer, admin, team, rows):
-    decision_create(team, rows[0], admin, "hold", "earlier")
+    decision_record(team, interview=rows[0], user=admin, value="hold", reason="earlier")
     client = login(reviewer)
     client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_b0", "int_b1"], "value": "reject",
                                       "confirmed": "1"})

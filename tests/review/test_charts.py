@@ -59,15 +59,15 @@ def test_band_edges_fall_in_the_band_they_start(team):
 
 
 def test_the_summary_strip_counts_statuses_and_my_review(login, team, reviewer, admin):
-    from dashboard.review.services import decision_create, rating_set
+    from dashboard.review.services import decision_record, rating_set
 
     posting = Posting.objects.create(team=team, remote_id="S", title="Strip")
     rows = [Interview.objects.create(team=team, posting=posting, remote_id=f"s{n}", status=status,
                                      score=score)
             for n, (status, score) in enumerate([("completed", 91), ("completed", 70), ("completed", None),
                                                  ("knocked_out", 30), ("pending", None)])]
-    rating_set(team, rows[0], reviewer, 4)
-    decision_create(team, rows[1], admin, "hold")  # the team's, not mine
+    rating_set(team, interview=rows[0], user=reviewer, stars=4)
+    decision_record(team, interview=rows[1], user=admin, value="hold")  # the team's, not mine
     summary = charts.summary(posting, reviewer)
     assert summary.total == 5 and summary.completed == 3
     assert [(s.label, s.count) for s in summary.stages] == [

@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from dashboard.core import scores
 from dashboard.mirror.models import Interview
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting
 
@@ -322,9 +322,9 @@ def test_missing_parts_show_a_dash_not_an_error(login, viewer, team, posting, pa
 def rated(team, pair, admin, reviewer):
     """Alice (admin) rated both candidates; Bob (reviewer) rated only Ada."""
     ada, bob = pair
-    rating_set(team, ada, reviewer, 4)
-    rating_set(team, ada, admin, 2)
-    rating_set(team, bob, admin, 1)
+    rating_set(team, interview=ada, user=reviewer, stars=4)
+    rating_set(team, interview=ada, user=admin, stars=2)
+    rating_set(team, interview=bob, user=admin, stars=1)
     return pair
 
 
@@ -334,8 +334,8 @@ def cells(parsed, label):
 
 def test_the_team_decision_is_the_latest_with_its_reason(login, viewer, admin, team, pair):
     ada, _ = pair
-    decision_create(team, ada, admin, "hold", "Waiting for references")
-    decision_create(team, ada, admin, "advance", "Strong answers")
+    decision_record(team, interview=ada, user=admin, value="hold", reason="Waiting for references")
+    decision_record(team, interview=ada, user=admin, value="advance", reason="Strong answers")
     decision = table(login(viewer).get(url("int_ada", "int_bob")).text).rows["Team decision"]
     assert decision[0][0] == "Advance “Strong answers”" and "decision-advance" in decision[0][1]
     assert decision[1][0] == "Undecided"
@@ -371,9 +371,9 @@ def test_queries_do_not_grow_with_the_number_of_candidates(login, reviewer, admi
     for n in range(2):
         candidate(team, posting, f"int_q{n}", f"Quinn {n}", questions=[("Why this role?", n)])
     for row in Interview.objects.for_team(team):
-        rating_set(team, row, reviewer, 3)
-        rating_set(team, row, admin, 4)
-        decision_create(team, row, admin, "hold")
+        rating_set(team, interview=row, user=reviewer, stars=3)
+        rating_set(team, interview=row, user=admin, stars=4)
+        decision_record(team, interview=row, user=admin, value="hold")
     client = login(reviewer)
     counts = []
     for ids in (["int_ada", "int_bob"], ["int_ada", "int_bob", "int_q0", "int_q1"]):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dashboard.review.models import Mention, Note
 from dashboard.review.selectors import mention_candidates
-from dashboard.review.services import note_create
+from dashboard.review.services import note_add
 from dashboard.review.templatetags.review import with_mentions
 from tests.review.conftest import make_interview
 
@@ -27,19 +27,20 @@ def mentioned(note) -> list[str]:
 
 
 def test_only_members_of_the_same_team_resolve(team, row, admin, reviewer, viewer, outsider):
-    note = note_create(team, row, admin, "@bob and @carol please look; @mallory @nobody too")
+    note = note_add(team, interview=row, user=admin, body="@bob and @carol please look; @mallory @nobody too")
     assert mentioned(note) == ["bob", "carol"]  # mallory is in another team; nobody does not exist
     assert Mention.objects.filter(team=team).count() == 2
 
 
 def test_punctuation_after_a_name_and_repeated_or_own_names(team, row, admin, reviewer, viewer):
-    note = note_create(team, row, admin, "Thanks @bob. Ask (@carol), @bob again, and me, @alice!")
+    note = note_add(team, interview=row, user=admin,
+                    body="Thanks @bob. Ask (@carol), @bob again, and me, @alice!")
     assert mentioned(note) == ["bob", "carol"]  # once each, and no inbox entry for the author
     assert mention_candidates("@bob.") == {"bob.": "bob.", "bob": "bob."}
 
 
 def test_an_email_address_is_not_a_mention(team, row, admin, reviewer):
-    note = note_create(team, row, admin, "Write to ops@bob or x@bob.com")
+    note = note_add(team, interview=row, user=admin, body="Write to ops@bob or x@bob.com")
     assert mentioned(note) == []
 
 
@@ -54,7 +55,8 @@ def test_a_note_posted_through_the_page_mentions_and_shows_them_marked(login, re
 
 
 def test_hostile_note_text_is_escaped_around_mentions(login, admin, reviewer, team, row):
-    note_create(team, row, admin, '<img src=x onerror=alert(1)> @bob <script>alert(2)</script>')
+    note_add(team, interview=row, user=admin,
+             body='<img src=x onerror=alert(1)> @bob <script>alert(2)</script>')
     html = login(reviewer).get(f"/interviews/{row.remote_id}/activity/").text
     assert "<img src=x" not in html and "<script>alert(2)" not in html
     assert '&lt;img src=x onerror=alert(1)&gt; <strong class="mention">@bob</strong> &lt;script&gt;' in html
@@ -84,8 +86,8 @@ def test_rendering_a_note_only_ever_adds_our_own_markup(body):
 def test_the_header_badge_counts_unread_mentions(login, admin, reviewer, team, row):
     client = login(reviewer)
     assert "badge-count" not in client.get("/candidates/").text
-    note_create(team, row, admin, "@bob one")
-    note_create(team, row, admin, "@bob two")
+    note_add(team, interview=row, user=admin, body="@bob one")
+    note_add(team, interview=row, user=admin, body="@bob two")
     html = client.get("/candidates/").text
     assert re.search(r'href="/inbox/">Inbox <span class="badge badge-count"[^>]*>2<', html)
     assert "hx-swap-oob" not in html.split('id="inbox-link"', 1)[1].split(">", 1)[0]
@@ -96,7 +98,7 @@ def test_the_header_badge_counts_unread_mentions(login, admin, reviewer, team, r
 def test_every_member_reads_their_inbox_as_a_page_and_as_a_partial(login, request, team, row, role):
     person = request.getfixturevalue(role)
     author = request.getfixturevalue("admin" if role != "admin" else "reviewer")
-    note_create(team, row, author, f"Please check @{person.username} — <b>urgent</b>")
+    note_add(team, interview=row, user=author, body=f"Please check @{person.username} — <b>urgent</b>")
     client = login(person)
     page = client.get("/inbox/")
     assert page.status_code == 200 and "<html" in page.text
@@ -108,8 +110,8 @@ def test_every_member_reads_their_inbox_as_a_page_and_as_a_partial(login, reques
 
 
 def test_opening_a_mention_marks_it_read_and_shows_the_note(login, admin, reviewer, team, row):
-    first = note_create(team, row, admin, "@bob first")
-    note_create(team, row, admin, "@bob second")
+    first = note_add(team, interview=row, user=admin, body="@bob first")
+    note_add(team, interview=row, user=admin, body="@bob second")
     mention = Mention.objects.get(note=first)
     client = login(reviewer)
     response = client.get(f"/inbox/{mention.pk}/")
@@ -124,8 +126,8 @@ def test_opening_a_mention_marks_it_read_and_shows_the_note(login, admin, review
 
 def test_mark_all_read_clears_the_badge(login, admin, reviewer, team, row):
     for n in range(3):
-        note_create(team, row, admin, f"@bob {n}")
-    note_create(team, row, reviewer, "@alice for you")
+        note_add(team, interview=row, user=admin, body=f"@bob {n}")
+    note_add(team, interview=row, user=reviewer, body="@alice for you")
     client = login(reviewer)
     response = client.post("/inbox/read/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="inbox-list")
     assert response.status_code == 200 and "<strong>0</strong> unread" in response.text
@@ -137,13 +139,13 @@ def test_mark_all_read_clears_the_badge(login, admin, reviewer, team, row):
 
 
 def test_viewers_get_403_on_mark_all_read_and_nothing_changes(login, admin, viewer, team, row):
-    note_create(team, row, admin, "@carol look")
+    note_add(team, interview=row, user=admin, body="@carol look")
     assert login(viewer).post("/inbox/read/").status_code == 403
     assert Mention.objects.get().read_at is None
 
 
 def test_someone_elses_or_another_teams_mention_is_404(login, admin, reviewer, viewer, outsider, team, row):
-    note_create(team, row, admin, "@bob private")
+    note_add(team, interview=row, user=admin, body="@bob private")
     mention = Mention.objects.get()
     assert login(viewer).get(f"/inbox/{mention.pk}/").status_code == 404
     assert login(outsider).get(f"/inbox/{mention.pk}/").status_code == 404

@@ -129,12 +129,12 @@ def test_the_postings_list_answers_htmx_with_its_table_only(login, viewer, synce
 
 def test_home_counts_interviews_awaiting_review(login, reviewer, team):
     # Completed interviews this reviewer has not decided on or rated (tests/test_home.py has more).
-    from dashboard.review.services import decision_create
+    from dashboard.review.services import decision_record
     from tests.review.conftest import make_interview, make_posting
 
     posting = make_posting(team)
     decided, *_ = [make_interview(team, posting) for _ in range(3)]
     make_interview(team, posting, status="pending")
-    decision_create(team, decided, reviewer, "hold")
+    decision_record(team, interview=decided, user=reviewer, value="hold")
     html = login(reviewer).get("/").text
     assert "Start reviewing · 2" in html

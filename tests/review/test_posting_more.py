@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboard.core.scores import score_html
 from dashboard.review import charts, views
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +119,8 @@ def _queries(client, url: str) -> int:
 
 def test_showing_more_costs_no_more_queries(login, reviewer, team, posting, hundred_twenty):
     for row in hundred_twenty[::3]:
-        decision_create(team, row, reviewer, "hold")
-        rating_set(team, row, reviewer, 4)
+        decision_record(team, interview=row, user=reviewer, value="hold")
+        rating_set(team, interview=row, user=reviewer, stars=4)
     client = login(reviewer)
     url = f"/postings/{posting.remote_id}/?sort=-rating"
     client.get(url)  # the first visit remembers the filters

@@ -19,8 +19,8 @@ def rated(team, posting, admin, reviewer):
     """Two candidates the admin rated 1 and 5; the reviewer has rated neither."""
     low = make_interview(team, posting, remote_id="int_low", name="Lou Low", score=10)
     high = make_interview(team, posting, remote_id="int_high", name="Hal High", score=20)
-    rating_set(team, low, admin, 1)
-    rating_set(team, high, admin, 5)
+    rating_set(team, interview=low, user=admin, stars=1)
+    rating_set(team, interview=high, user=admin, stars=5)
     return low, high
 
 

@@ -11,7 +11,7 @@ from dashboard.mirror.models import Interview
 from dashboard.review.forms import SORTS, CandidateFilter
 from dashboard.review.models import Decision, Note, Rating
 from dashboard.review.selectors import candidates, list_position
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting
 
@@ -205,13 +205,13 @@ def test_refresh_fetches_the_interview_again_and_shows_progress(login, reviewer,
 
 def test_the_profile_takes_a_constant_number_of_queries(login, reviewer, team, posting,
                                                         django_assert_max_num_queries):
-    from dashboard.review.services import decision_create, note_create, rating_set
+    from dashboard.review.services import decision_record, note_add, rating_set
 
     rows = [make_interview(team, posting, score=n) for n in range(80)]
     for row in rows[:5]:
-        decision_create(team, row, reviewer, "hold")
-        rating_set(team, row, reviewer, 3)
-        note_create(team, row, reviewer, "seen")
+        decision_record(team, interview=row, user=reviewer, value="hold")
+        rating_set(team, interview=row, user=reviewer, stars=3)
+        note_add(team, interview=row, user=reviewer, body="seen")
     client = login(reviewer)
     client.get("/candidates/")  # warm the session
     nav = urlencode({"list": "sort=-score"})
@@ -234,9 +234,9 @@ def test_prev_next_agree_with_the_list_order_for_every_sort(team, reviewer, admi
             score=None if n % 5 == 0 else float(n % 4) * 10, resume_score=None if n % 3 else 50.0,
             eligible=[True, False, None][n % 3], interviewed_on=None if n % 4 == 0 else timezone.now()))
     for n, row in enumerate(rows[:8]):
-        decision_create(team, row, admin, ["advance", "hold", "reject"][n % 3])
+        decision_record(team, interview=row, user=admin, value=["advance", "hold", "reject"][n % 3])
         if n % 2:
-            rating_set(team, row, reviewer, 1 + n % 5)
+            rating_set(team, interview=row, user=reviewer, stars=1 + n % 5)
     form = CandidateFilter(QueryDict(f"sort={sort}"))
     listed = form.apply(candidates(team, reviewer), reviewer)
     order = list(listed.values_list("pk", "remote_id"))

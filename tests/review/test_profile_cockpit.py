@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dashboard.review.models import Decision, Mention, Shortlist
-from dashboard.review.services import decision_create, note_create
+from dashboard.review.services import decision_record, note_add
 from tests.review.conftest import make_interview
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_the_current_decision_is_shown_selected(login, reviewer, team, posting):
                            HTTP_HX_TARGET="profile-header", **HX)
     assert 'id="profile-header"' in response.text and "<html" not in response.text
     assert pressed(response.text) == ["hold"]
-    decision_create(team, row, reviewer, "advance")
+    decision_record(team, interview=row, user=reviewer, value="advance")
     assert pressed(client.get(f"/interviews/{row.remote_id}/").text) == ["advance"]
 
 
@@ -106,8 +106,8 @@ def test_an_empty_note_says_so_and_keeps_the_panel(login, reviewer, team, postin
 
 def test_arriving_from_a_mention_highlights_that_note(login, admin, reviewer, team, posting):
     row = make_interview(team, posting)
-    first = note_create(team, row, admin, f"@{reviewer.username} listen at 12:40")
-    other = note_create(team, row, admin, "unrelated")
+    first = note_add(team, interview=row, user=admin, body=f"@{reviewer.username} listen at 12:40")
+    other = note_add(team, interview=row, user=admin, body="unrelated")
     client = login(reviewer)
     response = client.get(f"/inbox/{Mention.objects.get(note=first).pk}/", follow=True)
     html = response.content.decode()

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_the_bar_steps_through_the_filtered_sorted_posting_table(login, reviewer
 
 def test_the_bar_names_the_review_queue_when_it_came_from_there(login, reviewer, team, posting):
     done, *waiting = [make_interview(team, posting, score=s) for s in (95, 85, 75)]
-    decision_create(team, done, reviewer, "advance")
+    decision_record(team, interview=done, user=reviewer, value="advance")
     client = login(reviewer)
     first = client.get("/candidates/queue/?" + urlencode({"list": "sort=-score", "in": posting.remote_id}))
     bar = top_bar(client.get(first["Location"]).text)
@@ -108,8 +108,8 @@ def test_stepping_costs_the_same_queries_for_a_long_list_as_a_short_one(login, r
         for n in range(size):
             row = make_interview(team, item, score=n)
             if n % 2:
-                decision_create(team, row, reviewer, "hold")
-                rating_set(team, row, reviewer, 1 + n % 5)
+                decision_record(team, interview=row, user=reviewer, value="hold")
+                rating_set(team, interview=row, user=reviewer, stars=1 + n % 5)
     client = login(reviewer)
     client.get("/candidates/")  # the session's first page reads more
 

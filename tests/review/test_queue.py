@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +16,10 @@ pytestmark = pytest.mark.django_db
 def line(team, posting, reviewer, admin):
     """Five candidates by score; the reviewer decided 90 and rated 70; the admin decided 80."""
     rows = {n: make_interview(team, posting, remote_id=f"int_q{n}", score=n) for n in (90, 80, 70, 60, 50)}
-    decision_create(team, rows[90], reviewer, "advance")
-    rating_set(team, rows[70], reviewer, 3)
-    decision_create(team, rows[80], admin, "hold")  # someone else's review does not count as mine
+    decision_record(team, interview=rows[90], user=reviewer, value="advance")
+    rating_set(team, interview=rows[70], user=reviewer, stars=3)
+    decision_record(team, interview=rows[80], user=admin,
+                    value="hold")  # someone else's review does not count as mine
     make_interview(team, make_posting(team), remote_id="int_elsewhere", score=99)
     return rows
 
@@ -64,7 +65,7 @@ def test_prev_and_next_walk_only_the_queue_and_step_on_after_a_decision(login, r
 
 def test_an_empty_queue_goes_back_to_the_list_with_a_message(login, reviewer, team, posting, line):
     for n in (80, 60, 50):
-        rating_set(team, line[n], reviewer, 4)
+        rating_set(team, interview=line[n], user=reviewer, stars=4)
     client = login(reviewer)
     response = client.get(f"/candidates/queue/?list=sort%3Dname&in={posting.remote_id}", follow=True)
     assert response.redirect_chain[-1][0] == f"/postings/{posting.remote_id}/?sort=name"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from dashboard.review.services import decision_create, rating_set
+from dashboard.review.services import decision_record, rating_set
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +31,10 @@ def crowd(team, posting, reviewer, admin):
         "eve": make_interview(team, make_posting(team, title="Designer"), remote_id="int_eve",
                               name="Eve Polastri", email="eve@ex.com", score=80, eligible=True),
     }
-    decision_create(team, rows["ada"], admin, "reject")
-    decision_create(team, rows["ada"], admin, "advance")  # the latest counts
-    decision_create(team, rows["bob"], reviewer, "reject")
-    rating_set(team, rows["dee"], reviewer, 5)
+    decision_record(team, interview=rows["ada"], user=admin, value="reject")
+    decision_record(team, interview=rows["ada"], user=admin, value="advance")  # the latest counts
+    decision_record(team, interview=rows["bob"], user=reviewer, value="reject")
+    rating_set(team, interview=rows["dee"], user=reviewer, stars=5)
     return rows
 
 
@@ -181,8 +181,8 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, tea
     client = login(reviewer)
     rows = [make_interview(team, posting, score=n) for n in range(60)]
     for row in rows[:30]:
-        decision_create(team, row, reviewer, "hold")
-        rating_set(team, row, reviewer, 3)
+        decision_record(team, interview=row, user=reviewer, value="hold")
+        rating_set(team, interview=row, user=reviewer, stars=3)
     client.get("/candidates/")  # warm the session
     # The posting page also draws its summary strip (two queries) and the webhooks panel, reads the
     # review settings, remembers the filters, counts the inbox badge and the sidebar's "Waiting for you".
@@ -345,6 +345,6 @@ def test_queries_stay_the_same_at_two_sizes_with_every_column(login, reviewer, t
     small = counts()
     rows = [make_interview(team, posting, score=n) for n in range(57)]
     for row in rows[:30]:
-        decision_create(team, row, reviewer, "hold")
-        rating_set(team, row, reviewer, 3)
+        decision_record(team, interview=row, user=reviewer, value="hold")
+        rating_set(team, interview=row, user=reviewer, stars=3)
     assert counts() == small
