@@ -3,8 +3,10 @@
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from urllib.parse import parse_qsl
 
 import redis.exceptions
 from celery import current_app
@@ -13,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from kombu.exceptions import OperationalError
 
 from dashboard.core.heymilo_api import client_for
@@ -161,23 +164,153 @@ def lane_work(team_id: int) -> int:
 
 # --- processing ------------------------------------------------------------------------------
 
-def delivery_parse(delivery: Delivery) -> tuple[dict | None, str]:
-    """The event the delivery names, or None and why not."""
+# The keys each part of an event may be under, most specific first. HeyMilo has not published
+# its delivery format; these are the spellings senders commonly use.
+EVENT_KEYS = ("event_type", "eventType", "event_name", "type", "event")
+INTERVIEW_KEYS = ("interview_id", "interviewId")
+POSTING_KEYS = ("posting_id", "postingId")
+# Objects an envelope puts the event's details in: {"event": ..., "data": {"interview_id": ...}}.
+CONTAINERS = ("data", "payload", "object", "event")
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    event_type: str
+    interview_id: str
+    posting_id: str = ""
+
+
+def _text(value) -> str:
+    """An id or name as text: strings and integers (not booleans, floats or objects)."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _event_name(value: str) -> str:
+    """"interview.completed", "Interview-Completed", "INTERVIEW COMPLETED" -> "interview_completed"."""
+    return "_".join(value.lower().replace(".", " ").replace("-", " ").replace("/", " ").split())
+
+
+def _first(objects: list[dict], keys: tuple[str, ...]) -> str:
+    for obj in objects:
+        for key in keys:
+            if found := _text(obj.get(key)):
+                return found
+    return ""
+
+
+def _object_id(objects: list[dict], name: str) -> str:
+    """The id of a nested object: {"interview": {"id": ...}} or {"interview": "..."}."""
+    for obj in objects:
+        value = obj.get(name)
+        if isinstance(value, dict):
+            if found := _text(value.get(f"{name}_id")) or _text(value.get("id")):
+                return found
+        elif found := _text(value):
+            return found
+    return ""
+
+
+def event_read(data: dict) -> ParsedEvent | None:
+    """The one place that knows the delivery shapes we accept, tried in this order:
+
+    - flat: {"event_type": "interview_completed", "interview_id": "...", "posting_id": "..."};
+    - the event under "type", "event", "eventType" or "event_name", in any case and with dots,
+      dashes or spaces ("interview.completed", "Interview Completed");
+    - an envelope: the ids under "data", "payload" or "object" (two levels deep, as in
+      {"type": ..., "data": {"object": {...}}}), or under "event" when it is an object;
+    - the interview id as "interview_id", "interviewId", an "interview" object's "id" or
+      "interview_id", an "interview" string, or a bare "id" (inside the envelope first; at the
+      top only when there is no envelope, where an id is usually the event's own);
+    - ids as strings or integers.
+
+    None when no event name or no interview id can be found (the delivery is `unrecognised`).
+    tests/webhooks/test_payload_shapes.py holds one case per shape.
+    """
+    inner = [v for key in CONTAINERS if isinstance(v := data.get(key), dict)]
+    inner += [v for obj in inner for key in CONTAINERS if isinstance(v := obj.get(key), dict)]
+    objects = [data, *inner]
+    # {"type": "webhook", "event": "interview.completed"}: a name we know wins over the first found.
+    names = [_event_name(found) for obj in objects for key in EVENT_KEYS if (found := _text(obj.get(key)))]
+    event_type = next((name for name in names if name in EVENT_NAMES), names[0] if names else "")
+    interview_id = (_first(objects, INTERVIEW_KEYS) or _object_id(objects, "interview")
+                    or _first(inner or [data], ("id",)))
+    if not event_type or not interview_id:
+        return None
+    posting_id = _first(objects, POSTING_KEYS) or _object_id(objects, "posting")
+    return ParsedEvent(event_type, interview_id, posting_id)
+
+
+def delivery_parse(delivery: Delivery) -> tuple[ParsedEvent | None, str]:
+    """The event the delivery names, or None and why not (event_read says which shapes)."""
     if delivery.method == "GET":
-        data = dict(delivery.query)
+        data = {k: v for k, v in delivery.query.items() if k != POSTING_SIGNATURE}
     else:
         try:
             data = json.loads(delivery.body)
         except ValueError:
-            return None, "The body is not JSON."
+            # A form-encoded POST carries the same fields as a GET's query string.
+            form = dict(parse_qsl(delivery.body.strip())) if "=" in delivery.body else {}
+            if not form:
+                return None, "The body is not JSON."
+            data = form
         except RecursionError:
             return None, "The body is JSON nested too deeply to read."
         if not isinstance(data, dict):
             return None, "The body is JSON but not an object."
-    missing = [f for f in ("event_type", "interview_id") if not isinstance(data.get(f), str) or not data[f]]
-    if missing:
-        return None, f"Missing {' and '.join(missing)}."
-    return data, ""
+    parsed = event_read(data)
+    if parsed is None:
+        return None, "No event name and interview id found in a shape we know."
+    return parsed, ""
+
+
+# --- the posting a dashboard-made webhook belongs to ------------------------------------------
+#
+# Every webhook the dashboard creates carries its posting in its URL (?posting=<id>&sig=<hmac>,
+# subscriptions.posting_receiver_url), so a delivery whose body cannot be read still tells us
+# which posting to refresh. The signature is keyed by SECRET_KEY and the team, not by the
+# receiver token alone: whoever learns the URL cannot name other postings with it.
+POSTING_PARAM = "posting"
+POSTING_SIGNATURE = "sig"
+
+
+def posting_signature(team_id: int, posting_id: str, *, secret: str | None = None) -> str:
+    return salted_hmac("dashboard.webhooks.posting", f"{team_id}:{posting_id}", secret=secret,
+                       algorithm="sha256").hexdigest()[:32]
+
+
+def delivery_signed_posting(delivery: Delivery) -> str:
+    """The posting named in the delivery's URL when its signature holds, else ""."""
+    posting_id = delivery.query.get(POSTING_PARAM, "")
+    signature = delivery.query.get(POSTING_SIGNATURE, "")
+    if not posting_id or not signature or len(posting_id) > 100:
+        return ""
+    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        if constant_time_compare(posting_signature(delivery.team_id, posting_id, secret=secret), signature):
+            return posting_id
+    return ""
+
+
+def delivery_fall_back(delivery: Delivery, *, problem: str) -> None:
+    """A body we cannot read is kept as `unrecognised` (Replay processes it once the parser knows
+    its shape); when its URL names its posting, that posting is refreshed meanwhile, so the
+    change it announced still reaches the dashboard."""
+    posting_id = delivery_signed_posting(delivery)
+    delivery.posting_id = posting_id
+    if not posting_id:
+        delivery.finish(Delivery.State.UNRECOGNISED, problem)
+        return
+    if not delivery.team.has_api_key:
+        delivery.finish(Delivery.State.UNRECOGNISED,
+                        f"{problem} Its posting was not refreshed: the team has no HeyMilo API key.")
+        return
+    # Asking twice syncs once: a burst of such deliveries costs one refresh of the posting.
+    mirror.sync_request(delivery.team, scope=SyncRun.Scope.POSTING, target=posting_id)
+    delivery.finish(Delivery.State.UNRECOGNISED,
+                    f"{problem} Its webhook's posting was refreshed instead.")
 
 
 def dedup_key(delivery: Delivery) -> str:
@@ -214,13 +347,13 @@ def delivery_process(delivery: Delivery, *, force: bool = False, client=None) ->
     """
     if not delivery_claim(delivery):
         return
-    data, problem = delivery_parse(delivery)
-    if data is None:
-        delivery.finish(Delivery.State.REJECTED, problem)
+    parsed, problem = delivery_parse(delivery)
+    if parsed is None:
+        delivery_fall_back(delivery, problem=problem)
         return
-    delivery.event_type = clean_text(data["event_type"])[:100]
-    delivery.interview_id = clean_text(data["interview_id"])[:100]
-    delivery.posting_id = clean_text(str(data.get("posting_id") or ""))[:100]
+    delivery.event_type = clean_text(parsed.event_type)[:100]
+    delivery.interview_id = clean_text(parsed.interview_id)[:100]
+    delivery.posting_id = clean_text(parsed.posting_id or delivery_signed_posting(delivery))[:100]
     if delivery.event_type not in EVENT_NAMES:
         delivery.finish(Delivery.State.IGNORED, f"Unknown event type {delivery.event_type!r}.")
         return

@@ -4,7 +4,7 @@ notices. Every one is scoped to the team it is given."""
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from dashboard.accounts.models import Team
 from dashboard.mirror import selectors as mirror_selectors
@@ -48,9 +48,11 @@ def connectable_posting_ids(team: Team) -> list[str]:
 
 
 def connected_events(team: Team, *, posting_id: str, url: str) -> dict:
-    """Which of the three events of this posting reach `url`, as last mirrored."""
+    """Which of the three events of this posting reach `url` (the receiver URL, with or without the
+    posting in its query string), as last mirrored."""
     events = set(WebhookSubscription.objects.for_team(team).filter(
-        posting_id=posting_id, url=url, is_active=True).values_list("event_type", flat=True))
+        Q(url=url) | Q(url__startswith=url + "?"), posting_id=posting_id, is_active=True,
+    ).values_list("event_type", flat=True))
     return {
         "connected": all(e in events for e in EVENT_NAMES),
         "events": sorted(events),

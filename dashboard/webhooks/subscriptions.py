@@ -1,5 +1,7 @@
 """HeyMilo's webhooks for a team: mirrored, created, connected, re-pointed; WebhookJob runs."""
 
+from urllib.parse import urlencode
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -7,6 +9,7 @@ from dashboard.accounts.models import KeyStatus, Team, new_webhook_token
 from dashboard.core.heymilo_api import client_for
 from dashboard.core.tasks import task_named
 from dashboard.webhooks.models import EVENT_NAMES, WebhookJob, WebhookSubscription
+from dashboard.webhooks.processing import POSTING_PARAM, POSTING_SIGNATURE, posting_signature
 from dashboard.webhooks.receiving import receiver_url
 from heymilo.errors import (
     APIConnectionError,
@@ -49,28 +52,54 @@ def subscriptions_refresh(team: Team, *, client) -> list[Webhook]:
     return hooks
 
 
+def receiver_base(url: str) -> str:
+    """A receiver URL without its query string: the part that names the team."""
+    return url.split("?", 1)[0]
+
+
+def posting_receiver_url(team: Team, *, posting_id: str, url: str | None = None) -> str:
+    """The receiver URL a webhook of this posting gets: it names the posting, signed, so that a
+    delivery whose body we cannot read still refreshes the posting (processing.delivery_fall_back).
+    `url` is the team's receiver URL (the new one during a token rotation)."""
+    base = receiver_base(url or receiver_url(team))
+    query = urlencode({POSTING_PARAM: posting_id, POSTING_SIGNATURE: posting_signature(team.pk, posting_id)})
+    return f"{base}?{query}"
+
+
+def is_receiver_url(url: str, *, receiver: str) -> bool:
+    """Our receiver, with or without the posting in its query (webhooks made before it was added)."""
+    return bool(url) and receiver_base(url) == receiver_base(receiver)
+
+
 def subscriptions_connect(team: Team, *, client, posting_ids: list[str], url: str) -> int:
-    """Subscribes the three events of each posting to `url`, skipping those already subscribed."""
+    """Subscribes the three events of each posting to `url` (with the posting in it), skipping
+    those already subscribed, with or without the posting in their URL."""
     hooks = subscriptions_refresh(team, client=client)
-    have = {(h.posting_id, h.event_type) for h in hooks if h.is_active is not False and h.url == url}
+    have = {(h.posting_id, h.event_type) for h in hooks
+            if h.is_active is not False and is_receiver_url(h.url or "", receiver=url)}
     created = 0
     for posting_id in posting_ids:
+        hook_url = posting_receiver_url(team, posting_id=posting_id, url=url)
         for event in EVENT_NAMES:
             if (posting_id, event) not in have:
-                subscriptions_upsert(team, hooks=[client.create_webhook(posting_id, url, event, "post")])
+                subscriptions_upsert(team, hooks=[client.create_webhook(posting_id, hook_url, event, "post")])
                 created += 1
     return created
 
 
 def subscriptions_repoint(team: Team, *, client, old_url: str, new_url: str) -> int:
-    """After a token rotation: every webhook pointing at the old receiver URL moves to the new one."""
+    """After a token rotation: every webhook pointing at the old receiver URL moves to the new one,
+    which names its posting (also for webhooks made before URLs did)."""
     moved = 0
     for hook in subscriptions_refresh(team, client=client):
-        if hook.is_active is False or hook.url != old_url:
+        if hook.is_active is False or not is_receiver_url(hook.url or "", receiver=old_url):
             continue
+        url = new_url
+        if hook.posting_id:
+            url = posting_receiver_url(team, posting_id=hook.posting_id, url=new_url)
         # Create first: a failure in between leaves an extra hook, never a missing one.
         subscriptions_upsert(team, hooks=[client.create_webhook(
-            hook.posting_id or "", new_url, hook.event_type or "", hook.http_method or "post")])
+            hook.posting_id or "", url, hook.event_type or "", hook.http_method or "post")])
         client.deactivate_webhook(hook.webhook_id)
         moved += 1
     subscriptions_refresh(team, client=client)
@@ -84,7 +113,10 @@ def webhook_job_run(job: WebhookJob, *, client=None) -> None:
     p = job.params
     try:
         if job.kind == WebhookJob.Kind.CREATE:
-            hook = client.create_webhook(p["posting_id"], p["url"], p["event_type"], p["http_method"])
+            url = p["url"]
+            if is_receiver_url(url, receiver=receiver_url(team)) and "?" not in url:
+                url = posting_receiver_url(team, posting_id=p["posting_id"])  # ours: name the posting
+            hook = client.create_webhook(p["posting_id"], url, p["event_type"], p["http_method"])
             subscriptions_upsert(team, hooks=[hook])
             message = f"Webhook {hook.webhook_id} created."
         elif job.kind == WebhookJob.Kind.DEACTIVATE:

@@ -123,7 +123,7 @@ def test_a_delivery_pushed_as_the_lane_task_leaves_is_not_stranded(team, lanes, 
     monkeypatch.setattr(processing, "_lane_client", PushWhenEmpty())
     assert processing.lane_work(team.id) == 2
     assert lanes == [(team.id, None)]
-    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.REJECTED}
+    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.UNRECOGNISED}
     assert _lane(team) == []
 
 

@@ -7,7 +7,7 @@ import pytest
 from dashboard.accounts.models import KeyStatus
 from dashboard.core.heymilo_api import client_for
 from dashboard.mirror.models import Interview
-from dashboard.webhooks import receiving
+from dashboard.webhooks import receiving, subscriptions
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 from dashboard.webhooks.tasks import refresh_all_subscriptions
 from heymilo import HeyMiloClient
@@ -141,7 +141,10 @@ def test_it_connects_every_posting_once(admin_client, synced, sandbox, django_ca
     assert {(h["posting_id"], h["event_type"]) for h in hooks} == {
         (p["posting_id"], e) for p in sandbox.postings()
         for e in ("interview_started", "interview_completed", "report_available")}
-    assert {h["url"] for h in hooks} == {url}
+    # Each names its posting, signed (test_payload_shapes.py), on the team's receiver URL.
+    assert {h["url"] for h in hooks} == {
+        subscriptions.posting_receiver_url(synced, posting_id=p["posting_id"]) for p in sandbox.postings()}
+    assert {h["url"].split("?")[0] for h in hooks} == {url}
     WebhookJob.objects.all().delete()
     again = run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/")
     assert "Already connected" in again.text
@@ -183,11 +186,14 @@ def test_it_rotates_the_token_and_repoints_connected_webhooks(
     assert synced.webhook_token != old_token
     new_url = receiving.receiver_url(synced)
     hooks = sandbox_hooks(sandbox)
-    assert sorted((h["url"], h["is_active"]) for h in hooks) == sorted(
+    assert sorted((h["url"].split("?")[0], h["is_active"]) for h in hooks) == sorted(
         [(old_url, False)] * 9 + [(new_url, True)] * 9)
+    moved = {h["url"] for h in hooks if h["is_active"]}  # still naming their postings, signed
+    assert moved == {subscriptions.posting_receiver_url(synced, posting_id=p["posting_id"])
+                     for p in sandbox.postings()}
     assert admin_client.post(f"/hooks/heymilo/{old_token}/", "{}", content_type="application/json"
                              ).status_code == 404
-    assert WebhookSubscription.objects.filter(url=new_url, is_active=True).count() == 9
+    assert WebhookSubscription.objects.filter(url__startswith=new_url + "?", is_active=True).count() == 9
 
 
 def test_it_shows_the_event_log_escaped_and_filtered(admin_client, synced,

@@ -87,19 +87,20 @@ def test_it_drops_secret_headers_before_storing(client, team, django_capture_on_
     assert "s3cret" not in json.dumps(headers)
 
 
+# Kept as unrecognised, to be replayed once the parser knows the shape (test_payload_shapes.py).
 @pytest.mark.parametrize(("body", "reason"), [
     ("this is not json", "The body is not JSON."),
     ("[1, 2]", "The body is JSON but not an object."),
-    ('{"event_type": "interview_completed"}', "Missing interview_id."),
-    ('{"posting_id": "p"}', "Missing event_type and interview_id."),
+    ('{"event_type": "interview_completed"}', "No event name and interview id found in a shape we know."),
+    ('{"posting_id": "p"}', "No event name and interview id found in a shape we know."),
 ])
-def test_it_rejects_malformed_bodies_with_the_reason(client, team, body, reason,
+def test_it_keeps_malformed_bodies_as_unrecognised_with_the_reason(client, team, body, reason,
                                                      django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(hook_url(team), body, content_type="application/json")
     assert response.status_code == 202
     delivery = Delivery.objects.get()
-    assert (delivery.state, delivery.reason) == (Delivery.State.REJECTED, reason)
+    assert (delivery.state, delivery.reason) == (Delivery.State.UNRECOGNISED, reason)
     assert delivery.body == body  # kept for the log
 
 
@@ -270,7 +271,7 @@ def test_it_rejects_json_nested_too_deeply_with_a_reason(client, team, django_ca
         response = client.post(hook_url(team), body, content_type="application/json")
     assert response.status_code == 202
     delivery = Delivery.objects.get()
-    assert (delivery.state, delivery.reason) == (Delivery.State.REJECTED,
+    assert (delivery.state, delivery.reason) == (Delivery.State.UNRECOGNISED,
                                                  "The body is JSON nested too deeply to read.")
     assert delivery.body == body  # kept for the log
     assert processing.deliveries_sweep(older_than=0, stuck_after=0) == 0  # finished: never swept
