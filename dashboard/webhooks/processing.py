@@ -247,7 +247,8 @@ def event_read(data: dict) -> ParsedEvent | None:
 def delivery_parse(delivery: Delivery) -> tuple[ParsedEvent | None, str]:
     """The event the delivery names, or None and why not (event_read says which shapes)."""
     if delivery.method == "GET":
-        data = {k: v for k, v in delivery.query.items() if k != POSTING_SIGNATURE}
+        # Our own parameters are not the sender's: the posting counts only when signed.
+        data = {k: v for k, v in delivery.query.items() if k not in (POSTING_PARAM, POSTING_SIGNATURE)}
     else:
         try:
             data = json.loads(delivery.body)

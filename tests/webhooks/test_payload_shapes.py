@@ -166,6 +166,12 @@ def test_a_forged_or_unsigned_posting_parameter_is_ignored(
         assert delivery.reason == "The body is not JSON.", query
         assert delivery.posting_id == "", query
     assert not SyncRun.objects.filter(scope=SyncRun.Scope.POSTING).exists()
+    # Nor does a GET's forged posting label its delivery.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"{hook_url(synced)}?posting=forged&sig={good}&event_type=interview_started"
+                   f"&interview_id={interview.remote_id}")
+    delivery = Delivery.objects.order_by("-id").first()
+    assert (delivery.state, delivery.posting_id) == (Delivery.State.PROCESSED, "")
 
 
 def test_an_unrecognised_body_on_a_posting_url_of_a_team_without_a_key_says_so(
