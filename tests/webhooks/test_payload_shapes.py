@@ -5,6 +5,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.test import Client
 
 from dashboard.core.heymilo_api import client_for
 from dashboard.mirror.models import Interview, SyncRun
@@ -278,3 +279,28 @@ def test_creating_a_webhook_to_our_receiver_by_hand_adds_the_posting(
     job_run(synced, django_capture_on_commit_callbacks, WebhookJob.Kind.CREATE, posting_id=posting,
             url="https://example.com/hook", event_type="interview_started", http_method="post")
     assert {h["url"] for h in hooks_of(sandbox)} >= {"https://example.com/hook"}  # others' URLs untouched
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_event_log_shows_an_unrecognised_delivery_in_chromium(live_server, page, screenshot, team):
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD, MembershipFactory, UserFactory
+
+    MembershipFactory(user=UserFactory(username="hana"), team=team, role="admin")
+    url = subscriptions.posting_receiver_url(team, posting_id="post_1")
+    response = Client().post(url, '{"kind": "something new", "who": "<b>Jane</b>"}',
+                             content_type="application/json")
+    assert response.status_code == 202
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("hana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/webhooks/events/")
+    row = page.locator("tr", has=page.locator(".wh-state-unrecognised"))
+    expect(row).to_contain_text("No event name and interview id found")
+    expect(row.locator(".wh-payload")).to_be_visible()  # open: the body is what to read
+    expect(row.locator(".wh-payload")).to_contain_text('"who": "<b>Jane</b>"')  # as text, not markup
+    screenshot("webhooks-unrecognised")
+    assert page.console_errors == []
