@@ -132,7 +132,8 @@ def _walk(page, url: str, problems: list[str]) -> int:
     return len(controls)
 
 
-def test_every_htmx_control_leaves_one_page_for_every_role(live_server, browser, sandbox, settings):
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["1440", "390"])
+def test_every_htmx_control_leaves_one_page_for_every_role(live_server, browser, sandbox, settings, size):
     settings.HEYMILO_PAGE_SIZE = 100
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     for role in ("admin", "reviewer", "viewer"):
@@ -153,7 +154,7 @@ def test_every_htmx_control_leaves_one_page_for_every_role(live_server, browser,
     problems: list[str] = []
     walked = {}
     for role in ("viewer", "reviewer", "admin"):
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         page = context.new_page()
         _sign_in(page, base, f"walk-{role}")
         walked[role] = sum(_walk(page, base + path, problems)
