@@ -37,9 +37,9 @@ def sort_header(context, key: str, label: str):
 
 
 # The candidate table's row, for one of _table_context's row dicts, with the cells of the columns
-# the person chose (dashboard/review/columns.py). Built here rather than in the template: 50 rows of
-# 14 cells were some 1,300 template nodes, a quarter of the table's server time; one string per
-# cell escapes the same values in a fifth of that.
+# the person chose (dashboard/review/columns.py). Built here rather than in a row template: the
+# template costs the table page half as much server time again (docs/performance.md, "Candidate
+# table row: template or Python").
 SHORTLIST_STAR = mark_safe('<span class="shortlist-star" title="Shortlisted">★'
                            '<span class="visually-hidden"> shortlisted</span></span>')
 MUTED_DASH = mark_safe('<span class="muted">—</span>')
