@@ -60,8 +60,9 @@ def tcp_socket_inodes(port: int, state: str) -> set[str]:
 def procfile_command(name: str) -> list[str]:
     """The Procfile's `name:` line (what production runs) as an argument list. Only a `${VAR:-x}`
     default needs a shell, so lines using one are not for this."""
-    line = next((line for line in (ROOT / "Procfile").read_text().splitlines()
-                 if line.startswith(f"{name}:")), None)
+    line = next(
+        (line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith(f"{name}:")), None
+    )
     if line is None:
         raise RuntimeError(f"the Procfile has no {name}: line")
     args = shlex.split(line.split(":", 1)[1])
@@ -73,8 +74,9 @@ def procfile_command(name: str) -> list[str]:
 def procfile_web_options(skip: tuple[str, ...] = ()) -> list[str]:
     """The options of the Procfile's `web:` gunicorn line (what production runs), less the ones
     named in skip, each with its value."""
-    line = next((line for line in (ROOT / "Procfile").read_text().splitlines()
-                 if line.startswith("web:")), None)
+    line = next(
+        (line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")), None
+    )
     if line is None:
         raise RuntimeError("the Procfile has no web: line")
     args = line.split(":", 1)[1].split()
@@ -94,7 +96,9 @@ def sandbox(*args: str):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "heymilo.sandbox", "--port", str(port), "--quiet", *args],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 20
     while True:
@@ -139,9 +143,15 @@ def machine_reference_ms() -> list[float]:
 
 def table(rows: list[tuple[str, str, str]]) -> None:
     reference = machine_reference_ms()
-    rows = [*rows, ("machine reference", f"{statistics.median(reference):.0f} ms",
-                    f"a fixed Python workload: median of 7, {reference[0]:.0f}–{reference[-1]:.0f} ms "
-                    f"({os.cpu_count()} CPUs; lower is faster)")]
+    rows = [
+        *rows,
+        (
+            "machine reference",
+            f"{statistics.median(reference):.0f} ms",
+            f"a fixed Python workload: median of 7, {reference[0]:.0f}–{reference[-1]:.0f} ms "
+            f"({os.cpu_count()} CPUs; lower is faster)",
+        ),
+    ]
     width = max(len(r[0]) for r in rows)
     for name, value, target in rows:
         print(f"  {name:<{width}}  {value:>14}  {target}")

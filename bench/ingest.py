@@ -18,8 +18,9 @@ IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 
 def csv_bytes(rows: int, prefix: str = "c") -> bytes:
     lines = ["Candidate Name,Email Address,Phone Number,Source,Years"]
-    lines += [f"Person {n},{prefix}{n}@example.com,(206) 555-{n % 10000:04d},fair,{n % 30}"
-              for n in range(rows)]
+    lines += [
+        f"Person {n},{prefix}{n}@example.com,(206) 555-{n % 10000:04d},fair,{n % 30}" for n in range(rows)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -52,15 +53,21 @@ def main() -> None:
         # 1. Validation of a big file: the upload request stores and queues it, a worker checks it.
         data = csv_bytes(VALIDATE_ROWS)
         started = time.perf_counter()
-        job = services.import_create(team, posting=posting, user=None,
-                                     upload=SimpleUploadedFile("big.csv", data), retake=False)
+        job = services.import_create(
+            team, posting=posting, user=None, upload=SimpleUploadedFile("big.csv", data), retake=False
+        )
         request = time.perf_counter() - started
         services.import_check(job.id)  # a big file's check, which a worker runs
         job.refresh_from_db()
         validate = time.perf_counter() - started
         assert job.rows_valid == VALIDATE_ROWS, (job.rows_valid, job.rows_invalid)
-        rows.append((f"validate {VALIDATE_ROWS:,} rows ({len(data) / 1e6:.1f} MB)", f"{validate:.1f} s",
-                     "target ≤ 5 s"))
+        rows.append(
+            (
+                f"validate {VALIDATE_ROWS:,} rows ({len(data) / 1e6:.1f} MB)",
+                f"{validate:.1f} s",
+                "target ≤ 5 s",
+            )
+        )
         rows.append(("  of which the upload request (store, sniff, queue)", f"{request:.2f} s", ""))
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         rows.append(("  peak RSS after validation", f"{rss_mb:.0f} MB", "target ≤ 150 MB"))
@@ -69,9 +76,13 @@ def main() -> None:
         if IMPORT_ROWS:
             limiter = TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=settings.HEYMILO_RATE_PERIOD)
             heymilo_api.shared_rate_limiter = lambda: limiter
-            job = services.import_create(team, posting=posting, user=None,
-                                         upload=SimpleUploadedFile("i.csv", csv_bytes(IMPORT_ROWS, "i")),
-                                         retake=False)
+            job = services.import_create(
+                team,
+                posting=posting,
+                user=None,
+                upload=SimpleUploadedFile("i.csv", csv_bytes(IMPORT_ROWS, "i")),
+                retake=False,
+            )
             services.import_check(job.id)
             job.refresh_from_db()
             services.import_start(job)
@@ -85,8 +96,13 @@ def main() -> None:
             requests = -(-IMPORT_ROWS // job.chunk_size)
             # The bucket starts with its burst; every further request waits for a refill.
             floor = max(requests - limiter.burst, 1) / limiter.rate
-            rows.append((f"import {IMPORT_ROWS:,} rows at 300 req/min", f"{elapsed:.1f} s",
-                         f"{requests} requests of {job.chunk_size}"))
+            rows.append(
+                (
+                    f"import {IMPORT_ROWS:,} rows at 300 req/min",
+                    f"{elapsed:.1f} s",
+                    f"{requests} requests of {job.chunk_size}",
+                )
+            )
             rows.append(("  ÷ floor the limit allows", f"{elapsed / floor:.2f}", "target ≤ 1.1"))
     print(f"bench/ingest.py: validation of {VALIDATE_ROWS:,} rows, import of {IMPORT_ROWS:,} rows")
     table(rows)

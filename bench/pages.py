@@ -40,24 +40,46 @@ def build(team, count: int, key: str, users):
     plan = data.make_postings(SEED, key, 1, anchor)[0]
     company = data.make_company(SEED, key)
     api_posting = APIPosting.from_dict(data.render_links(plan.doc, BASE_URL))
-    posting = Posting.objects.create(team=team, remote_id=api_posting.posting_id,
-                                     document=api_posting.raw, **derive.posting_columns(api_posting))
+    posting = Posting.objects.create(
+        team=team,
+        remote_id=api_posting.posting_id,
+        document=api_posting.raw,
+        **derive.posting_columns(api_posting),
+    )
     rng = random.Random(SEED)
     for start in range(0, count, 500):
-        items = [APIInterview.from_dict(data.build_interview(
-            data.seeded_spec(SEED, key, plan, i, anchor), plan, company, BASE_URL))
-            for i in range(start, min(start + 500, count))]
+        items = [
+            APIInterview.from_dict(
+                data.build_interview(data.seeded_spec(SEED, key, plan, i, anchor), plan, company, BASE_URL)
+            )
+            for i in range(start, min(start + 500, count))
+        ]
         with transaction.atomic():
-            rows = Interview.objects.bulk_create([
-                Interview(team=team, posting=posting, remote_id=item.interview_id, document=item.raw,
-                          content_hash=derive.content_hash(item.raw), **derive.interview_columns(item))
-                for item in items])
+            rows = Interview.objects.bulk_create(
+                [
+                    Interview(
+                        team=team,
+                        posting=posting,
+                        remote_id=item.interview_id,
+                        document=item.raw,
+                        content_hash=derive.content_hash(item.raw),
+                        **derive.interview_columns(item),
+                    )
+                    for item in items
+                ]
+            )
             decisions, ratings = [], []
             for row in rows:
                 if rng.random() < 0.35:
                     for _ in range(rng.choice((1, 1, 2))):
-                        decisions.append(Decision(team=team, interview=row, user=users[0],
-                                                  value=rng.choice(("advance", "hold", "reject"))))
+                        decisions.append(
+                            Decision(
+                                team=team,
+                                interview=row,
+                                user=users[0],
+                                value=rng.choice(("advance", "hold", "reject")),
+                            )
+                        )
                 for user in users:
                     if rng.random() < 0.2:
                         ratings.append(Rating(team=team, interview=row, user=user, stars=rng.randint(1, 5)))
@@ -78,8 +100,18 @@ def register_admin() -> None:
     from dashboard.mirror.models import Interview
 
     class InterviewAdmin(admin.ModelAdmin):
-        list_display = ("name", "email", "status", "score", "resume_score", "match_score", "eligible",
-                        "interviewed_on", "last_engagement", "posting")
+        list_display = (
+            "name",
+            "email",
+            "status",
+            "score",
+            "resume_score",
+            "match_score",
+            "eligible",
+            "interviewed_on",
+            "last_engagement",
+            "posting",
+        )
         list_select_related = ("posting",)
         list_filter = ("status", "eligible")
         list_per_page = 50
@@ -111,8 +143,11 @@ def timed_together(calls: dict, runs: int = RUNS) -> dict[str, tuple[float, floa
     results = {}
     for label, times in wall.items():
         times.sort()
-        results[label] = (statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)],
-                          statistics.median(cpu[label]))
+        results[label] = (
+            statistics.median(times),
+            times[max(0, int(len(times) * 0.95) - 1)],
+            statistics.median(cpu[label]),
+        )
     return results
 
 
@@ -200,34 +235,53 @@ def main() -> None:
     admin_client.force_login(staff)
     # Measured before the small team exists, so the admin lists exactly the big posting's rows.
     changelist = "/admin/mirror/interview/"
-    admin_pages = [("admin changelist: first page", changelist),
-                   (f"admin changelist: page {DEEP_PAGE}", f"{changelist}?p={DEEP_PAGE - 1}"),
-                   ("admin changelist: search + status", f"{changelist}?q=an&status__exact=completed")]
+    admin_pages = [
+        ("admin changelist: first page", changelist),
+        (f"admin changelist: page {DEEP_PAGE}", f"{changelist}?p={DEEP_PAGE - 1}"),
+        ("admin changelist: search + status", f"{changelist}?q=an&status__exact=completed"),
+    ]
 
-    rows = [("database", connection.vendor, ""),
-            ("rows", f"{INTERVIEWS:,}", f"interviews in one posting, built in {built:.0f} s")]
-    calls = {label: (lambda url=url, headers=headers: client.get(url, **headers))
-             for label, url, headers in measured}
+    rows = [
+        ("database", connection.vendor, ""),
+        ("rows", f"{INTERVIEWS:,}", f"interviews in one posting, built in {built:.0f} s"),
+    ]
+    calls = {
+        label: (lambda url=url, headers=headers: client.get(url, **headers))
+        for label, url, headers in measured
+    }
     for label, url in admin_pages:
         assert admin_client.get(url).status_code == 200, url
         calls[label] = lambda url=url: admin_client.get(url)
     calls[REFERENCE] = reference_workload
     for label, (p50, p95, cpu) in timed_together(calls).items():
-        note = (" (target p95 ≤ 30 ms)" if label.startswith("table")
-                else " (reference)" if label.startswith("admin")
-                else ": this machine's own noise, no server at all" if label == REFERENCE else "")
+        note = (
+            " (target p95 ≤ 30 ms)"
+            if label.startswith("table")
+            else " (reference)"
+            if label.startswith("admin")
+            else ": this machine's own noise, no server at all"
+            if label == REFERENCE
+            else ""
+        )
         rows.append((label, f"{p50:.1f} / {p95:.1f} ms", f"p50 / p95, CPU {cpu:.1f} ms{note}"))
-    admin_counts = [(label, str(query_count(admin_client, url, {})), f"queries at {INTERVIEWS:,} rows")
-                    for label, url in admin_pages]
+    admin_counts = [
+        (label, str(query_count(admin_client, url, {})), f"queries at {INTERVIEWS:,} rows")
+        for label, url in admin_pages
+    ]
 
     small = Team.objects.create(name=f"Bench small {stamp}", slug=f"bench-small-{stamp}")
     small_user, small_client = member_client(small, f"bench-small-{stamp}")
     small_posting = build(small, SMALL, f"bench-small-key-{stamp}", [small_user])
     for (label, url, headers), (_, small_url, _) in zip(
-            measured, pages(small_posting, best_four(small)), strict=True):
-        rows.append((label, f"{query_count(client, url, headers)} / "
-                            f"{query_count(small_client, small_url, headers)}",
-                     f"queries at {INTERVIEWS:,} / {SMALL:,} rows"))
+        measured, pages(small_posting, best_four(small)), strict=True
+    ):
+        rows.append(
+            (
+                label,
+                f"{query_count(client, url, headers)} / {query_count(small_client, small_url, headers)}",
+                f"queries at {INTERVIEWS:,} / {SMALL:,} rows",
+            )
+        )
     table(rows + admin_counts)
 
 

@@ -16,17 +16,42 @@ RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 
 COMMON = ("the team project work system data time customer design product people process").split()  # noqa: SIM905
 WORDS = [
-    "python", "kubernetes", "latency", "roadmap", "stakeholder", "onboarding", "migration",
-    "postgres", "billing", "hiring", "mentoring", "analytics", "pipeline", "incident", "budget",
-    "launch", "backlog", "frontend", "backend", "testing", "security", "compliance", "research",
-    "prototype", "feedback", "metrics", "scaling", "caching",
+    "python",
+    "kubernetes",
+    "latency",
+    "roadmap",
+    "stakeholder",
+    "onboarding",
+    "migration",
+    "postgres",
+    "billing",
+    "hiring",
+    "mentoring",
+    "analytics",
+    "pipeline",
+    "incident",
+    "budget",
+    "launch",
+    "backlog",
+    "frontend",
+    "backend",
+    "testing",
+    "security",
+    "compliance",
+    "research",
+    "prototype",
+    "feedback",
+    "metrics",
+    "scaling",
+    "caching",
 ]
 RARE = "zanzibar"
 
 
 def sentence(rng: random.Random) -> str:
-    words = [rng.choice(COMMON) if rng.random() < 0.5 else rng.choice(WORDS)
-             for _ in range(rng.randint(8, 24))]
+    words = [
+        rng.choice(COMMON) if rng.random() < 0.5 else rng.choice(WORDS) for _ in range(rng.randint(8, 24))
+    ]
     if rng.random() < 0.0002:
         words.insert(rng.randrange(len(words)), RARE)
     if rng.random() < 0.01:
@@ -45,15 +70,35 @@ def build(team) -> None:
     posting = Posting.objects.create(team=team, remote_id="BENCH", title="Bench posting")
     for start in range(0, INTERVIEWS, 500):
         with transaction.atomic():
-            rows = Interview.objects.bulk_create([
-                Interview(team=team, posting=posting, remote_id=f"int_{i}", name=f"Candidate {i}",
-                          status="completed") for i in range(start, min(start + 500, INTERVIEWS))])
+            rows = Interview.objects.bulk_create(
+                [
+                    Interview(
+                        team=team,
+                        posting=posting,
+                        remote_id=f"int_{i}",
+                        name=f"Candidate {i}",
+                        status="completed",
+                    )
+                    for i in range(start, min(start + 500, INTERVIEWS))
+                ]
+            )
             with search_index.bulk_writes([row.pk for row in rows]):
                 transcript_lines_insert(
-                    (row.pk, [{"position": p, "speaker": "candidate" if p % 2 else "interviewer",
-                               "text": sentence(rng), "offset_seconds": p * 12.0, "timestamp_str": ""}
-                              for p in range(TURNS)])
-                    for row in rows)
+                    (
+                        row.pk,
+                        [
+                            {
+                                "position": p,
+                                "speaker": "candidate" if p % 2 else "interviewer",
+                                "text": sentence(rng),
+                                "offset_seconds": p * 12.0,
+                                "timestamp_str": "",
+                            }
+                            for p in range(TURNS)
+                        ],
+                    )
+                    for row in rows
+                )
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -85,11 +130,20 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     lines = TranscriptLine.objects.filter(interview__team=team).count()
-    rows = [("database", connection.vendor, ""),
-            ("corpus", f"{lines:,} turns", f"{INTERVIEWS:,} interviews, built in "
-                                            f"{time.perf_counter() - started:.0f} s")]
-    for label, text in [("rare word", RARE), ("common word", "design"),
-                        ("phrase", '"system design"'), ("prefix", "kube*")]:
+    rows = [
+        ("database", connection.vendor, ""),
+        (
+            "corpus",
+            f"{lines:,} turns",
+            f"{INTERVIEWS:,} interviews, built in {time.perf_counter() - started:.0f} s",
+        ),
+    ]
+    for label, text in [
+        ("rare word", RARE),
+        ("common word", "design"),
+        ("phrase", '"system design"'),
+        ("prefix", "kube*"),
+    ]:
         p50, p95 = timed(lambda text=text: search(team, text, speaker=""), RUNS)
         rows.append((f"search: {label}", f"{p50:.1f} / {p95:.1f} ms", "p50 / p95 (target p95 ≤ 50 ms)"))
 
@@ -98,9 +152,23 @@ def main() -> None:
     from dashboard.mirror.services import transcript_lines_insert
 
     rng = random.Random(1)
-    transcript_lines_insert([(interview.pk, [
-        {"position": p, "speaker": "candidate" if p % 2 else "interviewer", "text": sentence(rng),
-         "offset_seconds": p * 9.0, "timestamp_str": ""} for p in range(300)])])
+    transcript_lines_insert(
+        [
+            (
+                interview.pk,
+                [
+                    {
+                        "position": p,
+                        "speaker": "candidate" if p % 2 else "interviewer",
+                        "text": sentence(rng),
+                        "offset_seconds": p * 9.0,
+                        "timestamp_str": "",
+                    }
+                    for p in range(300)
+                ],
+            )
+        ]
+    )
     user = UserFactory(username=f"bench-{time.time_ns()}")
     Membership.objects.create(user=user, team=team, role="viewer")
     client = Client(HTTP_HOST="127.0.0.1")

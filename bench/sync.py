@@ -39,8 +39,14 @@ def main() -> None:
 
     total = POSTINGS * PER_POSTING
     rows = []
-    common = ["--postings", str(POSTINGS), "--interviews-per-posting", str(PER_POSTING),
-              "--api-key", "bench-key"]
+    common = [
+        "--postings",
+        str(POSTINGS),
+        "--interviews-per-posting",
+        str(PER_POSTING),
+        "--api-key",
+        "bench-key",
+    ]
 
     # 1. At HeyMilo's limit (300/min), with the dashboard's own limiter doing the pacing.
     with sandbox(*common, "--rate-limit", "300") as url:

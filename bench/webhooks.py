@@ -69,15 +69,29 @@ API_KEY = "bench-key"
 
 def procfile_gunicorn_args() -> list[str]:
     """The Procfile's web options, so the bench measures what production runs."""
-    return (procfile_web_options(skip=("--workers", "--bind"))
-            + os.environ.get("BENCH_GUNICORN_EXTRA", "").split())
+    return (
+        procfile_web_options(skip=("--workers", "--bind"))
+        + os.environ.get("BENCH_GUNICORN_EXTRA", "").split()
+    )
 
 
 def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dashboard.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", WORKERS, "--log-level", "warning", *procfile_gunicorn_args()],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            WORKERS,
+            "--log-level",
+            "warning",
+            *procfile_gunicorn_args(),
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -124,11 +138,18 @@ def connections_per_worker(root_pid: int, port: int) -> list[int]:
 
 # --- senders (in processes of their own) ----------------------------------------------------------
 
+
 def delivery_body(n: int, interviews: list[tuple[str, str]]) -> bytes:
     index = (n // COPIES) % len(interviews)
     posting_id, interview_id = interviews[index]
-    return json.dumps({"event_type": EVENTS[index % 3], "posting_id": posting_id,
-                       "interview_id": interview_id, "timestamp": time.time()}).encode()
+    return json.dumps(
+        {
+            "event_type": EVENTS[index % 3],
+            "posting_id": posting_id,
+            "interview_id": interview_id,
+            "timestamp": time.time(),
+        }
+    ).encode()
 
 
 async def _post(port: int, path: str, body: bytes, conn: list) -> int:
@@ -136,8 +157,11 @@ async def _post(port: int, path: str, body: bytes, conn: list) -> int:
     if not conn:
         conn.extend(await asyncio.open_connection("127.0.0.1", port))
     reader, writer = conn
-    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: HeyMilo-bench\r\n"
-                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: HeyMilo-bench\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     status = int((await reader.readline()).split()[1])
     length, close = 0, False
     while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -191,16 +215,36 @@ def sender_process(port, path, numbers, interviews, concurrency, rate, ready, go
     results.put((timings, dict(statuses), started, time.perf_counter(), time.process_time() - cpu))
 
 
-def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_pid: int,
-             deliveries: int = DELIVERIES, rate: float = 0.0) -> dict:
+def send_all(
+    port: int,
+    path: str,
+    interviews: list[tuple[str, str]],
+    gunicorn_pid: int,
+    deliveries: int = DELIVERIES,
+    rate: float = 0.0,
+) -> dict:
     ctx = multiprocessing.get_context("spawn")
     go, results, procs, readies = ctx.Event(), ctx.Queue(), [], []
     for p in range(SENDER_PROCESSES):
         share = SENDERS // SENDER_PROCESSES + (p < SENDERS % SENDER_PROCESSES)
         ready = ctx.Event()
-        procs.append(ctx.Process(target=sender_process, daemon=True, args=(
-            port, path, list(range(p, deliveries, SENDER_PROCESSES)), interviews, share,
-            rate / SENDER_PROCESSES, ready, go, results)))
+        procs.append(
+            ctx.Process(
+                target=sender_process,
+                daemon=True,
+                args=(
+                    port,
+                    path,
+                    list(range(p, deliveries, SENDER_PROCESSES)),
+                    interviews,
+                    share,
+                    rate / SENDER_PROCESSES,
+                    ready,
+                    go,
+                    results,
+                ),
+            )
+        )
         readies.append(ready)
         procs[-1].start()
     for ready in readies:
@@ -234,19 +278,35 @@ def send_all(port: int, path: str, interviews: list[tuple[str, str]], gunicorn_p
 
 # --- processing -----------------------------------------------------------------------------------
 
+
 def process_with_worker(env: dict, team) -> float:
     """A real Celery worker drains the bench's queue; returns the seconds it took."""
     from dashboard.webhooks.models import Delivery
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel", "WARNING",
-         "--concurrency", str(os.cpu_count() or 2), "--without-gossip", "--without-mingle",
-         "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "dashboard",
+            "worker",
+            "--loglevel",
+            "WARNING",
+            "--concurrency",
+            str(os.cpu_count() or 2),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     started = time.perf_counter()
-    waiting = Delivery.objects.filter(team=team,
-                                      state__in=[Delivery.State.RECEIVED, Delivery.State.PROCESSING])
+    waiting = Delivery.objects.filter(
+        team=team, state__in=[Delivery.State.RECEIVED, Delivery.State.PROCESSING]
+    )
     try:
         deadline = time.monotonic() + 900
         while waiting.exists():
@@ -284,16 +344,34 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:8]
     # Its own queue, cache prefix (dedup keys) and rate-limit buckets: nothing shared with a demo
     # or an earlier run on the same Redis.
-    env = {**os.environ, "CELERY_QUEUE": f"bench-webhooks-{run_id}", "CACHE_KEY_PREFIX": f"bench-{run_id}",
-           "HEYMILO_RATE_PREFIX": f"bench-{run_id}:rl:", "HEYMILO_RATE_LIMIT": "1000000",
-           "TASKS_INLINE": "0", "LOG_LEVEL": "WARNING"}
-    with sandbox("--postings", str(postings), "--interviews-per-posting", "200", "--api-key", API_KEY,
-                 "--rate-limit", "1000000") as sandbox_url:
+    env = {
+        **os.environ,
+        "CELERY_QUEUE": f"bench-webhooks-{run_id}",
+        "CACHE_KEY_PREFIX": f"bench-{run_id}",
+        "HEYMILO_RATE_PREFIX": f"bench-{run_id}:rl:",
+        "HEYMILO_RATE_LIMIT": "1000000",
+        "TASKS_INLINE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    with sandbox(
+        "--postings",
+        str(postings),
+        "--interviews-per-posting",
+        "200",
+        "--api-key",
+        API_KEY,
+        "--rate-limit",
+        "1000000",
+    ) as sandbox_url:
         with HeyMiloClient(API_KEY, base_url=sandbox_url) as client:
-            interviews = [(p.posting_id, i.interview_id) for p in client.iter_postings()
-                          for i in client.iter_interviews(p.posting_id)][:interviews_needed]
-        team = Team.objects.create(name=f"Bench {run_id}", slug=f"bench-{run_id}",
-                                   heymilo_base_url=sandbox_url)
+            interviews = [
+                (p.posting_id, i.interview_id)
+                for p in client.iter_postings()
+                for i in client.iter_interviews(p.posting_id)
+            ][:interviews_needed]
+        team = Team.objects.create(
+            name=f"Bench {run_id}", slug=f"bench-{run_id}", heymilo_base_url=sandbox_url
+        )
         team.set_api_key(API_KEY)
         team.save()
         port = free_port()
@@ -305,8 +383,13 @@ def main() -> None:
             warm = Team.objects.create(name=f"Bench warm-up {run_id}", slug=f"bench-warm-{run_id}")
             send_all(port, f"/hooks/heymilo/{warm.webhook_token}/", interviews, proc.pid, WARMUP)
             sent = send_all(port, f"/hooks/heymilo/{team.webhook_token}/", interviews, proc.pid)
-            paced = PACED and PACED_RATE and send_all(
-                port, f"/hooks/heymilo/{warm.webhook_token}/", interviews, proc.pid, PACED, PACED_RATE)
+            paced = (
+                PACED
+                and PACED_RATE
+                and send_all(
+                    port, f"/hooks/heymilo/{warm.webhook_token}/", interviews, proc.pid, PACED, PACED_RATE
+                )
+            )
         finally:
             proc.terminate()
             proc.wait(15)
@@ -314,48 +397,78 @@ def main() -> None:
         # The warm-up and paced deliveries are not what the processing figures count: settle them
         # as processing would (their team has no key to verify with), so the worker skips them.
         Delivery.objects.filter(team=warm, state=Delivery.State.RECEIVED).update(
-            state=Delivery.State.FAILED, reason="Bench warm-up: not processed.")
+            state=Delivery.State.FAILED, reason="Bench warm-up: not processed."
+        )
         total = sum(sent["statuses"].values())
         ms = sorted(t * 1000 for t in sent["timings"])
         paced_ms = sorted(t * 1000 for t in paced["timings"]) if paced else []
         rows = [
-            ("deliveries sent", str(total), f"{SENDERS} senders in {SENDER_PROCESSES} processes, "
-                                            f"{WORKERS} gunicorn workers, {os.cpu_count()} CPUs, {database}"),
-            ("answered 202", str(sent["statuses"].get(202, 0)),
-             "target: all" + ("" if set(sent["statuses"]) == {202} else f" (got {dict(sent['statuses'])})")),
+            (
+                "deliveries sent",
+                str(total),
+                f"{SENDERS} senders in {SENDER_PROCESSES} processes, "
+                f"{WORKERS} gunicorn workers, {os.cpu_count()} CPUs, {database}",
+            ),
+            (
+                "answered 202",
+                str(sent["statuses"].get(202, 0)),
+                "target: all"
+                + ("" if set(sent["statuses"]) == {202} else f" (got {dict(sent['statuses'])})"),
+            ),
             ("stored", str(stored), "target: = sent"),
             ("accepted per second", f"{total / sent['wall']:.0f}", "target ≥ 300"),
             ("p50 response", f"{statistics.median(ms):.1f} ms", ""),
             ("p99 response", f"{percentile(ms, 0.99):.1f} ms", "target ≤ 50 ms"),
-            ("receiver CPU per delivery", f"{sent['server_cpu'] / total * 1000:.2f} ms",
-             "gunicorn master + workers"),
+            (
+                "receiver CPU per delivery",
+                f"{sent['server_cpu'] / total * 1000:.2f} ms",
+                "gunicorn master + workers",
+            ),
             ("sender CPU per delivery", f"{sent['sender_cpu'] / total * 1000:.2f} ms", ""),
-            ("connections per worker", " / ".join(map(str, sent["spread"])),
-             "the senders' keep-alive connections, busiest worker first"),
+            (
+                "connections per worker",
+                " / ".join(map(str, sent["spread"])),
+                "the senders' keep-alive connections, busiest worker first",
+            ),
         ]
         if paced:
             rows += [
-                (f"at {PACED_RATE:.0f}/s: p50 response", f"{statistics.median(paced_ms):.1f} ms",
-                 f"{len(paced_ms)} deliveries on schedule, {dict(paced['statuses'])} answered"),
-                (f"at {PACED_RATE:.0f}/s: p99 response", f"{percentile(paced_ms, 0.99):.1f} ms",
-                 "from each delivery's due time"),
+                (
+                    f"at {PACED_RATE:.0f}/s: p50 response",
+                    f"{statistics.median(paced_ms):.1f} ms",
+                    f"{len(paced_ms)} deliveries on schedule, {dict(paced['statuses'])} answered",
+                ),
+                (
+                    f"at {PACED_RATE:.0f}/s: p99 response",
+                    f"{percentile(paced_ms, 0.99):.1f} ms",
+                    "from each delivery's due time",
+                ),
             ]
         try:
             if PROCESS and stored == total:
                 took = process_with_worker(env, team)
                 states = Counter(Delivery.objects.filter(team=team).values_list("state", flat=True))
-                runs = dict(SyncRun.objects.filter(team=team, scope=SyncRun.Scope.INTERVIEW)
-                            .values("target").annotate(n=Count("id")).values_list("target", "n"))
+                runs = dict(
+                    SyncRun.objects.filter(team=team, scope=SyncRun.Scope.INTERVIEW)
+                    .values("target")
+                    .annotate(n=Count("id"))
+                    .values_list("target", "n")
+                )
                 fetches = requests.get(f"{sandbox_url}/_sandbox/state", timeout=10).json()["requests"]
                 fetched = sum(b["by_endpoint"].get("GET /interview/{id}", 0) for b in fetches.values())
                 # How many interviews were refreshed 0, 1, 2... times: "1×1000" is the target.
                 per_interview = Counter(runs.get(i, 0) for _, i in interviews)
                 rows += [
-                    ("processed by a worker", f"{took:.1f} s",
-                     ", ".join(f"{n} {s}" for s, n in states.most_common())),
-                    ("refreshes per interview",
-                     " ".join(f"{k}×{v}" for k, v in sorted(per_interview.items())),
-                     f"target: {len(interviews)} interviews × 1 refresh"),
+                    (
+                        "processed by a worker",
+                        f"{took:.1f} s",
+                        ", ".join(f"{n} {s}" for s, n in states.most_common()),
+                    ),
+                    (
+                        "refreshes per interview",
+                        " ".join(f"{k}×{v}" for k, v in sorted(per_interview.items())),
+                        f"target: {len(interviews)} interviews × 1 refresh",
+                    ),
                     ("interview fetches from HeyMilo", str(fetched), f"target: = {len(interviews)}"),
                 ]
         finally:

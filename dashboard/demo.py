@@ -85,8 +85,13 @@ from dashboard.mirror.services import sync_request
 for team in Team.objects.exclude(api_key_encrypted=""):
     sync_request(team)
 """
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def main() -> None:
@@ -124,22 +129,65 @@ def main() -> None:
         if port_open(SANDBOX_PORT):
             print(f"→ reusing the HeyMilo sandbox already on {sandbox_url}")
         else:
-            sandbox = start([sys.executable, "-m", "heymilo.sandbox", "--port", str(SANDBOX_PORT),
-                             "--postings", "8", "--interviews-per-posting", "60", "--seed", "2026",
-                             *[arg for _, key in TEAMS for arg in ("--api-key", key)],
-                             "--time-speed", "60"], "the HeyMilo sandbox")
+            sandbox = start(
+                [
+                    sys.executable,
+                    "-m",
+                    "heymilo.sandbox",
+                    "--port",
+                    str(SANDBOX_PORT),
+                    "--postings",
+                    "8",
+                    "--interviews-per-posting",
+                    "60",
+                    "--seed",
+                    "2026",
+                    *[arg for _, key in TEAMS for arg in ("--api-key", key)],
+                    "--time-speed",
+                    "60",
+                ],
+                "the HeyMilo sandbox",
+            )
             wait_port(SANDBOX_PORT, sandbox, "The HeyMilo sandbox")
         creds = passwords()
         if with_redis:
-            start([sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--loglevel",
-                   "INFO", "--concurrency", "2"], "a Celery worker")
-            start([sys.executable, "-m", "celery", "-A", "dashboard", "beat", "--loglevel", "INFO",
-                   "--schedule", str(VAR / "celerybeat-schedule")], "Celery beat")
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "dashboard",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                ],
+                "a Celery worker",
+            )
+            start(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "dashboard",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(VAR / "celerybeat-schedule"),
+                ],
+                "Celery beat",
+            )
         else:
             print("→ Redis is not reachable: tasks run inline in the web server (a banner says so).")
         seed(env, sandbox_url, creds)
-        web = start([sys.executable, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}",
-                     "--noreload"], "the web server")
+        web = start(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}", "--noreload"],
+            "the web server",
+        )
         wait_port(WEB_PORT, web, "The web server", timeout=60)
         print(f"\n  HeyMilo Dashboard is running at http://127.0.0.1:{WEB_PORT}/\n")
         for username, role in USERS:

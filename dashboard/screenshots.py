@@ -95,9 +95,18 @@ def shoot(base: str, ids: dict, password: str) -> list[Path]:
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         login = browser.new_context()
         page = login.new_page()
         page.goto(f"{base}/login/")
@@ -111,9 +120,14 @@ def shoot(base: str, ids: dict, password: str) -> list[Path]:
             phone = viewport["width"] < 900
             for scheme in ("light", "dark"):
                 context = browser.new_context(
-                    viewport=viewport, color_scheme=scheme, storage_state=state, device_scale_factor=1,
+                    viewport=viewport,
+                    color_scheme=scheme,
+                    storage_state=state,
+                    device_scale_factor=1,
                     # A phone: touch and no hover, so shortcut hints stay hidden as they would.
-                    is_mobile=phone, has_touch=phone)
+                    is_mobile=phone,
+                    has_touch=phone,
+                )
                 page = context.new_page()
                 for name, path in pages(ids).items():
                     if scheme == "dark" and name not in DARK:
@@ -142,31 +156,63 @@ def main() -> None:
         sys.exit(f"No Chromium at {CHROMIUM}: install Debian's chromium or set CHROMIUM=/path/to/it.")
     var = Path(tempfile.mkdtemp(prefix="heymilo-screenshots-"))
     sandbox_port, web_port = free_port(), free_port()
-    env = {**os.environ, "VAR_DIR": str(var), "DEBUG": "1", "TASKS_INLINE": "1", "PYTHONUNBUFFERED": "1",
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}"}
+    env = {
+        **os.environ,
+        "VAR_DIR": str(var),
+        "DEBUG": "1",
+        "TASKS_INLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+    }
     env.pop("DATABASE_URL", None)  # a SQLite file of its own under VAR_DIR
     children: list[subprocess.Popen] = []
     try:
         sandbox = subprocess.Popen(
-            [sys.executable, "-m", "heymilo.sandbox", "--port", str(sandbox_port), "--postings", "6",
-             "--interviews-per-posting", "40", "--seed", "2026", "--quiet",
-             *[arg for _, key in TEAMS for arg in ("--api-key", key)]], cwd=ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "heymilo.sandbox",
+                "--port",
+                str(sandbox_port),
+                "--postings",
+                "6",
+                "--interviews-per-posting",
+                "40",
+                "--seed",
+                "2026",
+                "--quiet",
+                *[arg for _, key in TEAMS for arg in ("--api-key", key)],
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         children.append(sandbox)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                       check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
         wait_port(sandbox_port, sandbox, "The HeyMilo sandbox")
         creds = {username: f"{username}-shots-pass" for username, _role in USERS}
         print("→ seeding teams and syncing from the sandbox", flush=True)
         seed(env, f"http://127.0.0.1:{sandbox_port}", creds)
-        done = subprocess.run([sys.executable, "manage.py", "shell", "-c", REVIEWING], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", REVIEWING],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             sys.exit(f"Seeding the reviewing failed:\n{done.stderr}")
         ids = json.loads(done.stdout.strip().splitlines()[-1])
         web = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         children.append(web)
         wait_port(web_port, web, "The web server", timeout=60)
         OUT.mkdir(parents=True, exist_ok=True)

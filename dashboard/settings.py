@@ -19,6 +19,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- helpers: each reads one variable and fails loudly on a value it cannot use -------------
 
+
 # With a default the value is always a string; without one, None when the variable is unset or blank.
 @overload
 def env_str(name: str, default: str) -> str: ...
@@ -54,7 +55,6 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return number
 
 
-
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
     value = env_str(name)
     if value is None:
@@ -66,6 +66,7 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name}={number} is too small: the minimum is {minimum}.")
     return number
+
 
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name)
@@ -100,9 +101,11 @@ def database_from_url(url: str) -> dict:
             # The tests hand this file to worker processes, so it cannot live in memory; the
             # process id keeps two test runs on one machine from sharing it.
             "TEST": {"NAME": VAR_DIR / f"test-{name.stem}-{os.getpid()}.sqlite3"},
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-            )},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"),
+            },
             # Kept open between requests, as on PostgreSQL: opening one costs about a millisecond of
             # CPU (Django registers its functions and runs the PRAGMAs), as much as a webhook delivery.
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
@@ -120,9 +123,7 @@ def database_from_url(url: str) -> dict:
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60, minimum=0),
             "CONN_HEALTH_CHECKS": True,
         }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL={url!r}: only sqlite:/// and postgres:// URLs are supported."
-    )
+    raise ImproperlyConfigured(f"DATABASE_URL={url!r}: only sqlite:/// and postgres:// URLs are supported.")
 
 
 def redis_reachable(url: str, timeout: float = 0.3) -> bool:
@@ -201,9 +202,7 @@ if not FIELD_ENCRYPTION_KEYS:
             "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         )
     # Development only: a key derived from the dev SECRET_KEY, stable across restarts.
-    FIELD_ENCRYPTION_KEYS = [
-        base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
-    ]
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -264,9 +263,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": database_from_url(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}")
-    )
+    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}"))
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -299,8 +296,10 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": VAR_DIR / "uploads"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "uploads"},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -44,8 +44,10 @@ def home(request: SignedInRequest):
         "mentions_unread": selectors.unread_mentions(team, request.user),
         "decisions_today": decisions_today,
         "decisions": decisions,
-        "deadlines": [(posting, (waiting or {}).get("by_posting", {}).get(posting.id, 0))
-                      for posting in selectors.deadlines_within(team)],
+        "deadlines": [
+            (posting, (waiting or {}).get("by_posting", {}).get(posting.id, 0))
+            for posting in selectors.deadlines_within(team)
+        ],
         "trouble": selectors.trouble(team) if membership.is_admin else None,
         # The queue's list (sorted as Home's rows are) and a profile's, as the queue hands it on.
         "queue_sort": selectors.QUEUE_SORT,

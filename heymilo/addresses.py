@@ -30,8 +30,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Cloud metadata services hand out credentials to whoever asks from inside the instance. Most
 # live at link-local or private addresses caught anyway; Azure's wire server is a public one.
 METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a)
-    for a in ("169.254.169.254", "fd00:ec2::254", "168.63.129.16", "100.100.100.200")
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "168.63.129.16", "100.100.100.200")
 )
 
 # Letters, digits and - . _ ~ in plain segments: enough for any API prefix, nothing that could
@@ -64,9 +63,7 @@ def literal_addresses(host: str) -> list[str] | None:
     """The addresses a host written as an IP means, in any form the resolver accepts (127.1,
     2130706433, 0x7f.1 are all 127.0.0.1), without a DNS query; None for a name."""
     try:
-        infos = socket.getaddrinfo(
-            host, None, flags=socket.AI_NUMERICHOST, type=socket.SOCK_STREAM
-        )
+        infos = socket.getaddrinfo(host, None, flags=socket.AI_NUMERICHOST, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError):
         return None
     return _unique(str(info[4][0]) for info in infos)
@@ -123,8 +120,10 @@ class AddressPolicy:
             return "The address's path may hold only letters, digits, - . _ ~ and /."
         allowed = self.allows_host(host, port or (443 if scheme == "https" else 80))
         if scheme == "http" and not allowed:
-            return ("Use https://: plain http:// would send the API key unencrypted "
-                    "(it is only allowed for hosts on the operator's allow-list).")
+            return (
+                "Use https://: plain http:// would send the API key unencrypted "
+                "(it is only allowed for hosts on the operator's allow-list)."
+            )
         if allowed:
             return None
         if host == "localhost" or host.endswith(".localhost"):
@@ -161,7 +160,9 @@ class AddressPolicy:
         if self.allows_host(host, port):
             return []
         infos = socket.getaddrinfo(
-            host.strip("[]"), port, urllib3.util.connection.allowed_gai_family(),
+            host.strip("[]"),
+            port,
+            urllib3.util.connection.allowed_gai_family(),
             socket.SOCK_STREAM,
         )
         addresses = _unique(str(info[4][0]) for info in infos)
@@ -234,9 +235,7 @@ class GuardedAdapter(HTTPAdapter):
         https = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, HTTPSConnection), attrs)
         self.poolmanager.pool_classes_by_scheme = {
             "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type(
-                "GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}
-            ),
+            "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
         }
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:

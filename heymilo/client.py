@@ -51,7 +51,6 @@ logger = logging.getLogger("heymilo")
 T = TypeVar("T")
 
 
-
 def valid_key_characters(api_key: str) -> bool:
     """Visible ASCII only: what an HTTP header carries and what API keys are made of."""
     return bool(api_key) and all(33 <= ord(c) <= 126 for c in api_key)
@@ -95,8 +94,9 @@ class HeyMiloClient:
             raise ValueError("api_key must be a non-empty string")
         if not valid_key_characters(api_key):
             # Never quote the key: this message may end up in a log.
-            raise ValueError("api_key holds characters an HTTP header cannot carry "
-                             "(spaces, line breaks or non-ASCII)")
+            raise ValueError(
+                "api_key holds characters an HTTP header cannot carry (spaces, line breaks or non-ASCII)"
+            )
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
@@ -124,7 +124,6 @@ class HeyMiloClient:
             self._session.mount("https://", adapter)
             self._session.mount("http://", adapter)
 
-
     def __repr__(self) -> str:
         # Enough of the key to tell two teams' clients apart in a debugger, never enough to use.
         hint = f", key='••••{self._api_key[-4:]}'" if len(self._api_key) >= 12 else ""
@@ -147,9 +146,7 @@ class HeyMiloClient:
         """GET /health: {"message": ..., "status": 200} while the API gateway is up."""
         data = self._request("GET", "/health")
         if not isinstance(data, dict):
-            raise MalformedResponse(
-                "health answer is not a JSON object", method="GET", path="/health"
-            )
+            raise MalformedResponse("health answer is not a JSON object", method="GET", path="/health")
         return data
 
     def list_postings(self, page: int = 1, limit: int = 10) -> Page[Posting]:
@@ -157,9 +154,7 @@ class HeyMiloClient:
         data = self._request("GET", "/postings", params={"page": page, "limit": limit})
         return self._page(data, "postings", Posting.from_dict, "/postings")
 
-    def iter_postings(
-        self, limit: int = 100, *, max_pages: int = DEFAULT_MAX_PAGES
-    ) -> Iterator[Posting]:
+    def iter_postings(self, limit: int = 100, *, max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[Posting]:
         """Every posting, fetching pages of `limit` as the iteration goes."""
         return self._iter_pages(
             lambda page: self.list_postings(page=page, limit=limit),
@@ -243,9 +238,7 @@ class HeyMiloClient:
         path = _path("webhook", "fetch", webhook_id)
         return self._parse(Webhook.from_dict, self._request("GET", path), path)
 
-    def list_webhooks(
-        self, posting_id: str | None = None, event_type: str | None = None
-    ) -> list[Webhook]:
+    def list_webhooks(self, posting_id: str | None = None, event_type: str | None = None) -> list[Webhook]:
         """GET /webhook/all, optionally filtered.
 
         The answer's shape is undocumented: a bare list, {"webhooks": [...]} and {"data": [...]}
@@ -376,13 +369,9 @@ class HeyMiloClient:
                 if 200 <= status < 300:
                     _log(logging.DEBUG, method, path, status, attempt, started)
                     return self._decode(response, method, path)
-                error = error_from_response(
-                    response, method=method, path=path, secret=self._api_key
-                )
+                error = error_from_response(response, method=method, path=path, secret=self._api_key)
 
-            if not self.retry_policy.should_retry(
-                method, error, attempt, idempotent_post=idempotent_post
-            ):
+            if not self.retry_policy.should_retry(method, error, attempt, idempotent_post=idempotent_post):
                 # A 4xx is an answer (a deleted interview, a bad email), not trouble.
                 quiet = isinstance(status, int) and status < 500 and status != 429
                 level = logging.INFO if quiet else logging.WARNING
@@ -562,9 +551,7 @@ def _transport_error(exc: requests.RequestException, method: str, path: str) -> 
         )
     if isinstance(exc, requests.Timeout):
         return APITimeoutError(f"timed out on {where}", method=method, path=path)
-    if isinstance(
-        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
-    ):
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
         return APIConnectionError(
             f"the answer to {where} broke off", method=method, path=path, request_sent=True
         )
@@ -576,9 +563,7 @@ def _transport_error(exc: requests.RequestException, method: str, path: str) -> 
             path=path,
             request_sent=sent,
         )
-    return APIConnectionError(
-        f"request failed for {where}: {type(exc).__name__}", method=method, path=path
-    )
+    return APIConnectionError(f"request failed for {where}: {type(exc).__name__}", method=method, path=path)
 
 
 def _may_have_sent(exc: BaseException) -> bool:

@@ -105,8 +105,7 @@ class AddressNotAllowed(HeyMiloError):
 
     request_sent = False
 
-    def __init__(self, message: str, *, host: str | None = None, address: str | None = None,
-                 **kwargs: Any):
+    def __init__(self, message: str, *, host: str | None = None, address: str | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.host = host
         self.address = address
@@ -251,9 +250,7 @@ def error_from_response(
         if isinstance(body.get("error_type"), str):
             error_type = body["error_type"][:MAX_DETAIL_CHARS]
 
-    request_id = next(
-        (v for v in (_header(response.headers, h) for h in REQUEST_ID_HEADERS) if v), None
-    )
+    request_id = next((v for v in (_header(response.headers, h) for h in REQUEST_ID_HEADERS) if v), None)
     request_id = _short(request_id[:100]) if request_id else None
     message = f"HeyMilo API returned {status} for {method} {path}"
     if detail:

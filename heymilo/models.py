@@ -76,8 +76,7 @@ def storable(value: Any) -> Any:
     if isinstance(value, str):
         return _UNSTORABLE.sub("", value)
     if isinstance(value, dict):
-        return {_UNSTORABLE.sub("", k) if isinstance(k, str) else k: storable(v)
-                for k, v in value.items()}
+        return {_UNSTORABLE.sub("", k) if isinstance(k, str) else k: storable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [storable(item) for item in value]
     return value
@@ -566,9 +565,7 @@ class WebInterviewInfo:
         return cls(
             summary=InterviewSummary.from_dict(summary) if summary is not None else None,
             scorecard=Scorecard.from_dict(scorecard) if scorecard is not None else None,
-            communication=(
-                Communication.from_dict(communication) if communication is not None else None
-            ),
+            communication=(Communication.from_dict(communication) if communication is not None else None),
             transcript=_parse_all(transcript, TranscriptTurn.from_dict),
             audio_recording_link=_str(data.get("audio_recording_link")),
             video_recording_link=_str(data.get("video_recording_link")),
@@ -731,9 +728,7 @@ class InterviewDetails:
             score=_num(data.get("score")),
             interviewed_on=_time(data.get("interviewed_on")),
             actions=_dict(data.get("actions")),
-            workflow_status=(
-                Workflow.from_dict(workflow_status) if workflow_status is not None else None
-            ),
+            workflow_status=(Workflow.from_dict(workflow_status) if workflow_status is not None else None),
             metadata=metadata,
             resume_file_link=_str(resume.get("file_link")),
             final_score=_num(web.get("final_score")),

@@ -225,7 +225,9 @@ class RateLimitWait(RateLimited):
     def __init__(self, waited: float, retry_after: float):
         super().__init__(
             f"no rate-limit token within {waited:.1f} s; one may be free in {retry_after:.2f} s",
-            retry_after=retry_after, status=429)
+            retry_after=retry_after,
+            status=429,
+        )
 
 
 class BoundedWait:
@@ -233,8 +235,7 @@ class BoundedWait:
     RateLimitWait. Each of many waiters only ever hears "a token in 0.2 s" (the bucket promises
     nobody the next token), so the bound is on the total slept, not on one wait."""
 
-    def __init__(self, limiter: RateLimiter, max_wait: float, *,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, limiter: RateLimiter, max_wait: float, *, sleep: Callable[[float], None] = time.sleep):
         self.limiter = limiter
         self.max_wait = max_wait
         self._sleep = sleep

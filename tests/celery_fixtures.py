@@ -28,8 +28,14 @@ def database_url_for_tests() -> str:
 class WorkerProcess:
     """`celery worker` as a child process; .kill() is SIGKILL, as a crashed machine would."""
 
-    def __init__(self, redis_url: str, *, concurrency: int = 1, extra_env: dict | None = None,
-                 argv: list[str] | None = None):
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        concurrency: int = 1,
+        extra_env: dict | None = None,
+        argv: list[str] | None = None,
+    ):
         """argv: a whole `celery ... worker ...` command to run instead of the tests' own (the
         Procfile's, say); `celery` is run with this Python, and `-Q <this run's queue>` added."""
         env = {
@@ -43,17 +49,36 @@ class WorkerProcess:
         self.lines: list[str] = []
         self.ready = threading.Event()
         if argv is None:
-            argv = ["celery", "-A", "dashboard", "worker",
-                    "--pool", "prefork" if concurrency > 1 else "solo", "--concurrency", str(concurrency),
-                    "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            argv = [
+                "celery",
+                "-A",
+                "dashboard",
+                "worker",
+                "--pool",
+                "prefork" if concurrency > 1 else "solo",
+                "--concurrency",
+                str(concurrency),
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
         assert argv[0] == "celery", argv
         self.proc = subprocess.Popen(
             [sys.executable, "-m", *argv, "-Q", env["CELERY_QUEUE"]],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        wait_for(lambda: self.ready.is_set() or self.proc.poll() is not None, timeout=30,
-                 message="the Celery worker to start")
+        wait_for(
+            lambda: self.ready.is_set() or self.proc.poll() is not None,
+            timeout=30,
+            message="the Celery worker to start",
+        )
         if not self.ready.is_set():
             raise RuntimeError("Celery worker exited:\n" + "\n".join(self.lines[-30:]))
 

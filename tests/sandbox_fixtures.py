@@ -34,14 +34,12 @@ def sandbox_server():
 @pytest.fixture
 def sandbox(sandbox_server) -> SandboxHandle:
     """A handle on the session sandbox, reset to its pure seeded state first."""
-    handle = SandboxHandle(sandbox_server.url, api_key=SANDBOX_KEYS[0],
-                           other_api_key=SANDBOX_KEYS[1])
+    handle = SandboxHandle(sandbox_server.url, api_key=SANDBOX_KEYS[0], other_api_key=SANDBOX_KEYS[1])
     handle.reset()
     return handle
 
 
-def wait_until(predicate, *, timeout: float = 5.0, interval: float = 0.02,
-               message: str = "condition"):
+def wait_until(predicate, *, timeout: float = 5.0, interval: float = 0.02, message: str = "condition"):
     """Poll `predicate` until it returns something truthy, failing after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:

@@ -55,19 +55,27 @@ def mixed(team, reviewer, admin):
     from HeyMilo. Design: 1 waiting (one I rated). The "1 of 495 vs 398" bug counted statuses and
     team decisions differently on each side."""
     backend = make_posting(team, title="Backend engineer")
-    design = make_posting(team, title="Product designer",
-                          deadline=tomorrow_noon())
-    waiting = [make_interview(team, backend, remote_id=f"int_b{n}", name=f"Backend {n}", score=n,
-                              last_engagement=timezone.now() - timedelta(minutes=n))
-               for n in (91, 82, 77, 64, 40)]
+    design = make_posting(team, title="Product designer", deadline=tomorrow_noon())
+    waiting = [
+        make_interview(
+            team,
+            backend,
+            remote_id=f"int_b{n}",
+            name=f"Backend {n}",
+            score=n,
+            last_engagement=timezone.now() - timedelta(minutes=n),
+        )
+        for n in (91, 82, 77, 64, 40)
+    ]
     decision_record(team, interview=waiting[1], user=admin, value="hold", reason="Team's call, not mine")
     decision_record(team, interview=make_interview(team, backend, score=99), user=reviewer, value="advance")
     rating_set(team, interview=make_interview(team, backend, score=98), user=reviewer, stars=4)
     for status in ("pending", "in_progress", "evaluating", "knocked_out"):
         make_interview(team, backend, status=status, score=97)
     make_interview(team, backend, missing=True, score=96)
-    design_rows = [make_interview(team, design, remote_id=f"int_d{n}", name=f"Designer {n}", score=n)
-                   for n in (88, 70)]
+    design_rows = [
+        make_interview(team, design, remote_id=f"int_d{n}", name=f"Designer {n}", score=n) for n in (88, 70)
+    ]
     rating_set(team, interview=design_rows[0], user=reviewer, stars=5)
     return {"backend": backend, "design": design, "waiting": waiting}
 
@@ -93,7 +101,7 @@ def test_each_link_goes_where_it_says(login, reviewer, admin, team, mixed):
     # Top 3 by score, each opening the profile inside that posting's queue.
     group = html.split('aria-label="Backend engineer"', 1)[1].split("</section>", 1)[0]
     assert re.findall(r"<bdi>(Backend \d+)</bdi>", group) == ["Backend 91", "Backend 82", "Backend 77"]
-    assert "91</span><span class=\"score-scale\">/100</span>" in group and "score-strong" in group
+    assert '91</span><span class="score-scale">/100</span>' in group and "score-strong" in group
     profile = client.get(unescape(re.search(r'href="(/interviews/int_b91/\?[^"]+)"', group).group(1)))
     assert profile.status_code == 200 and "1 of 5" in profile.text
     # "2 more" is the filtered table: exactly this posting's waiting rows.
@@ -104,8 +112,9 @@ def test_each_link_goes_where_it_says(login, reviewer, admin, team, mixed):
     assert "int_d70" not in table and table.count('name="ids" value=') == 5
     # The mention opens the candidate's profile at the note, marked in the side panel (and marks it read).
     mention = client.get(re.search(r'href="(/inbox/\d+/)"', html).group(1))
-    assert mention.status_code == 302 and re.search(r"/interviews/int_b91/\?note=\d+#note-\d+$",
-                                                    mention["Location"])
+    assert mention.status_code == 302 and re.search(
+        r"/interviews/int_b91/\?note=\d+#note-\d+$", mention["Location"]
+    )
     # Deadlines: the posting closing tomorrow, amber, with my count, linking to the posting.
     assert f'href="/postings/{mixed["design"].remote_id}/"' in html
     assert "Closes tomorrow · 1 waiting for you" in html and "home-deadline-soon" in html
@@ -208,8 +217,9 @@ def _home_queries(client) -> int:
 
 
 @pytest.mark.parametrize("role", ["reviewer", "admin"])
-def test_the_number_of_queries_does_not_grow_with_the_data(login, reviewer, admin, team, role,
-                                                           django_assert_max_num_queries):
+def test_the_number_of_queries_does_not_grow_with_the_data(
+    login, reviewer, admin, team, role, django_assert_max_num_queries
+):
     user = reviewer if role == "reviewer" else admin
     client = login(user)
     _grow(team, reviewer, admin, 4)

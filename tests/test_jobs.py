@@ -24,7 +24,8 @@ def events(response) -> dict:
 
 def test_the_six_jobs_are_the_one_model_and_speak_one_vocabulary():
     assert sorted(m.__name__ for m in apps.get_models() if issubclass(m, Job)) == sorted(
-        m.__name__ for m in JOBS)
+        m.__name__ for m in JOBS
+    )
     for model in JOBS:
         states = set(model.State.values)
         assert {"queued", "running", "done", "failed"} <= states, model
@@ -52,8 +53,11 @@ def test_the_first_ending_wins_and_a_late_worker_cannot_overwrite_it(team):
 def test_fail_saves_the_outcome_message_and_the_jobs_own_fields(team):
     job = WebhookJob.objects.create(team=team, kind=WebhookJob.Kind.CREATE)
     assert job.is_active and not job.is_finished
-    job.fail("HeyMilo did not accept these values.", outcome=WebhookJob.Outcome.INVALID,
-             field_errors={"url": "Not a URL."})
+    job.fail(
+        "HeyMilo did not accept these values.",
+        outcome=WebhookJob.Outcome.INVALID,
+        field_errors={"url": "Not a URL."},
+    )
     saved = WebhookJob.objects.get(pk=job.pk)
     assert (saved.state, saved.outcome, saved.field_errors) == ("failed", "invalid", {"url": "Not a URL."})
     assert saved.is_finished and saved.finished_at is not None
@@ -64,8 +68,9 @@ def test_active_and_finished_follow_each_models_own_states(team):
     posting = Posting.objects.create(team=team, remote_id="p1", title="Nurse")
 
     def job(state):
-        return ImportJob.objects.create(team=team, posting=posting, file_name="a.csv", stored_name="a",
-                                        state=state).id
+        return ImportJob.objects.create(
+            team=team, posting=posting, file_name="a.csv", stored_name="a", state=state
+        ).id
 
     checking, draft, running = job("checking"), job("draft"), job("running")
     cancelled, done = job("cancelled"), job("done")
@@ -92,12 +97,24 @@ def test_the_status_region_polls_only_while_the_job_is_active():
 @pytest.fixture
 def running_import(team):
     posting = Posting.objects.create(team=team, remote_id="p1", title="Nurse", url_key="k")
-    job = ImportJob.objects.create(team=team, posting=posting, file_name="fair.csv", stored_name="x",
-                                   state=ImportJob.State.RUNNING, rows_total=4, rows_valid=4)
+    job = ImportJob.objects.create(
+        team=team,
+        posting=posting,
+        file_name="fair.csv",
+        stored_name="x",
+        state=ImportJob.State.RUNNING,
+        rows_total=4,
+        rows_valid=4,
+    )
     for n in range(4):
-        ImportRow.objects.create(job=job, number=n + 2, email=f"c{n}@example.com", chunk=0,
-                                 status=ImportRow.Status.VALID,
-                                 outcome=ImportRow.Outcome.INGESTED if n == 0 else ImportRow.Outcome.PENDING)
+        ImportRow.objects.create(
+            job=job,
+            number=n + 2,
+            email=f"c{n}@example.com",
+            chunk=0,
+            status=ImportRow.Status.VALID,
+            outcome=ImportRow.Outcome.INGESTED if n == 0 else ImportRow.Outcome.PENDING,
+        )
     return job
 
 
@@ -136,8 +153,12 @@ def test_the_imports_list_poll_shows_only_the_teams_own_imports(login, outsider,
 
 # --- the migration keeps every row's meaning ---------------------------------------------------
 
-BEFORE = [("accounts", "0004_membership_home_seen_at"), ("mirror", "0007_syncrun_skipped"),
-          ("webhooks", "0002_delivery_claimed_at"), ("ingestion", "0002_import_checking")]
+BEFORE = [
+    ("accounts", "0004_membership_home_seen_at"),
+    ("mirror", "0007_syncrun_skipped"),
+    ("webhooks", "0002_delivery_claimed_at"),
+    ("ingestion", "0002_import_checking"),
+]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -156,33 +177,57 @@ def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
         team = old.get_model("accounts", "Team").objects.create(slug="acme", name="Acme")
         posting = old.get_model("mirror", "Posting").objects.create(team=team, remote_id="p1")
         checks = old.get_model("accounts", "ConnectionCheck").objects
-        for state, outcome in [("pending", ""), ("running", ""), ("done", "ok"), ("done", "unauthorized"),
-                               ("done", "no_key")]:
+        for state, outcome in [
+            ("pending", ""),
+            ("running", ""),
+            ("done", "ok"),
+            ("done", "unauthorized"),
+            ("done", "no_key"),
+        ]:
             checks.create(team=team, state=state, outcome=outcome, message=f"{state} {outcome}")
         runs = old.get_model("mirror", "SyncRun").objects
-        for state, code in [("queued", ""), ("succeeded", ""), ("failed", "not_found"), ("skipped", "busy"),
-                            ("interrupted", "superseded")]:
+        for state, code in [
+            ("queued", ""),
+            ("succeeded", ""),
+            ("failed", "not_found"),
+            ("skipped", "busy"),
+            ("interrupted", "superseded"),
+        ]:
             runs.create(team=team, scope="team", state=state, error=f"why {state}", error_code=code)
         hooks = old.get_model("webhooks", "WebhookJob").objects
         for state, outcome in [("pending", ""), ("done", "ok"), ("done", "invalid"), ("done", "error")]:
             hooks.create(team=team, kind="refresh", state=state, outcome=outcome)
         old.get_model("ingestion", "ImportJob").objects.create(
-            team=team, posting=posting, file_name="a.csv", stored_name="a", state="failed", error="Bad file.")
+            team=team, posting=posting, file_name="a.csv", stored_name="a", state="failed", error="Bad file."
+        )
         old.get_model("ingestion", "CandidateIngest").objects.create(
-            team=team, posting=posting, name="Ada", email="a@example.com", state="failed", error="Refused.")
+            team=team, posting=posting, name="Ada", email="a@example.com", state="failed", error="Refused."
+        )
         old.get_model("ingestion", "Export").objects.create(team=team, posting=posting, state="queued")
     finally:
         new = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
     assert sorted(ConnectionCheck.objects.values_list("state", "outcome")) == [
-        ("done", "ok"), ("failed", "no_key"), ("failed", "unauthorized"), ("queued", ""), ("running", "")]
+        ("done", "ok"),
+        ("failed", "no_key"),
+        ("failed", "unauthorized"),
+        ("queued", ""),
+        ("running", ""),
+    ]
     assert ConnectionCheck.objects.get(outcome="unauthorized").message == "done unauthorized"
     assert sorted(SyncRun.objects.values_list("state", "outcome", "message")) == [
-        ("done", "", "why succeeded"), ("failed", "not_found", "why failed"),
-        ("interrupted", "superseded", "why interrupted"), ("queued", "", "why queued"),
-        ("skipped", "busy", "why skipped")]
+        ("done", "", "why succeeded"),
+        ("failed", "not_found", "why failed"),
+        ("interrupted", "superseded", "why interrupted"),
+        ("queued", "", "why queued"),
+        ("skipped", "busy", "why skipped"),
+    ]
     assert sorted(WebhookJob.objects.values_list("state", "outcome")) == [
-        ("done", "ok"), ("failed", "error"), ("failed", "invalid"), ("queued", "")]
+        ("done", "ok"),
+        ("failed", "error"),
+        ("failed", "invalid"),
+        ("queued", ""),
+    ]
     assert ImportJob.objects.get().message == "Bad file."
     assert CandidateIngest.objects.get().message == "Refused." and Export.objects.get().is_active
     assert new.get_model("mirror", "SyncRun")._meta.get_field("message")
@@ -192,11 +237,24 @@ def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
     try:
         checks = old.get_model("accounts", "ConnectionCheck").objects
         assert sorted(checks.values_list("state", "outcome")) == [
-            ("done", "no_key"), ("done", "ok"), ("done", "unauthorized"), ("pending", ""), ("running", "")]
+            ("done", "no_key"),
+            ("done", "ok"),
+            ("done", "unauthorized"),
+            ("pending", ""),
+            ("running", ""),
+        ]
         assert sorted(old.get_model("mirror", "SyncRun").objects.values_list("state", "error_code")) == [
-            ("failed", "not_found"), ("interrupted", "superseded"), ("queued", ""), ("skipped", "busy"),
-            ("succeeded", "")]
+            ("failed", "not_found"),
+            ("interrupted", "superseded"),
+            ("queued", ""),
+            ("skipped", "busy"),
+            ("succeeded", ""),
+        ]
         assert sorted(old.get_model("webhooks", "WebhookJob").objects.values_list("state", flat=True)) == [
-            "done", "done", "done", "pending"]
+            "done",
+            "done",
+            "done",
+            "pending",
+        ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -59,12 +59,16 @@ def test_pages_and_downloads_for_a_signed_in_person_are_never_stored(login, view
 
     posting = make_posting(team)
     interview = make_interview(team, posting, name="Ada Lovelace")
-    TranscriptLine.objects.create(interview=interview, position=0, speaker="candidate", text="Hi",
-                                  offset_seconds=1.0)
+    TranscriptLine.objects.create(
+        interview=interview, position=0, speaker="candidate", text="Hi", offset_seconds=1.0
+    )
     client = login(viewer)
-    for url in [f"/interviews/{interview.remote_id}/", f"/postings/{posting.remote_id}/export/",
-                f"/interviews/{interview.remote_id}/transcript.vtt",
-                f"/interviews/{interview.remote_id}/transcript.txt"]:
+    for url in [
+        f"/interviews/{interview.remote_id}/",
+        f"/postings/{posting.remote_id}/export/",
+        f"/interviews/{interview.remote_id}/transcript.vtt",
+        f"/interviews/{interview.remote_id}/transcript.txt",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         directives = {d.strip() for d in response["Cache-Control"].split(",")}

@@ -47,9 +47,13 @@ def tasks_inline():
 
 @pytest.fixture
 def acme(sandbox, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     team = point_team_at(TeamFactory(name="Acme Hiring"), sandbox)
     MembershipFactory(user=UserFactory(username="hana"), team=team, role="admin")
     return team
@@ -138,8 +142,9 @@ def test_a_finished_import_shows_its_results_by_name(live_server, page, acme, st
 
     posting = synced(acme)
     csv = b"name,email\nAda Lovelace,ada.l@example.com\nGrace Hopper,grace.h@example.com\n"
-    job = ingestion.import_create(acme, posting=posting, user=None, upload=upload("fair.csv", csv),
-                                  retake=False)
+    job = ingestion.import_create(
+        acme, posting=posting, user=None, upload=upload("fair.csv", csv), retake=False
+    )
     assert job.rows_valid == 2
     sign_in(page, live_server, f"/imports/{job.id}/")
     # Starting is a plain POST that lands on the import's page; from there nothing reloads.
@@ -152,7 +157,8 @@ def test_a_finished_import_shows_its_results_by_name(live_server, page, acme, st
     expect(page.locator("#import-progress")).to_contain_text("Done.", timeout=OUTCOME_TIMEOUT)
     results = page.locator("#import-results")
     expect(results.get_by_role("link", name="Ada Lovelace")).to_have_attribute(
-        "href", re.compile(r"^/interviews/[^/]+/$"), timeout=10_000)
+        "href", re.compile(r"^/interviews/[^/]+/$"), timeout=10_000
+    )
     expect(results.get_by_role("link", name="Grace Hopper")).to_be_visible()
     expect(results).to_contain_text("Ingested")
     expect(page.locator("#import-state")).to_have_text("Done")
@@ -192,7 +198,8 @@ def test_adding_a_candidate_shows_them_by_name(live_server, page, acme, start_wo
     expect(result).to_contain_text("Added.", timeout=OUTCOME_TIMEOUT)
     item = CandidateIngest.objects.get()
     expect(result.get_by_role("link", name="Jane Doe")).to_have_attribute(
-        "href", f"/interviews/{item.interview_id}/")
+        "href", f"/interviews/{item.interview_id}/"
+    )
     expect(result).to_contain_text(item.interview_id)
     expect(page.locator("#candidate-recent")).to_contain_text("Jane Doe", timeout=10_000)
     expect(page.locator("#candidate-recent")).to_contain_text("Added")
@@ -204,8 +211,9 @@ def test_the_imports_list_follows_a_running_import(live_server, page, acme, star
 
     posting = synced(acme)
     csv = b"name,email\nAda Lovelace,ada.l@example.com\nGrace Hopper,grace.h@example.com\n"
-    job = ingestion.import_create(acme, posting=posting, user=None, upload=upload("fair.csv", csv),
-                                  retake=False)
+    job = ingestion.import_create(
+        acme, posting=posting, user=None, upload=upload("fair.csv", csv), retake=False
+    )
     assert ingestion.import_start(job)  # queued: no worker runs yet
     sign_in(page, live_server, "/imports/")
     row = page.locator(f"#import-{job.id}")

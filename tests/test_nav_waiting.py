@@ -15,8 +15,10 @@ from tests.test_home import mixed  # noqa: F401 (a fixture, used by name)
 
 pytestmark = pytest.mark.django_db
 
-NAV = re.compile(r'<a class="icon-waiting" href="([^"]+)"[^>]*>Waiting for you '
-                 r'<span class="nav-count">(\d+)<')
+NAV = re.compile(
+    r'<a class="icon-waiting" href="([^"]+)"[^>]*>Waiting for you '
+    r'<span class="nav-count">(\d+)<'
+)
 
 
 def sidebar(html: str) -> tuple[str, int] | None:
@@ -90,6 +92,7 @@ def test_one_query_on_a_full_page_none_for_a_partial(login, reviewer, viewer, te
     client.get("/candidates/")  # the first visit remembers the filters
     full = _queries(client, "/candidates/")
     partial = _queries(client, "/candidates/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table")
+
     def counts_waiting(sql: str) -> bool:
         return "COUNT(*)" in sql and "'completed'" in sql and "review_rating" in sql
 

@@ -45,9 +45,14 @@ def failing_on_a_worker(self, kind: str, retry_after: float | None = None) -> st
 
 def worker_countdown(retries: int, kind: str = "500", retry_after: float | None = None) -> float:
     """The countdown Celery gives the retry of a try that failed on a worker after `retries`."""
-    failing_on_a_worker.push_request(id=f"try-{retries}", retries=retries, is_eager=False,
-                                     called_directly=False, args=(kind,),
-                                     kwargs={"retry_after": retry_after})
+    failing_on_a_worker.push_request(
+        id=f"try-{retries}",
+        retries=retries,
+        is_eager=False,
+        called_directly=False,
+        args=(kind,),
+        kwargs={"retry_after": retry_after},
+    )
     try:
         with pytest.raises(Retry) as retry:
             failing_on_a_worker.run(kind, retry_after=retry_after)
@@ -60,7 +65,7 @@ def test_retries_wait_growing_jittered_delays():
     by_try = [[worker_countdown(n) for _ in range(40)] for n in range(4)]
     for n, waits in enumerate(by_try):
         # Full jitter: anywhere from 0 up to 2, 4, 8, 16 s.
-        assert all(0 <= wait <= 2 * 2 ** n for wait in waits), (n, waits)
+        assert all(0 <= wait <= 2 * 2**n for wait in waits), (n, waits)
     # Random, not one fixed schedule: 40 draws from 0..16 s are not all the same.
     assert len(set(by_try[3])) > 1
     # Growing: the longest wait before the fourth retry is longer than any before the first.
@@ -129,8 +134,12 @@ def test_will_retry_says_what_celery_will_do():
 
 
 def test_services_reach_every_task_by_name():
-    for name in ("dashboard.mirror.tasks.run_sync", "dashboard.ingestion.tasks.run_import",
-                 "dashboard.webhooks.tasks.process_delivery", "dashboard.accounts.tasks.check_connection"):
+    for name in (
+        "dashboard.mirror.tasks.run_sync",
+        "dashboard.ingestion.tasks.run_import",
+        "dashboard.webhooks.tasks.process_delivery",
+        "dashboard.accounts.tasks.check_connection",
+    ):
         assert isinstance(task_named(name), HeyMiloTask), name
     with pytest.raises(KeyError):
         task_named("dashboard.mirror.tasks.no_such_task")
@@ -170,7 +179,7 @@ def test_a_worker_retries_500s_with_growing_jittered_delays(start_worker, team, 
     waits = retry_waits(worker.log(), result.id)
     # Full jitter: each wait anywhere from 0 up to 2, 4, 8 s, the bound doubling each time.
     assert len(waits) == 3, worker.log()[-3000:]
-    assert all(0 <= wait <= 2 * 2 ** n for n, wait in enumerate(waits)), waits
+    assert all(0 <= wait <= 2 * 2**n for n, wait in enumerate(waits)), waits
 
 
 @pytest.mark.celery

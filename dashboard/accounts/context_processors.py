@@ -11,13 +11,21 @@ from dashboard.accounts.models import Invitation, Membership
 def team(request: HttpRequest) -> dict[str, object]:
     membership = getattr(request, "membership", None)
     # Lazy: only the full page's team switcher reads it, not an htmx partial.
-    teams = SimpleLazyObject(lambda: [
-        m.team for m in Membership.objects.filter(user_id=membership.user_id).select_related("team")
-    ] if membership is not None else [])
+    teams = SimpleLazyObject(
+        lambda: (
+            [m.team for m in Membership.objects.filter(user_id=membership.user_id).select_related("team")]
+            if membership is not None
+            else []
+        )
+    )
     # Lazy too: only Home lists them, so other pages pay no query for them.
-    invitations = SimpleLazyObject(lambda: list(
-        Invitation.objects.pending().for_user(request.user).select_related("team", "invited_by")
-    ) if request.user.is_authenticated else [])
+    invitations = SimpleLazyObject(
+        lambda: (
+            list(Invitation.objects.pending().for_user(request.user).select_related("team", "invited_by"))
+            if request.user.is_authenticated
+            else []
+        )
+    )
     return {
         "membership": membership,
         "team": membership.team if membership else None,

@@ -61,8 +61,7 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
     def clean_old_password(self):
         if throttle.password_change_locked(self.user.pk):
             raise forms.ValidationError(
-                f"Too many wrong current passwords. Wait {throttle.lock_minutes()} minutes and "
-                "try again.",
+                f"Too many wrong current passwords. Wait {throttle.lock_minutes()} minutes and try again.",
                 code="throttled",
             )
         try:
@@ -93,7 +92,8 @@ class TeamSettingsForm(forms.ModelForm):
         if key and not valid_key_characters(key):
             raise forms.ValidationError(
                 "The key holds a space, a line break or an invisible character (often pasted along "
-                "with it): copy it again from HeyMilo's settings.")
+                "with it): copy it again from HeyMilo's settings."
+            )
         return key
 
     def clean_name(self):
@@ -116,8 +116,13 @@ class TeamSettingsForm(forms.ModelForm):
         old_url = (self.instance.heymilo_base_url or "").rstrip("/")
         # The stored key goes wherever the base URL points: only someone who holds the key may
         # point it somewhere new, so a changed address needs the key typed again.
-        if (self.instance.has_api_key and new_url and new_url != old_url
-                and not cleaned.get("api_key") and "api_key" not in self.errors):
+        if (
+            self.instance.has_api_key
+            and new_url
+            and new_url != old_url
+            and not cleaned.get("api_key")
+            and "api_key" not in self.errors
+        ):
             self.add_error("api_key", "Enter the API key again to use it with a new base URL.")
         return cleaned
 

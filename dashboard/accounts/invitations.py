@@ -12,7 +12,9 @@ def invitation_send(team: Team, *, email: str, role: str, invited_by) -> Invitat
     """One pending invitation per team and address: sending again updates its role. Nothing here
     looks at whether an account has this address, so nothing can tell the admin."""
     invitation, _created = Invitation.objects.update_or_create(
-        team=team, email=normalise_email(email), state=Invitation.State.PENDING,
+        team=team,
+        email=normalise_email(email),
+        state=Invitation.State.PENDING,
         defaults={"role": role, "invited_by": invited_by},
     )
     return invitation

@@ -43,15 +43,14 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
     heymilo_base_url = models.URLField(
-        "HeyMilo base URL", default="https://api.heymilo.network",
+        "HeyMilo base URL",
+        default="https://api.heymilo.network",
         help_text="Leave as is unless HeyMilo gave you another address.",
     )
     # Fernet token; the clear key never touches the database. See crypto.py.
     api_key_encrypted = models.TextField(blank=True, default="")
     api_key_last4 = models.CharField(max_length=4, blank=True, default="")
-    api_key_status = models.CharField(
-        max_length=10, choices=KeyStatus, default=KeyStatus.MISSING
-    )
+    api_key_status = models.CharField(max_length=10, choices=KeyStatus, default=KeyStatus.MISSING)
     api_key_checked_at = models.DateTimeField(null=True, blank=True)
     # The credential in our webhook receiver's URL: HeyMilo publishes no signature scheme.
     webhook_token = models.CharField(max_length=64, unique=True, default=new_webhook_token)
@@ -67,7 +66,8 @@ class Team(models.Model):
         constraints = [
             # Two teams named alike would look the same in the team switcher.
             models.UniqueConstraint(
-                Lower("name"), name="team_name_unique",
+                Lower("name"),
+                name="team_name_unique",
                 violation_error_message="Another team already has this name: choose another.",
             ),
         ]
@@ -162,9 +162,7 @@ class Invitation(models.Model):
     team = models.ForeignKey(Team, models.CASCADE, related_name="invitations")
     email = models.EmailField()  # normalised to lower case: matched against the invitee's
     role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
-    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -175,7 +173,8 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "email"], condition=models.Q(state="pending"),
+                fields=["team", "email"],
+                condition=models.Q(state="pending"),
                 name="one_pending_invitation",
             ),
         ]
@@ -206,9 +205,7 @@ class ConnectionCheck(Job):
         NO_KEY = "no_key", "No API key"
         ERROR = "error", "HeyMilo error"
 
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
-    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
     outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     postings_total = models.IntegerField(null=True, blank=True)

@@ -30,23 +30,35 @@ def describe_error(error: HeyMiloError) -> tuple[str, str]:
     """(outcome, sentence) in words a hiring manager understands."""
     if isinstance(error, AddressNotAllowed):
         # Refused before connecting, so it tells nothing about what listens there.
-        return (ConnectionCheck.Outcome.UNREACHABLE,
-                f"{str(error).rstrip('.')}. Nothing was sent: check the base URL.")
+        return (
+            ConnectionCheck.Outcome.UNREACHABLE,
+            f"{str(error).rstrip('.')}. Nothing was sent: check the base URL.",
+        )
     if isinstance(error, Unauthorized):
-        return (ConnectionCheck.Outcome.UNAUTHORIZED,
-                "HeyMilo rejected the API key. Check it in HeyMilo's settings and paste it again.")
+        return (
+            ConnectionCheck.Outcome.UNAUTHORIZED,
+            "HeyMilo rejected the API key. Check it in HeyMilo's settings and paste it again.",
+        )
     if isinstance(error, RateLimited):
-        return (ConnectionCheck.Outcome.RATE_LIMITED,
-                "HeyMilo says we are sending too many requests right now. Try again in a minute.")
+        return (
+            ConnectionCheck.Outcome.RATE_LIMITED,
+            "HeyMilo says we are sending too many requests right now. Try again in a minute.",
+        )
     if isinstance(error, APITimeoutError):
-        return (ConnectionCheck.Outcome.UNREACHABLE,
-                "HeyMilo did not answer in time. It may be down or the base URL may be wrong.")
+        return (
+            ConnectionCheck.Outcome.UNREACHABLE,
+            "HeyMilo did not answer in time. It may be down or the base URL may be wrong.",
+        )
     if isinstance(error, APIConnectionError):
-        return (ConnectionCheck.Outcome.UNREACHABLE,
-                "Could not reach HeyMilo at the base URL. Check the address and try again.")
+        return (
+            ConnectionCheck.Outcome.UNREACHABLE,
+            "Could not reach HeyMilo at the base URL. Check the address and try again.",
+        )
     if isinstance(error, APIStatusError):
-        return (ConnectionCheck.Outcome.ERROR,
-                f"HeyMilo answered with an error ({error.status}). Try again later.")
+        return (
+            ConnectionCheck.Outcome.ERROR,
+            f"HeyMilo answered with an error ({error.status}). Try again later.",
+        )
     return ConnectionCheck.Outcome.ERROR, "HeyMilo sent a reply we could not understand."
 
 
@@ -69,13 +81,18 @@ def connection_check_run(check: ConnectionCheck) -> ConnectionCheck:
     except Exception as error:  # the check must end, whatever went wrong
         # Only the type is logged: a message may quote the key (requests' InvalidHeader does).
         log.warning("connection check %s failed: %s", check.pk, type(error).__name__)
-        check.fail("The check could not run. If the key was pasted, copy it again from HeyMilo.",
-                   outcome=ConnectionCheck.Outcome.ERROR)
+        check.fail(
+            "The check could not run. If the key was pasted, copy it again from HeyMilo.",
+            outcome=ConnectionCheck.Outcome.ERROR,
+        )
         return check
     team.record_key_status(KeyStatus.VALID)
     postings = f"{page.total} job posting{'' if page.total == 1 else 's'}"
-    check.finish(outcome=ConnectionCheck.Outcome.OK, message=f"HeyMilo accepts the key and lists {postings}.",
-                 postings_total=page.total)
+    check.finish(
+        outcome=ConnectionCheck.Outcome.OK,
+        message=f"HeyMilo accepts the key and lists {postings}.",
+        postings_total=page.total,
+    )
     return check
 
 

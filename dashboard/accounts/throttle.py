@@ -48,8 +48,7 @@ def _cached(default, method: str, *args):
     try:
         return getattr(cache, method)(*args)
     except CACHE_ERRORS as exc:
-        logger.warning("Sign-in throttle skipped: the cache is unreachable (%s: %s)",
-                       type(exc).__name__, exc)
+        logger.warning("Sign-in throttle skipped: the cache is unreachable (%s: %s)", type(exc).__name__, exc)
         return default
 
 
@@ -135,6 +134,7 @@ def lock_minutes() -> int:
 
 
 # --- password change: wrong current passwords, counted per user ---------------------------------
+
 
 def _password_key(user_id: int) -> str:
     return f"password-change-fail:user:{user_id}"

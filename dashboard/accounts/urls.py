@@ -10,7 +10,8 @@ urlpatterns = [
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(
-            form_class=ThrottledPasswordChangeForm, template_name="accounts/password_change.html"),
+            form_class=ThrottledPasswordChangeForm, template_name="accounts/password_change.html"
+        ),
         name="password_change",
     ),
     path(
@@ -34,9 +35,7 @@ urlpatterns = [
         views.invitation_cancel,
         name="invitation_cancel",
     ),
-    path(
-        "invitations/<int:invitation_id>/accept/", views.invitation_accept, name="invitation_accept"
-    ),
+    path("invitations/<int:invitation_id>/accept/", views.invitation_accept, name="invitation_accept"),
     path(
         "invitations/<int:invitation_id>/decline/",
         views.invitation_decline,

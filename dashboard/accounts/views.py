@@ -48,7 +48,8 @@ def team_settings(request: TeamRequest):
             messages.success(
                 request,
                 "Settings saved. Test the connection to check the new key."
-                if key_changed else "Settings saved.",
+                if key_changed
+                else "Settings saved.",
             )
             return redirect("team_settings")
     else:
@@ -82,8 +83,14 @@ def connection_check_status(request: TeamRequest, check_id: int):
 def _check_result(request: TeamRequest, check: ConnectionCheck, polled: bool):
     """The check's status region; once it has finished, the key line re-renders with what the
     check found (CONNECTION_CHECKED)."""
-    return job_status(request, "accounts/settings.html#connection-check", {"check": check},
-                      finished=check.is_finished, event=CONNECTION_CHECKED, polled=polled)
+    return job_status(
+        request,
+        "accounts/settings.html#connection-check",
+        {"check": check},
+        finished=check.is_finished,
+        event=CONNECTION_CHECKED,
+        polled=polled,
+    )
 
 
 @admin_required
@@ -92,15 +99,17 @@ def members(request: TeamRequest):
     form = InviteMemberForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        invitations.invitation_send(team, email=email, role=form.cleaned_data["role"],
-                                    invited_by=request.user)
+        invitations.invitation_send(
+            team, email=email, role=form.cleaned_data["role"], invited_by=request.user
+        )
         # The same words whether or not anyone has an account with this address.
         messages.success(request, f"Invitation sent to {email}. They join when they accept it.")
         return redirect("members")
     memberships = Membership.objects.for_team(team).select_related("user").order_by("user__username")
     pending = Invitation.objects.for_team(team).pending().select_related("invited_by")
     return render(
-        request, "accounts/members.html",
+        request,
+        "accounts/members.html",
         {"form": form, "memberships": memberships, "invitations": pending, "roles": Role.choices},
     )
 
@@ -180,5 +189,3 @@ def member_remove(request: TeamRequest, membership_id: int):
         membership.delete()
         messages.success(request, f"{membership.user} was removed from {request.team.name}.")
     return redirect("members")
-
-

@@ -61,8 +61,11 @@ class Job(models.Model):
     def start(self) -> bool:
         """Queued to running, once: False when another worker took it or it ended meanwhile."""
         now = timezone.now()
-        if not type(self)._base_manager.filter(pk=self.pk, state=self.State.QUEUED).update(
-                state=self.State.RUNNING, started_at=now):
+        if (
+            not type(self)
+            ._base_manager.filter(pk=self.pk, state=self.State.QUEUED)
+            .update(state=self.State.RUNNING, started_at=now)
+        ):
             return False
         self.state, self.started_at = self.State.RUNNING, now
         return True
@@ -71,8 +74,13 @@ class Job(models.Model):
         """Ends the job (done unless `state` says otherwise), with `fields` of its own saved in the
         same UPDATE. The first ending wins: a late worker cannot overwrite a cancel or an
         "interrupted" with its own; then this copy is refreshed and False returned."""
-        values = {"state": state or self.State.DONE, "outcome": outcome, "message": message,
-                  "finished_at": timezone.now(), **fields}
+        values = {
+            "state": state or self.State.DONE,
+            "outcome": outcome,
+            "message": message,
+            "finished_at": timezone.now(),
+            **fields,
+        }
         if not type(self)._base_manager.filter(pk=self.pk, state__in=self.ACTIVE_STATES).update(**values):
             self.refresh_from_db()
             return False
@@ -84,8 +92,9 @@ class Job(models.Model):
         return self.finish(state=self.State.FAILED, outcome=outcome, message=message, **fields)
 
 
-def job_status(request, template: str, context: dict, *, finished: bool, event: str = "",
-               polled: bool = True):
+def job_status(
+    request, template: str, context: dict, *, finished: bool, event: str = "", polled: bool = True
+):
     """A job's status region (`templates/core/_job_status.html` inside `template`). Once the job
     has finished an htmx request is answered 286 when it was the region's own poll (htmx stops)
     and `event` is fired, so the regions showing the outcome fetch themselves; the finished

@@ -24,8 +24,9 @@ def refuse_nul(get_response: GetResponse) -> GetResponse:
             return HttpResponseNotFound("Not found.", content_type="text/plain")
         if not request.path.startswith(WEBHOOK_PREFIX) and _nul_in_values(request):
             return HttpResponseBadRequest(
-                "A query or form value holds a NUL character, which cannot be used: remove it "
-                "and try again.", content_type="text/plain")
+                "A query or form value holds a NUL character, which cannot be used: remove it and try again.",
+                content_type="text/plain",
+            )
         return get_response(request)
 
     return middleware
@@ -50,8 +51,7 @@ def _nul_in_values(request: HttpRequest) -> bool:
 
 
 def _holds_nul(values: QueryDict) -> bool:
-    return any("\x00" in key or any("\x00" in value for value in items)
-               for key, items in values.lists())
+    return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
 
 
 def no_store_when_signed_in(get_response: GetResponse) -> GetResponse:

@@ -21,8 +21,15 @@ QUESTION = 10  # each scorecard question's evaluation_score, 1-10 (HeyMilo's v2 
 SPEECH = 5  # communication.speech_score (4.2)
 COMMUNICATION = 5  # each communication evaluation's score (4)
 # By name, for templates: {{ sc.overall_score|score:"resume" }}.
-SCALES = {"overall": OVERALL, "resume": RESUME, "criterion": RESUME_CRITERION, "match": MATCH,
-          "question": QUESTION, "speech": SPEECH, "communication": COMMUNICATION}
+SCALES = {
+    "overall": OVERALL,
+    "resume": RESUME,
+    "criterion": RESUME_CRITERION,
+    "match": MATCH,
+    "question": QUESTION,
+    "speech": SPEECH,
+    "communication": COMMUNICATION,
+}
 
 # Lower edges on the 0-100 scale, highest first: the design's Strong 80+, Good 65-79,
 # Mixed 50-64, Weak below 50.

@@ -40,8 +40,17 @@ class HeyMiloTask(DjangoTask):
         """True when Celery will retry this error: it is transient and retries are left."""
         return isinstance(error, TRANSIENT_ERRORS) and self.request.retries < self.max_retries
 
-    def retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None, countdown=None,
-              max_retries=None, **options):
+    def retry(
+        self,
+        args=None,
+        kwargs=None,
+        exc=None,
+        throw=True,
+        eta=None,
+        countdown=None,
+        max_retries=None,
+        **options,
+    ):
         """Celery's retry, waiting at least the error's Retry-After (RateLimited.retry_after)."""
         if self.request.is_eager:
             return self._retry_now(exc)

@@ -59,8 +59,10 @@ class Table:
                     # open_table only samples the start of a BOM-marked file: a NUL further down
                     # would reach PostgreSQL, whose text columns cannot hold one.
                     if any("\x00" in c for c in cells):
-                        raise CsvError(f"Row {number} holds a NUL character, so this is not a plain text "
-                                       f"file. {SAVE_AS_CSV}")
+                        raise CsvError(
+                            f"Row {number} holds a NUL character, so this is not a plain text "
+                            f"file. {SAVE_AS_CSV}"
+                        )
                     count += 1
                     if count > max_rows:
                         raise CsvError(
@@ -84,9 +86,11 @@ class Table:
         while count > len(self.header) and not cells[count - 1].strip():
             count -= 1  # trailing empty cells (a spreadsheet's extra separators) do no harm
         name = self.delimiter_name
-        return (f"Row {number} has {count} cells, the header has {len(self.header)}: a {name} inside "
-                f"an unquoted value? The line reads “{shown_line(raw)}”. Put that value in double "
-                f"quotes, or remove the {name}.")
+        return (
+            f"Row {number} has {count} cells, the header has {len(self.header)}: a {name} inside "
+            f"an unquoted value? The line reads “{shown_line(raw)}”. Put that value in double "
+            f"quotes, or remove the {name}."
+        )
 
 
 class Row(NamedTuple):
@@ -112,8 +116,10 @@ def shown_line(raw: str) -> str:
     written as escapes so they can be seen, cut to a length a page shows."""
     text = raw.rstrip("\r\n")
     escapes = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
-    shown = "".join(escapes.get(ch) or (f"\\x{ord(ch):02x}" if ch < " " or ch == "\x7f" else ch)
-                    for ch in text[:SHOWN_LINE_CHARS])
+    shown = "".join(
+        escapes.get(ch) or (f"\\x{ord(ch):02x}" if ch < " " or ch == "\x7f" else ch)
+        for ch in text[:SHOWN_LINE_CHARS]
+    )
     return shown + "…" if len(text) > SHOWN_LINE_CHARS else shown
 
 
@@ -131,32 +137,37 @@ def open_table(name: str, max_columns: int | None = None) -> Table:
     if head.startswith(b"PK\x03\x04"):
         raise CsvError("This is an Excel workbook (.xlsx) or another zip file, not CSV. " + SAVE_AS_CSV)
     if head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-        raise CsvError("This is not a text file (it looks like an old Excel file, a PDF or an image). "
-                       + SAVE_AS_CSV)
+        raise CsvError(
+            "This is not a text file (it looks like an old Excel file, a PDF or an image). " + SAVE_AS_CSV
+        )
     encoding = _encoding(name, head)
     sample = _sample(name, encoding)
     if _looks_binary(sample):
         raise CsvError("This looks like a binary file, not text. " + SAVE_AS_CSV)
     delimiter, header = _sniff(sample)
     if not any(h.strip() for h in header):
-        raise CsvError("The first row is empty: the file needs a header row naming its columns, "
-                       "such as name,email,phone.")
+        raise CsvError(
+            "The first row is empty: the file needs a header row naming its columns, "
+            "such as name,email,phone."
+        )
     if len(header) < 2:
         shown = header[0][:80]
         raise CsvError(
             f"Only one column was found (the first row reads “{shown}”). Columns must be separated "
-            "by commas, semicolons, tabs or pipes, with at least a name and an email column. "
-            + SAVE_AS_CSV
+            "by commas, semicolons, tabs or pipes, with at least a name and an email column. " + SAVE_AS_CSV
         )
     if max_columns is not None and len(header) > max_columns:
         raise CsvError(
             f"The file has {_width(name, encoding, delimiter, len(header)):,} columns; an import "
             f"takes at most {max_columns:,}. Keep the "
             "name, email and phone columns and those you want sent as metadata, delete the others, "
-            "and upload it again.")
+            "and upload it again."
+        )
     if any("@" in h for h in header):
-        raise CsvError("The first row looks like a candidate, not a header (it holds an email address). "
-                       "Add a header row naming the columns, such as name,email,phone.")
+        raise CsvError(
+            "The first row looks like a candidate, not a header (it holds an email address). "
+            "Add a header row naming the columns, such as name,email,phone."
+        )
     return Table(name=name, encoding=encoding, delimiter=delimiter, header=_unique(header))
 
 
@@ -200,8 +211,9 @@ def _decodes(name: str, encoding: str) -> bool:
         try:
             while block := raw.read(BLOCK):
                 if b"\x00" in block:
-                    raise CsvError("This looks like a binary file, not text (it holds NUL bytes). "
-                                   + SAVE_AS_CSV)
+                    raise CsvError(
+                        "This looks like a binary file, not text (it holds NUL bytes). " + SAVE_AS_CSV
+                    )
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:

@@ -12,19 +12,25 @@ from dashboard.mirror.models import Posting
 class UploadForm(forms.Form):
     posting = forms.ModelChoiceField(queryset=Posting.objects.none(), empty_label="Choose a posting…")
     file = forms.FileField(
-        label="CSV file", help_text="CSV or TSV with a header row (from Excel: “CSV UTF-8”).",
-        error_messages={"empty": "The file is empty. Upload a CSV file with a header row and one "
-                                 "candidate per row."})
+        label="CSV file",
+        help_text="CSV or TSV with a header row (from Excel: “CSV UTF-8”).",
+        error_messages={
+            "empty": "The file is empty. Upload a CSV file with a header row and one candidate per row."
+        },
+    )
     retake = forms.BooleanField(
-        label="Allow retakes", required=False,
+        label="Allow retakes",
+        required=False,
         help_text="Off: a candidate HeyMilo already knows keeps their interview. "
-                  "On: everyone gets a new one.")
+        "On: everyone gets a new one.",
+    )
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         # Only postings HeyMilo gave an ingestion key can take candidates.
         cast(forms.ModelChoiceField, self.fields["posting"]).queryset = (
-            Posting.objects.for_team(team).filter(missing=False).exclude(url_key="").order_by("title"))
+            Posting.objects.for_team(team).filter(missing=False).exclude(url_key="").order_by("title")
+        )
         self.fields["file"].widget.attrs["accept"] = ".csv,.tsv,.txt,text/csv,text/tab-separated-values"
 
 
@@ -41,8 +47,10 @@ class MappingForm(forms.Form):
         self.header = header
         for n, column in enumerate(header):
             self.fields[f"col{n}"] = forms.ChoiceField(
-                label=column, choices=list(validation.TARGETS.items()),
-                initial=mapping.get(column, "metadata"))
+                label=column,
+                choices=list(validation.TARGETS.items()),
+                initial=mapping.get(column, "metadata"),
+            )
 
     def columns(self):
         return [(column, self[f"col{n}"]) for n, column in enumerate(self.header)]
@@ -54,11 +62,14 @@ class MappingForm(forms.Form):
 class CandidateForm(forms.Form):
     name = forms.CharField(max_length=300, error_messages={"required": "Name is missing."})
     email = forms.CharField(max_length=320, error_messages={"required": "Email is missing."})
-    phone = forms.CharField(max_length=40, required=False,
-                            help_text="Without a + prefix, the team's country is assumed.")
+    phone = forms.CharField(
+        max_length=40, required=False, help_text="Without a + prefix, the team's country is assumed."
+    )
     metadata = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One “key: value” per line, e.g. source: career fair.")
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One “key: value” per line, e.g. source: career fair.",
+    )
     retake = forms.BooleanField(label="Allow a retake", required=False)
 
     def __init__(self, *args, region="US", **kwargs):

@@ -128,8 +128,9 @@ class Request(Job):
     """Shared by the one-off calls a posting page makes through a worker."""
 
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta(Job.Meta):
         abstract = True

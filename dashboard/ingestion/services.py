@@ -47,14 +47,22 @@ def import_create(team, *, posting, user, upload, retake: bool) -> ImportJob:
     if upload.size > settings.UPLOAD_MAX_BYTES:
         raise csvfile.CsvError(
             f"The file is {upload.size / 1_048_576:.1f} MB; the most one import takes is "
-            f"{settings.UPLOAD_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files.")
+            f"{settings.UPLOAD_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
+        )
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
     try:
         table = csvfile.open_table(stored, max_columns=settings.UPLOAD_MAX_COLUMNS)
         job = ImportJob(
-            team=team, posting=posting, created_by=user, file_name=(upload.name or "upload.csv")[-255:],
-            stored_name=stored, encoding=table.encoding, delimiter=table.delimiter,
-            header=list(table.header), mapping=validation.guess_mapping(table.header), retake=retake,
+            team=team,
+            posting=posting,
+            created_by=user,
+            file_name=(upload.name or "upload.csv")[-255:],
+            stored_name=stored,
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            header=list(table.header),
+            mapping=validation.guess_mapping(table.header),
+            retake=retake,
             chunk_size=settings.INGEST_CHUNK_SIZE,
         )
         if upload.size > CHECK_INLINE_BYTES:
@@ -75,22 +83,42 @@ def import_create(team, *, posting, user, upload, retake: bool) -> ImportJob:
 
 
 def import_table_open(job: ImportJob) -> csvfile.Table:
-    return csvfile.Table(name=job.stored_name, encoding=job.encoding, delimiter=job.delimiter,
-                         header=tuple(job.header))
+    return csvfile.Table(
+        name=job.stored_name, encoding=job.encoding, delimiter=job.delimiter, header=tuple(job.header)
+    )
 
 
 def known_emails(job: ImportJob) -> set[str]:
     """Emails HeyMilo already has an interview for on this posting, as far as we know."""
-    mirrored = (Interview.objects.for_team(job.team).filter(posting=job.posting)
-                .values_list("email", flat=True))
-    imported = (ImportRow.objects.filter(job__team=job.team, job__posting=job.posting,
-                                         outcome=ImportRow.Outcome.INGESTED)
-                .exclude(job=job).values_list("email", flat=True))
+    mirrored = (
+        Interview.objects.for_team(job.team).filter(posting=job.posting).values_list("email", flat=True)
+    )
+    imported = (
+        ImportRow.objects.filter(
+            job__team=job.team, job__posting=job.posting, outcome=ImportRow.Outcome.INGESTED
+        )
+        .exclude(job=job)
+        .values_list("email", flat=True)
+    )
     return {e.lower() for e in mirrored if e} | {e.lower() for e in imported if e}
 
 
-ROW_COLUMNS = ("job_id", "number", "name", "email", "phone", "metadata", "data", "status",
-               "existing", "error", "outcome", "interview_id", "interview_link", "chunk")
+ROW_COLUMNS = (
+    "job_id",
+    "number",
+    "name",
+    "email",
+    "phone",
+    "metadata",
+    "data",
+    "status",
+    "existing",
+    "error",
+    "outcome",
+    "interview_id",
+    "interview_link",
+    "chunk",
+)
 
 
 def json_param(value):
@@ -104,8 +132,10 @@ def import_rows_insert(rows: list[tuple]) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(ImportRow._meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(ROW_COLUMNS)}) "  # noqa: S608 - our names only
-           f"VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(ROW_COLUMNS)}) "  # noqa: S608 - our names only
+        f"VALUES ({', '.join(['%s'] * len(ROW_COLUMNS))})"
+    )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -145,9 +175,24 @@ def _validate(job: ImportJob, table: csvfile.Table, write) -> None:
             existing = key in known
             counts["existing"] += existing
         counts[status] += 1
-        batch.append((job.id, number, cand.name[:300], cand.email[:320], cand.phone,
-                      json_param(cand.metadata), json_param(cand.data), status, existing,
-                      " ".join(errors), ImportRow.Outcome.PENDING, "", "", None))
+        batch.append(
+            (
+                job.id,
+                number,
+                cand.name[:300],
+                cand.email[:320],
+                cand.phone,
+                json_param(cand.metadata),
+                json_param(cand.data),
+                status,
+                existing,
+                " ".join(errors),
+                ImportRow.Outcome.PENDING,
+                "",
+                "",
+                None,
+            )
+        )
         if len(batch) >= BATCH:
             write(batch)
             batch = []
@@ -168,16 +213,20 @@ def import_check(job_id: int) -> None:
     Every write is conditional on the heartbeat this run wrote last: a resume (or a redelivered
     message) that moved it takes the job over, and this run stops at its next batch.
     """
-    job = (ImportJob.objects.select_related("team", "posting")
-           .filter(id=job_id, state=ImportJob.State.CHECKING).first())
+    job = (
+        ImportJob.objects.select_related("team", "posting")
+        .filter(id=job_id, state=ImportJob.State.CHECKING)
+        .first()
+    )
     if job is None:
         return
     last: dict[str, Any] = {"beat": job.heartbeat_at, "checked": 0}
 
     def beat(**fields) -> None:
         now = timezone.now()
-        if not ImportJob.objects.filter(id=job.id, state=ImportJob.State.CHECKING,
-                                        heartbeat_at=last["beat"]).update(heartbeat_at=now, **fields):
+        if not ImportJob.objects.filter(
+            id=job.id, state=ImportJob.State.CHECKING, heartbeat_at=last["beat"]
+        ).update(heartbeat_at=now, **fields):
             raise _Superseded
         last["beat"] = now
 
@@ -202,12 +251,22 @@ def import_check(job_id: int) -> None:
             return
         except Exception:
             log.exception("import %s: checking the file failed", job.id)
-            _check_failed(job, beat, "The file could not be checked (an error on our side). "
-                                     "Upload it again; if this happens again, tell your admin.")
+            _check_failed(
+                job,
+                beat,
+                "The file could not be checked (an error on our side). "
+                "Upload it again; if this happens again, tell your admin.",
+            )
             return
-        beat(state=ImportJob.State.DRAFT, rows_checked=job.rows_total, rows_total=job.rows_total,
-             rows_valid=job.rows_valid, rows_invalid=job.rows_invalid,
-             rows_duplicate=job.rows_duplicate, rows_existing=job.rows_existing)
+        beat(
+            state=ImportJob.State.DRAFT,
+            rows_checked=job.rows_total,
+            rows_total=job.rows_total,
+            rows_valid=job.rows_valid,
+            rows_invalid=job.rows_invalid,
+            rows_duplicate=job.rows_duplicate,
+            rows_existing=job.rows_existing,
+        )
     except _Superseded:
         log.info("import %s: another run of its check took over", job.id)
 
@@ -223,20 +282,23 @@ def import_notes(job: ImportJob) -> list[str]:
     """What the preview should say beside the counts: the mapping's choices a person may not
     expect, and the phone policy when it refused a row."""
     notes = validation.mapping_notes(job.header, job.mapping)
-    if job.rows.filter(status=ImportRow.Status.INVALID,
-                       error__contains=validation.UNASSIGNED_RANGE).exists():
-        notes.append("Phone numbers with the right length but in no range in use (reserved or "
-                     "fictional, such as UK 07700 900xxx) are refused: HeyMilo would invite the "
-                     "candidate at a number that reaches nobody. Correct them, or set the phone "
-                     "column to Ignore to send those candidates without a phone.")
+    if job.rows.filter(status=ImportRow.Status.INVALID, error__contains=validation.UNASSIGNED_RANGE).exists():
+        notes.append(
+            "Phone numbers with the right length but in no range in use (reserved or "
+            "fictional, such as UK 07700 900xxx) are refused: HeyMilo would invite the "
+            "candidate at a number that reaches nobody. Correct them, or set the phone "
+            "column to Ignore to send those candidates without a phone."
+        )
     return notes
 
 
 def import_remap(job: ImportJob, *, mapping: dict[str, str], retake: bool) -> None:
     """Apply the user's mapping choices (unknown columns or targets are ignored) and re-validate:
     here for a small file, in a worker for a big one, as at the upload."""
-    job.mapping = {col: (mapping.get(col) if mapping.get(col) in validation.TARGETS else target)
-                   for col, target in job.mapping.items()}
+    job.mapping = {
+        col: (mapping.get(col) if mapping.get(col) in validation.TARGETS else target)
+        for col, target in job.mapping.items()
+    }
     job.retake = retake
     if default_storage.size(job.stored_name) <= CHECK_INLINE_BYTES:
         import_validate(job)
@@ -244,8 +306,12 @@ def import_remap(job: ImportJob, *, mapping: dict[str, str], retake: bool) -> No
     with transaction.atomic():
         # Only a draft is checked again: a double click must not queue a second check.
         if not ImportJob.objects.filter(id=job.id, state=ImportJob.State.DRAFT).update(
-                mapping=job.mapping, retake=retake, state=ImportJob.State.CHECKING,
-                rows_checked=0, heartbeat_at=timezone.now()):
+            mapping=job.mapping,
+            retake=retake,
+            state=ImportJob.State.CHECKING,
+            rows_checked=0,
+            heartbeat_at=timezone.now(),
+        ):
             return
         task_named("dashboard.ingestion.tasks.check_import").delay_on_commit(job.id)
     job.refresh_from_db()
@@ -263,7 +329,7 @@ def import_start(job: ImportJob) -> bool:
         size = job.chunk_size
         ids = list(job.rows.filter(status=ImportRow.Status.VALID).values_list("id", flat=True))
         for index in range(0, len(ids), size):
-            ImportRow.objects.filter(id__in=ids[index:index + size]).update(chunk=index // size)
+            ImportRow.objects.filter(id__in=ids[index : index + size]).update(chunk=index // size)
         job.state = ImportJob.State.QUEUED
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["state", "heartbeat_at"])
@@ -276,7 +342,8 @@ def import_cancel(job: ImportJob) -> None:
     ImportJob.objects.filter(id=job.id).update(cancel_requested=True)
     # A job no worker has picked up yet can be cancelled at once.
     ImportJob.objects.filter(id=job.id, state=ImportJob.State.QUEUED).update(
-        state=ImportJob.State.CANCELLED, finished_at=timezone.now())
+        state=ImportJob.State.CANCELLED, finished_at=timezone.now()
+    )
 
 
 def import_step(job_id: int) -> bool:
@@ -298,8 +365,9 @@ def import_step(job_id: int) -> bool:
     if job.cancel_requested:
         _finish(job, state=ImportJob.State.CANCELLED)
         return False
-    open_rows = job.rows.filter(outcome__in=[ImportRow.Outcome.PENDING, ImportRow.Outcome.SENT],
-                                status=ImportRow.Status.VALID)
+    open_rows = job.rows.filter(
+        outcome__in=[ImportRow.Outcome.PENDING, ImportRow.Outcome.SENT], status=ImportRow.Status.VALID
+    )
     # Two steps of one job can run side by side: a Redis restart hands the in-flight message back
     # to the queue while the task has already queued its successor, and a resume can race a slow
     # queue. Choosing the chunk and marking it sent happen under the job's row lock (SQLite's
@@ -314,17 +382,22 @@ def import_step(job_id: int) -> bool:
         if job.retake:
             unsure = [r for r in rows if r.outcome == ImportRow.Outcome.SENT]
             if unsure:
-                _set(unsure, ImportRow.Outcome.UNKNOWN, only_from=ImportRow.Outcome.SENT,
-                     error="The worker stopped while sending this row; it may or may not have been "
-                     "ingested. Check in HeyMilo before sending it again.")
+                _set(
+                    unsure,
+                    ImportRow.Outcome.UNKNOWN,
+                    only_from=ImportRow.Outcome.SENT,
+                    error="The worker stopped while sending this row; it may or may not have been "
+                    "ingested. Check in HeyMilo before sending it again.",
+                )
             rows = [r for r in rows if r.outcome == ImportRow.Outcome.PENDING]
             if not rows:
                 return True
         _set(rows, ImportRow.Outcome.SENT)
     try:
         with client_for(job.team) as client:
-            result = client.ingest_candidates(job.posting.url_key, [r.payload() for r in rows],
-                                              retake=job.retake)
+            result = client.ingest_candidates(
+                job.posting.url_key, [r.payload() for r in rows], retake=job.retake
+            )
     except AmbiguousOutcome as error:
         _set(rows, ImportRow.Outcome.UNKNOWN, error=f"Unknown: check in HeyMilo ({error}).")
         return True
@@ -356,8 +429,11 @@ def import_step(job_id: int) -> bool:
     with transaction.atomic():
         for row in rows:
             ImportRow.objects.filter(id=row.id).update(
-                outcome=row.outcome, error=row.error, interview_id=row.interview_id,
-                interview_link=row.interview_link)
+                outcome=row.outcome,
+                error=row.error,
+                interview_id=row.interview_id,
+                interview_link=row.interview_link,
+            )
     ImportJob.objects.filter(id=job.id).update(heartbeat_at=timezone.now())
     return True
 
@@ -394,8 +470,9 @@ def _finish(job: ImportJob, **ending) -> None:
     job.finish(**ending)
     if job.rows.filter(outcome=ImportRow.Outcome.INGESTED).exists():
         # The new interviews reach the posting's candidate table through the mirror.
-        transaction.on_commit(lambda: sync_request(job.team, scope=SyncRun.Scope.POSTING,
-                                                   target=job.posting.remote_id))
+        transaction.on_commit(
+            lambda: sync_request(job.team, scope=SyncRun.Scope.POSTING, target=job.posting.remote_id)
+        )
 
 
 def import_fail(job_id: int, *, error: BaseException) -> None:
@@ -430,13 +507,15 @@ def import_resume_stalled(job: ImportJob | None = None) -> int:
     count = 0
     stalled = ImportJob.objects.filter(
         state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING, ImportJob.State.CHECKING],
-        heartbeat_at__lt=cutoff)
+        heartbeat_at__lt=cutoff,
+    )
     if job is not None:
         stalled = stalled.filter(id=job.id)
     for job in stalled:
         # Only the caller that moves the heartbeat re-queues it, however many polls race here.
         if ImportJob.objects.filter(id=job.id, heartbeat_at=job.heartbeat_at).update(
-                heartbeat_at=timezone.now()):
+            heartbeat_at=timezone.now()
+        ):
             log.warning("import %s stalled since %s: resuming", job.id, job.heartbeat_at)
             task = "check_import" if job.is_checking else "run_import"
             task_named(f"dashboard.ingestion.tasks.{task}").delay_on_commit(job.id)
@@ -470,8 +549,16 @@ def import_drafts_clean_up(*, older_than: timedelta) -> int:
 
 
 def candidate_ingest_request(team, *, posting, user, name, email, phone, metadata, retake) -> CandidateIngest:
-    item = CandidateIngest.objects.create(team=team, posting=posting, created_by=user, name=name,
-                                          email=email, phone=phone, metadata=metadata, retake=retake)
+    item = CandidateIngest.objects.create(
+        team=team,
+        posting=posting,
+        created_by=user,
+        name=name,
+        email=email,
+        phone=phone,
+        metadata=metadata,
+        retake=retake,
+    )
     task_named("dashboard.ingestion.tasks.ingest_candidate").delay_on_commit(item.id)
     return item
 
@@ -479,9 +566,14 @@ def candidate_ingest_request(team, *, posting, user, name, email, phone, metadat
 def candidate_ingest_send(item: CandidateIngest) -> None:
     try:
         with client_for(item.team) as client:
-            result = client.ingest_candidate(item.posting.url_key, item.name, item.email,
-                                             phone_number=item.phone or None,
-                                             metadata=item.metadata or None, retake=item.retake)
+            result = client.ingest_candidate(
+                item.posting.url_key,
+                item.name,
+                item.email,
+                phone_number=item.phone or None,
+                metadata=item.metadata or None,
+                retake=item.retake,
+            )
     except ValidationError as error:
         item.fail(f"HeyMilo refused the candidate: {error}", field_errors=error.field_errors)
         return
@@ -489,8 +581,10 @@ def candidate_ingest_send(item: CandidateIngest) -> None:
         item.fail(f"Unknown: check in HeyMilo before retrying ({error}).")
         return
     first = result.interview_details[0] if result.interview_details else None
-    item.finish(interview_id=first.interview_id if first else "",
-                interview_link=(first.interview_link or "")[:500] if first else "")
+    item.finish(
+        interview_id=first.interview_id if first else "",
+        interview_link=(first.interview_link or "")[:500] if first else "",
+    )
 
 
 def export_request(team, *, posting, user) -> Export:

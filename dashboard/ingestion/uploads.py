@@ -61,5 +61,7 @@ def too_large(request: HttpRequest) -> bool:
 def too_large_message() -> str:
     limit = settings.UPLOAD_MAX_BYTES
     size = f"{limit / 1_048_576:.0f} MB" if limit >= 1_048_576 else f"{limit // 1024} KB"
-    return (f"The file is larger than {size}, the most one import takes. Split it into smaller "
-            "files and import them one after another.")
+    return (
+        f"The file is larger than {size}, the most one import takes. Split it into smaller "
+        "files and import them one after another."
+    )

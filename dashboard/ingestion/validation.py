@@ -67,8 +67,9 @@ def mapping_problems(mapping: dict[str, str]) -> list[str]:
         if targets.count(target) > 1:
             problems.append(f"More than one column is mapped to {TARGETS[target].lower()}.")
     if targets.count("metadata") > METADATA_MAX_KEYS:
-        problems.append(f"HeyMilo takes at most {METADATA_MAX_KEYS} metadata columns: send some to "
-                        "data or ignore them.")
+        problems.append(
+            f"HeyMilo takes at most {METADATA_MAX_KEYS} metadata columns: send some to data or ignore them."
+        )
     return problems
 
 
@@ -77,13 +78,17 @@ def mapping_notes(header: tuple[str, ...] | list[str], mapping: dict[str, str]) 
     notes = []
     own = [c for c in header if headers.is_own_error_column(c) and mapping.get(c) == "ignore"]
     if own:
-        notes.append(f"“{own[0]}” is the column of reasons our file of rows not sent adds: it is "
-                     "ignored, never sent to HeyMilo.")
+        notes.append(
+            f"“{own[0]}” is the column of reasons our file of rows not sent adds: it is "
+            "ignored, never sent to HeyMilo."
+        )
     halves = [c for c in header if mapping.get(c) in ("first_name", "last_name")]
     if halves:
         names = " and ".join(f"“{c}”" for c in halves)
-        notes.append(f"{names} {'are' if len(halves) > 1 else 'is'} sent as the candidate's name"
-                     f"{', joined' if len(halves) > 1 else ''}.")
+        notes.append(
+            f"{names} {'are' if len(halves) > 1 else 'is'} sent as the candidate's name"
+            f"{', joined' if len(halves) > 1 else ''}."
+        )
     return notes
 
 
@@ -126,8 +131,9 @@ def normalise_phone(value: str, region: str) -> tuple[str, str | None]:
     number, own_code = _parse_phone(value.strip(), region)
     # Checking the team's own country first skips the search through every country sharing a
     # calling code (some 25 for +1), which dominates validating a big file.
-    if number is not None and (phonenumbers.is_valid_number_for_region(number, region)
-                               or phonenumbers.is_valid_number(number)):
+    if number is not None and (
+        phonenumbers.is_valid_number_for_region(number, region) or phonenumbers.is_valid_number(number)
+    ):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
     if number is None:
         if own_code:  # never blame the team's country for a number that names its own
@@ -151,6 +157,7 @@ def _parse_phone(text: str, region: str) -> tuple[phonenumbers.PhoneNumber | Non
     European numbers into US teams' files. A region's own prefix (011 in the US and Canada, 0011
     in Australia) libphonenumber reads as + by itself; keep_raw_input records that it did.
     """
+
     def parse(text: str) -> phonenumbers.PhoneNumber | None:
         try:
             return phonenumbers.parse(text, region, keep_raw_input=True)

@@ -33,13 +33,13 @@ EXPORT_FINISHED = "export-finished"
 
 
 def _job(request: TeamRequest, job_id: int) -> ImportJob:
-    return get_object_or_404(ImportJob.objects.select_related("posting", "created_by"),
-                             id=job_id, team=request.team)
+    return get_object_or_404(
+        ImportJob.objects.select_related("posting", "created_by"), id=job_id, team=request.team
+    )
 
 
 def _posting(request: TeamRequest, remote_id: str) -> Posting:
     return get_object_or_404(Posting, team=request.team, remote_id=remote_id)
-
 
 
 def _profile_id(remote_id: str) -> str:
@@ -68,12 +68,18 @@ def imports(request: TeamRequest):
     if request.htmx and request.htmx.target == "imports-list":
         # The list's own poll while an import is checked or sent: each row's state and progress.
         context = _imports_list(request)
-        return job_status(request, "ingestion/imports.html#list", context,
-                          finished=not context["busy"], event=IMPORT_FINISHED)
+        return job_status(
+            request,
+            "ingestion/imports.html#list",
+            context,
+            finished=not context["busy"],
+            event=IMPORT_FINISHED,
+        )
     form = UploadForm(team=request.team)
     if "posting" in request.GET:  # from a posting page's "Import CSV"
-        form.initial["posting"] = Posting.objects.for_team(request.team).filter(
-            remote_id=request.GET["posting"]).first()
+        form.initial["posting"] = (
+            Posting.objects.for_team(request.team).filter(remote_id=request.GET["posting"]).first()
+        )
     return _imports_page(request, form)
 
 
@@ -87,14 +93,26 @@ def _imports_list(request: TeamRequest) -> dict:
     for job in drafts:
         # No column for the email (or the name): nothing can start until someone maps the columns.
         job.needs_mapping = bool(services.validation.mapping_problems(job.mapping))
-    return {"jobs": jobs, "busy": bool(active), "drafts": bool(drafts),
-            "draft_days": settings.IMPORT_DRAFT_DAYS}
+    return {
+        "jobs": jobs,
+        "busy": bool(active),
+        "drafts": bool(drafts),
+        "draft_days": settings.IMPORT_DRAFT_DAYS,
+    }
 
 
 def _imports_page(request: TeamRequest, form, status=200):
-    return render(request, "ingestion/imports.html",
-                  {**_imports_list(request), "form": form, "max_rows": settings.UPLOAD_MAX_ROWS,
-                   "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576}, status=status)
+    return render(
+        request,
+        "ingestion/imports.html",
+        {
+            **_imports_list(request),
+            "form": form,
+            "max_rows": settings.UPLOAD_MAX_ROWS,
+            "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576,
+        },
+        status=status,
+    )
 
 
 @reviewer_required
@@ -109,9 +127,13 @@ def import_upload(request: TeamRequest):
     form = UploadForm(request.POST, request.FILES, team=request.team)
     if form.is_valid():
         try:
-            job = services.import_create(request.team, posting=form.cleaned_data["posting"],
-                                         user=request.user, upload=form.cleaned_data["file"],
-                                         retake=form.cleaned_data["retake"])
+            job = services.import_create(
+                request.team,
+                posting=form.cleaned_data["posting"],
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                retake=form.cleaned_data["retake"],
+            )
         except CsvError as error:
             form.add_error("file", str(error))
         else:
@@ -141,11 +163,17 @@ def _rows(job: ImportJob, request):
 def _detail_context(request: TeamRequest, job, form=None):
     rows, chosen = _rows(job, request)
     shown = rows[:ROWS_SHOWN] if job.is_draft else _name_rows(request.team, rows[:ROWS_SHOWN])
-    context = {"job": job, "rows": shown, "rows_count": rows.count(), "show": chosen,
-               "rows_shown": ROWS_SHOWN}
+    context = {
+        "job": job,
+        "rows": shown,
+        "rows_count": rows.count(),
+        "show": chosen,
+        "rows_shown": ROWS_SHOWN,
+    }
     if job.is_draft:
-        context["form"] = form or MappingForm(header=job.header, mapping=job.mapping,
-                                              initial={"retake": job.retake})
+        context["form"] = form or MappingForm(
+            header=job.header, mapping=job.mapping, initial={"retake": job.retake}
+        )
         context["problems"] = services.validation.mapping_problems(job.mapping)
         context["notes"] = services.import_notes(job)
     elif not job.is_checking:
@@ -186,8 +214,11 @@ def import_mapping(request: TeamRequest, job_id: int):
     if job.is_checking:  # a big file is checked again in a worker: the page shows its progress
         return HttpResponseClientRefresh()
     # A valid mapping was saved: the preview builds its form from the job again.
-    return render(request, "ingestion/import.html#preview",
-                  _detail_context(request, job, None if form.is_valid() else form))
+    return render(
+        request,
+        "ingestion/import.html#preview",
+        _detail_context(request, job, None if form.is_valid() else form),
+    )
 
 
 @reviewer_required
@@ -219,9 +250,13 @@ def import_progress(request: TeamRequest, job_id: int):
         return render(request, "ingestion/import.html#checking", {"job": job})
     if request.GET.get("checking") and request.htmx:
         return HttpResponseClientRefresh()  # checked: the page becomes the preview (or the reason)
-    return job_status(request, "ingestion/import.html#progress",
-                      {"job": job, "progress": services.import_progress(job)},
-                      finished=job.is_finished, event=IMPORT_FINISHED)
+    return job_status(
+        request,
+        "ingestion/import.html#progress",
+        {"job": job, "progress": services.import_progress(job)},
+        finished=job.is_finished,
+        event=IMPORT_FINISHED,
+    )
 
 
 @member_required
@@ -241,13 +276,27 @@ def import_csv(request: TeamRequest, job_id: int, kind: str):
             if number in wanted:
                 writer.writerow([csv_safe(c) for c in [*cells, wanted[number]]])
         return response
-    writer.writerow(["row", "name", "email", "phone", "status", "outcome", "interview_id",
-                     "interview_link", "error"])
+    writer.writerow(
+        ["row", "name", "email", "phone", "status", "outcome", "interview_id", "interview_link", "error"]
+    )
     for row in job.rows.iterator(chunk_size=2000):
         outcome = row.get_outcome_display() if row.status == ImportRow.Status.VALID else "Not sent"
-        writer.writerow([csv_safe(v) for v in (row.number, row.name, row.email, row.phone,
-                                            row.get_status_display(), outcome, row.interview_id,
-                                            row.interview_link, row.error)])
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    row.number,
+                    row.name,
+                    row.email,
+                    row.phone,
+                    row.get_status_display(),
+                    outcome,
+                    row.interview_id,
+                    row.interview_link,
+                    row.error,
+                )
+            ]
+        )
     return response
 
 
@@ -270,20 +319,28 @@ def candidate_add(request: TeamRequest, remote_id: str):
             raise PermissionDenied("Your role in this team does not allow this.")
         form = CandidateForm(request.POST, region=request.team.default_phone_region)
         if not posting.url_key:
-            form.add_error(None, "HeyMilo has given this posting no ingestion key: candidates cannot be "
-                                 "added to it. Refresh the posting if that has changed.")
+            form.add_error(
+                None,
+                "HeyMilo has given this posting no ingestion key: candidates cannot be "
+                "added to it. Refresh the posting if that has changed.",
+            )
         if form.is_valid():
-            item = services.candidate_ingest_request(request.team, posting=posting, user=request.user,
-                                                     **form.cleaned_data)
+            item = services.candidate_ingest_request(
+                request.team, posting=posting, user=request.user, **form.cleaned_data
+            )
             if not request.htmx:
                 return redirect("candidate_status", remote_id, item.id)
             item.refresh_from_db()  # tasks run inline (development) have sent it already
             form = CandidateForm(region=request.team.default_phone_region)
         if request.htmx:
-            return job_status(request, "ingestion/candidate.html#add-form",
-                              {"posting": posting, "form": form, "item": _name_item(request.team, item)},
-                              finished=item is not None and item.is_finished, event=CANDIDATE_ADDED,
-                              polled=False)
+            return job_status(
+                request,
+                "ingestion/candidate.html#add-form",
+                {"posting": posting, "form": form, "item": _name_item(request.team, item)},
+                finished=item is not None and item.is_finished,
+                event=CANDIDATE_ADDED,
+                polled=False,
+            )
     else:
         form = CandidateForm(region=request.team.default_phone_region)
     recent = CandidateIngest.objects.for_team(request.team).filter(posting=posting)[:20]
@@ -306,9 +363,13 @@ def candidate_status(request: TeamRequest, remote_id: str, item_id: int):
     item = get_object_or_404(CandidateIngest, id=item_id, team=request.team, posting=posting)
     _name_item(request.team, item)
     if request.htmx:
-        return job_status(request, "ingestion/candidate_status.html#status",
-                          {"posting": posting, "item": item}, finished=item.is_finished,
-                          event=CANDIDATE_ADDED)
+        return job_status(
+            request,
+            "ingestion/candidate_status.html#status",
+            {"posting": posting, "item": item},
+            finished=item.is_finished,
+            event=CANDIDATE_ADDED,
+        )
     return render(request, "ingestion/candidate_status.html", {"posting": posting, "item": item})
 
 
@@ -325,14 +386,18 @@ def exports(request: TeamRequest, remote_id: str):
         services.export_request(request.team, posting=posting, user=request.user)
         if not request.htmx:
             return redirect("exports", remote_id)
-    items = (Export.objects.for_team(request.team).filter(posting=posting)
-             .select_related("created_by")[:20])
+    items = Export.objects.for_team(request.team).filter(posting=posting).select_related("created_by")[:20]
     busy = any(item.is_active for item in items)
     template = "ingestion/exports.html#list" if request.htmx else "ingestion/exports.html"
     # Sent with htmx, the POST's answer is the list in place, polling while HeyMilo makes the
     # file. Only the list's own poll (?poll=1) ends with the event: anything else fetching the
     # list, a listener included, must not fire it again.
     posted = request.method == "POST"
-    return job_status(request, template, {"posting": posting, "exports": items, "busy": busy},
-                      finished=not busy, event=EXPORT_FINISHED if posted or request.GET.get("poll") else "",
-                      polled=not posted)
+    return job_status(
+        request,
+        template,
+        {"posting": posting, "exports": items, "busy": busy},
+        finished=not busy,
+        event=EXPORT_FINISHED if posted or request.GET.get("poll") else "",
+        polled=not posted,
+    )

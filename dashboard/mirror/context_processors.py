@@ -22,6 +22,7 @@ def freshness(request: HttpRequest) -> dict[str, object]:
     # neither pays nothing for them.
     return {
         "last_sync": SimpleLazyObject(
-            lambda: runs().filter(state=SyncRun.State.DONE).order_by("-finished_at").first()),
+            lambda: runs().filter(state=SyncRun.State.DONE).order_by("-finished_at").first()
+        ),
         "sync_failed": SimpleLazyObject(failed),
     }

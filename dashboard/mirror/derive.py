@@ -110,11 +110,13 @@ def transcript_rows(interview: APIInterview) -> list[dict[str, Any]]:
             offset = turn.timestamp - start if turn.timestamp >= UNIX_TIME_FLOOR else turn.timestamp
         if offset is None:
             offset = parse_hms(turn.timestamp_str)
-        rows.append({
-            "position": position,
-            "speaker": turn.role[:40],
-            "text": turn.text or "",
-            "offset_seconds": offset,
-            "timestamp_str": (turn.timestamp_str or "")[:20],
-        })
+        rows.append(
+            {
+                "position": position,
+                "speaker": turn.role[:40],
+                "text": turn.text or "",
+                "offset_seconds": offset,
+                "timestamp_str": (turn.timestamp_str or "")[:20],
+            }
+        )
     return rows

@@ -37,9 +37,7 @@ class Posting(models.Model):
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "remote_id"], name="posting_unique_per_team")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "remote_id"], name="posting_unique_per_team")]
         indexes = [
             models.Index(fields=["team", "title"]),
             models.Index(fields=["team", "archived", "deadline"]),
@@ -103,17 +101,21 @@ class Interview(models.Model):
         # Lists always filter on `missing`: with it in the index, counting and paging a posting's
         # candidates never reads the (wide) rows themselves.
         indexes = [
-            models.Index(fields=["team", "posting", "missing", "interviewed_on"],
-                         name="interview_list_default"),
+            models.Index(
+                fields=["team", "posting", "missing", "interviewed_on"], name="interview_list_default"
+            ),
             models.Index(fields=["team", "missing", "interviewed_on"], name="interview_all_default"),
             # Covers the common filters (status, score range, name or email search) and the default
             # order without reading the rows.
-            models.Index(fields=["team", "posting", "missing", "status", "score", "search",
-                                 "interviewed_on"], name="interview_list_search"),
+            models.Index(
+                fields=["team", "posting", "missing", "status", "score", "search", "interviewed_on"],
+                name="interview_list_search",
+            ),
             models.Index(fields=["team", "posting", "missing", "score"], name="interview_list_score"),
             # The posting page's pipeline funnel counts steps completed.
-            models.Index(fields=["team", "posting", "missing", "steps_complete"],
-                         name="interview_list_steps"),
+            models.Index(
+                fields=["team", "posting", "missing", "steps_complete"], name="interview_list_steps"
+            ),
             models.Index(fields=["team", "email"]),
             models.Index(fields=["team", "name"]),
             models.Index(fields=["team", "last_engagement"]),
@@ -152,9 +154,7 @@ class TranscriptLine(models.Model):
     timestamp_str = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["interview", "position"], name="line_position_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["interview", "position"], name="line_position_unique")]
         ordering = ["interview", "position"]
 
     def __str__(self) -> str:
@@ -235,5 +235,15 @@ class SyncRun(Job):
 
     @staticmethod
     def progress_fields() -> list[str]:
-        return ["pages_done", "pages_expected", "rows_created", "rows_updated", "rows_unchanged",
-                "rows_missing", "rows_skipped", "skipped", "retries", "cursor"]
+        return [
+            "pages_done",
+            "pages_expected",
+            "rows_created",
+            "rows_updated",
+            "rows_unchanged",
+            "rows_missing",
+            "rows_skipped",
+            "skipped",
+            "retries",
+            "cursor",
+        ]

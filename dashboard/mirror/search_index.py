@@ -30,10 +30,15 @@ def bulk_writes(interview_ids: list[int]) -> Iterator[None]:
     # Only our own table names and placeholders are formatted in; the ids are parameters.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO transcripts_index_pause DEFAULT VALUES")
-        cursor.execute(f"INSERT INTO {FTS}({FTS}, rowid, text) "  # noqa: S608
-                       f"SELECT 'delete', id, text FROM {LINES} WHERE interview_id IN ({marks})",
-                       interview_ids)
+        cursor.execute(
+            f"INSERT INTO {FTS}({FTS}, rowid, text) "  # noqa: S608
+            f"SELECT 'delete', id, text FROM {LINES} WHERE interview_id IN ({marks})",
+            interview_ids,
+        )
         yield
-        cursor.execute(f"INSERT INTO {FTS}(rowid, text) "  # noqa: S608
-                       f"SELECT id, text FROM {LINES} WHERE interview_id IN ({marks})", interview_ids)
+        cursor.execute(
+            f"INSERT INTO {FTS}(rowid, text) "  # noqa: S608
+            f"SELECT id, text FROM {LINES} WHERE interview_id IN ({marks})",
+            interview_ids,
+        )
         cursor.execute("DELETE FROM transcripts_index_pause")

@@ -22,8 +22,11 @@ def interview_labels(team, remote_ids) -> dict[str, InterviewLabel]:
     ids = {i for i in remote_ids if i}
     if not ids:
         return {}
-    rows = (Interview.objects.for_team(team).filter(remote_id__in=ids)
-            .values_list("remote_id", "name", "posting__remote_id", "posting__title"))
+    rows = (
+        Interview.objects.for_team(team)
+        .filter(remote_id__in=ids)
+        .values_list("remote_id", "name", "posting__remote_id", "posting__title")
+    )
     return {rid: InterviewLabel(name, posting_id or "", title or "") for rid, name, posting_id, title in rows}
 
 
@@ -74,8 +77,10 @@ class RefreshGroup:
 
     @property
     def listed(self) -> list[dict]:
-        return [{"id": rid, "name": self.names.get(rid, ""), "state": state, "message": message,
-                 "times": times} for rid, state, message, times in self.items]
+        return [
+            {"id": rid, "name": self.names.get(rid, ""), "state": state, "message": message, "times": times}
+            for rid, state, message, times in self.items
+        ]
 
     @property
     def unlisted(self) -> int:
@@ -85,15 +90,21 @@ class RefreshGroup:
 def sync_timeline(team) -> list:
     """Team and posting syncs one row each (posting titles filled in), interleaved by time with
     single-interview refreshes grouped by hour. Four queries whatever the number of rows."""
-    runs = list(SyncRun.objects.for_team(team).exclude(scope=SyncRun.Scope.INTERVIEW)
-                .select_related("requested_by")[:RUNS_SHOWN])
+    runs = list(
+        SyncRun.objects.for_team(team)
+        .exclude(scope=SyncRun.Scope.INTERVIEW)
+        .select_related("requested_by")[:RUNS_SHOWN]
+    )
     titles = posting_titles(team, [r.target for r in runs if r.scope == SyncRun.Scope.POSTING])
     for run in runs:
         run.target_title = titles.get(run.target, "")
         run.is_group = False
-    refreshes = (SyncRun.objects.for_team(team).filter(scope=SyncRun.Scope.INTERVIEW)
-                 .order_by("-created_at", "-id")
-                 .values_list("target", "state", "message", "created_at")[:REFRESHES_READ])
+    refreshes = (
+        SyncRun.objects.for_team(team)
+        .filter(scope=SyncRun.Scope.INTERVIEW)
+        .order_by("-created_at", "-id")
+        .values_list("target", "state", "message", "created_at")[:REFRESHES_READ]
+    )
     groups: dict[datetime, RefreshGroup] = {}
     for target, state, message, created_at in refreshes:
         hour = timezone.localtime(created_at).replace(minute=0, second=0, microsecond=0)
@@ -112,9 +123,15 @@ def sync_timeline(team) -> list:
         items = [(rid, state, message, times) for rid, (state, message, times) in group.latest.items()]
         items.sort(key=lambda item: item[1] == SyncRun.State.DONE)
         group.items = items[:NAMES_LISTED]
-    names = dict(Interview.objects.for_team(team)
-                 .filter(remote_id__in={item[0] for g in groups.values() for item in g.items})
-                 .values_list("remote_id", "name")) if groups else {}
+    names = (
+        dict(
+            Interview.objects.for_team(team)
+            .filter(remote_id__in={item[0] for g in groups.values() for item in g.items})
+            .values_list("remote_id", "name")
+        )
+        if groups
+        else {}
+    )
     for group in groups.values():
         group.names = names
     # Hour groups sort by their latest refresh, so the newest line is on top either way.

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 # --- requesting runs -----------------------------------------------------------------------
 
+
 def lock_key(team_id: int, scope: str, target: str = "") -> str:
     return f"team:{team_id}:sync-lock:{scope}:{target}"
 
@@ -58,14 +59,18 @@ def sync_request(team: Team, *, scope: str = SyncRun.Scope.TEAM, target: str = "
             if is_alive(active):
                 return active
             # Its worker died (the lock expired) or it never started: say so, then start anew.
-            active.finish(state=SyncRun.State.INTERRUPTED, outcome="interrupted",
-                          message="The worker running this sync stopped.")
+            active.finish(
+                state=SyncRun.State.INTERRUPTED,
+                outcome="interrupted",
+                message="The worker running this sync stopped.",
+            )
         run = SyncRun.objects.create(team=team, scope=scope, target=target, requested_by=user)
         task_named("dashboard.mirror.tasks.run_sync").delay_on_commit(run.id)
     return run
 
 
 # --- running them ----------------------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -97,12 +102,18 @@ def sync_start_or_continue(run: SyncRun) -> bool:
             return False
         return True
     if run.state == SyncRun.State.QUEUED:
-        run.finish(state=SyncRun.State.SKIPPED, outcome="busy",
-                   message="Another sync of the same data was already running.")
+        run.finish(
+            state=SyncRun.State.SKIPPED,
+            outcome="busy",
+            message="Another sync of the same data was already running.",
+        )
     else:
         # It ran, lost its lock (its worker stalled or died) and a newer run took over.
-        run.finish(state=SyncRun.State.INTERRUPTED, outcome="superseded",
-                   message="A newer sync took over from this one.")
+        run.finish(
+            state=SyncRun.State.INTERRUPTED,
+            outcome="superseded",
+            message="A newer sync took over from this one.",
+        )
     return False
 
 
@@ -265,8 +276,7 @@ def _interviews_page(run: SyncRun, pages: Prefetcher, cursor: dict, prefetch: bo
     seen.extend(i.interview_id for i in items)
     more = page is not None and _more_pages(page, number, settings.HEYMILO_PAGE_SIZE, seen)
     # Where the cursor goes next is known before writing: fetch that page meanwhile.
-    upcoming = (posting_id, number + 1) if more else (
-        (plan[index + 1], 1) if index + 1 < len(plan) else None)
+    upcoming = (posting_id, number + 1) if more else ((plan[index + 1], 1) if index + 1 < len(plan) else None)
     if prefetch and upcoming is not None:
         pages.start(*upcoming)
     posting = Posting.objects.filter(team=run.team, remote_id=posting_id).first()
@@ -329,11 +339,15 @@ def interview_refresh(team: Team, *, remote_id: str) -> SyncRun:
 
 # --- writing the mirror ----------------------------------------------------------------------
 
+
 def missing_mark(queryset, *, seen_ids: list[str]) -> int:
     """Rows HeyMilo no longer returns are flagged (never deleted: reviews hang on them)."""
     seen = set(seen_ids)
-    gone = [pk for pk, remote_id in queryset.filter(missing=False).values_list("pk", "remote_id")
-            if remote_id not in seen]
+    gone = [
+        pk
+        for pk, remote_id in queryset.filter(missing=False).values_list("pk", "remote_id")
+        if remote_id not in seen
+    ]
     queryset.filter(missing=True, remote_id__in=seen).update(missing=False)
     if gone:
         queryset.model.objects.filter(pk__in=gone).update(missing=True)
@@ -378,8 +392,9 @@ def _skip(counts: Counts, kind: str, remote_id: str, error: Exception) -> Counts
 
 
 def postings_upsert(team: Team, *, items: list[APIPosting]) -> Counts:
-    return _skipping_unwritable("posting", items, lambda page: _upsert_postings(team, page),
-                                lambda item: item.posting_id)
+    return _skipping_unwritable(
+        "posting", items, lambda page: _upsert_postings(team, page), lambda item: item.posting_id
+    )
 
 
 def _upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
@@ -405,8 +420,7 @@ def _upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
             (changed if row.pk else new).append(row)
         Posting.objects.bulk_create(new)
         if changed:
-            Posting.objects.bulk_update(changed, [*POSTING_FIELDS, "document", "content_hash",
-                                                  "synced_at"])
+            Posting.objects.bulk_update(changed, [*POSTING_FIELDS, "document", "content_hash", "synced_at"])
         counts.created, counts.updated = len(new), len(changed)
     return counts
 
@@ -418,8 +432,11 @@ INTERVIEW_FIELDS = list(derive.interview_columns(APIInterview(interview_id="x"))
 def interviews_upsert(team: Team, *, items: list[APIInterview], posting: Posting | None) -> Counts:
     """Creates new rows, rewrites changed ones (and their transcript), skips the rest."""
     return _skipping_unwritable(
-        "interview", items, lambda page: _upsert_interviews(team, page, posting),
-        lambda item: item.interview_id)
+        "interview",
+        items,
+        lambda page: _upsert_interviews(team, page, posting),
+        lambda item: item.interview_id,
+    )
 
 
 def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | None) -> Counts:
@@ -432,7 +449,8 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
         existing = {
             row.remote_id: row
             for row in Interview.objects.filter(team=team, remote_id__in=by_id).only(
-                "id", "remote_id", "content_hash", "posting_id")
+                "id", "remote_id", "content_hash", "posting_id"
+            )
         }
         new: list[Interview] = []
         changed: list[Interview] = []
@@ -474,11 +492,19 @@ def transcript_lines_insert(rows_by_interview) -> None:
     building a model instance per line (4x faster than bulk_create) and is portable SQL."""
     # Only our own table and column names go into the statement; values are parameters.
     table = connection.ops.quote_name(TranscriptLine._meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})"
+    )
     params = [
-        (interview_id, line["position"], line["speaker"], line["text"], line["offset_seconds"],
-         line["timestamp_str"])
+        (
+            interview_id,
+            line["position"],
+            line["speaker"],
+            line["text"],
+            line["offset_seconds"],
+            line["timestamp_str"],
+        )
         for interview_id, lines in rows_by_interview
         for line in lines
     ]

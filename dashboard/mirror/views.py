@@ -18,8 +18,14 @@ SYNC_FINISHED = "sync-finished"
 def _progress(request: TeamRequest, run: SyncRun, polled: bool = True):
     """The run's status region; once it has ended, the page's freshness line and candidate table
     fetch themselves again (SYNC_FINISHED)."""
-    return job_status(request, "mirror/progress.html", {"run": run}, finished=run.is_finished,
-                      event=SYNC_FINISHED, polled=polled)
+    return job_status(
+        request,
+        "mirror/progress.html",
+        {"run": run},
+        finished=run.is_finished,
+        event=SYNC_FINISHED,
+        polled=polled,
+    )
 
 
 @reviewer_required
@@ -29,8 +35,9 @@ def sync_start(request: TeamRequest):
     remote_id = request.POST.get("posting", "")
     if remote_id:
         get_object_or_404(Posting, team=request.team, remote_id=remote_id)
-        run = services.sync_request(request.team, scope=SyncRun.Scope.POSTING, target=remote_id,
-                                    user=request.user)
+        run = services.sync_request(
+            request.team, scope=SyncRun.Scope.POSTING, target=remote_id, user=request.user
+        )
     else:
         run = services.sync_request(request.team, user=request.user)
     if not request.htmx:

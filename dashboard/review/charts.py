@@ -74,14 +74,21 @@ def _tally(posting, user=None, *, decided: bool = False) -> list[dict]:
     Mixed up to 64 and Good from 65, as the table colours those scores."""
     last = BINS * (10 // STEP) - 1.0
     # No step without a score: PostgreSQL's GREATEST would make a missing score a 0.
-    step = Case(When(score__isnull=False, then=Greatest(Least(Floor((F("score") + 0.5) / STEP), Value(last)),
-                                                          Value(0.0))), default=Value(None))
+    step = Case(
+        When(
+            score__isnull=False,
+            then=Greatest(Least(Floor((F("score") + 0.5) / STEP), Value(last)), Value(0.0)),
+        ),
+        default=Value(None),
+    )
     counts = {"n": Count("id")}
     completed = Q(status="completed")
     if user is not None:
         mine = Q(interview=OuterRef("pk"), user=user)
-        counts["reviewed"] = Count("id", filter=completed & (Exists(Decision.objects.filter(mine))
-                                                             | Exists(Rating.objects.filter(mine))))
+        counts["reviewed"] = Count(
+            "id",
+            filter=completed & (Exists(Decision.objects.filter(mine)) | Exists(Rating.objects.filter(mine))),
+        )
     if decided:
         team_decided = Exists(Decision.objects.filter(interview=OuterRef("pk")))
         # Q & an expression is a Q when it runs; the stubs type it Combinable, which Count refuses.
@@ -125,8 +132,11 @@ def _histogram(tally: list[dict]) -> list[Bar]:
         # Stacked from the bottom, lower scores first; the last segment takes the rounding.
         bottom = CHART_HEIGHT
         for number, segment in enumerate(bar.segments, start=1):
-            segment.height = (bar.height - (CHART_HEIGHT - bottom) if number == len(bar.segments)
-                              else round(CHART_HEIGHT * segment.count / top))
+            segment.height = (
+                bar.height - (CHART_HEIGHT - bottom)
+                if number == len(bar.segments)
+                else round(CHART_HEIGHT * segment.count / top)
+            )
             bottom -= segment.height
             segment.y = bottom
     return bars
@@ -174,8 +184,12 @@ def median_score(posting, scored: int) -> float | None:
     an even count), picked by the database walking the list's score index: one query."""
     if not scored:
         return None
-    middle = list(_counted(posting).filter(score__isnull=False).order_by("score")
-                  .values_list("score", flat=True)[(scored - 1) // 2:scored // 2 + 1])
+    middle = list(
+        _counted(posting)
+        .filter(score__isnull=False)
+        .order_by("score")
+        .values_list("score", flat=True)[(scored - 1) // 2 : scored // 2 + 1]
+    )
     return sum(middle) / len(middle) if middle else None
 
 
@@ -203,9 +217,13 @@ def summary(posting, user, *, reviewer: bool = True) -> Summary:
     strong = sum(segment.count for bar in histogram for segment in bar.segments if segment.band == "strong")
     scored = sum(bar.count for bar in histogram)
     return Summary(
-        total=total, stages=[stage for stage in stages if stage.count],
-        scored=scored, strong=strong, completed=by_status.get("completed", 0),
+        total=total,
+        stages=[stage for stage in stages if stage.count],
+        scored=scored,
+        strong=strong,
+        completed=by_status.get("completed", 0),
         reviewed_by_me=sum(row.get("reviewed", 0) for row in tally),
         decided=sum(row.get("decided", 0) for row in tally),
-        median=median_score(posting, scored), histogram=histogram,
+        median=median_score(posting, scored),
+        histogram=histogram,
     )

@@ -68,8 +68,9 @@ def remember(team, user, params, current: TableColumns | None, *, posting_table:
             ticked.add("posting")
     keys = [key for key in CHOOSABLE if key in ticked]
     if current is None:
-        TableColumns.objects.bulk_create([TableColumns(team=team, user=user, columns=keys)],
-                                         ignore_conflicts=True)
+        TableColumns.objects.bulk_create(
+            [TableColumns(team=team, user=user, columns=keys)], ignore_conflicts=True
+        )
         return TableColumns(team=team, user=user, columns=keys)
     if current.columns != keys:
         TableColumns.objects.filter(pk=current.pk).update(columns=keys, updated_at=timezone.now())

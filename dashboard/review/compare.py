@@ -122,9 +122,12 @@ def _attach_ratings(request: TeamRequest, columns: list[Column]) -> None:
     ratings private until submitted, a reviewer sees others' stars only where they rated too."""
     private = ReviewSettings.for_team(request.team).ratings_private
     can_review = request.membership.can_review
-    visible = (Rating.objects.visible_to(request.team, request.user, private=private, can_review=can_review)
-               .filter(interview__in=[c.row for c in columns]).select_related("user")
-               .order_by("user__username", "id"))
+    visible = (
+        Rating.objects.visible_to(request.team, request.user, private=private, can_review=can_review)
+        .filter(interview__in=[c.row for c in columns])
+        .select_related("user")
+        .order_by("user__username", "id")
+    )
     by_interview: dict[int, list[Rating]] = {}
     for rating in visible:
         by_interview.setdefault(rating.interview_id, []).append(rating)
@@ -139,8 +142,12 @@ def _team_rating_cell(column: Column) -> Cell:
     if not column.ratings:
         return Cell(text="No ratings")
     stars = [r.stars for r in column.ratings]
-    return Cell(score=round(sum(stars) / len(stars), 1), scale=5, banded=False,
-                detail=" · ".join(f"{r.user.get_username()} {r.stars}★" for r in column.ratings))
+    return Cell(
+        score=round(sum(stars) / len(stars), 1),
+        scale=5,
+        banded=False,
+        detail=" · ".join(f"{r.user.get_username()} {r.stars}★" for r in column.ratings),
+    )
 
 
 def _parsed(row: Interview) -> APIInterview | None:
@@ -155,8 +162,9 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _aligned(columns: list[Column], items: Callable, label: Callable, cell: Callable,
-             scored: bool = True) -> list[Line]:
+def _aligned(
+    columns: list[Column], items: Callable, label: Callable, cell: Callable, scored: bool = True
+) -> list[Line]:
     """One line per distinct item label across the columns, in order of first appearance;
     a column without that item gets an empty cell."""
     labels: dict[str, str] = {}
@@ -171,8 +179,9 @@ def _aligned(columns: list[Column], items: Callable, label: Callable, cell: Call
             labels.setdefault(key, text)
             cells[key] = cell(item)
         per_column.append(cells)
-    return [Line(text, [cells.get(key, Cell()) for cells in per_column], scored)
-            for key, text in labels.items()]
+    return [
+        Line(text, [cells.get(key, Cell()) for cells in per_column], scored) for key, text in labels.items()
+    ]
 
 
 def _mark_best(line: Line) -> Line:
@@ -191,7 +200,8 @@ def _quote(question) -> str:
     """The candidate's first answer in the question's excerpt (else its first turn)."""
     turns = question.chat_transcript
     turn = next((t for t in turns if t.is_candidate and t.text), None) or next(
-        (t for t in turns if t.text), None)
+        (t for t in turns if t.text), None
+    )
     return turn.text if turn else ""
 
 
@@ -242,33 +252,65 @@ def sections(columns: list[Column]) -> list[Section]:
     ]
     # Chip labels are people's words already ("SMS screen": capitalize() would lower the acronym).
     steps = _aligned(columns, lambda c: c.chips, lambda chip: chip.label, _chip_cell)
-    criteria = _aligned(columns, _resume_criteria, lambda c: c.criteria_text or c.criteria_id,
-                        lambda c: Cell(score=c.score, scale=scores.RESUME_CRITERION))
+    criteria = _aligned(
+        columns,
+        _resume_criteria,
+        lambda c: c.criteria_text or c.criteria_id,
+        lambda c: Cell(score=c.score, scale=scores.RESUME_CRITERION),
+    )
     eligibility = [Line("Eligible", [_pass_fail(c.row.eligible) for c in columns], scored=False)]
     eligibility += _aligned(
-        columns, lambda c: (_eligibility(c).criteria if _eligibility(c) else ()),
-        lambda c: c.criteria_text or c.criteria_id, lambda c: _pass_fail(c.pass_criteria), scored=False)
+        columns,
+        lambda c: _eligibility(c).criteria if _eligibility(c) else (),
+        lambda c: c.criteria_text or c.criteria_id,
+        lambda c: _pass_fail(c.pass_criteria),
+        scored=False,
+    )
     questions = _aligned(columns, _questions, lambda q: q.question or q.question_id, _question_cell)
     team = [
-        Line("Team decision", [
-            Cell(text=DECISION_LABELS.get(c.row.decision, c.row.decision), tone=f"decision-{c.row.decision}",
-                 quote=c.row.decision_reason or "") if c.row.decision else Cell(text="Undecided")
-            for c in columns], scored=False),
+        Line(
+            "Team decision",
+            [
+                Cell(
+                    text=DECISION_LABELS.get(c.row.decision, c.row.decision),
+                    tone=f"decision-{c.row.decision}",
+                    quote=c.row.decision_reason or "",
+                )
+                if c.row.decision
+                else Cell(text="Undecided")
+                for c in columns
+            ],
+            scored=False,
+        ),
         Line("My rating", [Cell(score=c.row.my_rating, scale=5, banded=False) for c in columns]),
         Line("Team rating", [_team_rating_cell(c) for c in columns]),
     ]
     return [
         Section("Scores", [_mark_best(line) for line in score_lines], ""),
-        Section("Workflow steps", [_mark_best(line) for line in steps],
-                "HeyMilo has not reported workflow steps for these candidates yet."),
-        Section("Resume criteria", [_mark_best(line) for line in criteria],
-                "No resume criteria scored: no resume step, or not reached yet."),
+        Section(
+            "Workflow steps",
+            [_mark_best(line) for line in steps],
+            "HeyMilo has not reported workflow steps for these candidates yet.",
+        ),
+        Section(
+            "Resume criteria",
+            [_mark_best(line) for line in criteria],
+            "No resume criteria scored: no resume step, or not reached yet.",
+        ),
         Section("Eligibility", eligibility, ""),
-        Section("Interview scorecard", [_mark_best(line) for line in questions],
-                "No scorecard yet: the interviews are not done or not analysed."),
-        Section("Team review", [_mark_best(line) for line in team], "",
-                note="Team ratings are private until submitted: rate a candidate to see the team's stars."
-                if any(c.ratings_hidden for c in columns) else ""),
+        Section(
+            "Interview scorecard",
+            [_mark_best(line) for line in questions],
+            "No scorecard yet: the interviews are not done or not analysed.",
+        ),
+        Section(
+            "Team review",
+            [_mark_best(line) for line in team],
+            "",
+            note="Team ratings are private until submitted: rate a candidate to see the team's stars."
+            if any(c.ratings_hidden for c in columns)
+            else "",
+        ),
     ]
 
 
@@ -284,8 +326,9 @@ def _addable(team, columns: list[Column], ids: list[str]) -> list[Interview]:
     posting = next((c.row.posting_id for c in columns if c.row.posting_id), None)
     if posting is not None:
         rows = rows.filter(posting_id=posting)
-    return list(rows.only("remote_id", "name", "score").order_by(F("score").desc(nulls_last=True), "name")
-                [:ADDABLE])
+    return list(
+        rows.only("remote_id", "name", "score").order_by(F("score").desc(nulls_last=True), "name")[:ADDABLE]
+    )
 
 
 def _context(request: TeamRequest, ids: list[str]) -> dict:

@@ -5,12 +5,22 @@ import csv
 from dashboard.core.csv_cells import csv_safe
 
 CSV_COLUMNS = [
-    ("Name", "name"), ("Email", "email"), ("Phone", "phone"), ("Posting", "posting_title"),
-    ("Status", "status"), ("Score", "score"), ("Resume score", "resume_score"),
-    ("Match score", "match_score"), ("Eligible", "eligible"), ("Team decision", "decision"),
-    ("My rating", "my_rating"), ("Team rating", "team_rating"), ("Shortlisted", "shortlisted"),
+    ("Name", "name"),
+    ("Email", "email"),
+    ("Phone", "phone"),
+    ("Posting", "posting_title"),
+    ("Status", "status"),
+    ("Score", "score"),
+    ("Resume score", "resume_score"),
+    ("Match score", "match_score"),
+    ("Eligible", "eligible"),
+    ("Team decision", "decision"),
+    ("My rating", "my_rating"),
+    ("Team rating", "team_rating"),
+    ("Shortlisted", "shortlisted"),
     ("Interviewed on", "interviewed_on"),
-    ("Last engaged", "last_engagement"), ("HeyMilo interview id", "remote_id"),
+    ("Last engaged", "last_engagement"),
+    ("HeyMilo interview id", "remote_id"),
 ]
 
 
@@ -26,5 +36,3 @@ def csv_lines(rows):
     for row in rows.iterator(chunk_size=2000):
         row.posting_title = row.posting.title if row.posting else ""
         yield writer.writerow([csv_safe(getattr(row, attr)) for _, attr in CSV_COLUMNS])
-
-

@@ -38,8 +38,12 @@ REVIEW_SORTS = {"decision", "rating", "team"}
 
 STATUS_CHOICES = labels.status_choices("Any status")  # the words every page uses
 DECISION_CHOICES = [("", "Any decision"), ("none", "Undecided"), *DecisionValue.choices]
-ELIGIBLE_CHOICES = [("", "Any eligibility"), ("yes", "Eligible"), ("no", "Not eligible"),
-                    ("unknown", "Not assessed")]
+ELIGIBLE_CHOICES = [
+    ("", "Any eligibility"),
+    ("yes", "Eligible"),
+    ("no", "Not eligible"),
+    ("unknown", "Not assessed"),
+]
 
 
 class CandidateFilter(forms.Form):
@@ -125,8 +129,9 @@ class DecisionForm(forms.Form):
 
 
 class RatingForm(forms.Form):
-    stars = forms.TypedChoiceField(choices=[(n, f"{n} ★") for n in range(1, 6)], coerce=int,
-                                   label="My rating")
+    stars = forms.TypedChoiceField(
+        choices=[(n, f"{n} ★") for n in range(1, 6)], coerce=int, label="My rating"
+    )
 
 
 class NoteForm(forms.ModelForm):
@@ -152,8 +157,9 @@ class BulkDecisionForm(forms.Form):
     """A bulk action (a decision, or a shortlist change) for the ticked rows, or for every row
     matching the table's filters."""
 
-    scope = forms.ChoiceField(choices=[("selected", "Selected rows"), ("all", "All matching")],
-                              initial="selected")
+    scope = forms.ChoiceField(
+        choices=[("selected", "Selected rows"), ("all", "All matching")], initial="selected"
+    )
     ids = AnyIdsField(required=False)
     filters = forms.CharField(required=False, widget=forms.HiddenInput)
     # Missing means a decision: the form's first shape, still what the decision button sends.
@@ -185,8 +191,9 @@ class AuditFilter(forms.Form):
     """The audit page's filters: who, and which kind of action."""
 
     user = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Who")
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditAction.choices],
-                               label="Action")
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any action"), *AuditAction.choices], label="Action"
+    )
 
     def __init__(self, data, people):
         super().__init__(data)

@@ -39,8 +39,9 @@ class BulkDecision(models.Model):
     count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # A shortlist removal deletes rows; what undo needs to put them back as they were.
     removed = models.JSONField(default=list, blank=True)
 
@@ -189,11 +190,16 @@ class SavedFilter(models.Model):
     class Meta:
         # Two partial constraints: a NULL posting would never collide in a plain unique constraint.
         constraints = [
-            models.UniqueConstraint(fields=["user", "team", "posting"],
-                                    condition=models.Q(posting__isnull=False),
-                                    name="one_saved_filter_per_posting"),
-            models.UniqueConstraint(fields=["user", "team"], condition=models.Q(posting__isnull=True),
-                                    name="one_saved_filter_for_all_candidates"),
+            models.UniqueConstraint(
+                fields=["user", "team", "posting"],
+                condition=models.Q(posting__isnull=False),
+                name="one_saved_filter_per_posting",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "team"],
+                condition=models.Q(posting__isnull=True),
+                name="one_saved_filter_for_all_candidates",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -205,7 +211,8 @@ class ReviewSettings(models.Model):
 
     team = models.OneToOneField(Team, models.CASCADE, related_name="review_settings")
     ratings_private = models.BooleanField(
-        "Ratings private until submitted", default=True,
+        "Ratings private until submitted",
+        default=True,
         help_text="A reviewer sees teammates' ratings of a candidate only after rating it themselves.",
     )
 

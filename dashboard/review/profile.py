@@ -37,8 +37,11 @@ def score_chips(row, doc: APIInterview | None) -> list[Chip]:
             score, scale = row.score, scores.OVERALL
         else:
             score, scale = None, scores.OVERALL
-        chips.append(Chip(label=labels.step_label(step.id, ids), score=score,
-                          complete=bool(step.complete), scale=scale))
+        chips.append(
+            Chip(
+                label=labels.step_label(step.id, ids), score=score, complete=bool(step.complete), scale=scale
+            )
+        )
     return chips
 
 

@@ -44,29 +44,50 @@ def transcript_search(request: TeamRequest):
         posting = get_object_or_404(Posting, team=team, remote_id=request.GET["posting"])
     error, found = "", None
     try:
-        found = search_page(team, text, page=request.GET.get("page", 1), posting=posting, speaker=speaker,
-                            status=status, within=decided(team, decision) if decision else None,
-                            annotate={"decision": latest_decision()})
+        found = search_page(
+            team,
+            text,
+            page=request.GET.get("page", 1),
+            posting=posting,
+            speaker=speaker,
+            status=status,
+            within=decided(team, decision) if decision else None,
+            annotate={"decision": latest_decision()},
+        )
     except QueryError as exc:
         error = str(exc)
     pages = []
     if found and found.pages > 1:
         # Numbered pages, elided in the middle; the rest of the query stays as it was.
-        numbers = Paginator(range(found.pages), 1).get_elided_page_range(found.number, on_each_side=2,
-                                                                          on_ends=1)
+        numbers = Paginator(range(found.pages), 1).get_elided_page_range(
+            found.number, on_each_side=2, on_ends=1
+        )
         pages = [(n, "?" + _with_page(request.GET, n) if isinstance(n, int) else None) for n in numbers]
     context = {
-        "q": text, "speaker": speaker, "status": status, "posting": posting, "error": error,
-        "decision": decision, "decisions": DecisionValue.choices, "found": found, "pages": pages,
-        "prev_url": ("?" + _with_page(request.GET, found.number - 1)
-                     if found and found.number > 1 else None),
-        "next_url": ("?" + _with_page(request.GET, found.number + 1)
-                     if found and found.number < found.pages else None),
-        "results": found.results if found else [], "searched": bool(found and found.terms),
+        "q": text,
+        "speaker": speaker,
+        "status": status,
+        "posting": posting,
+        "error": error,
+        "decision": decision,
+        "decisions": DecisionValue.choices,
+        "found": found,
+        "pages": pages,
+        "prev_url": ("?" + _with_page(request.GET, found.number - 1) if found and found.number > 1 else None),
+        "next_url": (
+            "?" + _with_page(request.GET, found.number + 1) if found and found.number < found.pages else None
+        ),
+        "results": found.results if found else [],
+        "searched": bool(found and found.terms),
         "speakers": SPEAKERS,
         "postings": Posting.objects.for_team(team).filter(missing=False).order_by("title"),
-        "statuses": (Interview.objects.for_team(team).exclude(status="")
-                     .order_by("status").values_list("status", flat=True).distinct()),
+        "statuses": (
+            Interview.objects.for_team(team)
+            .exclude(status="")
+            .order_by("status")
+            .values_list("status", flat=True)
+            .distinct()
+        ),
     }
     template = "transcripts/search.html#results" if request.htmx else "transcripts/search.html"
     return render(request, template, context)

@@ -64,9 +64,25 @@ def latest_decision(field: str = "value"):
 
 
 # What the candidate table shows of each row (see with_review() for the annotations).
-TABLE_COLUMNS = ("id", "remote_id", "posting_id", "posting_remote_id", "name", "email", "status", "score",
-                 "resume_score", "match_score", "eligible", "interviewed_on", "last_engagement",
-                 "decision", "my_rating", "team_rating", "shortlisted")
+TABLE_COLUMNS = (
+    "id",
+    "remote_id",
+    "posting_id",
+    "posting_remote_id",
+    "name",
+    "email",
+    "status",
+    "score",
+    "resume_score",
+    "match_score",
+    "eligible",
+    "interviewed_on",
+    "last_engagement",
+    "decision",
+    "my_rating",
+    "team_rating",
+    "shortlisted",
+)
 
 
 def candidates(team, user, posting=None, *, show_all_ratings: bool = False):
@@ -95,20 +111,22 @@ def with_review(rows, user, *, show_all_ratings: bool = False):
     (private ratings off, or a viewer), so neither the column nor sorting by it gives it away.
     """
     team_rating: Subquery | Case = Subquery(
-        Rating.objects.filter(interview=OuterRef("pk")).order_by().values("interview")
-        .annotate(average=Avg("stars")).values("average"),
+        Rating.objects.filter(interview=OuterRef("pk"))
+        .order_by()
+        .values("interview")
+        .annotate(average=Avg("stars"))
+        .values("average"),
         output_field=FloatField(),
     )
     rows = rows.annotate(
         decision=latest_decision(),
-        my_rating=Subquery(
-            Rating.objects.filter(interview=OuterRef("pk"), user=user).values("stars")[:1]
-        ),
+        my_rating=Subquery(Rating.objects.filter(interview=OuterRef("pk"), user=user).values("stars")[:1]),
         shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
     )
     if not show_all_ratings:
-        team_rating = Case(When(my_rating__isnull=False, then=team_rating),
-                                  default=Value(None), output_field=FloatField())
+        team_rating = Case(
+            When(my_rating__isnull=False, then=team_rating), default=Value(None), output_field=FloatField()
+        )
     return rows.annotate(team_rating=team_rating)
 
 
@@ -120,8 +138,9 @@ def table_rows(team, user, ids: list[int], *, posting=None, show_all_ratings: bo
     dicts: a model instance with every column cost more to build than the row's SQL, and a dict
     key is a template's first lookup."""
     columns = {"posting_title": F("posting__title")} if posting is None else {}
-    rows = with_review(candidate_rows(team, posting).filter(pk__in=ids), user,
-                       show_all_ratings=show_all_ratings)
+    rows = with_review(
+        candidate_rows(team, posting).filter(pk__in=ids), user, show_all_ratings=show_all_ratings
+    )
     return {row["id"]: row for row in rows.order_by().values(*TABLE_COLUMNS, **columns)}
 
 
@@ -157,7 +176,8 @@ def list_position(rows, pk: int) -> dict:
     after = ids[index + 1] if index + 1 < len(ids) else None
     # Keyed by pk; a neighbour that is not there (None) finds nothing.
     remote: dict[int | None, str] = dict(
-        Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id"))
+        Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id")
+    )
     position.update(index=index + 1, prev=remote.get(before), next=remote.get(after))
     return position
 
@@ -206,18 +226,23 @@ def _group_details(rows, posting_ids: list) -> tuple[dict, dict]:
     order = [F("score").desc(nulls_last=True), F("id").desc()]
     mine = rows.filter(posting_id=OuterRef("pk"))
     pick = mine.order_by(*order).values("pk")
-    places = {f"top{n}": Subquery(pick[n:n + 1]) for n in range(TOP_PER_POSTING)}
+    places = {f"top{n}": Subquery(pick[n : n + 1]) for n in range(TOP_PER_POSTING)}
     # The first interviewed of those waiting: its finish is the oldest wait, near enough.
     first = mine.order_by("interviewed_on", "id").annotate(since=_waiting_since()).values("since")[:1]
-    picked = list(Posting.objects.filter(pk__in=posting_ids)
-                  .annotate(oldest=Subquery(first), **places).values_list("pk", "oldest", *places))
+    picked = list(
+        Posting.objects.filter(pk__in=posting_ids)
+        .annotate(oldest=Subquery(first), **places)
+        .values_list("pk", "oldest", *places)
+    )
     oldest = {pk: since for pk, since, *_ in picked}
     ids = [pk for _, _, *tops in picked for pk in tops if pk is not None]
     found = {
-        row["id"]: row for row in
-        Interview.objects.filter(pk__in=ids)
-        .annotate(waiting_since=_waiting_since(),
-                  shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))))
+        row["id"]: row
+        for row in Interview.objects.filter(pk__in=ids)
+        .annotate(
+            waiting_since=_waiting_since(),
+            shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
+        )
         .values("id", "posting_id", "remote_id", "name", "email", "score", "waiting_since", "shortlisted")
     }
     by_group: dict = {}
@@ -235,8 +260,8 @@ def waiting_for(team, user) -> dict:
     POSTINGS_SHOWN), "by_posting" ({posting id: count}, for the deadlines)}."""
     rows = unreviewed_by(candidate_rows(team), user)
     groups = list(
-        rows.order_by().values("posting_id", "posting__remote_id", "posting__title", "posting__name",
-                               "posting__deadline")
+        rows.order_by()
+        .values("posting_id", "posting__remote_id", "posting__title", "posting__name", "posting__deadline")
         .annotate(count=Count("id"))
         .order_by("-count", "posting__title", "posting_id")
     )
@@ -276,8 +301,9 @@ def new_since(team, since) -> dict:
         changed.filter(status__in=["completed", "knocked_out"])
         .annotate(at=Coalesce("last_engagement", "synced_at"))
         .order_by("-synced_at", "-id")
-        .values("remote_id", "name", "status", "score", "at", "posting__title", "posting__remote_id")
-        [:NEW_ROWS_SHOWN]
+        .values("remote_id", "name", "status", "score", "at", "posting__title", "posting__remote_id")[
+            :NEW_ROWS_SHOWN
+        ]
     )
     return {"since": since, "total": sum(counts.values()), "rows": rows, **counts}
 
@@ -286,7 +312,8 @@ def unread_mentions_latest(team, user, limit: int = 3) -> list:
     """The person's latest unread mentions with their note, author, candidate and posting, and each
     note's mentions (to mark the @names in it): three queries, none when there are none."""
     return list(
-        Mention.objects.for_team(team).filter(user=user, read_at__isnull=True)
+        Mention.objects.for_team(team)
+        .filter(user=user, read_at__isnull=True)
         .select_related("note__author", "note__interview__posting")
         .defer("note__interview__document", "note__interview__posting__document")
         .prefetch_related("note__mentions__user")[:limit]
@@ -299,10 +326,21 @@ def decisions_since(team, since, limit: int = 5) -> tuple[int, list]:
     # The latest few found on the decisions alone, then joined: joining first sorted every
     # decision of the day with its interview (figures: docs/performance.md).
     ids = rows.order_by("-created_at", "-id").values("pk")[:limit]
-    latest = (Decision.objects.filter(pk__in=Subquery(ids))
-              .select_related("user", "interview__posting")
-              .only("value", "reason", "created_at", "user__username", "user__first_name", "user__last_name",
-                    "interview__remote_id", "interview__name", "interview__posting__title"))
+    latest = (
+        Decision.objects.filter(pk__in=Subquery(ids))
+        .select_related("user", "interview__posting")
+        .only(
+            "value",
+            "reason",
+            "created_at",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "interview__remote_id",
+            "interview__name",
+            "interview__posting__title",
+        )
+    )
     return rows.count(), list(latest.order_by("-created_at", "-id"))
 
 
@@ -321,19 +359,30 @@ def trouble(team) -> dict:
     """What an admin should fix besides a failed sync (the page context's `sync_failed`, from
     mirror.context_processors, already says that): a rejected key, webhook deliveries that failed
     in the last day. One query."""
-    failed_deliveries = Delivery.objects.for_team(team).filter(
-        state=Delivery.State.FAILED, received_at__gte=timezone.now() - timedelta(days=1)).count()
+    failed_deliveries = (
+        Delivery.objects.for_team(team)
+        .filter(state=Delivery.State.FAILED, received_at__gte=timezone.now() - timedelta(days=1))
+        .count()
+    )
     key_invalid = team.api_key_status == KeyStatus.INVALID
-    return {"failed_deliveries": failed_deliveries, "key_invalid": key_invalid,
-            "any": bool(failed_deliveries or key_invalid)}
+    return {
+        "failed_deliveries": failed_deliveries,
+        "key_invalid": key_invalid,
+        "any": bool(failed_deliveries or key_invalid),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # Postings
 
 # Sort key in the URL → the annotation or field it orders by.
-POSTING_SORTS = {"title": "title", "deadline": "deadline", "candidates": "candidates",
-                 "score": "average_score", "awaiting": "awaiting"}
+POSTING_SORTS = {
+    "title": "title",
+    "deadline": "deadline",
+    "candidates": "candidates",
+    "score": "average_score",
+    "awaiting": "awaiting",
+}
 
 
 def posting_rows(team, *, q: str = "", state: str = "", sort: str = ""):
@@ -343,15 +392,19 @@ def posting_rows(team, *, q: str = "", state: str = "", sort: str = ""):
     archived last, then by title). One query."""
     awaiting = (
         awaiting_review(Interview.objects.filter(posting=OuterRef("pk"), missing=False))
-        .order_by().values("posting").annotate(n=Count("id")).values("n")
+        .order_by()
+        .values("posting")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     rows = (
         Posting.objects.for_team(team)
         .filter(missing=False)
         .annotate(
             candidates=Count("interviews", filter=Q(interviews__missing=False)),
-            completed=Count("interviews", filter=Q(interviews__status="completed",
-                                                   interviews__missing=False)),
+            completed=Count(
+                "interviews", filter=Q(interviews__status="completed", interviews__missing=False)
+            ),
             average_score=Avg("interviews__score", filter=Q(interviews__missing=False)),
             awaiting=Coalesce(Subquery(awaiting, output_field=IntegerField()), Value(0)),
         )
@@ -395,9 +448,14 @@ def profile_rows(team):
     subqueries ride on the row's own query."""
     done = SyncRun.objects.filter(team=OuterRef("team"), state=SyncRun.State.DONE).order_by("-finished_at")
     own = done.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id"))
-    return (Interview.objects.for_team(team).select_related("posting", "shortlisted_entry__added_by")
-            .annotate(refreshed_at=Subquery(own.values("finished_at")[:1]),
-                      team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1])))
+    return (
+        Interview.objects.for_team(team)
+        .select_related("posting", "shortlisted_entry__added_by")
+        .annotate(
+            refreshed_at=Subquery(own.values("finished_at")[:1]),
+            team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1]),
+        )
+    )
 
 
 def profile_row(team, remote_id: str) -> Interview | None:
@@ -407,10 +465,14 @@ def profile_row(team, remote_id: str) -> Interview | None:
 def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
     """Decisions, ratings and notes as one timeline, newest first (others' ratings only when the
     team's private-ratings setting lets this person see them): three queries and a prefetch."""
-    visible = Rating.objects.visible_to(team, user, private=not show_all_ratings,
-                                        can_review=True).filter(interview=row).select_related("user")
+    visible = (
+        Rating.objects.visible_to(team, user, private=not show_all_ratings, can_review=True)
+        .filter(interview=row)
+        .select_related("user")
+    )
     notes = row.notes.select_related("author").prefetch_related(
-        Prefetch("mentions", queryset=Mention.objects.select_related("user")))
+        Prefetch("mentions", queryset=Mention.objects.select_related("user"))
+    )
     items = [("decision", d.created_at, d.user, d) for d in row.decisions.select_related("user")]
     items += [("rating", r.updated_at, r.user, r) for r in visible]
     items += [("note", n.created_at, n.author, n) for n in notes]
@@ -422,7 +484,8 @@ def rating_summary(row, user, *, show_all_ratings: bool) -> dict:
     """My stars and the team's average for this candidate in one query; the average is hidden
     while private ratings keep it from someone who has not rated yet."""
     summary = Rating.objects.filter(interview=row).aggregate(
-        average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user)))
+        average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user))
+    )
     summary["hidden"] = not show_all_ratings and summary["mine"] is None
     return summary
 
@@ -430,9 +493,11 @@ def rating_summary(row, user, *, show_all_ratings: bool) -> dict:
 def told_about(team, remote_id: str) -> bool:
     """Whether HeyMilo told the team about this interview id: a webhook delivery or an import
     named it. Three small indexed queries at most."""
-    return (Delivery.objects.for_team(team).filter(interview_id=remote_id).exists()
-            or ImportRow.objects.filter(job__team=team, interview_id=remote_id).exists()
-            or CandidateIngest.objects.for_team(team).filter(interview_id=remote_id).exists())
+    return (
+        Delivery.objects.for_team(team).filter(interview_id=remote_id).exists()
+        or ImportRow.objects.filter(job__team=team, interview_id=remote_id).exists()
+        or CandidateIngest.objects.for_team(team).filter(interview_id=remote_id).exists()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,8 +543,7 @@ def unread_mentions(team, user) -> int:
 
 def mention_rows(team, user):
     """The person's mentions in this team with their note, its author and candidate, newest first."""
-    return (Mention.objects.for_team(team).filter(user=user)
-            .select_related("note__author", "note__interview"))
+    return Mention.objects.for_team(team).filter(user=user).select_related("note__author", "note__interview")
 
 
 def team_members(team):

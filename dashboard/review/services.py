@@ -21,13 +21,28 @@ from dashboard.review.models import (
 )
 
 
-def audit_record(team, *, user, action: str, interview=None, interview_ids=None, before=None, after=None,
-          count: int | None = None) -> AuditEntry:
+def audit_record(
+    team,
+    *,
+    user,
+    action: str,
+    interview=None,
+    interview_ids=None,
+    before=None,
+    after=None,
+    count: int | None = None,
+) -> AuditEntry:
     """One audit entry; called inside the action's transaction so both land or neither does."""
     ids = list(interview_ids) if interview_ids is not None else ([interview.remote_id] if interview else [])
     return AuditEntry.objects.create(
-        team=team, user=user, action=action, interview=interview, interview_ids=ids,
-        count=len(ids) if count is None else count, before=before, after=after,
+        team=team,
+        user=user,
+        action=action,
+        interview=interview,
+        interview_ids=ids,
+        count=len(ids) if count is None else count,
+        before=before,
+        after=after,
     )
 
 
@@ -38,10 +53,17 @@ def _decision_state(decision) -> dict | None:
 @transaction.atomic
 def decision_record(team, *, user, interview, value: str, reason: str = "") -> Decision:
     previous = interview.decisions.first()
-    decision = Decision.objects.create(team=team, interview=interview, user=user, value=value,
-                                       reason=reason.strip())
-    audit_record(team, user=user, action=AuditEntry.Action.DECISION, interview=interview,
-                 before=_decision_state(previous), after=_decision_state(decision))
+    decision = Decision.objects.create(
+        team=team, interview=interview, user=user, value=value, reason=reason.strip()
+    )
+    audit_record(
+        team,
+        user=user,
+        action=AuditEntry.Action.DECISION,
+        interview=interview,
+        before=_decision_state(previous),
+        after=_decision_state(decision),
+    )
     return decision
 
 
@@ -49,11 +71,18 @@ def decision_record(team, *, user, interview, value: str, reason: str = "") -> D
 def rating_set(team, *, user, interview, stars: int) -> Rating:
     previous = Rating.objects.filter(interview=interview, user=user).values_list("stars", flat=True).first()
     rating, _ = Rating.objects.update_or_create(
-        interview=interview, user=user,
+        interview=interview,
+        user=user,
         defaults={"team": team, "stars": stars, "updated_at": timezone.now()},
     )
-    audit_record(team, user=user, action=AuditEntry.Action.RATING, interview=interview,
-                 before={"stars": previous} if previous is not None else None, after={"stars": stars})
+    audit_record(
+        team,
+        user=user,
+        action=AuditEntry.Action.RATING,
+        interview=interview,
+        before={"stars": previous} if previous is not None else None,
+        after={"stars": stars},
+    )
     return rating
 
 
@@ -61,11 +90,17 @@ def rating_set(team, *, user, interview, stars: int) -> Rating:
 def note_add(team, *, user, interview, body: str) -> Note:
     note = Note.objects.create(team=team, interview=interview, author=user, body=body.strip())
     people = selectors.mentioned_members(team, note.body, author=user)
-    Mention.objects.bulk_create([Mention(team=team, note=note, user=person, created_at=note.created_at)
-                                 for person in people])
+    Mention.objects.bulk_create(
+        [Mention(team=team, note=note, user=person, created_at=note.created_at) for person in people]
+    )
     names = sorted(p.get_username() for p in people)
-    audit_record(team, user=user, action=AuditEntry.Action.NOTE, interview=interview,
-                 after={"note": note.pk, "body": note.body, "mentions": names})
+    audit_record(
+        team,
+        user=user,
+        action=AuditEntry.Action.NOTE,
+        interview=interview,
+        after={"note": note.pk, "body": note.body, "mentions": names},
+    )
     return note
 
 
@@ -86,17 +121,32 @@ def bulk_decision_record(team, *, user, interviews, value: str, reason: str = ""
     now = timezone.now()
     decisions, before, remote_ids = [], {}, []
     for pk, remote_id, previous in interviews.values_list("pk", "remote_id", "decision").iterator(
-            chunk_size=2000):
-        decisions.append(Decision(team=team, interview_id=pk, user=user, value=value, reason=batch.reason,
-                                  batch=batch, created_at=now))
+        chunk_size=2000
+    ):
+        decisions.append(
+            Decision(
+                team=team,
+                interview_id=pk,
+                user=user,
+                value=value,
+                reason=batch.reason,
+                batch=batch,
+                created_at=now,
+            )
+        )
         before[remote_id] = previous
         remote_ids.append(remote_id)
     Decision.objects.bulk_create(decisions, batch_size=1000)
     batch.count = len(decisions)
     batch.save(update_fields=["count"])
-    audit_record(team, user=user, action=AuditEntry.Action.BULK_DECISION, interview_ids=remote_ids,
-                 before={"decisions": before},
-                 after={"value": value, "reason": batch.reason, "batch": batch.pk})
+    audit_record(
+        team,
+        user=user,
+        action=AuditEntry.Action.BULK_DECISION,
+        interview_ids=remote_ids,
+        before={"decisions": before},
+        after={"value": value, "reason": batch.reason, "batch": batch.pk},
+    )
     return batch
 
 
@@ -110,9 +160,13 @@ def bulk_shortlist_update(team, *, user, interviews, action: str) -> BulkDecisio
         present = set(current.values_list("interview_id", flat=True))
         now = timezone.now()
         created = Shortlist.objects.bulk_create(
-            [Shortlist(team=team, interview_id=pk, added_by=user, added_at=now, batch=batch)
-             for pk in pks if pk not in present],
-            batch_size=1000, ignore_conflicts=True,
+            [
+                Shortlist(team=team, interview_id=pk, added_by=user, added_at=now, batch=batch)
+                for pk in pks
+                if pk not in present
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
         )
         changed = [pks[row.interview_id] for row in created]
     else:
@@ -123,8 +177,14 @@ def bulk_shortlist_update(team, *, user, interviews, action: str) -> BulkDecisio
     batch.count = len(changed)
     batch.save(update_fields=["count", "removed"])
     adding = action == BulkAction.SHORTLIST_ADD
-    audit_record(team, user=user, action=action, interview_ids=changed, before={"shortlisted": not adding},
-                 after={"shortlisted": adding, "batch": batch.pk})
+    audit_record(
+        team,
+        user=user,
+        action=action,
+        interview_ids=changed,
+        before={"shortlisted": not adding},
+        after={"shortlisted": adding, "batch": batch.pk},
+    )
     return batch
 
 
@@ -147,22 +207,37 @@ def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
         added.delete()
     else:
         # Whoever added them may have left since: the rows come back without an adder then.
-        people = set(get_user_model().objects.filter(
-            pk__in={row["added_by_id"] for row in batch.removed}).values_list("pk", flat=True))
+        people = set(
+            get_user_model()
+            .objects.filter(pk__in={row["added_by_id"] for row in batch.removed})
+            .values_list("pk", flat=True)
+        )
         # ignore_conflicts: someone may have shortlisted one of them again meanwhile.
         Shortlist.objects.bulk_create(
-            [Shortlist(team=batch.team, interview_id=row["interview_id"],
-                       added_by_id=row["added_by_id"] if row["added_by_id"] in people else None,
-                       added_at=datetime.fromisoformat(row["added_at"])) for row in batch.removed],
-            batch_size=1000, ignore_conflicts=True,
+            [
+                Shortlist(
+                    team=batch.team,
+                    interview_id=row["interview_id"],
+                    added_by_id=row["added_by_id"] if row["added_by_id"] in people else None,
+                    added_at=datetime.fromisoformat(row["added_at"]),
+                )
+                for row in batch.removed
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
         )
         remote_ids = [row["interview__remote_id"] for row in batch.removed]
     batch.undone_at = timezone.now()
     batch.undone_by = user
     batch.save(update_fields=["undone_at", "undone_by"])
-    audit_record(batch.team, user=user, action=AuditEntry.Action.BULK_UNDO, interview_ids=remote_ids,
-                 before={"batch": batch.pk, "action": batch.action, "value": batch.value or None},
-                 after={"undone": True})
+    audit_record(
+        batch.team,
+        user=user,
+        action=AuditEntry.Action.BULK_UNDO,
+        interview_ids=remote_ids,
+        before={"batch": batch.pk, "action": batch.action, "value": batch.value or None},
+        after={"undone": True},
+    )
     return True
 
 
@@ -172,8 +247,13 @@ def review_settings_update(team, *, user, ratings_private: bool) -> ReviewSettin
     before = {"ratings_private": current.ratings_private}
     current.ratings_private = ratings_private
     current.save()
-    audit_record(team, user=user, action=AuditEntry.Action.SETTINGS, before=before,
-                 after={"ratings_private": ratings_private})
+    audit_record(
+        team,
+        user=user,
+        action=AuditEntry.Action.SETTINGS,
+        before=before,
+        after={"ratings_private": ratings_private},
+    )
     return current
 
 
@@ -198,5 +278,6 @@ def saved_filter_set(team, *, user, posting, query: str, current: SavedFilter | 
             SavedFilter.objects.filter(pk=current.pk).update(query=query, updated_at=timezone.now())
         return
     # One statement, no savepoint: if the same person's other tab saved first, theirs stands.
-    SavedFilter.objects.bulk_create([SavedFilter(team=team, user=user, posting=posting, query=query)],
-                                    ignore_conflicts=True)
+    SavedFilter.objects.bulk_create(
+        [SavedFilter(team=team, user=user, posting=posting, query=query)], ignore_conflicts=True
+    )

@@ -15,8 +15,11 @@ urlpatterns = [
     path("candidates/bulk/<int:batch_id>/", views.bulk_result, name="bulk_result"),
     path("candidates/bulk/<int:batch_id>/undo/", views.bulk_undo, name="bulk_undo"),
     path("interviews/<str:remote_id>/", views.interview, name="interview"),
-    re_path(r"^interviews/(?P<remote_id>[^/]+)/(?P<tab>resume|interview|workflow|activity)/$",
-            views.interview, name="interview_tab"),
+    re_path(
+        r"^interviews/(?P<remote_id>[^/]+)/(?P<tab>resume|interview|workflow|activity)/$",
+        views.interview,
+        name="interview_tab",
+    ),
     path("interviews/<str:remote_id>/refresh/", views.interview_refresh, name="interview_refresh"),
     path("interviews/<str:remote_id>/decide/", views.decide, name="decide"),
     path("interviews/<str:remote_id>/rate/", views.rate, name="rate"),

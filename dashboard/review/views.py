@@ -49,8 +49,13 @@ from heymilo.models import Posting as APIPosting
 
 # Lines of the transcript shown beside the recording on the profile's first screen.
 EXCERPT_LINES = 6
-TABS = [("overview", "Overview"), ("resume", "Resume"), ("interview", "Interview"),
-        ("workflow", "Workflow"), ("activity", "Activity")]
+TABS = [
+    ("overview", "Overview"),
+    ("resume", "Resume"),
+    ("interview", "Interview"),
+    ("workflow", "Workflow"),
+    ("activity", "Activity"),
+]
 # Rows a candidate table shows at most after "Show N more" (ten pages); then it moves on a page.
 SHOWN_MAX = 10 * PAGE_SIZE
 # Client event that tells the table and the Activity tab to reload themselves.
@@ -78,6 +83,7 @@ def _htmx_target(request: TeamRequest) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Postings
 
+
 @member_required
 @vary_on_headers("HX-Request", "HX-Target")
 def postings(request: TeamRequest):
@@ -88,9 +94,17 @@ def postings(request: TeamRequest):
     if sort.lstrip("-") not in selectors.POSTING_SORTS:
         sort = ""
     rows = selectors.posting_rows(request.team, q=q, state=state, sort=sort)
-    context = {"postings": rows, "q": q, "state": state, "sort": sort, "nav": "postings",
-               "sort_urls": {key: "?" + _query(request.GET, sort=key if sort != key else f"-{key}")
-                             for key in selectors.POSTING_SORTS}}
+    context = {
+        "postings": rows,
+        "q": q,
+        "state": state,
+        "sort": sort,
+        "nav": "postings",
+        "sort_urls": {
+            key: "?" + _query(request.GET, sort=key if sort != key else f"-{key}")
+            for key in selectors.POSTING_SORTS
+        },
+    }
     if _htmx_target(request) == "postings-table":
         return render(request, "review/postings.html#table", context)
     return render(request, "review/postings.html", context)
@@ -105,7 +119,8 @@ def _show_all_ratings(request: TeamRequest) -> bool:
     # Kept on the request (one query per request, however many tables ask); not a declared attribute.
     if not hasattr(request, "_show_all_ratings"):
         request._show_all_ratings = (  # type: ignore[attr-defined]
-            not request.membership.can_review or not ReviewSettings.for_team(request.team).ratings_private)
+            not request.membership.can_review or not ReviewSettings.for_team(request.team).ratings_private
+        )
     return request._show_all_ratings  # type: ignore[attr-defined]
 
 
@@ -121,8 +136,9 @@ def _listed(request: TeamRequest, form, posting=None, keep=None):
     """The candidates a table's filters and sort select, in order; with the review columns only
     when those read them (CandidateFilter.needs_review_columns)."""
     rows = candidate_rows(request.team, posting)
-    return form.apply(_with_review(request, rows) if form.needs_review_columns else rows, request.user,
-                      keep=keep)
+    return form.apply(
+        _with_review(request, rows) if form.needs_review_columns else rows, request.user, keep=keep
+    )
 
 
 def _filter_query(params: QueryDict, keys) -> str:
@@ -143,8 +159,9 @@ def _remembered_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def _table_params(request: TeamRequest, posting=None,
-                  params: QueryDict | None = None) -> tuple[QueryDict, bool]:
+def _table_params(
+    request: TeamRequest, posting=None, params: QueryDict | None = None
+) -> tuple[QueryDict, bool]:
     """The table's query and whether it was restored: a bare URL brings back the person's last
     filters for this table; a URL with filters is remembered as the last ones."""
     params = request.GET if params is None else params
@@ -154,8 +171,9 @@ def _table_params(request: TeamRequest, posting=None,
             return QueryDict(saved.query), True
         return params, False
     if any(key in params for key in FILTER_KEYS):
-        services.saved_filter_set(request.team, user=request.user, posting=posting,
-                                  query=_remembered_query(params), current=saved)
+        services.saved_filter_set(
+            request.team, user=request.user, posting=posting, query=_remembered_query(params), current=saved
+        )
     return params, False
 
 
@@ -166,8 +184,9 @@ def _table_columns(request: TeamRequest, posting=None) -> tuple[QueryDict, tuple
     params: QueryDict = request.GET
     if table_columns.MARKER in params or table_columns.FIELD in params:
         if params.get(table_columns.MARKER) == "1":
-            choice = table_columns.remember(request.team, request.user, params, choice,
-                                            posting_table=posting is not None)
+            choice = table_columns.remember(
+                request.team, request.user, params, choice, posting_table=posting is not None
+            )
         params = params.copy()
         for key in (table_columns.MARKER, table_columns.FIELD):
             params.pop(key, None)
@@ -212,9 +231,10 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     page = paginator.get_page(params.get("page"))
     shown = _shown(params)
     offset = max(page.start_index() - 1, 0)
-    ids = list(rows.values_list("pk", flat=True)[offset:offset + shown])
-    by_id = selectors.table_rows(request.team, request.user, ids, posting=posting,
-                                 show_all_ratings=_show_all_ratings(request))
+    ids = list(rows.values_list("pk", flat=True)[offset : offset + shown])
+    by_id = selectors.table_rows(
+        request.team, request.user, ids, posting=posting, show_all_ratings=_show_all_ratings(request)
+    )
     sort = form.values["sort"]
     list_query = _query(params, page=None, shown=None)
     # A profile opened from the table knows the list it came from (prev/next, "12 of 87").
@@ -241,8 +261,11 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     sort_urls = {}
     for key in SORTS:
         # Scores read best first; the rest read A→Z first.
-        first = (f"-{key}" if key in {"score", "resume", "match", "rating", "team", "interviewed", "engaged"}
-                 else key)
+        first = (
+            f"-{key}"
+            if key in {"score", "resume", "match", "rating", "team", "interviewed", "engaged"}
+            else key
+        )
         other = key if first.startswith("-") else f"-{key}"
         sort_urls[key] = "?" + _query(params, page=None, shown=None, sort=other if sort == first else first)
     end = offset + len(page.object_list)
@@ -258,18 +281,26 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         "last_row": end,
         # The next rows in place; past SHOWN_MAX, the next ones instead (a page of them).
         "more_count": min(PAGE_SIZE, remaining),
-        "more_url": ("?" + _query(params, shown=str(shown + PAGE_SIZE))
-                     if remaining > 0 and shown < SHOWN_MAX else None),
-        "next_url": ("?" + _query(params, page=str(end // PAGE_SIZE + 1), shown=None)
-                     if remaining > 0 and shown >= SHOWN_MAX else None),
+        "more_url": (
+            "?" + _query(params, shown=str(shown + PAGE_SIZE))
+            if remaining > 0 and shown < SHOWN_MAX
+            else None
+        ),
+        "next_url": (
+            "?" + _query(params, page=str(end // PAGE_SIZE + 1), shown=None)
+            if remaining > 0 and shown >= SHOWN_MAX
+            else None
+        ),
         "first_url": "?" + _query(params, page=None, shown=None) if offset else None,
         "list_query": list_query,
         "table_query": params.urlencode(),
         "restored": restored,
         "queue_url": reverse("review_queue") + "?" + queue.urlencode(),
         "posting": posting,
-        "export_url": (reverse("posting_export", args=[posting.remote_id]) if posting
-                       else reverse("candidates_export")) + ("?" + list_query if list_query else ""),
+        "export_url": (
+            reverse("posting_export", args=[posting.remote_id]) if posting else reverse("candidates_export")
+        )
+        + ("?" + list_query if list_query else ""),
         "bulk_form": BulkDecisionForm(initial={"filters": list_query}),
         "columns": table_columns.for_table(keys, posting_table=posting is not None),
         "column_choices": table_columns.choices(keys, posting_table=posting is not None),
@@ -278,10 +309,16 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
 
 
 # The sort menu: each column both ways, worded for what it holds.
-SORT_WORDS = {"name": ("A to Z", "Z to A"), "email": ("A to Z", "Z to A"), "posting": ("A to Z", "Z to A"),
-              "status": ("A to Z", "Z to A"), "decision": ("A to Z", "Z to A"),
-              "eligible": ("not eligible first", "eligible first"),
-              "interviewed": ("oldest first", "newest first"), "engaged": ("oldest first", "newest first")}
+SORT_WORDS = {
+    "name": ("A to Z", "Z to A"),
+    "email": ("A to Z", "Z to A"),
+    "posting": ("A to Z", "Z to A"),
+    "status": ("A to Z", "Z to A"),
+    "decision": ("A to Z", "Z to A"),
+    "eligible": ("not eligible first", "eligible first"),
+    "interviewed": ("oldest first", "newest first"),
+    "engaged": ("oldest first", "newest first"),
+}
 
 
 def _sort_choices(current: str, *, posting_table: bool) -> list[tuple[str, str, bool]]:
@@ -322,14 +359,20 @@ def posting(request: TeamRequest, remote_id: str):
     run = selectors.sync_run_latest(request.team, SyncRun.Scope.POSTING, remote_id)
     # The charts fold into one strip above the table: the table is what the page is about.
     summary = charts.summary(item, request.user, reviewer=request.membership.can_review)
-    context.update({
-        "posting": item, "run": run, "nav": "postings", "configs": _posting_configs(item),
-        "tab": "candidates",
-        "summary": summary,
-        "histogram": summary.histogram,
-        "posting_queue_url": reverse("review_queue") + "?" + urlencode(
-            {"list": "unreviewed=on&sort=-score", "in": item.remote_id}),
-    })
+    context.update(
+        {
+            "posting": item,
+            "run": run,
+            "nav": "postings",
+            "configs": _posting_configs(item),
+            "tab": "candidates",
+            "summary": summary,
+            "histogram": summary.histogram,
+            "posting_queue_url": reverse("review_queue")
+            + "?"
+            + urlencode({"list": "unreviewed=on&sort=-score", "in": item.remote_id}),
+        }
+    )
     return render(request, "review/posting.html", context)
 
 
@@ -341,10 +384,18 @@ def posting_manage(request: TeamRequest, remote_id: str):
     item = _get_posting(request, remote_id)
     run = selectors.sync_run_latest(request.team, SyncRun.Scope.POSTING, remote_id)
     total = candidate_rows(request.team, item).count()
-    return render(request, "review/posting_manage.html", {
-        "posting": item, "run": run, "nav": "postings", "tab": "manage", "total_candidates": total,
-        "configs": _posting_configs(item),
-    })
+    return render(
+        request,
+        "review/posting_manage.html",
+        {
+            "posting": item,
+            "run": run,
+            "nav": "postings",
+            "tab": "manage",
+            "total_candidates": total,
+            "configs": _posting_configs(item),
+        },
+    )
 
 
 def _posting_configs(item):
@@ -396,12 +447,17 @@ def bulk_decide(request: TeamRequest):
             context["already"] = selectors.shortlisted_count(rows)
         return render(request, template, context)
     if action == BulkAction.DECISION:
-        batch = services.bulk_decision_record(request.team, user=request.user, interviews=rows,
-                                              value=form.cleaned_data["value"],
-                                              reason=form.cleaned_data["reason"])
+        batch = services.bulk_decision_record(
+            request.team,
+            user=request.user,
+            interviews=rows,
+            value=form.cleaned_data["value"],
+            reason=form.cleaned_data["reason"],
+        )
     else:
-        batch = services.bulk_shortlist_update(request.team, user=request.user, interviews=rows,
-                                               action=action)
+        batch = services.bulk_shortlist_update(
+            request.team, user=request.user, interviews=rows, action=action
+        )
     if not request.htmx:
         return redirect("bulk_result", batch.id)
     response = render(request, "review/bulk.html#slot", {"batch": batch})
@@ -442,7 +498,7 @@ def _list_position(request: TeamRequest, row) -> dict:
     form = CandidateFilter(QueryDict(request.GET["list"]))
     queue = bool(form.values.get("unreviewed"))
     rows = _listed(request, form, item, keep=row.pk if queue else None)
-    list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
+    list_url = reverse("posting", args=[item.remote_id]) if item else reverse("candidates")
     list_url += "?" + request.GET["list"] if request.GET["list"] else ""
     return {"list_url": list_url, "queue": queue, "posting": item, **list_position(rows, row.pk)}
 
@@ -476,8 +532,7 @@ def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
         "nav_query": _query(request.GET, poll=None),
         "position": _list_position(request, row),
         "decision_form": forms.get("decision_form") or DecisionForm(),
-        "rating_form": forms.get("rating_form") or RatingForm(
-            initial={"stars": ratings["mine"]}),
+        "rating_form": forms.get("rating_form") or RatingForm(initial={"stars": ratings["mine"]}),
         "note_form": forms.get("note_form") or NoteForm(),
         "nav": "candidates",
     }
@@ -512,15 +567,22 @@ def _fresh_context(request: TeamRequest, row) -> dict:
     seen = request.GET.get("seen", "")
     if not SEEN_VERSION.fullmatch(seen):  # the page's own version, else this one (nothing to offer)
         seen = row.content_hash[:12]
-    return {"interview": row, "fetched_at": _fetched_at(row), "seen": seen,
-            "changed": not row.content_hash.startswith(seen)}
+    return {
+        "interview": row,
+        "fetched_at": _fetched_at(row),
+        "seen": seen,
+        "changed": not row.content_hash.startswith(seen),
+    }
 
 
 def _side_context(request: TeamRequest, activity) -> dict:
     """Notes and the timeline for the side panel; ?note=<id> (from an @mention) marks that note."""
     note = request.GET.get("note", "")
-    return {"activity": activity, "notes": [a["item"] for a in activity if a["kind"] == "note"],
-            "highlight_note": int(note) if note.isdigit() else None}
+    return {
+        "activity": activity,
+        "notes": [a["item"] for a in activity if a["kind"] == "note"],
+        "highlight_note": int(note) if note.isdigit() else None,
+    }
 
 
 def _get_interview(request: TeamRequest, remote_id: str):
@@ -540,8 +602,11 @@ def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
         if target == "profile-fresh":  # a refresh the page watched has ended (sync-finished)
             return render(request, "review/interview.html#fresh", _fresh_context(request, row))
         if target == "side-activity":  # a decision in the header: the list only, not the note form
-            return render(request, "review/interview.html#side_activity",
-                          {"interview": row, "activity": _activity(request, row)})
+            return render(
+                request,
+                "review/interview.html#side_activity",
+                {"interview": row, "activity": _activity(request, row)},
+            )
         context = _profile_context(request, row, tab)
         if target == "profile-body":
             return render(request, "review/interview.html#body", context)
@@ -552,14 +617,22 @@ def interview(request: TeamRequest, remote_id: str, tab: str = "overview"):
     if run is not None and run.is_finished and run.outcome == "not_found":
         raise Http404("HeyMilo has no interview with this id for this team.")
     # One fetch per id per minute, however many people open the link.
-    refetch = run is not None and run.is_finished and cache.add(
-        f"team:{request.team.id}:read-through:{remote_id}", 1, 60)
+    refetch = (
+        run is not None
+        and run.is_finished
+        and cache.add(f"team:{request.team.id}:read-through:{remote_id}", 1, 60)
+    )
     if run is None and not _may_read_through(request, remote_id):
-        return render(request, "review/interview_read_through_limited.html",
-                      {"remote_id": remote_id, "per_minute": settings.READ_THROUGH_PER_MINUTE}, status=429)
+        return render(
+            request,
+            "review/interview_read_through_limited.html",
+            {"remote_id": remote_id, "per_minute": settings.READ_THROUGH_PER_MINUTE},
+            status=429,
+        )
     if run is None or refetch:
-        run = mirror_services.sync_request(request.team, scope=SyncRun.Scope.INTERVIEW, target=remote_id,
-                                           user=request.user)
+        run = mirror_services.sync_request(
+            request.team, scope=SyncRun.Scope.INTERVIEW, target=remote_id, user=request.user
+        )
     return render(request, "review/interview_loading.html", {"remote_id": remote_id, "run": run})
 
 
@@ -582,8 +655,9 @@ def _may_read_through(request: TeamRequest, remote_id: str) -> bool:
 @require_POST
 def interview_refresh(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
-    run = mirror_services.sync_request(request.team, scope=SyncRun.Scope.INTERVIEW, target=row.remote_id,
-                                       user=request.user)
+    run = mirror_services.sync_request(
+        request.team, scope=SyncRun.Scope.INTERVIEW, target=row.remote_id, user=request.user
+    )
     if not request.htmx:
         return redirect("interview", row.remote_id)
     return render(request, "mirror/progress.html", {"run": run})
@@ -620,8 +694,13 @@ def decide(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        services.decision_record(request.team, interview=row, user=request.user,
-                                 value=form.cleaned_data["value"], reason=form.cleaned_data["reason"])
+        services.decision_record(
+            request.team,
+            interview=row,
+            user=request.user,
+            value=form.cleaned_data["value"],
+            reason=form.cleaned_data["reason"],
+        )
         done = f"Decision recorded: {form.cleaned_data['value']}."
     else:
         done = ""
@@ -663,9 +742,9 @@ def shortlist(request: TeamRequest, remote_id: str):
     rows = selectors.interviews(request.team, [row.remote_id])
     services.bulk_shortlist_update(request.team, user=request.user, interviews=rows, action=action)
     row = _get_interview(request, remote_id)  # afresh: the header shows who added the entry
-    return _after_review(request, row, "Added to the shortlist." if adding else "Taken off the shortlist.",
-                         "", None)
-
+    return _after_review(
+        request, row, "Added to the shortlist." if adding else "Taken off the shortlist.", "", None
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -685,10 +764,12 @@ def review_queue(request: TeamRequest):
     list_query = _query(QueryDict(request.GET.get("list", "")), page=None, unreviewed="on")
     rows = CandidateFilter(QueryDict(list_query)).apply(_team_candidates(request, item), request.user)
     first = rows.values_list("remote_id", flat=True).first()
-    list_url = (reverse("posting", args=[item.remote_id]) if item else reverse("candidates"))
+    list_url = reverse("posting", args=[item.remote_id]) if item else reverse("candidates")
     if first is None:
-        messages.info(request, "Nothing left to review in this list: you have decided on or rated every "
-                               "completed interview.")
+        messages.info(
+            request,
+            "Nothing left to review in this list: you have decided on or rated every completed interview.",
+        )
         return redirect(list_url + "?" + _query(QueryDict(list_query), unreviewed=None))
     nav = QueryDict(mutable=True)
     nav["list"] = list_query
@@ -706,8 +787,12 @@ def review_queue(request: TeamRequest):
 def inbox(request: TeamRequest):
     rows = selectors.mention_rows(request.team, request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "mentions": page.object_list, "nav": "inbox",
-               "unread": selectors.unread_mentions(request.team, request.user)}
+    context = {
+        "page": page,
+        "mentions": page.object_list,
+        "nav": "inbox",
+        "unread": selectors.unread_mentions(request.team, request.user),
+    }
     if _htmx_target(request) == "inbox-list":
         return render(request, "review/inbox.html#list", context)
     return render(request, "review/inbox.html", context)
@@ -746,7 +831,10 @@ def audit(request: TeamRequest):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET
     context = {
-        "filter": form, "page": page, "entries": page.object_list, "nav": "audit",
+        "filter": form,
+        "page": page,
+        "entries": page.object_list,
+        "nav": "audit",
         "prev_url": "?" + _query(params, page=str(page.number - 1)) if page.has_previous() else None,
         "next_url": "?" + _query(params, page=str(page.number + 1)) if page.has_next() else None,
     }
@@ -762,8 +850,9 @@ def review_settings(request: TeamRequest):
     if request.method == "POST":
         form = ReviewSettingsForm(request.POST, instance=current)
         if form.is_valid():
-            services.review_settings_update(request.team, user=request.user,
-                                            ratings_private=form.cleaned_data["ratings_private"])
+            services.review_settings_update(
+                request.team, user=request.user, ratings_private=form.cleaned_data["ratings_private"]
+            )
             messages.success(request, "Review settings saved.")
             return redirect("review_settings")
         return render(request, "review/settings.html", {"form": form, "nav": "review"}, status=400)

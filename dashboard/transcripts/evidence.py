@@ -20,8 +20,11 @@ def normalise(text: str | None) -> str:
 
 def transcript_start(interview) -> float | None:
     """The Unix time the transcript starts at, when its times are Unix times."""
-    absolute = [t.timestamp for t in interview.parsed.transcript
-                if t.timestamp is not None and t.timestamp >= UNIX_TIME_FLOOR]
+    absolute = [
+        t.timestamp
+        for t in interview.parsed.transcript
+        if t.timestamp is not None and t.timestamp >= UNIX_TIME_FLOOR
+    ]
     return min(absolute) if absolute else None
 
 
@@ -44,8 +47,11 @@ def match(turn, lines, start: float | None):
     speaker = (turn.speaker or "").strip().lower()
     offset = excerpt_offset(turn, start)
     if offset is not None:
-        near = [line for line in lines if line.offset_seconds is not None
-                and abs(line.offset_seconds - offset) <= TIME_TOLERANCE]
+        near = [
+            line
+            for line in lines
+            if line.offset_seconds is not None and abs(line.offset_seconds - offset) <= TIME_TOLERANCE
+        ]
         near.sort(key=lambda line: abs(line.offset_seconds - offset))
         for line in near:
             if (not speaker or line.speaker == speaker) and (not quote or says_the_same(quote, line.text)):

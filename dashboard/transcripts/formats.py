@@ -39,6 +39,10 @@ def to_vtt(lines) -> str:
         start = line.offset_seconds
         following = timed[index + 1].offset_seconds if index + 1 < len(timed) else None
         end = following if following is not None and following > start else start + DEFAULT_CUE_SECONDS
-        out += [f"t-{line.position}", f"{vtt_time(start)} --> {vtt_time(end)}",
-                f"<v {vtt_escape(_speaker(line))}>{vtt_escape(line.text)}", ""]
+        out += [
+            f"t-{line.position}",
+            f"{vtt_time(start)} --> {vtt_time(end)}",
+            f"<v {vtt_escape(_speaker(line))}>{vtt_escape(line.text)}",
+            "",
+        ]
     return "\n".join(out)

@@ -88,7 +88,7 @@ def highlight(text: str, terms: list[Term]) -> list[tuple[str, bool]]:
     pieces, last = [], 0
     for match in matcher.finditer(text):
         if match.start() > last:
-            pieces.append((text[last:match.start()], False))
+            pieces.append((text[last : match.start()], False))
         pieces.append((match.group(0), True))
         last = match.end()
     if last < len(text):

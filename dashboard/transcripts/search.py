@@ -53,12 +53,21 @@ def _engine(terms):
     """The full-text parts of the SQL for this database: (match, best-first aggregate, source,
     the query's text, the newest-first aggregate)."""
     if connection.vendor == "postgresql":
-        return ("to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)",
-                "MAX(ts_rank(to_tsvector('simple', l.text), to_tsquery('simple', %s))) DESC",
-                "mirror_transcriptline l", q.to_tsquery(terms), True)
+        return (
+            "to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)",
+            "MAX(ts_rank(to_tsvector('simple', l.text), to_tsquery('simple', %s))) DESC",
+            "mirror_transcriptline l",
+            q.to_tsquery(terms),
+            True,
+        )
     # FTS5's rank is lower for better matches.
-    return ("transcripts_line_fts MATCH %s", "MIN(f.rank)",
-            "transcripts_line_fts f JOIN mirror_transcriptline l ON l.id = f.rowid", q.to_fts5(terms), False)
+    return (
+        "transcripts_line_fts MATCH %s",
+        "MIN(f.rank)",
+        "transcripts_line_fts f JOIN mirror_transcriptline l ON l.id = f.rowid",
+        q.to_fts5(terms),
+        False,
+    )
 
 
 @dataclass
@@ -76,8 +85,18 @@ class SearchPage:
         return " ".join(self.terms[0].words) if self.terms else ""
 
 
-def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE, posting=None,
-                speaker="candidate", status="", within=None, annotate=None) -> SearchPage:
+def search_page(
+    team,
+    text: str,
+    *,
+    page=1,
+    per_page: int = CANDIDATES_PER_PAGE,
+    posting=None,
+    speaker="candidate",
+    status="",
+    within=None,
+    annotate=None,
+) -> SearchPage:
     """One page of candidates whose transcripts match, best match first, each with its number of
     matching lines and its first few (SNIPPETS) in transcript order. Four queries whatever the page
     or the team's size: the counts, the page's candidates, their snippets, their rows.
@@ -107,21 +126,31 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
     order = "MAX(l.id) DESC" if matches > RANKED_MATCHES_MAX else f"{best}, MAX(l.id) DESC"
     rank_params = [query] if postgres and matches <= RANKED_MATCHES_MAX else []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT l.interview_id, count(*) {joined} GROUP BY l.interview_id "
-                       f"ORDER BY {order}, l.interview_id LIMIT %s OFFSET %s",
-                       [query, *params, *rank_params, per_page, (number - 1) * per_page])
+        cursor.execute(
+            f"SELECT l.interview_id, count(*) {joined} GROUP BY l.interview_id "
+            f"ORDER BY {order}, l.interview_id LIMIT %s OFFSET %s",
+            [query, *params, *rank_params, per_page, (number - 1) * per_page],
+        )
         found = cursor.fetchall()
     ids = [interview_id for interview_id, _ in found]
     marks = ", ".join(["%s"] * len(ids))
     # The first few matching lines of each of the page's candidates, in transcript order.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM (SELECT l.id, ROW_NUMBER() OVER (PARTITION BY l.interview_id "  # noqa: S608
-                       f"ORDER BY l.position, l.id) AS n {joined} AND l.interview_id IN ({marks})) s "
-                       "WHERE n <= %s", [query, *params, *ids, SNIPPETS])
+        cursor.execute(
+            f"SELECT id FROM (SELECT l.id, ROW_NUMBER() OVER (PARTITION BY l.interview_id "  # noqa: S608
+            f"ORDER BY l.position, l.id) AS n {joined} AND l.interview_id IN ({marks})) s "
+            "WHERE n <= %s",
+            [query, *params, *ids, SNIPPETS],
+        )
         line_ids = [row[0] for row in cursor.fetchall()]
-    interviews = {row.id: row for row in Interview.objects.for_team(team).filter(id__in=ids)
-                  .select_related("posting").defer("document", "content_hash", "posting__document")
-                  .annotate(**(annotate or {}))}
+    interviews = {
+        row.id: row
+        for row in Interview.objects.for_team(team)
+        .filter(id__in=ids)
+        .select_related("posting")
+        .defer("document", "content_hash", "posting__document")
+        .annotate(**(annotate or {}))
+    }
     results = {pk: CandidateResult(interviews[pk], matches=count) for pk, count in found if pk in interviews}
     for line in TranscriptLine.objects.filter(id__in=line_ids).order_by("position", "id"):
         if line.interview_id in results:
@@ -129,8 +158,9 @@ def search_page(team, text: str, *, page=1, per_page: int = CANDIDATES_PER_PAGE,
     return SearchPage(terms, [results[pk] for pk in ids if pk in results], matches, candidates, number, pages)
 
 
-def search(team, text: str, *, posting=None, speaker="candidate", status="", within=None) -> tuple[
-        list[q.Term], list[CandidateResult]]:
+def search(
+    team, text: str, *, posting=None, speaker="candidate", status="", within=None
+) -> tuple[list[q.Term], list[CandidateResult]]:
     """Parses `text` (raising QueryError with a friendly message) and returns the first page of
     results grouped by candidate, best match first."""
     found = search_page(team, text, posting=posting, speaker=speaker, status=status, within=within)

@@ -21,8 +21,9 @@ def _no_nul(value: str) -> bool:
 def _interview(request: TeamRequest, remote_id: str) -> Interview:
     if not _no_nul(remote_id):
         raise Http404("No such interview.")
-    return get_object_or_404(Interview.objects.for_team(request.team).select_related("posting"),
-                             remote_id=remote_id)
+    return get_object_or_404(
+        Interview.objects.for_team(request.team).select_related("posting"), remote_id=remote_id
+    )
 
 
 def _playable(url: str | None) -> str | None:
@@ -37,10 +38,17 @@ def reader(request: TeamRequest, remote_id: str):
     video = _playable(parsed.video_recording_link)
     audio = _playable(parsed.audio_recording_link)
     lines = list(interview.transcript_lines.all())
-    return render(request, "transcripts/reader.html", {
-        "interview": interview, "lines": lines, "video": video, "audio": None if video else audio,
-        "timed": any(line.offset_seconds is not None for line in lines),
-    })
+    return render(
+        request,
+        "transcripts/reader.html",
+        {
+            "interview": interview,
+            "lines": lines,
+            "video": video,
+            "audio": None if video else audio,
+            "timed": any(line.offset_seconds is not None for line in lines),
+        },
+    )
 
 
 def _download(interview, body: str, extension: str, content_type: str) -> HttpResponse:
@@ -60,5 +68,6 @@ def transcript_txt(request: TeamRequest, remote_id: str):
 @member_required
 def transcript_vtt(request: TeamRequest, remote_id: str):
     interview = _interview(request, remote_id)
-    return _download(interview, formats.to_vtt(list(interview.transcript_lines.all())), "vtt",
-                     "text/vtt; charset=utf-8")
+    return _download(
+        interview, formats.to_vtt(list(interview.transcript_lines.all())), "vtt", "text/vtt; charset=utf-8"
+    )

@@ -14,8 +14,12 @@ API_FIELDS = {"posting_id": "posting", "url": "url", "event_type": "event_type",
 
 class WebhookForm(forms.Form):
     posting = forms.ChoiceField(label="Posting")
-    url = forms.URLField(label="URL", max_length=2000, assume_scheme="https",
-                         help_text="HeyMilo calls this address when the event happens.")
+    url = forms.URLField(
+        label="URL",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="HeyMilo calls this address when the event happens.",
+    )
     event_type = forms.ChoiceField(label="Event", choices=EVENT_TYPES)
     http_method = forms.ChoiceField(label="Method", choices=METHODS, initial="post")
 
@@ -25,15 +29,26 @@ class WebhookForm(forms.Form):
 
     def api_params(self) -> dict:
         d = self.cleaned_data
-        return {"posting_id": d["posting"], "url": d["url"], "event_type": d["event_type"],
-                "http_method": d["http_method"]}
+        return {
+            "posting_id": d["posting"],
+            "url": d["url"],
+            "event_type": d["event_type"],
+            "http_method": d["http_method"],
+        }
 
     @classmethod
     def from_job(cls, job, team):
         """The form as it was sent, with HeyMilo's 422 messages on the fields they concern."""
         p = job.params
-        form = cls({"posting": p.get("posting_id"), "url": p.get("url"), "event_type": p.get("event_type"),
-                    "http_method": p.get("http_method")}, team=team)
+        form = cls(
+            {
+                "posting": p.get("posting_id"),
+                "url": p.get("url"),
+                "event_type": p.get("event_type"),
+                "http_method": p.get("http_method"),
+            },
+            team=team,
+        )
         form.is_valid()
         for api_field, message in job.field_errors.items():
             name = API_FIELDS.get(api_field)

@@ -125,8 +125,9 @@ class Delivery(models.Model):
         self.state = state
         self.reason = reason
         self.processed_at = timezone.now()
-        self.save(update_fields=["state", "reason", "event_type", "posting_id", "interview_id",
-                                 "processed_at"])
+        self.save(
+            update_fields=["state", "reason", "event_type", "posting_id", "interview_id", "processed_at"]
+        )
 
 
 class WebhookSubscription(models.Model):
@@ -146,9 +147,7 @@ class WebhookSubscription(models.Model):
     objects = TeamScopedQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "webhook_id"], name="webhook_unique_per_team")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "webhook_id"], name="webhook_unique_per_team")]
         ordering = ["posting_id", "event_type", "-created_remote"]
 
     def __str__(self) -> str:

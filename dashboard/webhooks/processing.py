@@ -46,8 +46,9 @@ BROKER_PAUSE_SECONDS = 15.0
 _broker_paused_until = 0.0
 
 
-def delivery_enqueue(delivery_id: int, *, team_id: int | None = None, force: bool = False,
-                     sweeping: bool = False) -> bool:
+def delivery_enqueue(
+    delivery_id: int, *, team_id: int | None = None, force: bool = False, sweeping: bool = False
+) -> bool:
     """Has a worker process the delivery: in its team's lane from the receiver, else as a task."""
     global _broker_paused_until
     if not sweeping and time.monotonic() < _broker_paused_until:
@@ -133,8 +134,11 @@ def lane_work(team_id: int) -> int:
                     continue
                 return done
             redis_client.expire(flag, LANE_FLAG_SECONDS)
-            delivery = (Delivery.objects.select_related("team")
-                        .filter(id=int(raw), team_id=team_id, state=Delivery.State.RECEIVED).first())
+            delivery = (
+                Delivery.objects.select_related("team")
+                .filter(id=int(raw), team_id=team_id, state=Delivery.State.RECEIVED)
+                .first()
+            )
             if delivery is not None:
                 if heymilo is None and delivery.team.has_api_key:
                     heymilo = client_for(delivery.team, max_rate_wait=settings.WEBHOOK_MAX_RATE_WAIT)
@@ -190,7 +194,7 @@ def _text(value) -> str:
 
 
 def _event_name(value: str) -> str:
-    """"interview.completed", "Interview-Completed", "INTERVIEW COMPLETED" -> "interview_completed"."""
+    """ "interview.completed", "Interview-Completed", "INTERVIEW COMPLETED" -> "interview_completed"."""
     return "_".join(value.lower().replace(".", " ").replace("-", " ").replace("/", " ").split())
 
 
@@ -236,8 +240,11 @@ def event_read(data: dict) -> ParsedEvent | None:
     # {"type": "webhook", "event": "interview.completed"}: a name we know wins over the first found.
     names = [_event_name(found) for obj in objects for key in EVENT_KEYS if (found := _text(obj.get(key)))]
     event_type = next((name for name in names if name in EVENT_NAMES), names[0] if names else "")
-    interview_id = (_first(objects, INTERVIEW_KEYS) or _object_id(objects, "interview")
-                    or _first(inner or [data], ("id",)))
+    interview_id = (
+        _first(objects, INTERVIEW_KEYS)
+        or _object_id(objects, "interview")
+        or _first(inner or [data], ("id",))
+    )
     if not event_type or not interview_id:
         return None
     posting_id = _first(objects, POSTING_KEYS) or _object_id(objects, "posting")
@@ -279,8 +286,9 @@ POSTING_SIGNATURE = "sig"
 
 
 def posting_signature(team_id: int, posting_id: str, *, secret: str | None = None) -> str:
-    return salted_hmac("dashboard.webhooks.posting", f"{team_id}:{posting_id}", secret=secret,
-                       algorithm="sha256").hexdigest()[:32]
+    return salted_hmac(
+        "dashboard.webhooks.posting", f"{team_id}:{posting_id}", secret=secret, algorithm="sha256"
+    ).hexdigest()[:32]
 
 
 def delivery_signed_posting(delivery: Delivery) -> str:
@@ -305,13 +313,14 @@ def delivery_fall_back(delivery: Delivery, *, problem: str) -> None:
         delivery.finish(Delivery.State.UNRECOGNISED, problem)
         return
     if not delivery.team.has_api_key:
-        delivery.finish(Delivery.State.UNRECOGNISED,
-                        f"{problem} Its posting was not refreshed: the team has no HeyMilo API key.")
+        delivery.finish(
+            Delivery.State.UNRECOGNISED,
+            f"{problem} Its posting was not refreshed: the team has no HeyMilo API key.",
+        )
         return
     # Asking twice syncs once: a burst of such deliveries costs one refresh of the posting.
     mirror.sync_request(delivery.team, scope=SyncRun.Scope.POSTING, target=posting_id)
-    delivery.finish(Delivery.State.UNRECOGNISED,
-                    f"{problem} Its webhook's posting was refreshed instead.")
+    delivery.finish(Delivery.State.UNRECOGNISED, f"{problem} Its webhook's posting was refreshed instead.")
 
 
 def dedup_key(delivery: Delivery) -> str:
@@ -334,10 +343,17 @@ def delivery_claim(delivery: Delivery) -> bool:
 def _fetched_since(delivery: Delivery) -> bool:
     """A refresh of the interview that started after the delivery arrived already shows what the
     event announced: fetching again would only spend the team's rate limit."""
-    return SyncRun.objects.for_team(delivery.team).filter(
-        scope=SyncRun.Scope.INTERVIEW, state=SyncRun.State.DONE,
-        created_at__gte=delivery.received_at, target=delivery.interview_id,
-        started_at__gte=delivery.received_at).exists()
+    return (
+        SyncRun.objects.for_team(delivery.team)
+        .filter(
+            scope=SyncRun.Scope.INTERVIEW,
+            state=SyncRun.State.DONE,
+            created_at__gte=delivery.received_at,
+            target=delivery.interview_id,
+            started_at__gte=delivery.received_at,
+        )
+        .exists()
+    )
 
 
 def delivery_process(delivery: Delivery, *, force: bool = False, client=None) -> None:
@@ -367,8 +383,10 @@ def delivery_process(delivery: Delivery, *, force: bool = False, client=None) ->
         first = cache.get(key)
         # The key may be this delivery's own, taken by a worker that died before finishing it.
         if first != delivery.pk:
-            delivery.finish(Delivery.State.DUPLICATE,
-                            f"Same event for this interview as delivery #{first} within {window} s.")
+            delivery.finish(
+                Delivery.State.DUPLICATE,
+                f"Same event for this interview as delivery #{first} within {window} s.",
+            )
             return
     if not force and _fetched_since(delivery):
         delivery.finish(Delivery.State.PROCESSED, "Already fetched from HeyMilo after this delivery arrived.")
@@ -408,21 +426,28 @@ def delivery_verify(delivery: Delivery, *, client=None) -> SyncRun:
 
     mirror.interview_refresh's steps, keeping the run so a failed fetch releases its lock.
     """
-    refreshes = SyncRun.objects.for_team(delivery.team).filter(scope=SyncRun.Scope.INTERVIEW,
-                                                               target=delivery.interview_id)
+    refreshes = SyncRun.objects.for_team(delivery.team).filter(
+        scope=SyncRun.Scope.INTERVIEW, target=delivery.interview_id
+    )
     for active in refreshes.active():
         # One whose worker died (its lock expired: a delivery the sweep took back) would stay
         # `running` for good; as sync_request does, say so before starting anew.
         if not mirror.is_alive(active):
-            active.finish(state=SyncRun.State.INTERRUPTED, outcome="interrupted",
-                          message="The worker running this sync stopped.")
+            active.finish(
+                state=SyncRun.State.INTERRUPTED,
+                outcome="interrupted",
+                message="The worker running this sync stopped.",
+            )
     run = refreshes.create(team=delivery.team, scope=SyncRun.Scope.INTERVIEW, target=delivery.interview_id)
     try:
         mirror.sync_step(run, client=client)
     except RateLimitWait:
         # Nothing was sent; the delivery is processed again when the team has a token.
-        run.finish(state=SyncRun.State.INTERRUPTED, outcome="rate_limited",
-                   message="Waiting for the team's rate limit.")
+        run.finish(
+            state=SyncRun.State.INTERRUPTED,
+            outcome="rate_limited",
+            message="Waiting for the team's rate limit.",
+        )
         mirror.sync_release(run)
         raise
     except HeyMiloError as error:
@@ -452,23 +477,31 @@ def deliveries_sweep(*, older_than: float | None = None, stuck_after: float | No
     # lets one process it.
     cutoff = now - timedelta(seconds=stuck_after)
     # (Claimed before claimed_at existed: by when it was received.)
-    stalled = Q(Q(claimed_at__lte=cutoff) | Q(claimed_at=None, received_at__lte=cutoff),
-                state=Delivery.State.PROCESSING)
+    stalled = Q(
+        Q(claimed_at__lte=cutoff) | Q(claimed_at=None, received_at__lte=cutoff),
+        state=Delivery.State.PROCESSING,
+    )
     # One taken this often without finishing stops its worker each time (a poison body, a crash):
     # sending it again would never end. An admin can replay it once the cause is fixed.
     limit = settings.WEBHOOK_MAX_ATTEMPTS
     waited = Q(state=Delivery.State.RECEIVED, received_at__lte=now - timedelta(seconds=older_than))
     Delivery.objects.filter(stalled | waited, attempts__gte=limit).update(
-        state=Delivery.State.FAILED, processed_at=now,
-        reason=f"Gave up after {limit} attempts that did not finish; replay it once the cause is fixed.")
+        state=Delivery.State.FAILED,
+        processed_at=now,
+        reason=f"Gave up after {limit} attempts that did not finish; replay it once the cause is fixed.",
+    )
     stuck = Delivery.objects.filter(stalled)
     stuck_ids = list(stuck.values_list("id", flat=True)[:1000])
     if stuck_ids:
         stuck.filter(id__in=stuck_ids).update(
-            state=Delivery.State.RECEIVED, reason="Its worker stopped while processing it: sent again.")
+            state=Delivery.State.RECEIVED, reason="Its worker stopped while processing it: sent again."
+        )
     waiting = Q(received_at__lte=now - timedelta(seconds=older_than)) | Q(id__in=stuck_ids)
-    rows = list(Delivery.objects.filter(waiting, state=Delivery.State.RECEIVED)
-                .order_by("id").values_list("id", "team_id")[:1000])
+    rows = list(
+        Delivery.objects.filter(waiting, state=Delivery.State.RECEIVED)
+        .order_by("id")
+        .values_list("id", "team_id")[:1000]
+    )
     # A team's lane that is alive reaches its deliveries in turn, however long its rate limit
     # makes them wait; sending them again as tasks would only crowd out other teams' work.
     busy = lanes_busy({team_id for _, team_id in rows})
@@ -496,5 +529,6 @@ def delivery_replay(delivery: Delivery) -> None:
     """Processes a delivery again, even if it was a duplicate or already processed."""
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
-            state=Delivery.State.RECEIVED, reason="Replayed.", processed_at=None, attempts=0)
+            state=Delivery.State.RECEIVED, reason="Replayed.", processed_at=None, attempts=0
+        )
         transaction.on_commit(partial(delivery_enqueue, delivery.pk, force=True))

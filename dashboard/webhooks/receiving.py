@@ -27,8 +27,9 @@ def receiver_is_local() -> bool:
 
 
 def _safe_headers(headers) -> dict:
-    return {clean_text(k): clean_text(v)[:1000]
-            for k, v in headers.items() if k.lower() not in SECRET_HEADERS}
+    return {
+        clean_text(k): clean_text(v)[:1000] for k, v in headers.items() if k.lower() not in SECRET_HEADERS
+    }
 
 
 def delivery_receive(token: str, *, request) -> tuple[int, str, int] | None:
@@ -61,8 +62,11 @@ def delivery_receive(token: str, *, request) -> tuple[int, str, int] | None:
     }
     if too_large:
         size = declared or len(raw)
-        values.update(state=Delivery.State.REJECTED, processed_at=timezone.now(), reason=(
-            f"The body ({size} bytes or more) is over the limit of {cap} bytes; it was not kept."))
+        values.update(
+            state=Delivery.State.REJECTED,
+            processed_at=timezone.now(),
+            reason=(f"The body ({size} bytes or more) is over the limit of {cap} bytes; it was not kept."),
+        )
     # Outside a transaction (autocommit) the row is committed when the statement returns.
     stored = Delivery.objects.store_for_token(token, **values)
     if stored is None:

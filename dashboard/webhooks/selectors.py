@@ -16,6 +16,7 @@ EVENT_LOG_PAGE_SIZE = 50
 
 # --- the webhooks list ------------------------------------------------------------------------
 
+
 def posting_choices(team: Team) -> list[tuple[str, str]]:
     """The team's current postings as (remote id, title) pairs, for forms and labels."""
     rows = Posting.objects.for_team(team).filter(missing=False).order_by("title")
@@ -43,16 +44,26 @@ def subscriptions_synced_at(team: Team) -> datetime | None:
 
 def connectable_posting_ids(team: Team) -> list[str]:
     """The postings "Connect this dashboard" subscribes: current ones, not archived, by title."""
-    return list(Posting.objects.for_team(team).filter(missing=False, archived=False)
-                .order_by("title").values_list("remote_id", flat=True))
+    return list(
+        Posting.objects.for_team(team)
+        .filter(missing=False, archived=False)
+        .order_by("title")
+        .values_list("remote_id", flat=True)
+    )
 
 
 def connected_events(team: Team, *, posting_id: str, url: str) -> dict:
     """Which of the three events of this posting reach `url` (the receiver URL, with or without the
     posting in its query string), as last mirrored."""
-    events = set(WebhookSubscription.objects.for_team(team).filter(
-        Q(url=url) | Q(url__startswith=url + "?"), posting_id=posting_id, is_active=True,
-    ).values_list("event_type", flat=True))
+    events = set(
+        WebhookSubscription.objects.for_team(team)
+        .filter(
+            Q(url=url) | Q(url__startswith=url + "?"),
+            posting_id=posting_id,
+            is_active=True,
+        )
+        .values_list("event_type", flat=True)
+    )
     return {
         "connected": all(e in events for e in EVENT_NAMES),
         "events": sorted(events),
@@ -61,6 +72,7 @@ def connected_events(team: Team, *, posting_id: str, url: str) -> dict:
 
 
 # --- the event log ----------------------------------------------------------------------------
+
 
 def delivery_page(team: Team, *, state: str = "", number: str | None = None) -> Page:
     """One page of the team's deliveries, newest first, labelled (with_labels)."""
@@ -83,6 +95,7 @@ def with_labels(team: Team, deliveries: list[Delivery]) -> list[Delivery]:
 
 # --- live notices -----------------------------------------------------------------------------
 
+
 def latest_delivery_id(team: Team) -> int:
     """The newest delivery when a page is made: its notices show what came after it."""
     return Delivery.objects.for_team(team).aggregate(last=Max("id"))["last"] or 0
@@ -90,16 +103,26 @@ def latest_delivery_id(team: Team) -> int:
 
 def notices(team: Team, *, after: int, limit: int = 5) -> list[dict]:
     """What changed since the page loaded: processed deliveries newer than `after`, newest first."""
-    rows = list(Delivery.objects.for_team(team).filter(id__gt=after, state=Delivery.State.PROCESSED)
-                .only("id", "event_type", "interview_id", "processed_at").order_by("-id")[:limit])
-    interviews = {i.remote_id: i for i in Interview.objects.for_team(team)
-                  .filter(remote_id__in={d.interview_id for d in rows})
-                  .only("remote_id", "name", "status", "score")}
-    return [{
-        "id": d.id,
-        "interview_id": d.interview_id,
-        "interview": interviews.get(d.interview_id),
-        "name": getattr(interviews.get(d.interview_id), "name", "") or "A candidate",
-        "verb": EVENT_VERBS.get(d.event_type, d.event_type),
-        "at": d.processed_at,
-    } for d in rows]
+    rows = list(
+        Delivery.objects.for_team(team)
+        .filter(id__gt=after, state=Delivery.State.PROCESSED)
+        .only("id", "event_type", "interview_id", "processed_at")
+        .order_by("-id")[:limit]
+    )
+    interviews = {
+        i.remote_id: i
+        for i in Interview.objects.for_team(team)
+        .filter(remote_id__in={d.interview_id for d in rows})
+        .only("remote_id", "name", "status", "score")
+    }
+    return [
+        {
+            "id": d.id,
+            "interview_id": d.interview_id,
+            "interview": interviews.get(d.interview_id),
+            "name": getattr(interviews.get(d.interview_id), "name", "") or "A candidate",
+            "verb": EVENT_VERBS.get(d.event_type, d.event_type),
+            "at": d.processed_at,
+        }
+        for d in rows
+    ]

@@ -29,7 +29,8 @@ def subscriptions_upsert(team: Team, *, hooks: list[Webhook]) -> None:
     now = timezone.now()
     for hook in hooks:
         WebhookSubscription.objects.update_or_create(
-            team=team, webhook_id=hook.webhook_id,
+            team=team,
+            webhook_id=hook.webhook_id,
             defaults={
                 "posting_id": hook.posting_id or "",
                 "url": hook.url or "",
@@ -48,7 +49,8 @@ def subscriptions_refresh(team: Team, *, client) -> list[Webhook]:
     with transaction.atomic():
         subscriptions_upsert(team, hooks=hooks)
         WebhookSubscription.objects.for_team(team).exclude(
-            webhook_id__in=[h.webhook_id for h in hooks]).delete()
+            webhook_id__in=[h.webhook_id for h in hooks]
+        ).delete()
     return hooks
 
 
@@ -75,8 +77,11 @@ def subscriptions_connect(team: Team, *, client, posting_ids: list[str], url: st
     """Subscribes the three events of each posting to `url` (with the posting in it), skipping
     those already subscribed, with or without the posting in their URL."""
     hooks = subscriptions_refresh(team, client=client)
-    have = {(h.posting_id, h.event_type) for h in hooks
-            if h.is_active is not False and is_receiver_url(h.url or "", receiver=url)}
+    have = {
+        (h.posting_id, h.event_type)
+        for h in hooks
+        if h.is_active is not False and is_receiver_url(h.url or "", receiver=url)
+    }
     created = 0
     for posting_id in posting_ids:
         hook_url = posting_receiver_url(team, posting_id=posting_id, url=url)
@@ -98,8 +103,14 @@ def subscriptions_repoint(team: Team, *, client, old_url: str, new_url: str) -> 
         if hook.posting_id:
             url = posting_receiver_url(team, posting_id=hook.posting_id, url=new_url)
         # Create first: a failure in between leaves an extra hook, never a missing one.
-        subscriptions_upsert(team, hooks=[client.create_webhook(
-            hook.posting_id or "", url, hook.event_type or "", hook.http_method or "post")])
+        subscriptions_upsert(
+            team,
+            hooks=[
+                client.create_webhook(
+                    hook.posting_id or "", url, hook.event_type or "", hook.http_method or "post"
+                )
+            ],
+        )
         client.deactivate_webhook(hook.webhook_id)
         moved += 1
     subscriptions_refresh(team, client=client)
@@ -128,28 +139,38 @@ def webhook_job_run(job: WebhookJob, *, client=None) -> None:
         elif job.kind == WebhookJob.Kind.CONNECT:
             created = subscriptions_connect(team, client=client, posting_ids=p["posting_ids"], url=p["url"])
             subscriptions_refresh(team, client=client)
-            message = (f"Connected: {created} webhooks created." if created
-                       else "Already connected: nothing to create.")
+            message = (
+                f"Connected: {created} webhooks created."
+                if created
+                else "Already connected: nothing to create."
+            )
         elif job.kind == WebhookJob.Kind.ROTATE:
             moved = subscriptions_repoint(team, client=client, old_url=p["old_url"], new_url=p["new_url"])
             message = f"New receiver URL in use; {moved} webhooks re-pointed to it."
         else:
             raise ValueError(f"unknown job kind {job.kind!r}")
     except ValidationError as error:
-        job.fail("HeyMilo did not accept these values.", outcome=WebhookJob.Outcome.INVALID,
-                 field_errors=error.field_errors)
+        job.fail(
+            "HeyMilo did not accept these values.",
+            outcome=WebhookJob.Outcome.INVALID,
+            field_errors=error.field_errors,
+        )
     except Unauthorized:
         team.record_key_status(KeyStatus.INVALID)
-        job.fail("HeyMilo rejected the team's API key. An admin can replace it in Settings.",
-                 outcome=WebhookJob.Outcome.ERROR)
+        job.fail(
+            "HeyMilo rejected the team's API key. An admin can replace it in Settings.",
+            outcome=WebhookJob.Outcome.ERROR,
+        )
     except RateLimited as error:
         wait = f" Try again in {error.retry_after:.0f} s." if error.retry_after else " Try again shortly."
         job.fail("HeyMilo is rate-limiting this team's key." + wait, outcome=WebhookJob.Outcome.ERROR)
     except NotFound:
         job.fail("HeyMilo does not know this posting or webhook.", outcome=WebhookJob.Outcome.ERROR)
     except (ServerError, APIConnectionError, APITimeoutError, MalformedResponse) as error:
-        job.fail(f"HeyMilo is unavailable right now ({type(error).__name__}). Try again later.",
-                 outcome=WebhookJob.Outcome.ERROR)
+        job.fail(
+            f"HeyMilo is unavailable right now ({type(error).__name__}). Try again later.",
+            outcome=WebhookJob.Outcome.ERROR,
+        )
     except HeyMiloError as error:
         job.fail(f"HeyMilo error: {error}", outcome=WebhookJob.Outcome.ERROR)
     else:
@@ -169,5 +190,9 @@ def webhook_token_rotate(team: Team, *, user=None) -> WebhookJob:
         old_url = receiver_url(team)
         team.webhook_token = new_webhook_token()
         team.save(update_fields=["webhook_token"])
-        return webhook_job_start(team, kind=WebhookJob.Kind.ROTATE, user=user,
-                                 params={"old_url": old_url, "new_url": receiver_url(team)})
+        return webhook_job_start(
+            team,
+            kind=WebhookJob.Kind.ROTATE,
+            user=user,
+            params={"old_url": old_url, "new_url": receiver_url(team)},
+        )

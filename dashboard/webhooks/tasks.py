@@ -13,8 +13,9 @@ from heymilo.ratelimit import RateLimitWait
 
 
 # Idempotent: a redelivered task finds the delivery no longer `received` and does nothing.
-@shared_task(base=HeyMiloTask, bind=True, acks_late=True, ignore_result=True,
-             soft_time_limit=60, time_limit=90)
+@shared_task(
+    base=HeyMiloTask, bind=True, acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90
+)
 def process_delivery(self, delivery_id: int, force: bool = False) -> None:
     delivery = Delivery.objects.select_related("team").filter(id=delivery_id).first()
     if delivery is None or delivery.state != Delivery.State.RECEIVED:
@@ -34,8 +35,9 @@ def process_delivery(self, delivery_id: int, force: bool = False) -> None:
 
 
 # Idempotent: each delivery in the lane is claimed before it is processed.
-@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, ignore_result=True,
-             soft_time_limit=60, time_limit=90)
+@shared_task(
+    base=HeyMiloTask, acks_late=True, max_retries=0, ignore_result=True, soft_time_limit=60, time_limit=90
+)
 def process_lane(team_id: int) -> int:
     """One team's deliveries for about a second; the rest queue again behind other teams' work."""
     return processing.lane_work(team_id)

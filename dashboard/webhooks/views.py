@@ -37,8 +37,9 @@ def _page_context(request: TeamRequest, form=None, job=None) -> dict:
     filters = WebhookFilterForm(request.GET or None, team=team)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     return {
-        "subscriptions": selectors.subscription_rows(team, posting=chosen.get("posting", ""),
-                                                     event_type=chosen.get("event_type", "")),
+        "subscriptions": selectors.subscription_rows(
+            team, posting=chosen.get("posting", ""), event_type=chosen.get("event_type", "")
+        ),
         "filters": filters,
         "form": form or WebhookForm(team=team),
         "job": job,
@@ -70,8 +71,14 @@ def _job_response(request: TeamRequest, job: WebhookJob):
 def _job_partial(request: TeamRequest, job: WebhookJob, polled: bool):
     """The job's status region; once it has finished, the webhooks table re-renders with what
     the job changed (WEBHOOKS_CHANGED)."""
-    return job_status(request, "webhooks/job.html#job", _job_context(request, job),
-                      finished=job.is_finished, event=WEBHOOKS_CHANGED, polled=polled)
+    return job_status(
+        request,
+        "webhooks/job.html#job",
+        _job_context(request, job),
+        finished=job.is_finished,
+        event=WEBHOOKS_CHANGED,
+        polled=polled,
+    )
 
 
 @admin_required
@@ -82,16 +89,18 @@ def webhook_create(request: TeamRequest):
         if request.htmx:
             return render(request, "webhooks/list.html#create-form", {"form": form})
         return render(request, "webhooks/list.html", _page_context(request, form=form))
-    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.CREATE, params=form.api_params(),
-                                         user=request.user)
+    job = subscriptions.webhook_job_start(
+        request.team, kind=WebhookJob.Kind.CREATE, params=form.api_params(), user=request.user
+    )
     return _job_response(request, job)
 
 
 @admin_required
 @require_POST
 def webhooks_refresh(request: TeamRequest):
-    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.REFRESH, params={},
-                                         user=request.user)
+    job = subscriptions.webhook_job_start(
+        request.team, kind=WebhookJob.Kind.REFRESH, params={}, user=request.user
+    )
     return _job_response(request, job)
 
 
@@ -108,8 +117,9 @@ def webhooks_connect(request: TeamRequest):
         messages.error(request, "There are no postings to connect yet: sync the postings first.")
         return redirect("webhooks")
     params = {"posting_ids": ids, "url": receiving.receiver_url(request.team)}
-    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.CONNECT, params=params,
-                                         user=request.user)
+    job = subscriptions.webhook_job_start(
+        request.team, kind=WebhookJob.Kind.CONNECT, params=params, user=request.user
+    )
     return _job_response(request, job)
 
 
@@ -129,16 +139,23 @@ def webhooks_rotate(request: TeamRequest):
 def webhook_detail(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
     posting_title = dict(selectors.posting_choices(request.team)).get(sub.posting_id, sub.posting_id)
-    return render(request, "webhooks/detail.html", {"sub": sub, "posting_title": posting_title,
-                                                    "confirm": request.GET.get("confirm") == "deactivate"})
+    return render(
+        request,
+        "webhooks/detail.html",
+        {"sub": sub, "posting_title": posting_title, "confirm": request.GET.get("confirm") == "deactivate"},
+    )
 
 
 @admin_required
 @require_POST
 def webhook_deactivate(request: TeamRequest, webhook_id: str):
     sub = get_object_or_404(WebhookSubscription, team=request.team, webhook_id=webhook_id)
-    job = subscriptions.webhook_job_start(request.team, kind=WebhookJob.Kind.DEACTIVATE,
-                                         params={"webhook_id": sub.webhook_id}, user=request.user)
+    job = subscriptions.webhook_job_start(
+        request.team,
+        kind=WebhookJob.Kind.DEACTIVATE,
+        params={"webhook_id": sub.webhook_id},
+        user=request.user,
+    )
     return _job_response(request, job)
 
 
@@ -192,5 +209,8 @@ def webhooks_live(request: TeamRequest):
         after = max(0, int(request.GET.get("after", "0")))
     except ValueError:
         after = 0
-    return render(request, "webhooks/_live.html",
-                  {"live_after": after, "notices": selectors.notices(request.team, after=after)})
+    return render(
+        request,
+        "webhooks/_live.html",
+        {"live_after": after, "notices": selectors.notices(request.team, after=after)},
+    )

@@ -64,8 +64,7 @@ class Sandbox:
         self.set_config(self.initial_rate_limit, self.initial_time_speed)
         self.world.clear()
 
-    def set_config(self, rate_limit: int | None = None, time_speed: float | None = None
-                   ) -> dict[str, Any]:
+    def set_config(self, rate_limit: int | None = None, time_speed: float | None = None) -> dict[str, Any]:
         if rate_limit is not None:
             self.limiter.limit = rate_limit
             self.config.rate_limit = rate_limit

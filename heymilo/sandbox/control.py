@@ -50,14 +50,15 @@ def config(sb: Sandbox, req: Request) -> Response:
     body = _body(req) if req.method == "POST" else {}
     unknown = set(body) - CONFIG_FIELDS
     if unknown:
-        raise ControlError(f"unknown config fields: {', '.join(sorted(unknown))}; "
-                           "allowed: rate_limit, time_speed")
+        raise ControlError(
+            f"unknown config fields: {', '.join(sorted(unknown))}; allowed: rate_limit, time_speed"
+        )
     rate_limit, speed = body.get("rate_limit"), body.get("time_speed")
-    if rate_limit is not None and (isinstance(rate_limit, bool)
-                                   or not isinstance(rate_limit, int) or rate_limit < 1):
+    if rate_limit is not None and (
+        isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or rate_limit < 1
+    ):
         raise ControlError("rate_limit must be an integer >= 1")
-    if speed is not None and (isinstance(speed, bool)
-                              or not isinstance(speed, int | float) or speed <= 0):
+    if speed is not None and (isinstance(speed, bool) or not isinstance(speed, int | float) or speed <= 0):
         raise ControlError("time_speed must be a number > 0")
     return json_response(200, sb.set_config(rate_limit, speed))
 
@@ -65,8 +66,7 @@ def config(sb: Sandbox, req: Request) -> Response:
 def interview_override(sb: Sandbox, req: Request, interview_id: str) -> Response:
     body = _body(req)
     if not body:
-        raise ControlError("give field overrides (e.g. {\"status\": \"completed\"}) or "
-                           "{\"delete\": true}")
+        raise ControlError('give field overrides (e.g. {"status": "completed"}) or {"delete": true}')
     return json_response(200, sb.override_interview(interview_id, body))
 
 
@@ -87,18 +87,30 @@ def snapshot(sb: Sandbox) -> dict[str, Any]:
     world = sb.world
     now = sb.clock.now()
     with world.lock:
-        ingested = [{
-            "interview_id": r.interview_id, "key": r.key, "posting_id": r.posting_id,
-            "email": r.candidate["email"], "name": r.candidate["name"], "retake": r.retake,
-            "ingestion_id": r.ingestion_id, "created": r.created_real,
-            "status": r.status_at(now), "events": list(r.emitted),
-            "deleted": r.interview_id in world.deleted,
-        } for r in world.ingested.values()]
-        webhooks = [dict(h, key=k) for k, hooks in world.webhooks.items()
-                    for h in hooks.values()]
+        ingested = [
+            {
+                "interview_id": r.interview_id,
+                "key": r.key,
+                "posting_id": r.posting_id,
+                "email": r.candidate["email"],
+                "name": r.candidate["name"],
+                "retake": r.retake,
+                "ingestion_id": r.ingestion_id,
+                "created": r.created_real,
+                "status": r.status_at(now),
+                "events": list(r.emitted),
+                "deleted": r.interview_id in world.deleted,
+            }
+            for r in world.ingested.values()
+        ]
+        webhooks = [dict(h, key=k) for k, hooks in world.webhooks.items() for h in hooks.values()]
         return {
-            "config": dict(sb.config.as_dict(), rate_limit=sb.limiter.limit,
-                           time_speed=sb.clock.speed, anchor=world.anchor),
+            "config": dict(
+                sb.config.as_dict(),
+                rate_limit=sb.limiter.limit,
+                time_speed=sb.clock.speed,
+                anchor=world.anchor,
+            ),
             "requests": json.loads(json.dumps(world.counters)),
             "ingested": ingested,
             "webhooks": webhooks,

@@ -42,27 +42,36 @@ class FaultInjector:
         self._seed = seed
         self._rng = random.Random(seed)
 
-    def add(self, kind: str, *, key: str | None = None, rate: float | None = None,
-            count: int | None = None, seconds: float | None = None,
-            retry_after: int | None | EllipsisType = UNSET,
-            then: str = "close") -> FaultRule:
+    def add(
+        self,
+        kind: str,
+        *,
+        key: str | None = None,
+        rate: float | None = None,
+        count: int | None = None,
+        seconds: float | None = None,
+        retry_after: int | None | EllipsisType = UNSET,
+        then: str = "close",
+    ) -> FaultRule:
         if kind not in KINDS:
             raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if (rate is None) == (count is None):
             raise FaultError("give exactly one of 'rate' (0..1) or 'count' (>= 1)")
-        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)
-                                 or not 0 < rate <= 1):
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1
+        ):
             raise FaultError("'rate' must be a number in (0, 1]")
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int)
-                                  or count < 1):
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
             raise FaultError("'count' must be an integer >= 1")
-        if seconds is not None and (isinstance(seconds, bool)
-                                    or not isinstance(seconds, int | float) or seconds < 0):
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
+        ):
             raise FaultError("'seconds' must be a number >= 0")
         if retry_after is UNSET:
             retry_after = 1
-        if retry_after is not None and (isinstance(retry_after, bool)
-                                        or not isinstance(retry_after, int) or retry_after < 0):
+        if retry_after is not None and (
+            isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+        ):
             raise FaultError("'retry_after' must be an integer >= 0 or null")
         if key is not None and not isinstance(key, str):
             raise FaultError("'key' must be a string or null")
@@ -71,8 +80,16 @@ class FaultInjector:
         if seconds is None:
             seconds = DEFAULT_SECONDS.get(kind)
         with self._lock:
-            rule = FaultRule(id=next(self._ids), kind=kind, key=key, rate=rate, count=count,
-                             seconds=seconds, retry_after=retry_after, then=then)
+            rule = FaultRule(
+                id=next(self._ids),
+                kind=kind,
+                key=key,
+                rate=rate,
+                count=count,
+                seconds=seconds,
+                retry_after=retry_after,
+                then=then,
+            )
             self._rules.append(rule)
             return rule
 

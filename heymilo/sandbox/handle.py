@@ -17,16 +17,22 @@ class SandboxError(RuntimeError):
 
 
 class SandboxHandle:
-    def __init__(self, url: str, api_key: str = "sandbox-key-a",
-                 other_api_key: str | None = "sandbox-key-b", timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        api_key: str = "sandbox-key-a",
+        other_api_key: str | None = "sandbox-key-b",
+        timeout: float = 30.0,
+    ) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.other_api_key = other_api_key
         self.timeout = timeout
 
     @classmethod
-    def connect(cls, url: str, *, api_key: str | None = None,
-                other_api_key: str | None = None) -> SandboxHandle:
+    def connect(
+        cls, url: str, *, api_key: str | None = None, other_api_key: str | None = None
+    ) -> SandboxHandle:
         """Attach to a running sandbox; keys default to the ones it was started with."""
         handle = cls(url, api_key or "", other_api_key)
         keys = handle.state()["config"]["api_keys"]
@@ -38,16 +44,21 @@ class SandboxHandle:
     def __repr__(self) -> str:
         return f"SandboxHandle({self.url!r})"
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
-              query: dict[str, str | None] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str | None] | None = None,
+    ) -> Any:
         url = self.url + path
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
         data = json.dumps(body).encode() if body is not None else None
         if not url.startswith(("http://", "https://")):
             raise SandboxError(f"not an http(s) sandbox URL: {self.url}")
-        request = urllib.request.Request(url, data=data, method=method,  # noqa: S310
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
         try:
             # The URL is the sandbox's own http URL.
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
@@ -58,13 +69,19 @@ class SandboxHandle:
     def reset(self) -> None:
         self._call("POST", "/_sandbox/reset")
 
-    def add_fault(self, kind: str, *, key: str | None = None, rate: float | None = None,
-                  count: int | None = None, seconds: float | None = None,
-                  retry_after: int | None | EllipsisType = UNSET,
-                  then: str | None = None) -> dict[str, Any]:
+    def add_fault(
+        self,
+        kind: str,
+        *,
+        key: str | None = None,
+        rate: float | None = None,
+        count: int | None = None,
+        seconds: float | None = None,
+        retry_after: int | None | EllipsisType = UNSET,
+        then: str | None = None,
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"kind": kind, "key": key}
-        for name, value in (("rate", rate), ("count", count), ("seconds", seconds),
-                            ("then", then)):
+        for name, value in (("rate", rate), ("count", count), ("seconds", seconds), ("then", then)):
             if value is not None:
                 body[name] = value
         if retry_after is not UNSET:
@@ -93,8 +110,9 @@ class SandboxHandle:
 
     def postings(self, key: str | None = None) -> list[dict[str, Any]]:
         """Ground truth: every posting of the key's company (default: api_key)."""
-        docs: list[dict[str, Any]] = self._call("GET", "/_sandbox/truth/postings",
-                                                query={"key": key or self.api_key})
+        docs: list[dict[str, Any]] = self._call(
+            "GET", "/_sandbox/truth/postings", query={"key": key or self.api_key}
+        )
         return docs
 
     def interviews(self, posting_id: str, key: str | None = None) -> list[dict[str, Any]]:

@@ -27,9 +27,15 @@ def wav_length(seconds: float) -> int:
 def wav_chunks(seconds: float, chunk: int = 64 * 1024) -> Iterator[bytes]:
     """A WAV file of silence (sample value 128), streamed in chunks."""
     data_len = wav_length(seconds) - 44
-    yield (b"RIFF" + struct.pack("<I", 36 + data_len) + b"WAVE"
-           + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, SAMPLE_RATE, 1, 8)
-           + b"data" + struct.pack("<I", data_len))
+    yield (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_len)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, SAMPLE_RATE, 1, 8)
+        + b"data"
+        + struct.pack("<I", data_len)
+    )
     silence = b"\x80" * chunk
     remaining = data_len
     while remaining > 0:
@@ -45,8 +51,10 @@ def resume_pdf(name: str, title: str) -> bytes:
         text = text.encode("latin-1", "replace").decode("latin-1")
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    stream = (f"BT /F1 18 Tf 72 720 Td ({esc(name)}) Tj ET\n"
-              f"BT /F1 12 Tf 72 696 Td (Resume - applied for {esc(title)}) Tj ET\n")
+    stream = (
+        f"BT /F1 18 Tf 72 720 Td ({esc(name)}) Tj ET\n"
+        f"BT /F1 12 Tf 72 696 Td (Resume - applied for {esc(title)}) Tj ET\n"
+    )
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -64,8 +72,7 @@ def resume_pdf(name: str, title: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-            .encode())
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 
@@ -81,6 +88,7 @@ def svg_image(label: str) -> bytes:
 
 # ---------------------------------------------------------------------- handlers
 
+
 def serve_media(sb: Sandbox, req: Request, name: str) -> Response:
     """/_sandbox/media/<name>: <label>.svg, <interview id>.pdf (resume) or .wav (recording)."""
     if name.endswith(".svg"):
@@ -91,11 +99,9 @@ def serve_media(sb: Sandbox, req: Request, name: str) -> Response:
         raise ControlError(f"media {name} not found", 404)
     key, plan, spec = owner
     if ext == "pdf":
-        return Response(200, resume_pdf(spec.candidate["name"], plan.title),
-                        content_type="application/pdf")
+        return Response(200, resume_pdf(spec.candidate["name"], plan.title), content_type="application/pdf")
     doc = sb.world.render(key, plan, spec, "")
-    turns = (doc["agentic_data"].get("web_interview_info") or {}).get("transcript", {}).get(
-        "transcript", [])
+    turns = (doc["agentic_data"].get("web_interview_info") or {}).get("transcript", {}).get("transcript", [])
     seconds = transcript_seconds(turns)
     length = wav_length(seconds)
     # Browsers seek in a recording with Range requests; without them the player can't jump.
@@ -107,13 +113,19 @@ def serve_media(sb: Sandbox, req: Request, name: str) -> Response:
         else:  # a suffix range: the last N bytes
             start, end = max(0, length - int(match.group(2))), length - 1
         if start > end:
-            return Response(416, b"", headers={"Content-Range": f"bytes */{length}"},
-                            content_type="audio/wav")
-        body = b"".join(wav_chunks(seconds))[start:end + 1]
-        return Response(206, body, content_type="audio/wav", headers={
-            "Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{length}"})
-    return Response(200, wav_chunks(seconds), content_type="audio/wav", length=length,
-                    headers={"Accept-Ranges": "bytes"})
+            return Response(
+                416, b"", headers={"Content-Range": f"bytes */{length}"}, content_type="audio/wav"
+            )
+        body = b"".join(wav_chunks(seconds))[start : end + 1]
+        return Response(
+            206,
+            body,
+            content_type="audio/wav",
+            headers={"Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{length}"},
+        )
+    return Response(
+        200, wav_chunks(seconds), content_type="audio/wav", length=length, headers={"Accept-Ranges": "bytes"}
+    )
 
 
 def export_file(sb: Sandbox, req: Request, name: str) -> Response:
@@ -133,9 +145,11 @@ def interview_page(sb: Sandbox, req: Request, interview_id: str) -> Response:
     if owner is None:
         raise ControlError(f"interview {interview_id} not found", 404)
     _key, plan, spec = owner
-    html = (f"<!doctype html><title>Interview</title><h1>{escape(plan.title)}</h1>"
-            f"<p>Sandbox interview {escape(interview_id)} for "
-            f"{escape(spec.candidate['name'])}.</p>")
+    html = (
+        f"<!doctype html><title>Interview</title><h1>{escape(plan.title)}</h1>"
+        f"<p>Sandbox interview {escape(interview_id)} for "
+        f"{escape(spec.candidate['name'])}.</p>"
+    )
     return Response(200, html.encode(), content_type="text/html; charset=utf-8")
 
 

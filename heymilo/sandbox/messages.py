@@ -35,9 +35,14 @@ class Response:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str, error_type: str,
-                 errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        error_type: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.error_type = status, detail, error_type
         self.errors, self.headers = errors, headers or {}
@@ -57,9 +62,13 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
     return Response(status, body, headers or {})
 
 
-def error_response(status: int, detail: str, error_type: str,
-                   errors: list[dict[str, Any]] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int,
+    detail: str,
+    error_type: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     body: dict[str, Any] = {"detail": detail, "status_code": status, "error_type": error_type}
     if errors:
         body["errors"] = errors

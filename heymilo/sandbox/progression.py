@@ -51,10 +51,13 @@ class Progression:
 
     def _emit(self, rec: Ingested, event: str) -> None:
         """Log the event and queue a delivery to each active webhook that wants it."""
-        payload = {"event_type": event, "posting_id": rec.posting_id,
-                   "interview_id": rec.interview_id, "timestamp": time.time()}
+        payload = {
+            "event_type": event,
+            "posting_id": rec.posting_id,
+            "interview_id": rec.interview_id,
+            "timestamp": time.time(),
+        }
         self.world.events.append(payload)
         for hook in self.world.webhooks[rec.key].values():
-            if (hook["is_active"] and hook["posting_id"] == rec.posting_id
-                    and hook["event_type"] == event):
+            if hook["is_active"] and hook["posting_id"] == rec.posting_id and hook["event_type"] == event:
                 self.dispatcher.enqueue(hook, payload)

@@ -56,20 +56,20 @@ ROUTES = [
     Route(GET, r"/health", api.health, "open", "/health"),
     Route(GET, r"/postings", api.postings, "key", "/postings"),
     Route(GET, r"/interview/(?P<interview_id>[^/]+)", api.interview, "key", "/interview/{id}"),
-    Route(GET_POST, r"/interviews/export/json", api.export, "key",
-          "/interviews/export/json"),
-    Route(GET, r"/interviews/(?P<posting_id>[^/]+)", api.interviews, "key",
-          "/interviews/{posting_id}"),
+    Route(GET_POST, r"/interviews/export/json", api.export, "key", "/interviews/export/json"),
+    Route(GET, r"/interviews/(?P<posting_id>[^/]+)", api.interviews, "key", "/interviews/{posting_id}"),
     Route(POST, r"/webhook/create", api.webhook_create, "key", "/webhook/create"),
-    Route(GET, r"/webhook/fetch/(?P<webhook_id>[^/]+)", api.webhook_fetch, "key",
-          "/webhook/fetch/{id}"),
+    Route(GET, r"/webhook/fetch/(?P<webhook_id>[^/]+)", api.webhook_fetch, "key", "/webhook/fetch/{id}"),
     Route(GET, r"/webhook/all", api.webhook_all, "key", "/webhook/all"),
-    Route(POST, r"/webhook/deactivate/(?P<webhook_id>[^/]+)", api.webhook_deactivate, "key",
-          "/webhook/deactivate/{id}"),
-    Route(POST, r"/ingest/x/bulk/(?P<url_key>[^/]+)", api.ingest_bulk, "key",
-          "/ingest/x/bulk/{url_key}"),
-    Route(POST, r"/ingest/x/(?P<url_key>[^/]+)", api.ingest, "key",
-          "/ingest/x/{url_key}"),
+    Route(
+        POST,
+        r"/webhook/deactivate/(?P<webhook_id>[^/]+)",
+        api.webhook_deactivate,
+        "key",
+        "/webhook/deactivate/{id}",
+    ),
+    Route(POST, r"/ingest/x/bulk/(?P<url_key>[^/]+)", api.ingest_bulk, "key", "/ingest/x/bulk/{url_key}"),
+    Route(POST, r"/ingest/x/(?P<url_key>[^/]+)", api.ingest, "key", "/ingest/x/{url_key}"),
     # What the API's links point to.
     Route(ANY, r"/i/(?P<interview_id>.+)", media.interview_page, "public"),
     Route(FILE, r"/_sandbox/media/(?P<name>[^/]+)", media.serve_media, "public"),
@@ -81,11 +81,9 @@ ROUTES = [
     Route(POST, r"/_sandbox/reset", control.reset, "local"),
     Route(GET, r"/_sandbox/state", control.state, "local"),
     Route(GET_POST, r"/_sandbox/config", control.config, "local"),
-    Route(POST, r"/_sandbox/interviews/(?P<interview_id>[^/]+)", control.interview_override,
-          "local"),
+    Route(POST, r"/_sandbox/interviews/(?P<interview_id>[^/]+)", control.interview_override, "local"),
     Route(GET, r"/_sandbox/truth/postings", control.truth_postings, "local"),
-    Route(GET, r"/_sandbox/truth/interviews/(?P<posting_id>[^/]+)", control.truth_interviews,
-          "local"),
+    Route(GET, r"/_sandbox/truth/interviews/(?P<posting_id>[^/]+)", control.truth_interviews, "local"),
 ]
 API_ROUTES = [r for r in ROUTES if r.is_api]
 SANDBOX_ROUTES = [r for r in ROUTES if not r.is_api]
@@ -102,6 +100,7 @@ def dispatch(sb: Sandbox, req: Request) -> Response:
 
 # ---------------------------------------------------------------------- sandbox calls
 
+
 def _sandbox_call(sb: Sandbox, req: Request) -> Response:
     path = req.path.rstrip("/")
     local = sb.config.allow_remote_control or _is_local(req.client_host)
@@ -114,9 +113,12 @@ def _sandbox_call(sb: Sandbox, req: Request) -> Response:
         return route.handler(sb, req, **match.groupdict())
     if not local:
         raise ControlError("control endpoints are only available from 127.0.0.1", 403)
-    raise ControlError(f"unknown control call {req.method} {req.path}; see /_sandbox/state, "
-                       "/_sandbox/faults, /_sandbox/reset, /_sandbox/config, "
-                       "/_sandbox/interviews/<id>, /_sandbox/truth/...", 400)
+    raise ControlError(
+        f"unknown control call {req.method} {req.path}; see /_sandbox/state, "
+        "/_sandbox/faults, /_sandbox/reset, /_sandbox/config, "
+        "/_sandbox/interviews/<id>, /_sandbox/truth/...",
+        400,
+    )
 
 
 def _is_local(host: str) -> bool:
@@ -128,13 +130,13 @@ def _is_local(host: str) -> bool:
 
 # ---------------------------------------------------------------------- API calls
 
+
 def _api_call(sb: Sandbox, req: Request) -> Response:
     key = req.headers.get("X-API-KEY")
     try:
         response = _route_api(sb, req)
     except ApiError as exc:
-        response = error_response(exc.status, exc.detail, exc.error_type, exc.errors,
-                                  exc.headers)
+        response = error_response(exc.status, exc.detail, exc.error_type, exc.errors, exc.headers)
     if not response.drop and "X-RateLimit-Limit" not in response.headers:
         # Every API response carries the rate-limit headers, errors included.
         response.headers.update(sb.limiter.peek(key if key in sb.world.keys else None))
@@ -158,23 +160,22 @@ def _route_api(sb: Sandbox, req: Request) -> Response:
     raise ApiError(404, "Not Found", "not_found")
 
 
-def _run_api(sb: Sandbox, req: Request, route: Route, params: dict[str, str],
-             key: str | None) -> Response:
+def _run_api(sb: Sandbox, req: Request, route: Route, params: dict[str, str], key: str | None) -> Response:
     """Injected faults, then the API key and rate limit, then the handler."""
     malformed = False
     for rule in sb.faults.pick(req.headers.get("X-API-KEY")):
         if rule.kind == "latency":
             sb.sleep(rule.seconds or 0)
         elif rule.kind == "error_500":
-            return error_response(500, "Internal Server Error (injected fault)",
-                                  "internal_server_error")
+            return error_response(500, "Internal Server Error (injected fault)", "internal_server_error")
         elif rule.kind == "rate_limit":
             headers = sb.limiter.peek(key)
             headers["X-RateLimit-Remaining"] = "0"
             if rule.retry_after is not None:
                 headers["Retry-After"] = str(rule.retry_after)
-            return error_response(429, "Rate limit exceeded (injected fault)",
-                                  "rate_limit_exceeded", headers=headers)
+            return error_response(
+                429, "Rate limit exceeded (injected fault)", "rate_limit_exceeded", headers=headers
+            )
         elif rule.kind == "hang":
             sb.sleep(rule.seconds or 0)
             if rule.then == "close":
@@ -186,12 +187,15 @@ def _run_api(sb: Sandbox, req: Request, route: Route, params: dict[str, str],
 
     if route.access == "key":
         if key is None:
-            raise ApiError(401, "Invalid or missing API key", "unauthorized",
-                           headers=sb.limiter.peek(None))
+            raise ApiError(401, "Invalid or missing API key", "unauthorized", headers=sb.limiter.peek(None))
         allowed, rate_headers = sb.limiter.hit(key)
         if not allowed:
-            raise ApiError(429, f"Rate limit exceeded: {sb.limiter.limit} requests per minute",
-                           "rate_limit_exceeded", headers=rate_headers)
+            raise ApiError(
+                429,
+                f"Rate limit exceeded: {sb.limiter.limit} requests per minute",
+                "rate_limit_exceeded",
+                headers=rate_headers,
+            )
     else:
         rate_headers = sb.limiter.peek(key)
     try:

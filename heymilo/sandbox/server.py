@@ -78,8 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.config.log_requests:
             ms = (time.monotonic() - started) * 1000
             # Path and query only: the API key travels in a header and is never logged.
-            print(f"{self.client_address[0]} {self.command} {self.path} {status} {ms:.1f}ms",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{self.client_address[0]} {self.command} {self.path} {status} {ms:.1f}ms",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def _base_url(self) -> str:
         if self.server.config.public_url:
@@ -117,8 +120,7 @@ class _Server(ThreadingHTTPServer):
         host = config.host if config.host not in ("0.0.0.0", "", "::") else "127.0.0.1"  # noqa: S104
         self.url = f"http://{host}:{self.server_address[1]}"
 
-    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket],
-                     client_address: Any) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         # Client resets etc. are expected under fault injection; keep the log short.
         exc = sys.exc_info()[1]
         if not isinstance(exc, ConnectionError | TimeoutError):
@@ -149,8 +151,9 @@ class SandboxServer:
             return self
         self._httpd = _Server(self.config, self.sandbox)
         self.sandbox.start()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={
-            "poll_interval": 0.1}, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-http", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -171,8 +174,7 @@ class SandboxServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def handle(self, api_key: str | None = None, other_api_key: str | None = None
-               ) -> SandboxHandle:
+    def handle(self, api_key: str | None = None, other_api_key: str | None = None) -> SandboxHandle:
         """A SandboxHandle on this server (over HTTP, like any other process would use)."""
         keys = list(self.config.api_keys)
         return SandboxHandle(

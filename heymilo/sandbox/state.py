@@ -46,8 +46,11 @@ class Ingested:
     def offsets(self) -> dict[str, float]:
         start = PENDING_SECONDS
         complete = start + self.duration + EVALUATING_SECONDS
-        return {"interview_started": start, "interview_completed": complete,
-                "report_available": complete + REPORT_DELAY_SECONDS}
+        return {
+            "interview_started": start,
+            "interview_completed": complete,
+            "report_available": complete + REPORT_DELAY_SECONDS,
+        }
 
     def status_at(self, now_sim: float) -> str:
         elapsed = now_sim - self.created_sim
@@ -72,8 +75,7 @@ class World:
         self.anchor = float(int(config.anchor if config.anchor is not None else time.time()))
         self.keys = list(dict.fromkeys(config.api_keys))
         self.companies = {k: data.make_company(config.seed, k) for k in self.keys}
-        self.plans = {k: data.make_postings(config.seed, k, config.postings, self.anchor)
-                      for k in self.keys}
+        self.plans = {k: data.make_postings(config.seed, k, config.postings, self.anchor) for k in self.keys}
         self.plans_by_id = {k: {p.posting_id: p for p in ps} for k, ps in self.plans.items()}
         self.plans_by_url = {k: {p.url_key: p for p in ps} for k, ps in self.plans.items()}
         self.lock = threading.RLock()
@@ -116,14 +118,20 @@ class World:
     def ingested_spec(self, rec: Ingested, plan: data.PostingPlan) -> data.InterviewSpec:
         status = data.normalise_status(rec.status_at(self.clock.now()), plan)
         return data.InterviewSpec(
-            uid=rec.interview_id, interview_id=rec.interview_id, candidate=rec.candidate,
-            status=status, created_at=rec.created_sim,
-            started_at=rec.created_sim + PENDING_SECONDS, extra_metadata=rec.extra or None,
-            min_turns=20, max_turns=30,  # short interviews so they finish quickly
+            uid=rec.interview_id,
+            interview_id=rec.interview_id,
+            candidate=rec.candidate,
+            status=status,
+            created_at=rec.created_sim,
+            started_at=rec.created_sim + PENDING_SECONDS,
+            extra_metadata=rec.extra or None,
+            min_turns=20,
+            max_turns=30,  # short interviews so they finish quickly
         )
 
-    def render(self, key: str, plan: data.PostingPlan, spec: data.InterviewSpec,
-               base_url: str) -> dict[str, Any]:
+    def render(
+        self, key: str, plan: data.PostingPlan, spec: data.InterviewSpec, base_url: str
+    ) -> dict[str, Any]:
         doc = data.build_interview(spec, plan, self.companies[key], base_url)
         with self.lock:
             override = dict(self.overrides.get(spec.interview_id) or {})
@@ -136,8 +144,9 @@ class World:
             doc["details"].update(override)
         return doc
 
-    def find_interview(self, key: str, interview_id: str
-                       ) -> tuple[data.PostingPlan, data.InterviewSpec] | None:
+    def find_interview(
+        self, key: str, interview_id: str
+    ) -> tuple[data.PostingPlan, data.InterviewSpec] | None:
         """Resolve an interview id for one key; another key's ids are not found."""
         if interview_id in self.deleted:
             return None
@@ -165,8 +174,7 @@ class World:
         plan, spec = found
         return self.render(key, plan, spec, base_url)
 
-    def owner_of(self, interview_id: str
-                 ) -> tuple[str, data.PostingPlan, data.InterviewSpec] | None:
+    def owner_of(self, interview_id: str) -> tuple[str, data.PostingPlan, data.InterviewSpec] | None:
         """The key an interview id belongs to, with its posting and spec (any key's id)."""
         for key in self.keys:
             found = self.find_interview(key, interview_id)
@@ -178,19 +186,20 @@ class World:
         """The posting's visible interviews in API order: seeded by index, then ingested."""
         with self.lock:
             gone = self.deleted_seeded.get((key, plan.posting_id), set())
-            entries: list[Entry] = [
-                j for j in range(self.config.interviews_per_posting) if j not in gone]
+            entries: list[Entry] = [j for j in range(self.config.interviews_per_posting) if j not in gone]
             for iid in self.ingested_by_posting.get((key, plan.posting_id), []):
                 if iid not in self.deleted:
                     entries.append(self.ingested[iid])
         return entries
 
-    def render_entries(self, key: str, plan: data.PostingPlan, entries: list[Entry],
-                       base_url: str) -> list[dict[str, Any]]:
+    def render_entries(
+        self, key: str, plan: data.PostingPlan, entries: list[Entry], base_url: str
+    ) -> list[dict[str, Any]]:
         docs = []
         for item in entries:
-            spec = (self.seeded_spec(key, plan, item) if isinstance(item, int)
-                    else self.ingested_spec(item, plan))
+            spec = (
+                self.seeded_spec(key, plan, item) if isinstance(item, int) else self.ingested_spec(item, plan)
+            )
             docs.append(self.render(key, plan, spec, base_url))
         return docs
 
@@ -223,8 +232,9 @@ class World:
             return data.seeded_interview_id(self.config.seed, key, plan.posting_id, j)
         return None
 
-    def ingest(self, key: str, plan: data.PostingPlan, candidates: list[dict[str, Any]]
-               ) -> tuple[str, list[str]]:
+    def ingest(
+        self, key: str, plan: data.PostingPlan, candidates: list[dict[str, Any]]
+    ) -> tuple[str, list[str]]:
         """Create (or, without retake, find) an interview per candidate: (ingestion id, ids)."""
         ingestion_id = str(uuid.uuid4())
         ids = []
@@ -237,24 +247,32 @@ class World:
                     continue
                 iid = plan.posting_id.lower() + uuid.uuid4().hex[:16]
                 candidate = {
-                    "candidate_id": "cand_" + data.short_hash(key, cand["email"].lower(),
-                                                              length=12),
+                    "candidate_id": "cand_" + data.short_hash(key, cand["email"].lower(), length=12),
                     "name": cand["name"].strip(),
                     "email": cand["email"].strip(),
                     "phone_number": cand.get("phone_number"),
                 }
                 extra = {k: cand[k] for k in ("metadata", "data") if cand.get(k)}
                 rec = Ingested(
-                    interview_id=iid, key=key, posting_id=plan.posting_id, candidate=candidate,
-                    retake=retake, ingestion_id=ingestion_id, created_sim=self.clock.now(),
-                    created_real=time.time(), extra=extra, duration=0.0)
+                    interview_id=iid,
+                    key=key,
+                    posting_id=plan.posting_id,
+                    candidate=candidate,
+                    retake=retake,
+                    ingestion_id=ingestion_id,
+                    created_sim=self.clock.now(),
+                    created_real=time.time(),
+                    extra=extra,
+                    duration=0.0,
+                )
                 if plan.interview_step is not None:
                     spec = self.ingested_spec(rec, plan)
                     rec.duration = data.transcript_for(spec, plan, self.companies[key]).duration
                 self.ingested[iid] = rec
                 self.ingested_by_posting.setdefault((key, plan.posting_id), []).append(iid)
                 self.ingested_by_email.setdefault(
-                    (key, plan.posting_id, candidate["email"].lower()), []).append(iid)
+                    (key, plan.posting_id, candidate["email"].lower()), []
+                ).append(iid)
                 self.progressing.add(iid)
                 ids.append(iid)
         return ingestion_id, ids
@@ -282,4 +300,3 @@ class World:
             entry["by_endpoint"][endpoint] = entry["by_endpoint"].get(endpoint, 0) + 1
             # Arrival times (Unix seconds) of the latest requests, for tests of client-side limits.
             entry["times"] = [*entry["times"][-1999:], time.time()]
-

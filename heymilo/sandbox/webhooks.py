@@ -89,8 +89,7 @@ class WebhookDispatcher:
                     record["delivered"] = True
                 elif len(record["attempts"]) <= len(RETRY_DELAYS):
                     delay = RETRY_DELAYS[len(record["attempts"]) - 1]
-                    heapq.heappush(self._queue,
-                                   (time.monotonic() + delay, record["delivery_id"], record))
+                    heapq.heappush(self._queue, (time.monotonic() + delay, record["delivery_id"], record))
                 else:
                     record["gave_up"] = True
 
@@ -104,11 +103,15 @@ class WebhookDispatcher:
                 query = urllib.parse.urlencode(payload)
                 sep = "&" if urllib.parse.urlsplit(record["url"]).query else "?"
                 request = urllib.request.Request(  # noqa: S310 - validated http(s) URL
-                    record["url"] + sep + query, method="GET")
+                    record["url"] + sep + query, method="GET"
+                )
             else:
                 request = urllib.request.Request(  # noqa: S310 - validated http(s) URL
-                    record["url"], data=json.dumps(payload).encode(), method="POST",
-                    headers={"Content-Type": "application/json"})
+                    record["url"],
+                    data=json.dumps(payload).encode(),
+                    method="POST",
+                    headers={"Content-Type": "application/json"},
+                )
             request.add_header("User-Agent", "HeyMilo-Sandbox-Webhooks/1.0")
             # The URL was validated as http(s) when the webhook was created.
             with urllib.request.urlopen(request, timeout=ATTEMPT_TIMEOUT) as response:  # noqa: S310

@@ -19,8 +19,12 @@ def raw_key_column(team) -> str:
 
 
 def settings_form(**overrides):
-    return {"name": "Acme Hiring", "heymilo_base_url": "http://127.0.0.1:9",
-            "default_phone_region": "US", **overrides}
+    return {
+        "name": "Acme Hiring",
+        "heymilo_base_url": "http://127.0.0.1:9",
+        "default_phone_region": "US",
+        **overrides,
+    }
 
 
 def test_it_stores_a_new_key_encrypted_and_never_renders_it(login, admin, team):

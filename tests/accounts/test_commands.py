@@ -11,8 +11,16 @@ pytestmark = pytest.mark.django_db
 
 def test_it_creates_a_team_with_an_admin():
     UserFactory(username="ops")
-    call_command("createteam", "Night Shift", "--api-key", "key-1234", "--base-url",
-                 "http://127.0.0.1:8765", "--admin", "ops")
+    call_command(
+        "createteam",
+        "Night Shift",
+        "--api-key",
+        "key-1234",
+        "--base-url",
+        "http://127.0.0.1:8765",
+        "--admin",
+        "ops",
+    )
     team = Team.objects.get(slug="night-shift")
     assert team.api_key == "key-1234"
     assert team.heymilo_base_url == "http://127.0.0.1:8765"

@@ -22,8 +22,9 @@ def start_check(client, django_capture_on_commit_callbacks):
     return ConnectionCheck.objects.latest("created_at"), response
 
 
-def test_it_reports_ok_against_the_sandbox(login, admin, sandbox_team, sandbox,
-                                           django_capture_on_commit_callbacks):
+def test_it_reports_ok_against_the_sandbox(
+    login, admin, sandbox_team, sandbox, django_capture_on_commit_callbacks
+):
     client = login(admin)
     check, response = start_check(client, django_capture_on_commit_callbacks)
     # The POST answers before the work: its partial polls the check.
@@ -50,8 +51,7 @@ def test_it_reports_a_rejected_key(login, admin, sandbox_team, django_capture_on
     assert "HeyMilo rejected the API key" in login(admin).get("/").text
 
 
-def test_it_reports_an_unreachable_heymilo(login, admin, team, settings,
-                                           django_capture_on_commit_callbacks):
+def test_it_reports_an_unreachable_heymilo(login, admin, team, settings, django_capture_on_commit_callbacks):
     settings.HEYMILO_MAX_RETRIES = 0
     team.set_api_key("some-key")  # base URL is 127.0.0.1:9, where nothing listens
     team.save()
@@ -61,8 +61,9 @@ def test_it_reports_an_unreachable_heymilo(login, admin, team, settings,
     assert "Could not reach HeyMilo" in check.message
 
 
-def test_it_reports_rate_limiting(login, admin, sandbox_team, sandbox, settings,
-                                  django_capture_on_commit_callbacks):
+def test_it_reports_rate_limiting(
+    login, admin, sandbox_team, sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.HEYMILO_MAX_RETRIES = 0
     sandbox.add_fault("rate_limit", count=5, retry_after=30)
     check, _ = start_check(login(admin), django_capture_on_commit_callbacks)
@@ -77,8 +78,9 @@ def test_it_asks_for_a_key_first(login, admin, django_capture_on_commit_callback
     assert check.outcome == ConnectionCheck.Outcome.NO_KEY
 
 
-def test_it_never_puts_the_key_in_logs_or_pages(login, admin, sandbox_team, sandbox, caplog,
-                                                django_capture_on_commit_callbacks):
+def test_it_never_puts_the_key_in_logs_or_pages(
+    login, admin, sandbox_team, sandbox, caplog, django_capture_on_commit_callbacks
+):
     caplog.set_level("DEBUG")
     client = login(admin)
     check, response = start_check(client, django_capture_on_commit_callbacks)

@@ -68,7 +68,11 @@ def test_it_adds_no_one_until_they_accept(login, admin, team, dave):
     invite(login(admin), "DAVE@example.com ", role="reviewer")
     invitation = Invitation.objects.get()
     assert (invitation.team, invitation.email, invitation.role, invitation.invited_by) == (
-        team, "dave@example.com", Role.REVIEWER, admin)
+        team,
+        "dave@example.com",
+        Role.REVIEWER,
+        admin,
+    )
     assert not Membership.objects.filter(user=dave).exists()
     page = login(admin).get(MEMBERS).text
     assert "Pending invitations" in page and "dave@example.com" in page
@@ -229,8 +233,9 @@ def test_leaving_the_current_team_falls_back_and_says_so(client, in_team_x):
     assert heading(client) == y.name
     Membership.objects.get(user=dave, team=y).delete()  # an admin of Y removed them
     home = client.get("/").text
-    assert "You are no longer a member of the team you were working in: now working in " \
-           "Xylophone Hiring." in home
+    assert (
+        "You are no longer a member of the team you were working in: now working in Xylophone Hiring." in home
+    )
     assert heading(client) == x.name
 
     Membership.objects.get(user=dave, team=x).delete()
@@ -257,8 +262,10 @@ def test_the_database_refuses_two_teams_named_alike(team):
 
 
 def test_settings_refuse_a_name_another_team_has(login, admin, team, other_team):
-    response = login(admin).post("/settings/", {
-        "name": "globex TALENT", "heymilo_base_url": "http://127.0.0.1:9", "default_phone_region": "US"})
+    response = login(admin).post(
+        "/settings/",
+        {"name": "globex TALENT", "heymilo_base_url": "http://127.0.0.1:9", "default_phone_region": "US"},
+    )
     assert response.status_code == 200
     assert "Another team already has this name: choose another." in response.text
     team.refresh_from_db()
@@ -281,7 +288,8 @@ def test_migrating_renames_existing_duplicates_before_the_constraint():
     executor.migrate([("accounts", "0001_initial")])
     try:
         OldTeam = executor.loader.project_state([("accounts", "0001_initial")]).apps.get_model(
-            "accounts", "Team")
+            "accounts", "Team"
+        )
         for slug, name in [("team-b", "Team B"), ("team-b-2", "TEAM B"), ("other", "Other")]:
             OldTeam.objects.create(slug=slug, name=name)
     finally:

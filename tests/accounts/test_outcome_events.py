@@ -22,8 +22,11 @@ def test_the_finished_check_tells_the_page_and_the_unfinished_one_does_not(login
     running = client.get(f"/settings/connection-checks/{check.id}/", **HTMX)
     assert running.status_code == 200
     assert "HX-Trigger" not in running.headers
-    check.finish(outcome=ConnectionCheck.Outcome.OK, message="HeyMilo accepts the key and lists 3 postings.",
-                 postings_total=3)
+    check.finish(
+        outcome=ConnectionCheck.Outcome.OK,
+        message="HeyMilo accepts the key and lists 3 postings.",
+        postings_total=3,
+    )
     finished = client.get(f"/settings/connection-checks/{check.id}/", **HTMX)
     assert finished.status_code == 286  # htmx polls no more: the event cannot come twice
     assert "connection-checked" in events(finished)

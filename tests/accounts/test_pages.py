@@ -65,8 +65,13 @@ def test_it_forbids_viewers_to_post_and_changes_nothing(login, admin, viewer, te
     client = login(viewer)
     membership = Membership.objects.get(user=admin)
     assert client.post(f"/settings/members/{membership.id}/remove/").status_code == 403
-    assert client.post("/settings/", {"name": "Hacked", "heymilo_base_url": "http://x.test",
-                                      "default_phone_region": "US"}).status_code == 403
+    assert (
+        client.post(
+            "/settings/",
+            {"name": "Hacked", "heymilo_base_url": "http://x.test", "default_phone_region": "US"},
+        ).status_code
+        == 403
+    )
     assert client.post("/settings/connection-checks/").status_code == 403
     team.refresh_from_db()
     assert team.name == "Acme Hiring"
@@ -141,10 +146,14 @@ def test_it_changes_a_password_and_signs_out_other_sessions(client, admin):
     other.force_login(admin)
     assert other.get("/").status_code == 200
     client.force_login(admin)
-    response = client.post("/account/password/", {
-        "old_password": PASSWORD, "new_password1": "a brand new passphrase 42",
-        "new_password2": "a brand new passphrase 42",
-    })
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase 42",
+            "new_password2": "a brand new passphrase 42",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session stays signed in
     assert other.get("/").status_code == 302  # the other one is signed out

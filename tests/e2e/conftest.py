@@ -24,9 +24,15 @@ def browser(chromium_path):
             executable_path=chromium_path,
             headless=True,
             # The machine's network is closed: keep Chromium from phoning home.
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -98,8 +104,10 @@ def accessibility_problems(axe, page, label: str) -> list[str]:
     for v in axe.run(page).response["violations"]:
         if v["impact"] not in BLOCKING_IMPACTS and not ALWAYS_BLOCKING.match(v["id"]):
             continue
-        nodes = "; ".join(f"{' '.join(map(str, n['target']))} ({_last_line(n.get('failureSummary'))})"
-                          for n in v["nodes"][:5])
+        nodes = "; ".join(
+            f"{' '.join(map(str, n['target']))} ({_last_line(n.get('failureSummary'))})"
+            for n in v["nodes"][:5]
+        )
         more = f" and {len(v['nodes']) - 5} more" if len(v["nodes"]) > 5 else ""
         found.append(f"{label} [{page.url}]: {v['id']} ({v['impact']}): {v['help']} -> {nodes}{more}")
     for ref in page.evaluate(BROKEN_IDREFS):

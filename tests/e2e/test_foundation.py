@@ -14,8 +14,7 @@ def test_it_signs_in_switches_team_and_tests_the_connection(live_server, page, s
 
     user = UserFactory(username="hana")
     first = TeamFactory(name="Acme Hiring")
-    second = TeamFactory(name="Zenith Recruiting", heymilo_base_url=sandbox.url,
-                         api_key=sandbox.api_key)
+    second = TeamFactory(name="Zenith Recruiting", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     MembershipFactory(user=user, team=first, role="viewer")
     MembershipFactory(user=user, team=second, role="admin")
 

@@ -76,8 +76,11 @@ def _sign_in(page, base: str, username: str) -> None:
 
 def _settle(page) -> None:
     page.wait_for_load_state("networkidle")
-    wait_for(lambda: page.evaluate("() => !document.querySelector('.htmx-request')"), timeout=10,
-             message="htmx requests to finish")
+    wait_for(
+        lambda: page.evaluate("() => !document.querySelector('.htmx-request')"),
+        timeout=10,
+        message="htmx requests to finish",
+    )
 
 
 def _walk(page, url: str, problems: list[str]) -> int:
@@ -101,7 +104,8 @@ def _walk(page, url: str, problems: list[str]) -> int:
         element = page.locator(f"[data-walk='{index}']")
         if control["action"] == "click":
             # Required fields filled, so the browser lets the form go.
-            page.evaluate("""(i) => {
+            page.evaluate(
+                """(i) => {
               const el = document.querySelector(`[data-walk='${i}']`);
               const form = el.form || el.closest("form");
               if (form) for (const f of form.querySelectorAll("textarea[required], input[required]")) {
@@ -110,7 +114,9 @@ def _walk(page, url: str, problems: list[str]) -> int:
               if (form) for (const s of form.querySelectorAll("select[required]")) {
                 if (!s.value && s.options.length > 1) s.selectedIndex = 1;
               }
-            }""", index)
+            }""",
+                index,
+            )
             element.click()
         elif control["action"] == "select":
             options = element.locator("option").all()
@@ -119,9 +125,14 @@ def _walk(page, url: str, problems: list[str]) -> int:
             element.press_sequentially("a")
         # Each control must start a request of its own and end settled (or in an error answer).
         try:
-            wait_for(lambda: page.evaluate("() => window.walkRequests || 0") >= 1
-                     or page.url.split("#")[0].split("?")[0] != url.split("?")[0],
-                     timeout=10, message=f"{control['label']!r} on {url} to answer")
+            wait_for(
+                lambda: (
+                    page.evaluate("() => window.walkRequests || 0") >= 1
+                    or page.url.split("#")[0].split("?")[0] != url.split("?")[0]
+                ),
+                timeout=10,
+                message=f"{control['label']!r} on {url} to answer",
+            )
         except AssertionError:
             problems.append(f"{url}: {control['label']!r} started no htmx request")
             continue
@@ -143,13 +154,25 @@ def test_every_htmx_control_leaves_one_page_for_every_role(live_server, browser,
     a, b = Interview.objects.for_team(team).filter(posting=posting, status="completed")[:2]
     base = live_server.url
     pages = [
-        "/", "/postings/", f"/postings/{posting.remote_id}/", "/candidates/",
-        f"/interviews/{a.remote_id}/", f"/interviews/{a.remote_id}/transcript/",
-        f"/candidates/compare/?ids={a.remote_id}&ids={b.remote_id}", "/search/?q=experience",
-        "/inbox/", "/imports/",
+        "/",
+        "/postings/",
+        f"/postings/{posting.remote_id}/",
+        "/candidates/",
+        f"/interviews/{a.remote_id}/",
+        f"/interviews/{a.remote_id}/transcript/",
+        f"/candidates/compare/?ids={a.remote_id}&ids={b.remote_id}",
+        "/search/?q=experience",
+        "/inbox/",
+        "/imports/",
     ]
-    admin_pages = ["/syncs/", "/settings/", "/settings/members/", "/webhooks/", "/webhooks/events/",
-                   "/audit/"]
+    admin_pages = [
+        "/syncs/",
+        "/settings/",
+        "/settings/members/",
+        "/webhooks/",
+        "/webhooks/events/",
+        "/audit/",
+    ]
 
     problems: list[str] = []
     walked = {}
@@ -157,8 +180,9 @@ def test_every_htmx_control_leaves_one_page_for_every_role(live_server, browser,
         context = browser.new_context(viewport={"width": size[0], "height": size[1]})
         page = context.new_page()
         _sign_in(page, base, f"walk-{role}")
-        walked[role] = sum(_walk(page, base + path, problems)
-                           for path in pages + (admin_pages if role == "admin" else []))
+        walked[role] = sum(
+            _walk(page, base + path, problems) for path in pages + (admin_pages if role == "admin" else [])
+        )
         context.close()
     assert not problems, "\n".join(problems)
     # The walk reached the controls it is about: reviewers and admins have the bulk form's sort

@@ -19,13 +19,18 @@ MESSY = codecs.BOM_UTF8 + (
 )
 
 
-def test_it_uploads_maps_imports_and_downloads_results(live_server, page, screenshot, sandbox, tmp_path,
-                                                       settings):
+def test_it_uploads_maps_imports_and_downloads_results(
+    live_server, page, screenshot, sandbox, tmp_path, settings
+):
     from playwright.sync_api import expect
 
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     settings.INGEST_CHUNK_SIZE = 1
     user = UserFactory(username="rita")
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)

@@ -10,13 +10,16 @@ from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-GERMAN = codecs.BOM_UTF8 + (
-    "Vorname;Nachname;E-Mail;Mobil;Quelle\n"
-    "Jürgen;Weiß;juergen@example.de;0049 170 1234567;Messe\n"
-    "Zoë;Müller;zoe@example.de;+44 7700 9001;Empfehlung\n"
-    "Anna;Schmidt;anna@example.de;0046 8 123 456;Xing\n"
-    "Max;Mustermann;max@example.de;+44 7700 900123;Messe\n"
-).encode()
+GERMAN = (
+    codecs.BOM_UTF8
+    + (
+        "Vorname;Nachname;E-Mail;Mobil;Quelle\n"
+        "Jürgen;Weiß;juergen@example.de;0049 170 1234567;Messe\n"
+        "Zoë;Müller;zoe@example.de;+44 7700 9001;Empfehlung\n"
+        "Anna;Schmidt;anna@example.de;0046 8 123 456;Xing\n"
+        "Max;Mustermann;max@example.de;+44 7700 900123;Messe\n"
+    ).encode()
+)
 
 LONG = (
     b"name,email,phone,source\n"
@@ -29,9 +32,13 @@ NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 @pytest.fixture
 def signed_in(live_server, page, sandbox, tmp_path, settings):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     user = UserFactory(username="rita")
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     MembershipFactory(user=user, team=team, role="reviewer")
@@ -74,8 +81,13 @@ def test_a_german_export_with_00_phones_previews_mapped_and_joined(signed_in, pa
     upload(page, signed_in.url, path)
 
     expect(page.get_by_role("heading", name="Import: Bewerber März.csv")).to_be_visible()
-    for column, target in (("Vorname", "first_name"), ("Nachname", "last_name"), ("E-Mail", "email"),
-                           ("Mobil", "phone"), ("Quelle", "metadata")):
+    for column, target in (
+        ("Vorname", "first_name"),
+        ("Nachname", "last_name"),
+        ("E-Mail", "email"),
+        ("Mobil", "phone"),
+        ("Quelle", "metadata"),
+    ):
         expect(page.get_by_label(column, exact=True)).to_have_value(target)
     notes = page.locator(".import-notes")
     expect(notes).to_contain_text("“Vorname” and “Nachname” are sent as the candidate's name, joined.")
@@ -90,8 +102,10 @@ def test_a_german_export_with_00_phones_previews_mapped_and_joined(signed_in, pa
     expect(rows).to_contain_text("+468123456")
     # A number with its own +44 is judged as British, never by the team's country.
     expect(rows).to_contain_text("Phone “+44 7700 9001” is not a valid United Kingdom number.")
-    expect(rows).to_contain_text("Phone “+44 7700 900123” is not a valid United Kingdom number: it has "
-                                 "the right length but is in no range in use (reserved or fictional).")
+    expect(rows).to_contain_text(
+        "Phone “+44 7700 900123” is not a valid United Kingdom number: it has "
+        "the right length but is in no range in use (reserved or fictional)."
+    )
     expect(rows).not_to_contain_text("United States")
     look(page, screenshot, "ingestion-locales-german")
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors

@@ -52,7 +52,8 @@ def _shot(page, name):
 @pytest.mark.parametrize("role", ["admin", "reviewer"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_first_candidate_row_is_in_the_first_screen_and_nothing_scrolls_sideways(
-        browser, live_server, synced_team, role, scheme):
+    browser, live_server, synced_team, role, scheme
+):
     posting = _busiest(synced_team)
     MembershipFactory(user=UserFactory(username="maya"), team=synced_team, role=role)
     for size, viewport in SIZES.items():
@@ -64,8 +65,10 @@ def test_the_first_candidate_row_is_in_the_first_screen_and_nothing_scrolls_side
             box = row.bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
             # The default columns fit: the table itself does not scroll sideways either.
-            assert page.evaluate("document.querySelector('.table-wrap').scrollWidth"
-                                 " <= document.querySelector('.table-wrap').clientWidth")
+            assert page.evaluate(
+                "document.querySelector('.table-wrap').scrollWidth"
+                " <= document.querySelector('.table-wrap').clientWidth"
+            )
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), size
         _shot(page, f"posting-{role}-{size}-{scheme}")
         assert not page.console_errors, page.console_errors
@@ -81,15 +84,18 @@ def test_j_and_k_move_between_rows_and_enter_opens_the_profile(browser, live_ser
     rows.first.wait_for()
     page.locator("h1").click()  # focus on the page, not a field
 
-    focused = ("Array.from(document.querySelectorAll('#candidate-table tbody tr'))"
-               ".findIndex(r => r.classList.contains('is-focused'))")
+    focused = (
+        "Array.from(document.querySelectorAll('#candidate-table tbody tr'))"
+        ".findIndex(r => r.classList.contains('is-focused'))"
+    )
     page.keyboard.press("j")
     assert page.evaluate(focused) == 0
     page.keyboard.press("j")
     page.keyboard.press("j")
     assert page.evaluate(focused) == 2
-    assert page.evaluate("document.activeElement.closest('tr')"
-                         " === document.querySelectorAll('#candidate-table tbody tr')[2]")
+    assert page.evaluate(
+        "document.activeElement.closest('tr') === document.querySelectorAll('#candidate-table tbody tr')[2]"
+    )
     page.keyboard.press("k")
     assert page.evaluate(focused) == 1
     _shot(page, "posting-jk-1440")
@@ -122,8 +128,7 @@ def test_the_column_chooser_adds_a_column_in_place(browser, live_server, synced_
     context.close()
 
 
-def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(browser, live_server,
-                                                                           synced_team):
+def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(browser, live_server, synced_team):
     posting = _busiest(synced_team)
     listed = Interview.objects.for_team(synced_team).filter(posting=posting, missing=False)
     for n in range(70 - listed.count()):
@@ -138,15 +143,18 @@ def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(brows
     first_fifty = rows.locator("a.row-link").evaluate_all("links => links.map(a => a.href)")
     more = page.get_by_role("link", name=f"Show {total - 50} more")
     more.click()
-    page.wait_for_function("n => document.querySelectorAll('#candidate-table tbody tr[data-row]')"
-                           ".length === n", arg=total)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#candidate-table tbody tr[data-row]').length === n", arg=total
+    )
     # In place: the same first fifty, the URL keeps how many, no second page chrome.
     assert rows.locator("a.row-link").evaluate_all("links => links.map(a => a.href)")[:50] == first_fifty
     assert "shown=100" in page.url
     assert page.locator("header.site-header").count() == 1
     assert page.get_by_role("link", name=re.compile(r"Show \d+ more")).count() == (listed.count() > 100)
-    focused = ("Array.from(document.querySelectorAll('#candidate-table tbody tr[data-row]'))"
-               ".findIndex(r => r.classList.contains('is-focused'))")
+    focused = (
+        "Array.from(document.querySelectorAll('#candidate-table tbody tr[data-row]'))"
+        ".findIndex(r => r.classList.contains('is-focused'))"
+    )
     # The first new row has the focus; j and k go on from there.
     page.wait_for_function("document.activeElement && document.activeElement.matches('a.row-link')")
     assert page.evaluate(focused) == 50
@@ -175,8 +183,9 @@ def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(brows
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(SCREENSHOTS / "posting-show-more-390-dark-screen.png"), caret="initial")
     more.click()
-    page.wait_for_function("n => document.querySelectorAll('#candidate-table tbody tr[data-row]')"
-                           ".length === n", arg=total)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#candidate-table tbody tr[data-row]').length === n", arg=total
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert not page.console_errors, page.console_errors
     context.close()

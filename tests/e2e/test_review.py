@@ -20,8 +20,9 @@ def shooter(page):
     on inputs, which htmx's attribute settling then copies back with setAttribute, and the
     strict CSP reports that as an inline style."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return lambda name: page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True,
-                                        caret="initial")
+    return lambda name: page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial"
+    )
 
 
 def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page, sandbox, settings):
@@ -121,6 +122,9 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
         page.locator("#candidate-table").get_by_role("link", name="Export CSV").click()
     exported = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert sorted(r["HeyMilo interview id"] for r in exported) == sorted(m.remote_id for m in matching)
-    assert all(r["Team decision"] == "advance" for r in exported
-               if r["HeyMilo interview id"] in {first.remote_id, second.remote_id})
+    assert all(
+        r["Team decision"] == "advance"
+        for r in exported
+        if r["HeyMilo interview id"] in {first.remote_id, second.remote_id}
+    )
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors

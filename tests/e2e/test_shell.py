@@ -44,10 +44,14 @@ OVERFLOW = """() => {
 HEADERS = "() => document.querySelectorAll('header.site-header').length"
 # Loaded, and the htmx requests that start on load (the header's sync status) answered and swapped.
 SETTLED = "document.readyState === 'complete' && !document.querySelector('.htmx-request')"
-HEADER_BOX = "() => { const b = document.querySelector('header.site-header').getBoundingClientRect(); " \
-             "return [Math.round(b.width), Math.round(b.height)]; }"
-NAV_LINKS = "() => [...document.querySelectorAll(\"nav[aria-label='Main'] a\")]" \
-            ".filter((a) => a.checkVisibility()).map((a) => a.textContent.trim().split(/\\s/)[0])"
+HEADER_BOX = (
+    "() => { const b = document.querySelector('header.site-header').getBoundingClientRect(); "
+    "return [Math.round(b.width), Math.round(b.height)]; }"
+)
+NAV_LINKS = (
+    "() => [...document.querySelectorAll(\"nav[aria-label='Main'] a\")]"
+    ".filter((a) => a.checkVisibility()).map((a) => a.textContent.trim().split(/\\s/)[0])"
+)
 ADMIN_LINKS = ["Webhooks", "Syncs", "Audit", "Settings"]
 # Who signs in, with which role.
 PEOPLE = {"hana": "admin", "rita": "reviewer", "vera": "viewer"}
@@ -56,9 +60,13 @@ PEOPLE = {"hana": "admin", "rita": "reviewer", "vera": "viewer"}
 @pytest.fixture
 def world(live_server, sandbox, settings, tmp_path):
     settings.HEYMILO_PAGE_SIZE = 100
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     team = TeamFactory(name="Acme Hiring", heymilo_base_url=sandbox.url, api_key=sandbox.api_key)
     for username, role in PEOPLE.items():
         MembershipFactory(user=UserFactory(username=username), team=team, role=role)
@@ -68,18 +76,40 @@ def world(live_server, sandbox, settings, tmp_path):
     profile = completed.filter(has_recording=True).order_by("id").first() or completed.first()
     two = "&".join(f"ids={i.remote_id}" for i in completed.order_by("id")[:2])
     # The walkthrough's import preview: a draft import of two rows into the posting.
-    upload = SimpleUploadedFile("career fair.csv", b"Name,Email,Phone\n"
-                                b"Ada Lovelace,ada.shell@example.com,206-555-0101\n"
-                                b"Grace Hopper,grace.shell@example.com,206-555-0199\n")
-    job = ingestion.import_create(team, posting=posting, user=team.memberships.get(role="admin").user,
-                                  upload=upload, retake=False)
-    pages = ["/", "/postings/", f"/postings/{posting.remote_id}/", "/candidates/",
-             f"/interviews/{profile.remote_id}/", f"/interviews/{profile.remote_id}/interview/",
-             f"/interviews/{profile.remote_id}/activity/", f"/interviews/{profile.remote_id}/transcript/",
-             f"/candidates/compare/?{two}", "/search/?q=the", "/inbox/", "/imports/",
-             f"/imports/{job.id}/", "/account/password/"]
-    admin_pages = [f"/postings/{posting.remote_id}/manage/", "/webhooks/", "/webhooks/events/", "/syncs/",
-                   "/audit/", "/settings/", "/settings/members/"]
+    upload = SimpleUploadedFile(
+        "career fair.csv",
+        b"Name,Email,Phone\n"
+        b"Ada Lovelace,ada.shell@example.com,206-555-0101\n"
+        b"Grace Hopper,grace.shell@example.com,206-555-0199\n",
+    )
+    job = ingestion.import_create(
+        team, posting=posting, user=team.memberships.get(role="admin").user, upload=upload, retake=False
+    )
+    pages = [
+        "/",
+        "/postings/",
+        f"/postings/{posting.remote_id}/",
+        "/candidates/",
+        f"/interviews/{profile.remote_id}/",
+        f"/interviews/{profile.remote_id}/interview/",
+        f"/interviews/{profile.remote_id}/activity/",
+        f"/interviews/{profile.remote_id}/transcript/",
+        f"/candidates/compare/?{two}",
+        "/search/?q=the",
+        "/inbox/",
+        "/imports/",
+        f"/imports/{job.id}/",
+        "/account/password/",
+    ]
+    admin_pages = [
+        f"/postings/{posting.remote_id}/manage/",
+        "/webhooks/",
+        "/webhooks/events/",
+        "/syncs/",
+        "/audit/",
+        "/settings/",
+        "/settings/members/",
+    ]
     return {"url": live_server.url, "pages": pages, "admin_pages": admin_pages, "profile": profile}
 
 
@@ -165,8 +195,19 @@ def test_the_phone_menu_opens_and_closes_with_the_keyboard(browser, world):
     page.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
-    assert page.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Waiting",
-                                        "Webhooks", "Imports", "Syncs", "Audit", "Settings"]
+    assert page.evaluate(NAV_LINKS) == [
+        "Home",
+        "Postings",
+        "Candidates",
+        "Search",
+        "Inbox",
+        "Waiting",
+        "Webhooks",
+        "Imports",
+        "Syncs",
+        "Audit",
+        "Settings",
+    ]
     # Past the app bar's team and search links, Tab reaches the menu's links.
     in_nav = "() => document.activeElement.closest(\"nav[aria-label='Main']\") !== null"
     for _ in range(4):
@@ -188,14 +229,32 @@ def test_the_phone_menu_opens_and_closes_with_the_keyboard(browser, world):
 
 def test_the_sidebar_shows_admin_links_only_to_admins(browser, world):
     admin = _signed_in(browser, world["url"], "hana", **DESKTOP)
-    assert admin.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Waiting",
-                                         "Webhooks", "Imports", "Syncs", "Audit", "Settings"]
+    assert admin.evaluate(NAV_LINKS) == [
+        "Home",
+        "Postings",
+        "Candidates",
+        "Search",
+        "Inbox",
+        "Waiting",
+        "Webhooks",
+        "Imports",
+        "Syncs",
+        "Audit",
+        "Settings",
+    ]
     assert admin.locator(".nav-heading").inner_text() == "Admin"
     admin.context.close()
     reviewer = _signed_in(browser, world["url"], "rita", **DESKTOP)
     # Imports is every member's (anyone may look; reviewers import); the rest is the admins'.
-    assert reviewer.evaluate(NAV_LINKS) == ["Home", "Postings", "Candidates", "Search", "Inbox", "Waiting",
-                                            "Imports"]
+    assert reviewer.evaluate(NAV_LINKS) == [
+        "Home",
+        "Postings",
+        "Candidates",
+        "Search",
+        "Inbox",
+        "Waiting",
+        "Imports",
+    ]
     assert reviewer.locator(".nav-heading").count() == 0
     for path in ["/webhooks/", "/syncs/", "/audit/", "/settings/"]:
         assert reviewer.locator(f"nav[aria-label='Main'] a[href='{path}']").count() == 0, path
@@ -213,6 +272,11 @@ def test_touch_screens_show_no_keyboard_shortcut_hints(browser, world):
     phone = _signed_in(browser, world["url"], "hana", **PHONE)
     phone.goto(path)
     expect(phone.get_by_role("button", name="Keyboard shortcuts")).to_be_hidden()
-    assert phone.evaluate("() => [...document.querySelectorAll('kbd, .key-hint')]"
-                          ".filter((k) => k.checkVisibility() && !k.closest('dialog')).length") == 0
+    assert (
+        phone.evaluate(
+            "() => [...document.querySelectorAll('kbd, .key-hint')]"
+            ".filter((k) => k.checkVisibility() && !k.closest('dialog')).length"
+        )
+        == 0
+    )
     phone.context.close()

@@ -20,13 +20,15 @@ def sign_in(page, live_server, username):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page, screenshot,
-                                                               team, sandbox):
+def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page, screenshot, team, sandbox):
     point_team_at(team, sandbox)
     run = services.sync_request(team)  # inline: tasks run eagerly on commit
     run.refresh_from_db()
-    interview = (Interview.objects.filter(team=team, has_recording=True, status="completed")
-                 .order_by("remote_id").first())
+    interview = (
+        Interview.objects.filter(team=team, has_recording=True, status="completed")
+        .order_by("remote_id")
+        .first()
+    )
     lines = list(interview.transcript_lines.filter(offset_seconds__gt=5).order_by("position"))
     target = lines[3]
     user = UserFactory(username="rita")
@@ -52,8 +54,7 @@ def test_it_reads_a_transcript_with_its_recording_and_searches(live_server, page
 
     # A link to a moment opens there, highlighted.
     page.goto(f"{live_server.url}/interviews/{interview.remote_id}/transcript/#t-{target.position}")
-    expect(page.locator(f"#t-{target.position}")).to_have_class(
-        f"turn turn-{target.speaker} is-target")
+    expect(page.locator(f"#t-{target.position}")).to_have_class(f"turn turn-{target.speaker} is-target")
 
     # A scorecard excerpt on the profile links to the moment it quotes.
     page.goto(f"{live_server.url}/interviews/{interview.remote_id}/interview/")
@@ -78,13 +79,22 @@ def test_find_in_transcript_keeps_hostile_text_as_text(live_server, page, team):
 
     from dashboard.mirror.models import TranscriptLine
 
-    hostile = ['I said <script>window.pwned=1</script> once', '"><img src=x onerror="window.pwned=2">',
-               "Fish &amp; chips &lt;b&gt;"]
-    interview = Interview.objects.create(team=team, remote_id="int_hostile", name="Hostile",
-                                         status="completed")
+    hostile = [
+        "I said <script>window.pwned=1</script> once",
+        '"><img src=x onerror="window.pwned=2">',
+        "Fish &amp; chips &lt;b&gt;",
+    ]
+    interview = Interview.objects.create(
+        team=team, remote_id="int_hostile", name="Hostile", status="completed"
+    )
     for position, text in enumerate(hostile):
-        TranscriptLine.objects.create(interview=interview, position=position, speaker="candidate",
-                                      text=text, offset_seconds=position * 5.0)
+        TranscriptLine.objects.create(
+            interview=interview,
+            position=position,
+            speaker="candidate",
+            text=text,
+            offset_seconds=position * 5.0,
+        )
     user = UserFactory(username="hugo")
     MembershipFactory(user=user, team=team, role="viewer")
     sign_in(page, live_server, "hugo")

@@ -63,8 +63,10 @@ FOCUSED = """() => {
 }"""
 
 # A labelless field dropped into the page once: proves axe runs, and reports, under the strict CSP.
-CANARY_ADD = "() => { const i = document.createElement('input'); i.id = 'axe-canary'; " \
-             "document.querySelector('main').append(i); }"
+CANARY_ADD = (
+    "() => { const i = document.createElement('input'); i.id = 'axe-canary'; "
+    "document.querySelector('main').append(i); }"
+)
 CANARY_REMOVE = "() => document.getElementById('axe-canary').remove()"
 
 IMPORT_CSV = (
@@ -97,8 +99,9 @@ class Walk:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         # caret="initial": Playwright otherwise leaves style="" on inputs, which htmx may copy into
         # swapped content and the strict CSP then reports.
-        (page or self.page).screenshot(path=str(SCREENSHOTS / f"walkthrough-{self.step:02d}-{name}.png"),
-                                       full_page=True, caret="initial")
+        (page or self.page).screenshot(
+            path=str(SCREENSHOTS / f"walkthrough-{self.step:02d}-{name}.png"), full_page=True, caret="initial"
+        )
 
     def prove_axe_works(self):
         """Axe().run injects axe-core with page.evaluate, which the DevTools protocol runs whatever the
@@ -117,11 +120,14 @@ class Walk:
         if focused["media"]:
             return
         if not focused["visible"]:
-            self.focus_problems.append(f"{label}: no visible focus on {focused['what']} "
-                                       f"({focused['text']!r})")
+            self.focus_problems.append(
+                f"{label}: no visible focus on {focused['what']} ({focused['text']!r})"
+            )
         elif focused["contrast"] is not None and focused["contrast"] < FOCUS_CONTRAST:
-            self.focus_problems.append(f"{label}: the focus outline on {focused['what']} has contrast "
-                                       f"{focused['contrast']}:1, under {FOCUS_CONTRAST}:1")
+            self.focus_problems.append(
+                f"{label}: the focus outline on {focused['what']} has contrast "
+                f"{focused['contrast']}:1, under {FOCUS_CONTRAST}:1"
+            )
         if not focused["onScreen"]:
             self.focus_problems.append(f"{label}: focus is off screen on {focused['what']}")
 
@@ -142,8 +148,9 @@ class Walk:
             tab.keyboard.press("Tab")
             first = tab.evaluate(FOCUSED)
             if not first or not (first["skip"] or first["inMainNav"]):
-                self.focus_problems.append(f"{label}: the first Tab reached {first} instead of the skip "
-                                           "link or the main navigation")
+                self.focus_problems.append(
+                    f"{label}: the first Tab reached {first} instead of the skip link or the main navigation"
+                )
                 return
             self._check_stop(label, first)
             if header:
@@ -169,19 +176,23 @@ class Walk:
         # Let the fragment navigation and its hashchange handlers finish before looking.
         wait_for_page(tab, "location.hash === '#main'")
         tab.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        top, height = tab.evaluate("() => [document.querySelector('main').getBoundingClientRect().top, "
-                                   "innerHeight]")
+        top, height = tab.evaluate(
+            "() => [document.querySelector('main').getBoundingClientRect().top, innerHeight]"
+        )
         if not -1 <= top < height / 2:
-            self.focus_problems.append(f"{label}: after the skip link, <main> starts {top:.0f}px from the "
-                                       "top of the window instead of at it")
+            self.focus_problems.append(
+                f"{label}: after the skip link, <main> starts {top:.0f}px from the "
+                "top of the window instead of at it"
+            )
         for n in range(stops):
             tab.keyboard.press("Tab")
             focused = tab.evaluate(FOCUSED)
             if not focused or focused["skip"]:
                 break  # nothing (more) to focus in <main>: Tab went round to the top of the page
             if n == 0 and not focused["inMain"]:
-                self.focus_problems.append(f"{label}: after the skip link, Tab reached {focused['what']} "
-                                           "outside <main>")
+                self.focus_problems.append(
+                    f"{label}: after the skip link, Tab reached {focused['what']} outside <main>"
+                )
             self._check_stop(label, focused)
 
     def report(self) -> str:
@@ -189,8 +200,10 @@ class Walk:
         if self.console:
             parts.append("Console errors or CSP reports:\n  " + "\n  ".join(self.console))
         if self.violations:
-            parts.append("axe-core violations (serious, critical, landmarks) and broken ARIA references:"
-                         "\n  " + "\n  ".join(self.violations))
+            parts.append(
+                "axe-core violations (serious, critical, landmarks) and broken ARIA references:"
+                "\n  " + "\n  ".join(self.violations)
+            )
         if self.focus_problems:
             parts.append("Keyboard focus problems:\n  " + "\n  ".join(self.focus_problems))
         return "\n\n".join(parts)
@@ -200,9 +213,13 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     from playwright.sync_api import expect
 
     settings.PUBLIC_BASE_URL = live_server.url  # the sandbox delivers webhooks to this server
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     team = TeamFactory(name="Acme Hiring")  # no API key yet: the manager sets it up
     MembershipFactory(user=UserFactory(username="hana"), team=team, role="admin")
     walk = Walk(page)
@@ -219,7 +236,8 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     page.get_by_role("button", name="Sign in").click()
     # Home greets the person; the team's name sits above the greeting.
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^Good (morning|afternoon|evening), hana$"))
+        re.compile(r"^Good (morning|afternoon|evening), hana$")
+    )
     expect(page.locator(".home-team")).to_have_text("Acme Hiring")
     expect(page.get_by_text("This team has no HeyMilo API key yet.")).to_be_visible()
     walk.audit("home, no key")
@@ -343,7 +361,9 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     walk.audit("import done")
     walk.shot("import-done")
     assert sorted(r["email"] for r in sandbox.state()["ingested"]) == [
-        "ada.walk@example.com", "grace.walk@example.com"]
+        "ada.walk@example.com",
+        "grace.walk@example.com",
+    ]
 
     # 10. HeyMilo (the sandbox) runs the new interviews and calls the webhooks: the open tab shows it.
     notice = watcher.locator(".wh-notice", has_text=re.compile(r"(Ada Lovelace|Grace Hopper) completed"))
@@ -371,8 +391,11 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     # 12. The rest of the navigation, as a new manager would look around: audited and keyboard-checked.
     page.goto(f"{url}/")
     nav = page.locator("nav[aria-label='Main'] a")
-    hrefs = [h for h in nav.evaluate_all("links => links.map(a => a.getAttribute('href'))")
-             if h not in ("/", "/postings/", "/settings/", "/imports/")]
+    hrefs = [
+        h
+        for h in nav.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        if h not in ("/", "/postings/", "/settings/", "/imports/")
+    ]
     for href in [*hrefs, "/settings/members/", "/account/password/"]:
         page.goto(f"{url}{href}")
         assert page.get_by_role("heading", level=1).count() == 1, f"{href} has no single <h1>"
@@ -382,8 +405,14 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
 
     # 13. The stylesheet has a dark scheme too: the main pages' contrast is audited in it as well.
     page.emulate_media(color_scheme="dark")
-    for href in ("/", f"/postings/{posting.remote_id}/", f"/interviews/{candidate.remote_id}/activity/",
-                 f"/interviews/{candidate.remote_id}/transcript/", import_path, "/webhooks/events/"):
+    for href in (
+        "/",
+        f"/postings/{posting.remote_id}/",
+        f"/interviews/{candidate.remote_id}/activity/",
+        f"/interviews/{candidate.remote_id}/transcript/",
+        import_path,
+        "/webhooks/events/",
+    ):
         page.goto(f"{url}{href}")
         walk.audit(f"dark {href}")
     walk.shot("dark-event-log")

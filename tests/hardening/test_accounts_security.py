@@ -46,6 +46,7 @@ def session_store():
 
 # --- sessions -----------------------------------------------------------------------------------
 
+
 def test_a_session_id_planted_before_sign_in_is_dropped_at_sign_in(admin):
     """Session fixation: an attacker who set the victim's session cookie gains nothing."""
     planted = session_store()()
@@ -69,9 +70,14 @@ def test_a_password_change_ends_every_other_session_and_a_copied_cookie(admin, v
     stolen.cookies[settings.SESSION_COOKIE_NAME] = laptop.cookies[settings.SESSION_COOKIE_NAME].value
     someone_else = sign_in("carol")
     assert signed_in(phone) and signed_in(stolen)
-    response = laptop.post("/account/password/", {
-        "old_password": PASSWORD, "new_password1": "a brand new passphrase 42",
-        "new_password2": "a brand new passphrase 42"})
+    response = laptop.post(
+        "/account/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase 42",
+            "new_password2": "a brand new passphrase 42",
+        },
+    )
     assert response.status_code == 302
     assert signed_in(laptop)  # the session that changed it stays, under a new key
     assert not signed_in(phone)
@@ -86,11 +92,14 @@ def test_a_password_set_by_an_operator_ends_every_session_of_that_user(admin, vi
     call_command("changepassword", "alice", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not signed_in(laptop) and not signed_in(phone)
     assert signed_in(someone_else)
-    assert Client().post("/login/", {"username": "alice", "password": "an operator set this 73"}
-                         ).status_code == 302
+    assert (
+        Client().post("/login/", {"username": "alice", "password": "an operator set this 73"}).status_code
+        == 302
+    )
 
 
 # --- login throttling -----------------------------------------------------------------------------
+
 
 def test_the_throttle_holds_against_fresh_cookies_and_many_addresses(admin, settings):
     """Failures are counted on the server per username: dropping cookies or rotating addresses
@@ -108,14 +117,23 @@ def test_the_throttle_ignores_x_forwarded_for_spoofing(admin, settings):
     """Each attempt claims a new client address in X-Forwarded-For; the slow-down per address holds."""
     settings.LOGIN_THROTTLE_IP_FAILURES = 3
     for n in range(3):
-        Client().post("/login/", {"username": f"user{n}", "password": "x"}, REMOTE_ADDR="10.8.0.1",
-                      HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
-    response = Client().post("/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.8.0.1",
-                             HTTP_X_FORWARDED_FOR="198.51.100.7")
+        Client().post(
+            "/login/",
+            {"username": f"user{n}", "password": "x"},
+            REMOTE_ADDR="10.8.0.1",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    response = Client().post(
+        "/login/",
+        {"username": "alice", "password": PASSWORD},
+        REMOTE_ADDR="10.8.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
     assert "Too many failed" in response.text
 
 
 # --- the API key: encrypted at rest, never in logs or stored errors -------------------------------
+
 
 def raw_key_column(team) -> str:
     with connection.cursor() as cursor:
@@ -162,8 +180,9 @@ def pages_of(client, team) -> str:
     return "".join(client.get(url).text for url in urls)
 
 
-def test_a_sync_never_logs_stores_or_shows_the_key(login, admin, team, sandbox, all_logs,
-                                                   django_capture_on_commit_callbacks):
+def test_a_sync_never_logs_stores_or_shows_the_key(
+    login, admin, team, sandbox, all_logs, django_capture_on_commit_callbacks
+):
     from dashboard.mirror import services
 
     point_team_at(team, sandbox)
@@ -178,8 +197,9 @@ def test_a_sync_never_logs_stores_or_shows_the_key(login, admin, team, sandbox, 
     assert key not in pages_of(login(admin), team)
 
 
-def test_a_rejected_key_is_not_echoed_in_logs_errors_or_pages(login, admin, team, sandbox, all_logs,
-                                                               django_capture_on_commit_callbacks):
+def test_a_rejected_key_is_not_echoed_in_logs_errors_or_pages(
+    login, admin, team, sandbox, all_logs, django_capture_on_commit_callbacks
+):
     """HeyMilo's 401 is where a key most often leaks: error bodies and messages quote it."""
     from dashboard.mirror import services
 
@@ -199,11 +219,14 @@ def test_a_rejected_key_is_not_echoed_in_logs_errors_or_pages(login, admin, team
         assert SECRET_KEY_LOOKALIKE[:-4] not in text  # not even all but the shown last four
 
 
-@pytest.mark.parametrize("bad", ["hm_live_SECRET_4c1d9e8f7a6b\n5c4d3e2f",
-                                 "hm_live_SECRET_4c1d9e8f7a6b\u200b5c4d"],
-                         ids=["newline_inside", "zero_width_space_inside"])
+@pytest.mark.parametrize(
+    "bad",
+    ["hm_live_SECRET_4c1d9e8f7a6b\n5c4d3e2f", "hm_live_SECRET_4c1d9e8f7a6b\u200b5c4d"],
+    ids=["newline_inside", "zero_width_space_inside"],
+)
 def test_a_key_with_characters_no_header_may_hold_fails_the_check_cleanly_without_leaking(
-        login, admin, team, sandbox, all_logs, django_capture_on_commit_callbacks, bad):
+    login, admin, team, sandbox, all_logs, django_capture_on_commit_callbacks, bad
+):
     """A key pasted with a line break or an invisible character (copied from a PDF or a chat)."""
     point_team_at(team, sandbox, key=bad)
     client = login(admin)
@@ -218,8 +241,15 @@ def test_a_key_with_characters_no_header_may_hold_fails_the_check_cleanly_withou
 
 @pytest.mark.parametrize("bad", ["abc def", "abc\ndef", "abc\u200bdef", "clé"])
 def test_the_settings_form_refuses_a_key_no_http_header_can_carry(login, admin, team, bad):
-    response = login(admin).post("/settings/", {"name": team.name, "heymilo_base_url": team.heymilo_base_url,
-                                                "default_phone_region": "US", "api_key": bad})
+    response = login(admin).post(
+        "/settings/",
+        {
+            "name": team.name,
+            "heymilo_base_url": team.heymilo_base_url,
+            "default_phone_region": "US",
+            "api_key": bad,
+        },
+    )
     assert response.status_code == 200
     assert "copy it again from HeyMilo" in response.text
     team.refresh_from_db()
@@ -228,12 +258,16 @@ def test_the_settings_form_refuses_a_key_no_http_header_can_carry(login, admin, 
 
 # --- uploads: limits, and kept out of reach under generated names -------------------------------
 
+
 def test_uploads_are_stored_outside_everything_the_web_serves():
     """The production settings, not a test override: the upload directory is neither static nor
     templates, and no URL maps onto it."""
     location = Path(settings.STORAGES["default"]["OPTIONS"]["location"]).resolve()
-    served = [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS),
-              *(Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", []))]
+    served = [
+        Path(settings.STATIC_ROOT),
+        *map(Path, settings.STATICFILES_DIRS),
+        *(Path(d) for t in settings.TEMPLATES for d in t.get("DIRS", [])),
+    ]
     for directory in served:
         directory = directory.resolve()
         assert not location.is_relative_to(directory), (location, directory)
@@ -246,18 +280,31 @@ def test_uploads_are_stored_outside_everything_the_web_serves():
 
 @pytest.fixture
 def upload_storage(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     return tmp_path / "uploads"
 
 
-@pytest.mark.parametrize("name", ["../../static/js/app.js", "evil.html", "..\\..\\settings.py",
-                                  "a" * 300 + ".csv", "café résumé.csv", "x.csv\x00.php"],
-                         ids=["traversal", "html", "windows_traversal", "too_long", "non_ascii",
-                              "nul_in_name"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../static/js/app.js",
+        "evil.html",
+        "..\\..\\settings.py",
+        "a" * 300 + ".csv",
+        "café résumé.csv",
+        "x.csv\x00.php",
+    ],
+    ids=["traversal", "html", "windows_traversal", "too_long", "non_ascii", "nul_in_name"],
+)
 def test_an_upload_is_kept_under_a_generated_name_whatever_it_was_called(
-        login, reviewer, team, upload_storage, name):
+    login, reviewer, team, upload_storage, name
+):
     from dashboard.ingestion.models import ImportJob
 
     posting = team.postings.create(remote_id="P-UP", title="Role", url_key="k")
@@ -274,14 +321,19 @@ def test_an_upload_is_kept_under_a_generated_name_whatever_it_was_called(
     assert not (upload_storage.parent / "static").exists()
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a text file"),
-    (b"PK\x03\x04" + b"\x00" * 64, "Excel workbook"),
-    (b"%PDF-1.7\n" + b"x" * 64, "not a text file"),
-    (b"MZ\x90\x00\x03" + b"\x00" * 64, "binary"),
-], ids=["png_named_csv", "xlsx_named_csv", "pdf_named_csv", "exe_named_csv"])
-def test_the_type_is_judged_by_content_not_by_the_name(login, reviewer, team, upload_storage,
-                                                      content, message):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "not a text file"),
+        (b"PK\x03\x04" + b"\x00" * 64, "Excel workbook"),
+        (b"%PDF-1.7\n" + b"x" * 64, "not a text file"),
+        (b"MZ\x90\x00\x03" + b"\x00" * 64, "binary"),
+    ],
+    ids=["png_named_csv", "xlsx_named_csv", "pdf_named_csv", "exe_named_csv"],
+)
+def test_the_type_is_judged_by_content_not_by_the_name(
+    login, reviewer, team, upload_storage, content, message
+):
     from dashboard.ingestion.models import ImportJob
 
     posting = team.postings.create(remote_id="P-UP", title="Role", url_key="k")
@@ -291,8 +343,9 @@ def test_the_type_is_judged_by_content_not_by_the_name(login, reviewer, team, up
     assert not ImportJob.objects.exists() and not any(p.is_file() for p in upload_storage.rglob("*"))
 
 
-def test_the_upload_size_limit_is_checked_before_the_file_is_stored(login, reviewer, team, upload_storage,
-                                                                    settings):
+def test_the_upload_size_limit_is_checked_before_the_file_is_stored(
+    login, reviewer, team, upload_storage, settings
+):
     settings.UPLOAD_MAX_BYTES = 2048
     posting = team.postings.create(remote_id="P-UP", title="Role", url_key="k")
     upload = SimpleUploadedFile("big.csv", b"name,email\n" + b"Ada,ada@example.com\n" * 200)

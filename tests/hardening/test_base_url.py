@@ -36,8 +36,13 @@ def production(settings):
 
 
 def post_settings(client, team, **fields):
-    data = {"name": team.name, "heymilo_base_url": BASE, "default_phone_region": "US",
-            "api_key": "", **fields}
+    data = {
+        "name": team.name,
+        "heymilo_base_url": BASE,
+        "default_phone_region": "US",
+        "api_key": "",
+        **fields,
+    }
     return client.post("/settings/", data)
 
 
@@ -48,16 +53,20 @@ def assert_unchanged(team, url=BASE, key=KEY, name="Acme Hiring"):
 
 # --- the settings form ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("ftp://api.example.com", "Use an https:// address."),
-    ("http://api.example.com", "plain http:// would send the API key unencrypted"),
-    ("https://api.example.com/x#", "Remove the #fragment from the address."),
-    ("https://user:secret@api.example.com", "Remove the user name or password from the address."),
-    ("https://api.example.com/?debug=1", "Remove the ?query from the address."),
-    ("https://169.254.169.254", "169.254.169.254 is a cloud metadata address: not allowed."),
-    ("https://10.0.0.5", "10.0.0.5 is a private address: not allowed."),
-    ("https://10.0.0.5:22", "10.0.0.5 is a private address: not allowed."),
-])
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://api.example.com", "Use an https:// address."),
+        ("http://api.example.com", "plain http:// would send the API key unencrypted"),
+        ("https://api.example.com/x#", "Remove the #fragment from the address."),
+        ("https://user:secret@api.example.com", "Remove the user name or password from the address."),
+        ("https://api.example.com/?debug=1", "Remove the ?query from the address."),
+        ("https://169.254.169.254", "169.254.169.254 is a cloud metadata address: not allowed."),
+        ("https://10.0.0.5", "10.0.0.5 is a private address: not allowed."),
+        ("https://10.0.0.5:22", "10.0.0.5 is a private address: not allowed."),
+    ],
+)
 def test_the_form_refuses_a_base_url_the_key_must_not_go_to(login, admin, keyed_team, url, message):
     response = post_settings(login(admin), keyed_team, heymilo_base_url=url, api_key=NEW_KEY)
 
@@ -66,12 +75,15 @@ def test_the_form_refuses_a_base_url_the_key_must_not_go_to(login, admin, keyed_
     assert_unchanged(keyed_team)
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://127.0.0.1:8765", "plain http:// would send the API key unencrypted"),
-    ("http://localhost:8765", "plain http:// would send the API key unencrypted"),
-    ("https://[::1]:8765", "::1 is a loopback address: not allowed."),
-    ("https://localhost", "localhost is a loopback address: not allowed."),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:8765", "plain http:// would send the API key unencrypted"),
+        ("http://localhost:8765", "plain http:// would send the API key unencrypted"),
+        ("https://[::1]:8765", "::1 is a loopback address: not allowed."),
+        ("https://localhost", "localhost is a loopback address: not allowed."),
+    ],
+)
 def test_loopback_is_for_development_only(login, admin, keyed_team, settings, url, message):
     client = login(admin)
     development = settings.HEYMILO_ALLOWED_HOSTS
@@ -91,8 +103,7 @@ def test_an_operator_can_allow_list_an_internal_host(login, admin, keyed_team, p
     client = login(admin)
     url = "http://heymilo-proxy.internal:8080"
 
-    assert "unencrypted" in post_settings(client, keyed_team, heymilo_base_url=url,
-                                          api_key=NEW_KEY).text
+    assert "unencrypted" in post_settings(client, keyed_team, heymilo_base_url=url, api_key=NEW_KEY).text
     assert_unchanged(keyed_team)
 
     production.HEYMILO_ALLOWED_HOSTS = ["heymilo-proxy.internal:8080"]
@@ -106,19 +117,22 @@ def test_a_new_base_url_needs_the_key_typed_again(login, admin, keyed_team):
     post_settings(client, keyed_team, heymilo_base_url=BASE + "/", name="Renamed")
     assert_unchanged(keyed_team, name="Renamed")
 
-    response = post_settings(client, keyed_team, name="Renamed again",
-                             heymilo_base_url="https://attacker.example")
+    response = post_settings(
+        client, keyed_team, name="Renamed again", heymilo_base_url="https://attacker.example"
+    )
 
     assert response.status_code == 200
     assert "Enter the API key again to use it with a new base URL." in response.text
     assert_unchanged(keyed_team, name="Renamed")  # old URL, same key, not even the new name
 
-    post_settings(client, keyed_team, heymilo_base_url="https://eu.heymilo.example",
-                  api_key=NEW_KEY, name="Renamed")
+    post_settings(
+        client, keyed_team, heymilo_base_url="https://eu.heymilo.example", api_key=NEW_KEY, name="Renamed"
+    )
     assert_unchanged(keyed_team, url="https://eu.heymilo.example", key=NEW_KEY, name="Renamed")
 
 
 # --- at connection time: a stored URL whose name now resolves inside --------------------------
+
 
 @pytest.fixture
 def inside():
@@ -134,7 +148,8 @@ def inside():
 
 
 def test_a_sync_never_sends_the_key_to_a_name_that_resolves_to_a_private_address(
-        keyed_team, production, inside, django_capture_on_commit_callbacks):
+    keyed_team, production, inside, django_capture_on_commit_callbacks
+):
     from dashboard.mirror import services
 
     keyed_team.heymilo_base_url = inside.base_url  # saved before its DNS changed
@@ -151,7 +166,8 @@ def test_a_sync_never_sends_the_key_to_a_name_that_resolves_to_a_private_address
 
 
 def test_test_connection_refuses_a_private_address_without_connecting(
-        login, admin, keyed_team, production, inside, django_capture_on_commit_callbacks):
+    login, admin, keyed_team, production, inside, django_capture_on_commit_callbacks
+):
     keyed_team.heymilo_base_url = inside.base_url
     keyed_team.save()
     client = login(admin)
@@ -168,7 +184,8 @@ def test_test_connection_refuses_a_private_address_without_connecting(
 
 
 def test_a_stored_plain_http_loopback_url_is_refused_in_production(
-        login, admin, keyed_team, production, django_capture_on_commit_callbacks):
+    login, admin, keyed_team, production, django_capture_on_commit_callbacks
+):
     from dashboard.mirror import services
 
     with RecordingListener() as listener:
@@ -185,13 +202,17 @@ def test_a_stored_plain_http_loopback_url_is_refused_in_production(
 
 # --- what the far end answers is never shown raw ----------------------------------------------
 
-HTML_BODY = ("<!doctype html><html><head><title>Internal admin</title></head><body>"
-             + "<p>secret-internal-banner row</p>" * 160 + "</body></html>")
+HTML_BODY = (
+    "<!doctype html><html><head><title>Internal admin</title></head><body>"
+    + "<p>secret-internal-banner row</p>" * 160
+    + "</body></html>"
+)
 
 
 @pytest.mark.parametrize("status", [400, 500])
 def test_an_html_error_body_never_reaches_the_syncs_or_settings_page(
-        login, admin, keyed_team, settings, django_capture_on_commit_callbacks, status):
+    login, admin, keyed_team, settings, django_capture_on_commit_callbacks, status
+):
     from dashboard.mirror import services
 
     settings.HEYMILO_MAX_RETRIES = 0
@@ -215,8 +236,9 @@ def test_an_html_error_body_never_reaches_the_syncs_or_settings_page(
         assert "secret-internal-banner" not in page and "Internal admin" not in page
 
 
-def test_a_long_json_detail_is_shown_short(login, admin, keyed_team, settings,
-                                           django_capture_on_commit_callbacks):
+def test_a_long_json_detail_is_shown_short(
+    login, admin, keyed_team, settings, django_capture_on_commit_callbacks
+):
     from dashboard.mirror import services
 
     detail = "Posting archived. " + "<b>internal trace</b> " * 300

@@ -16,8 +16,9 @@ def kill_our_backend() -> None:
 
     pid = connection.cursor().connection.info.backend_pid
     params = connection.get_connection_params()
-    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"},
-                         autocommit=True) as admin_conn:
+    with psycopg.connect(
+        **{k: v for k, v in params.items() if k != "cursor_factory"}, autocommit=True
+    ) as admin_conn:
         admin_conn.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
@@ -54,7 +55,8 @@ def test_a_webhook_delivery_on_a_dropped_postgres_connection_is_stored_not_lost(
 
 
 def test_heymilo_down_keeps_the_mirror_serving_with_a_stale_banner(
-        login, viewer, team, sandbox, settings, django_capture_on_commit_callbacks):
+    login, viewer, team, sandbox, settings, django_capture_on_commit_callbacks
+):
     from dashboard.mirror import services
 
     settings.HEYMILO_MAX_RETRIES = 0

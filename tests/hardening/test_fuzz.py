@@ -38,21 +38,82 @@ pytestmark = pytest.mark.django_db
 
 # Every property runs this many examples at most: enough to find the classic mistakes, small
 # enough for a suite that runs twice in CI.
-FUZZ = hsettings(max_examples=100, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                        HealthCheck.data_too_large])
+FUZZ = hsettings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 FUZZ_SLOW = hsettings(FUZZ, max_examples=60)
 
 POSTGRES = connection.vendor == "postgresql"
 
-PROBES = ["<fz-probe>", '"><fz-probe x=1>', "'><fz-probe>", "</textarea><fz-probe>",
-          "</title><fz-probe>", '" fz-attr="1', "' fz-attr='1", "<!--", "-->", "<![CDATA[", "&lt;",
-          "&amp;", "%3Cfz-probe", "{{ q }}", "{% now 'Y' %}", "javascript:"]
+PROBES = [
+    "<fz-probe>",
+    '"><fz-probe x=1>',
+    "'><fz-probe>",
+    "</textarea><fz-probe>",
+    "</title><fz-probe>",
+    '" fz-attr="1',
+    "' fz-attr='1",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "&lt;",
+    "&amp;",
+    "%3Cfz-probe",
+    "{{ q }}",
+    "{% now 'Y' %}",
+    "javascript:",
+]
 # Full-text syntax of FTS5 and to_tsquery, and SQL punctuation.
-FTS_BITS = ['"', '""', "(", ")", "*", "AND", "OR", "NOT", "NEAR(", "NEAR/2", ":", "^", "-", "+",
-            "'", "\\", "%", "_", "&", "|", "!", "<->", ":*", "{", "}", "[", "]", ";", "--", "/*",
-            "col:", "rank", "kube*", '"system design"', "\x00", "\u202e", "\ufeff", "é", "ß", "İ",
-            "中文", "🙂"]
+FTS_BITS = [
+    '"',
+    '""',
+    "(",
+    ")",
+    "*",
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR(",
+    "NEAR/2",
+    ":",
+    "^",
+    "-",
+    "+",
+    "'",
+    "\\",
+    "%",
+    "_",
+    "&",
+    "|",
+    "!",
+    "<->",
+    ":*",
+    "{",
+    "}",
+    "[",
+    "]",
+    ";",
+    "--",
+    "/*",
+    "col:",
+    "rank",
+    "kube*",
+    '"system design"',
+    "\x00",
+    "\u202e",
+    "\ufeff",
+    "é",
+    "ß",
+    "İ",
+    "中文",
+    "🙂",
+]
 
 hostile_text = st.lists(
     st.one_of(st.text(max_size=24), st.sampled_from(PROBES), st.sampled_from(FTS_BITS)),
@@ -76,12 +137,15 @@ def assert_escaped(html: str) -> None:
 
 # --- data -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def mirror(team, other_team, admin, viewer):
     """Two postings with 55 candidates (so tables have two pages), decisions, and transcripts whose
     remote text is as hostile as the queries."""
-    postings = [make_posting(team, title="Backend <fz-probe> engineer", name='" fz-attr="1'),
-                make_posting(team, title="Designer & 'co'")]
+    postings = [
+        make_posting(team, title="Backend <fz-probe> engineer", name='" fz-attr="1'),
+        make_posting(team, title="Designer & 'co'"),
+    ]
     make_posting(team, title="Old role", archived=True)
     make_posting(team, title="Expired", deadline=timezone.now() - timedelta(days=3))
     statuses = ["completed", "in_progress", "knocked_out", "evaluating", "pending", ""]
@@ -94,19 +158,32 @@ def mirror(team, other_team, admin, viewer):
     ]
     for n in range(55):
         interview = make_interview(
-            team, postings[n % 2], name=f"Eve <fz-probe> {n}" if n % 5 == 0 else f"Ada {n}",
+            team,
+            postings[n % 2],
+            name=f"Eve <fz-probe> {n}" if n % 5 == 0 else f"Ada {n}",
             email=f'x{n}" fz-attr="1@example.com' if n % 7 == 0 else f"ada{n}@example.com",
-            status=statuses[n % len(statuses)], score=None if n % 4 == 0 else n * 1.7,
-            resume_score=n % 10, eligible=[True, False, None][n % 3], has_recording=n % 2 == 0,
+            status=statuses[n % len(statuses)],
+            score=None if n % 4 == 0 else n * 1.7,
+            resume_score=n % 10,
+            eligible=[True, False, None][n % 3],
+            has_recording=n % 2 == 0,
         )
         for position, text in enumerate(lines):
-            TranscriptLine.objects.create(interview=interview, position=position,
-                                          speaker="candidate" if position % 2 == 0 else "interviewer",
-                                          text=text, offset_seconds=position * 5.0)
+            TranscriptLine.objects.create(
+                interview=interview,
+                position=position,
+                speaker="candidate" if position % 2 == 0 else "interviewer",
+                text=text,
+                offset_seconds=position * 5.0,
+            )
         if n % 3 == 0:
-            Decision.objects.create(team=team, interview=interview, user=admin,
-                                    value=["advance", "hold", "reject"][n % 9 // 3],
-                                    reason="<fz-probe> because")
+            Decision.objects.create(
+                team=team,
+                interview=interview,
+                user=admin,
+                value=["advance", "hold", "reject"][n % 9 // 3],
+                reason="<fz-probe> because",
+            )
     # Another team's candidate with the same words: never shown, still searched past.
     make_interview(other_team, name="Mallory <fz-probe>")
     return {"postings": postings, "viewer": viewer}
@@ -123,8 +200,10 @@ HTMX_TARGETS = st.sampled_from([None, "candidate-table", "postings-table", "resu
 
 def holds_nul(query: dict) -> bool:
     """A NUL in a key or value: dashboard/core/middleware.refuse_nul answers 400 before any view."""
-    return any("\x00" in key or any("\x00" in v for v in ([value] if isinstance(value, str) else value))
-               for key, value in query.items())
+    return any(
+        "\x00" in key or any("\x00" in v for v in ([value] if isinstance(value, str) else value))
+        for key, value in query.items()
+    )
 
 
 def get(client, path, query_params, htmx_target):
@@ -136,24 +215,68 @@ def get(client, path, query_params, htmx_target):
 
 # --- the CSV reader -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def upload_storage(settings, tmp_path):
     """Uploads go to this test's own directory, never var/uploads."""
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     return tmp_path / "uploads"
 
 
 # (encoding, extra leading bytes): mostly what spreadsheets write, some mismatched on purpose.
-ENCODINGS = [("utf-8", b""), ("utf-8", b""), ("utf-8", b""), ("utf-8-sig", b""), ("utf-16", b""),
-             ("cp1252", b""), ("cp1252", b""), ("latin-1", b""), ("mac_roman", b""), ("shift_jis", b""),
-             ("utf-16-le", b""), ("utf-16-be", codecs.BOM_UTF16_LE), ("utf-32", b""),
-             ("utf-8", codecs.BOM_UTF16_BE), ("cp1252", codecs.BOM_UTF8), ("utf-8", b"\xef\xbb")]
-CELL_BITS = ['=HYPERLINK("http://evil.example")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
-             "\t=1", '"', '""', "\n", "\r\n", "\r", ",", ";", "|", "\t", "é", "€", "\u2028",
-             "\ufeff", "ada@example.com", "not-an-email@", "+1 206 555 0100", "0044 20 7946",
-             " ", "<fz-probe>", "Name", "Email"]
+ENCODINGS = [
+    ("utf-8", b""),
+    ("utf-8", b""),
+    ("utf-8", b""),
+    ("utf-8-sig", b""),
+    ("utf-16", b""),
+    ("cp1252", b""),
+    ("cp1252", b""),
+    ("latin-1", b""),
+    ("mac_roman", b""),
+    ("shift_jis", b""),
+    ("utf-16-le", b""),
+    ("utf-16-be", codecs.BOM_UTF16_LE),
+    ("utf-32", b""),
+    ("utf-8", codecs.BOM_UTF16_BE),
+    ("cp1252", codecs.BOM_UTF8),
+    ("utf-8", b"\xef\xbb"),
+]
+CELL_BITS = [
+    '=HYPERLINK("http://evil.example")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    '"',
+    '""',
+    "\n",
+    "\r\n",
+    "\r",
+    ",",
+    ";",
+    "|",
+    "\t",
+    "é",
+    "€",
+    "\u2028",
+    "\ufeff",
+    "ada@example.com",
+    "not-an-email@",
+    "+1 206 555 0100",
+    "0044 20 7946",
+    " ",
+    "<fz-probe>",
+    "Name",
+    "Email",
+]
 RARE_BITS = ["\x00", "\x01", "\x1b[31m", "\ud7ff", "\U0010ffff", "\x7f"]
 printable = st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=12)
 
@@ -171,21 +294,30 @@ def cells(rare: bool):
 def csv_files(draw) -> bytes:
     cell = cells(rare=draw(st.integers(0, 3)) == 0)
     ragged_row = st.lists(cell, max_size=7)
-    header = draw(st.one_of(
-        st.just(["name", "email", "phone"]),
-        st.just(["First name", "Last name", "Email", "Notes"]),
-        st.lists(st.sampled_from(["Name", "Email", "Phone", "First name", "Last name", "Notes", "",
-                                  "Name"]), min_size=1, max_size=6),
-        st.lists(cell, min_size=1, max_size=7),
-    ))
+    header = draw(
+        st.one_of(
+            st.just(["name", "email", "phone"]),
+            st.just(["First name", "Last name", "Email", "Notes"]),
+            st.lists(
+                st.sampled_from(["Name", "Email", "Phone", "First name", "Last name", "Notes", "", "Name"]),
+                min_size=1,
+                max_size=6,
+            ),
+            st.lists(cell, min_size=1, max_size=7),
+        )
+    )
     good_row = st.tuples(cell, st.sampled_from(["ada@example.com", "b@x.co", "bad@", ""]), cell).map(list)
     rows = draw(st.lists(st.one_of(good_row, ragged_row), max_size=12))
     delimiter = draw(st.sampled_from([",", ",", ";", "\t", "|", " "]))
     newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     if draw(st.booleans()):  # well quoted, as a spreadsheet writes it
         out = io.StringIO()
-        writer = csv.writer(out, delimiter=delimiter, lineterminator=newline,
-                            quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])))
+        writer = csv.writer(
+            out,
+            delimiter=delimiter,
+            lineterminator=newline,
+            quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+        )
         writer.writerows([header, *rows])
         text = out.getvalue()
     else:  # joined by hand: broken quoting, stray delimiters
@@ -238,22 +370,34 @@ def test_the_csv_reader_gives_rows_or_a_clear_error_for_arbitrary_bytes(upload_s
         default_storage.delete(name)
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    # The reader judges the first 64 KB as a sample; a NUL character further down must still be
-    # refused, since PostgreSQL text cannot hold one.
-    ("nul_after_the_sample_utf8_bom.csv",
-     codecs.BOM_UTF8 + b"name,email\n" + b"Ada,ada@example.com\n" * 4000 + b"E\x00ve,eve@example.com\n"),
-    ("nul_after_the_sample_utf16.csv",
-     ("name,email\n" + "Ada,ada@example.com\n" * 4000 + "E\x00ve,eve@example.com\n").encode("utf-16")),
-    ("huge_field.csv", HUGE_FIELD),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        # The reader judges the first 64 KB as a sample; a NUL character further down must still be
+        # refused, since PostgreSQL text cannot hold one.
+        (
+            "nul_after_the_sample_utf8_bom.csv",
+            codecs.BOM_UTF8
+            + b"name,email\n"
+            + b"Ada,ada@example.com\n" * 4000
+            + b"E\x00ve,eve@example.com\n",
+        ),
+        (
+            "nul_after_the_sample_utf16.csv",
+            ("name,email\n" + "Ada,ada@example.com\n" * 4000 + "E\x00ve,eve@example.com\n").encode("utf-16"),
+        ),
+        ("huge_field.csv", HUGE_FIELD),
+    ],
+)
 def test_an_upload_with_a_nul_or_huge_field_deep_in_the_file_is_refused_not_a_500(
-        login, reviewer, upload_storage, team, name, data):
+    login, reviewer, upload_storage, team, name, data
+):
     from dashboard.ingestion.models import ImportJob, ImportRow
 
     posting = make_posting(team, url_key="k")
-    response = login(reviewer).post("/imports/upload/", {
-        "posting": posting.id, "file": ContentFile(data, name=name)})
+    response = login(reviewer).post(
+        "/imports/upload/", {"posting": posting.id, "file": ContentFile(data, name=name)}
+    )
     assert response.status_code == 400, response.status_code
     assert "Row " in body_of(response)
     assert not ImportJob.objects.exists() and not ImportRow.objects.exists()
@@ -264,16 +408,18 @@ def test_an_upload_with_a_nul_or_huge_field_deep_in_the_file_is_refused_not_a_50
 @given(data=csv_inputs)
 @example(data=FORMULAS)
 @example(data=b'"0\r0",\n,ada@')  # a line break inside a quoted header
-def test_uploading_arbitrary_bytes_is_a_preview_or_a_400_never_a_500(login, reviewer, upload_storage,
-                                                                     team, data):
+def test_uploading_arbitrary_bytes_is_a_preview_or_a_400_never_a_500(
+    login, reviewer, upload_storage, team, data
+):
     """The whole path: reading, validating and storing the preview rows in the database."""
     from dashboard.ingestion.models import ImportJob
 
     posting = make_posting(team, url_key="k")
     client = login(reviewer)
     before = set(ImportJob.objects.values_list("id", flat=True))
-    response = client.post("/imports/upload/", {"posting": posting.id,
-                                                "file": ContentFile(data, name="fuzz.csv")})
+    response = client.post(
+        "/imports/upload/", {"posting": posting.id, "file": ContentFile(data, name="fuzz.csv")}
+    )
     assert response.status_code in (302, 400), response.status_code
     event(f"status {response.status_code}")
     if response.status_code == 400:
@@ -293,25 +439,40 @@ def test_uploading_arbitrary_bytes_is_a_preview_or_a_400_never_a_500(login, revi
 
 # --- the webhook receiver -----------------------------------------------------------------------
 
-CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "application/json; charset=nope",
-                 "text/plain", "text/html; charset=utf-16", "application/x-www-form-urlencoded",
-                 "multipart/form-data; boundary=xyz", "multipart/form-data", "application/octet-stream",
-                 "", "*/*", "application/json; charset=latin-1; q=\x00"]
+CONTENT_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/json; charset=nope",
+    "text/plain",
+    "text/html; charset=utf-16",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=xyz",
+    "multipart/form-data",
+    "application/octet-stream",
+    "",
+    "*/*",
+    "application/json; charset=latin-1; q=\x00",
+]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | hostile_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_text, inner, max_size=4),
     max_leaves=12,
 )
 # Objects shaped like an event, with every field possibly wrong.
-event_like = st.fixed_dictionaries({}, optional={
-    "event_type": st.one_of(st.sampled_from(EVENT_NAMES), json_values),
-    "interview_id": st.one_of(st.just("int_00001"), json_values),
-    "posting_id": json_values,
-})
+event_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "event_type": st.one_of(st.sampled_from(EVENT_NAMES), json_values),
+        "interview_id": st.one_of(st.just("int_00001"), json_values),
+        "posting_id": json_values,
+    },
+)
 json_bodies = st.one_of(json_values, event_like, st.dictionaries(hostile_text, json_values, max_size=5)).map(
-    lambda value: json.dumps(value).encode())
-bodies = st.one_of(st.binary(max_size=300), json_bodies, hostile_text.map(str.encode),
-                   st.binary(min_size=500, max_size=700))
+    lambda value: json.dumps(value).encode()
+)
+bodies = st.one_of(
+    st.binary(max_size=300), json_bodies, hostile_text.map(str.encode), st.binary(min_size=500, max_size=700)
+)
 content_lengths = st.sampled_from([None, None, None, "abc", "-5", "", "99999999999"])
 
 CAP = 512  # small, so fuzzed bodies land on both sides of it
@@ -349,14 +510,23 @@ def check_delivery(response, team, before: int):
 
 
 @FUZZ
-@given(body=bodies, content_type=st.sampled_from(CONTENT_TYPES), length=content_lengths,
-       header=hostile_text.map(lambda s: s.encode("utf-8", "replace").decode("latin-1")))
-@example(body=b'{"event_type": "interview_completed", "interview_id": "int_1"}',
-         content_type="application/json", length=None, header="")
+@given(
+    body=bodies,
+    content_type=st.sampled_from(CONTENT_TYPES),
+    length=content_lengths,
+    header=hostile_text.map(lambda s: s.encode("utf-8", "replace").decode("latin-1")),
+)
+@example(
+    body=b'{"event_type": "interview_completed", "interview_id": "int_1"}',
+    content_type="application/json",
+    length=None,
+    header="",
+)
 @example(body=b"\x00" * 20, content_type="application/json", length=None, header="\x00")
 @example(body=b"{}", content_type="application/json", length="99999999999", header="")
 def test_the_receiver_stores_or_rejects_any_post_body_with_a_reason(
-        client, team, hook, django_capture_on_commit_callbacks, body, content_type, length, header):
+    client, team, hook, django_capture_on_commit_callbacks, body, content_type, length, header
+):
     try:
         parsed = json.loads(body)
     except ValueError:
@@ -382,10 +552,17 @@ def test_the_receiver_stores_or_rejects_any_post_body_with_a_reason(
 query_bytes = st.one_of(
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),  # not even percent-encoded
     st.binary(max_size=200).map(lambda b: quote_from_bytes(b, safe="=&;+%")),
-    st.lists(st.tuples(st.sampled_from(["event_type", "interview_id", "posting_id", "x", ""]),
-                       st.one_of(st.sampled_from(EVENT_NAMES), hostile_text)), max_size=6)
-    .map(lambda pairs: "&".join(quote_from_bytes(k.encode()) + "=" + quote_from_bytes(v.encode(), safe="")
-                                for k, v in pairs)),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["event_type", "interview_id", "posting_id", "x", ""]),
+            st.one_of(st.sampled_from(EVENT_NAMES), hostile_text),
+        ),
+        max_size=6,
+    ).map(
+        lambda pairs: "&".join(
+            quote_from_bytes(k.encode()) + "=" + quote_from_bytes(v.encode(), safe="") for k, v in pairs
+        )
+    ),
 )
 
 
@@ -395,7 +572,8 @@ query_bytes = st.one_of(
 @example(query="event_type=%ff%fe&interview_id=%e2%82")
 @example(query="%%%&&&===;;")
 def test_the_receiver_stores_or_rejects_any_get_query_with_a_reason(
-        client, team, hook, django_capture_on_commit_callbacks, query):
+    client, team, hook, django_capture_on_commit_callbacks, query
+):
     before = Delivery.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(hook, QUERY_STRING=query)
@@ -404,7 +582,8 @@ def test_the_receiver_stores_or_rejects_any_get_query_with_a_reason(
 
 @pytest.mark.parametrize("field", ["event_type", "interview_id", "posting_id"])
 def test_a_json_escaped_nul_in_an_event_field_is_finished_with_a_reason(
-        client, team, hook, django_capture_on_commit_callbacks, field):
+    client, team, hook, django_capture_on_commit_callbacks, field
+):
     payload = {"event_type": "interview_completed", "interview_id": "int_1", "posting_id": "p"}
     payload[field] = "bad\x00value"
     with django_capture_on_commit_callbacks(execute=True):
@@ -417,17 +596,44 @@ def test_a_json_escaped_nul_in_an_event_field_is_finished_with_a_reason(
 # --- transcript search ------------------------------------------------------------------------
 
 # Words the mirrored transcripts hold, so that a good share of queries find something.
-WORDS = ["kubernetes", "system", "design", "kube*", "probe", "fz", "daily", "and", "near", "中文", "é",
-         "ß", "🙂", "led", "Kube*", "SYSTEM", "sys*"]
-search_q = st.one_of(any_value, st.lists(
-    st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS), st.sampled_from(FTS_BITS),
-              st.sampled_from(PROBES)), min_size=1, max_size=6).map(" ".join))
-search_params = st.fixed_dictionaries({"q": search_q}, optional={
-    "speaker": st.one_of(st.sampled_from(["", "candidate", "interviewer"]), hostile_text),
-    "status": st.one_of(st.sampled_from(["completed", "in_progress"]), hostile_text),
-    "decision": st.one_of(st.sampled_from(["", "advance", "hold", "reject"]), hostile_text),
-    "posting": st.one_of(st.sampled_from(["post_1", "post_1", ""]), hostile_text),
-})
+WORDS = [
+    "kubernetes",
+    "system",
+    "design",
+    "kube*",
+    "probe",
+    "fz",
+    "daily",
+    "and",
+    "near",
+    "中文",
+    "é",
+    "ß",
+    "🙂",
+    "led",
+    "Kube*",
+    "SYSTEM",
+    "sys*",
+]
+search_q = st.one_of(
+    any_value,
+    st.lists(
+        st.one_of(
+            st.sampled_from(WORDS), st.sampled_from(WORDS), st.sampled_from(FTS_BITS), st.sampled_from(PROBES)
+        ),
+        min_size=1,
+        max_size=6,
+    ).map(" ".join),
+)
+search_params = st.fixed_dictionaries(
+    {"q": search_q},
+    optional={
+        "speaker": st.one_of(st.sampled_from(["", "candidate", "interviewer"]), hostile_text),
+        "status": st.one_of(st.sampled_from(["completed", "in_progress"]), hostile_text),
+        "decision": st.one_of(st.sampled_from(["", "advance", "hold", "reject"]), hostile_text),
+        "posting": st.one_of(st.sampled_from(["post_1", "post_1", ""]), hostile_text),
+    },
+)
 
 
 @FUZZ
@@ -462,22 +668,80 @@ def test_transcript_search_still_finds_hostile_text_and_shows_it_escaped(mirror)
 
 # --- filters on the candidate tables and the postings list --------------------------------------
 
-NUMBERS = ["0", "-1", "1e308", "1e309", "-1e309", "nan", "NaN", "inf", "-inf", "1_000", "0x10",
-           " 5 ", "١٢", "5.", ".5", "1e-400", "99999999999999999999999999", "", "3", "60"]
-KEYS = ["status", "decision", "eligible", "score_min", "score_max", "unreviewed", "recording", "sort",
-        "page", "q", "state", "list", "in"]
-table_value = st.one_of(st.sampled_from(NUMBERS), any_value,
-                        st.sampled_from(["completed", "none", "advance", "yes", "no", "unknown", "on",
-                                         "-score", "score", "--name", "name;drop", "-interviewed",
-                                         "active", "expired", "archived", "-candidates", "awaiting"]))
-table_params = st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), hostile_text), table_value),
-                        max_size=8)  # a list of pairs: repeated keys happen
+NUMBERS = [
+    "0",
+    "-1",
+    "1e308",
+    "1e309",
+    "-1e309",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1_000",
+    "0x10",
+    " 5 ",
+    "١٢",
+    "5.",
+    ".5",
+    "1e-400",
+    "99999999999999999999999999",
+    "",
+    "3",
+    "60",
+]
+KEYS = [
+    "status",
+    "decision",
+    "eligible",
+    "score_min",
+    "score_max",
+    "unreviewed",
+    "recording",
+    "sort",
+    "page",
+    "q",
+    "state",
+    "list",
+    "in",
+]
+table_value = st.one_of(
+    st.sampled_from(NUMBERS),
+    any_value,
+    st.sampled_from(
+        [
+            "completed",
+            "none",
+            "advance",
+            "yes",
+            "no",
+            "unknown",
+            "on",
+            "-score",
+            "score",
+            "--name",
+            "name;drop",
+            "-interviewed",
+            "active",
+            "expired",
+            "archived",
+            "-candidates",
+            "awaiting",
+        ]
+    ),
+)
+table_params = st.lists(
+    st.tuples(st.one_of(st.sampled_from(KEYS), hostile_text), table_value), max_size=8
+)  # a list of pairs: repeated keys happen
 
 
 def table_path(kind: str, mirror) -> str:
-    return {"/candidates/": "/candidates/", "/postings/": "/postings/",
-            "candidates-export": "/candidates/export/",
-            "posting": f"/postings/{mirror['postings'][0].remote_id}/"}[kind]
+    return {
+        "/candidates/": "/candidates/",
+        "/postings/": "/postings/",
+        "candidates-export": "/candidates/export/",
+        "posting": f"/postings/{mirror['postings'][0].remote_id}/",
+    }[kind]
 
 
 def as_query(pairs) -> dict:
@@ -488,14 +752,24 @@ def as_query(pairs) -> dict:
 
 
 @FUZZ
-@given(kind=st.sampled_from(["/candidates/", "/postings/", "candidates-export", "posting"]),
-       pairs=table_params, target=HTMX_TARGETS)
-@example(kind="/candidates/", pairs=[("score_min", "1e309"), ("score_max", "nan"), ("page", "-1")],
-         target=None)
-@example(kind="/candidates/", pairs=[("q", "<fz-probe>"), ("status", '" fz-attr="1'), ("sort", "x")],
-         target="candidate-table")
-@example(kind="posting", pairs=[("score_min", "50"), ("score_max", "2"), ("page", "99999999999999999999")],
-         target=None)
+@given(
+    kind=st.sampled_from(["/candidates/", "/postings/", "candidates-export", "posting"]),
+    pairs=table_params,
+    target=HTMX_TARGETS,
+)
+@example(
+    kind="/candidates/", pairs=[("score_min", "1e309"), ("score_max", "nan"), ("page", "-1")], target=None
+)
+@example(
+    kind="/candidates/",
+    pairs=[("q", "<fz-probe>"), ("status", '" fz-attr="1'), ("sort", "x")],
+    target="candidate-table",
+)
+@example(
+    kind="posting",
+    pairs=[("score_min", "50"), ("score_max", "2"), ("page", "99999999999999999999")],
+    target=None,
+)
 @example(kind="/candidates/", pairs=[("page", "2"), ("sort", "-score")], target=None)
 def test_table_filters_never_500_and_echo_values_escaped(mirror, kind, pairs, target):
     if kind == "/postings/" and any(k == "q" for k, _ in pairs):
@@ -543,6 +817,7 @@ def test_a_profiles_list_navigation_takes_any_filter_string(mirror, pairs):
 
 # --- failures found by fuzzing, one example each, kept as regressions --------------------------
 
+
 def test_the_postings_search_with_a_nul_character_is_a_400_not_a_500(mirror):
     response = viewer_client(mirror).get("/postings/", {"q": "back\x00end"})
     assert response.status_code == 400
@@ -560,6 +835,7 @@ def test_a_profile_with_a_nul_in_its_list_posting_is_a_400_not_a_500(mirror):
 
 
 # --- a NUL in every id of every URL -------------------------------------------------------------
+
 
 def _nul_urls():
     """(name, url) for every URL pattern with a text argument, each filled with a NUL-bearing id.

@@ -36,10 +36,12 @@ def walk(resolver=None, prefix=""):
 def theirs(other_team, outsider):
     """One of each object, all belonging to the other team."""
     posting = Posting.objects.create(team=other_team, remote_id="THEIRS01", title="Secret role")
-    interview = Interview.objects.create(team=other_team, posting=posting, remote_id="int_theirs",
-                                         name="Secret Candidate", status="completed")
-    TranscriptLine.objects.create(interview=interview, position=0, speaker="candidate",
-                                  text="secret words", offset_seconds=0)
+    interview = Interview.objects.create(
+        team=other_team, posting=posting, remote_id="int_theirs", name="Secret Candidate", status="completed"
+    )
+    TranscriptLine.objects.create(
+        interview=interview, position=0, speaker="candidate", text="secret words", offset_seconds=0
+    )
     return {
         "team": other_team,
         "posting": posting,
@@ -48,16 +50,20 @@ def theirs(other_team, outsider):
         "check": ConnectionCheck.objects.create(team=other_team, requested_by=outsider),
         "membership": Membership.objects.get(user=outsider),
         # Another team's, addressed to someone else: our admin may neither cancel nor answer it.
-        "invitation": Invitation.objects.create(team=other_team, email="someone.else@example.com",
-                                                invited_by=outsider),
+        "invitation": Invitation.objects.create(
+            team=other_team, email="someone.else@example.com", invited_by=outsider
+        ),
         "bulk": BulkDecision.objects.create(team=other_team, value="hold"),
-        "import_job": ImportJob.objects.create(team=other_team, posting=posting, file_name="x.csv",
-                                               stored_name="imports/x.csv"),
-        "candidate_ingest": CandidateIngest.objects.create(team=other_team, posting=posting,
-                                                           name="Secret", email="s@example.com"),
+        "import_job": ImportJob.objects.create(
+            team=other_team, posting=posting, file_name="x.csv", stored_name="imports/x.csv"
+        ),
+        "candidate_ingest": CandidateIngest.objects.create(
+            team=other_team, posting=posting, name="Secret", email="s@example.com"
+        ),
         "webhook_job": WebhookJob.objects.create(team=other_team, kind="refresh"),
-        "webhook": WebhookSubscription.objects.create(team=other_team, webhook_id="wh_theirs",
-                                                      url="https://example.com/hook"),
+        "webhook": WebhookSubscription.objects.create(
+            team=other_team, webhook_id="wh_theirs", url="https://example.com/hook"
+        ),
         "delivery": Delivery.objects.create(team=other_team, method="POST", body="{}"),
         "mention": make_mention(other_team, interview, outsider),
     }
@@ -105,8 +111,7 @@ FILLERS = {
     "import_invalid_csv": lambda o: {"job_id": o["import_job"].id},
     "import_results_csv": lambda o: {"job_id": o["import_job"].id},
     "candidate_add": lambda o: {"remote_id": o["posting"].remote_id},
-    "candidate_status": lambda o: {"remote_id": o["posting"].remote_id,
-                                   "item_id": o["candidate_ingest"].id},
+    "candidate_status": lambda o: {"remote_id": o["posting"].remote_id, "item_id": o["candidate_ingest"].id},
     "exports": lambda o: {"remote_id": o["posting"].remote_id},
     # webhooks
     "webhook_job": lambda o: {"job_id": o["webhook_job"].id},
@@ -127,8 +132,7 @@ def team_urls():
 
 
 def test_every_url_with_an_id_is_known_to_the_walker():
-    unknown = [f"{route} ({pattern.name})" for route, pattern in team_urls()
-               if pattern.name not in FILLERS]
+    unknown = [f"{route} ({pattern.name})" for route, pattern in team_urls() if pattern.name not in FILLERS]
     assert not unknown, f"teach FILLERS how to fill: {unknown}"
 
 

@@ -45,8 +45,7 @@ def limits(settings):
 
 def attempt(username, password, ip="10.0.0.1", client=None, **headers):
     client = client or Client()
-    response = client.post("/login/", {"username": username, "password": password},
-                           REMOTE_ADDR=ip, **headers)
+    response = client.post("/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, **headers)
     return client, response
 
 
@@ -61,6 +60,7 @@ def fail_from(ip, times=20, **headers):
 
 
 # --- one address cannot lock out everyone -----------------------------------------------------
+
 
 def test_invented_usernames_from_one_address_lock_out_no_real_user(admin, limits, clock):
     fail_from("10.9.9.9")
@@ -91,6 +91,7 @@ def test_an_address_over_the_limit_is_slowed_not_locked(admin, limits, clock):
 
 # --- the client address behind the proxy ------------------------------------------------------
 
+
 def test_behind_the_proxy_one_clients_failures_do_not_slow_another(admin, limits, clock):
     limits.TRUSTED_PROXY_HOPS = 1
     fail_from(PROXY, HTTP_X_FORWARDED_FOR="203.0.113.5")
@@ -116,16 +117,19 @@ def test_without_trusted_proxies_a_forged_header_does_not_change_the_address(adm
     assert "Try again in" in response.text and not signed_in(client)
 
 
-@pytest.mark.parametrize(("hops", "forwarded", "expected"), [
-    (0, "203.0.113.1", "10.0.0.254"),                      # no proxy trusted: the header is the client's
-    (1, "203.0.113.1", "203.0.113.1"),                     # nginx overwriting the header
-    (1, "192.0.2.66, 203.0.113.1", "203.0.113.1"),         # nginx appending after a forged entry
-    (2, "192.0.2.66, 203.0.113.1, 10.0.0.9", "203.0.113.1"),  # a load balancer, then nginx
-    (2, "203.0.113.1", "10.0.0.254"),                      # fewer entries than hops: not through them all
-    (1, "", "10.0.0.254"),                                 # no header at all
-    (1, "not an address", "10.0.0.254"),                   # garbage from a misconfigured proxy
-    (1, "2001:db8::1", "2001:db8::1"),
-])
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        (0, "203.0.113.1", "10.0.0.254"),  # no proxy trusted: the header is the client's
+        (1, "203.0.113.1", "203.0.113.1"),  # nginx overwriting the header
+        (1, "192.0.2.66, 203.0.113.1", "203.0.113.1"),  # nginx appending after a forged entry
+        (2, "192.0.2.66, 203.0.113.1, 10.0.0.9", "203.0.113.1"),  # a load balancer, then nginx
+        (2, "203.0.113.1", "10.0.0.254"),  # fewer entries than hops: not through them all
+        (1, "", "10.0.0.254"),  # no header at all
+        (1, "not an address", "10.0.0.254"),  # garbage from a misconfigured proxy
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
 def test_client_ip_reads_only_the_trusted_hops(settings, hops, forwarded, expected):
     settings.TRUSTED_PROXY_HOPS = hops
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
@@ -133,6 +137,7 @@ def test_client_ip_reads_only_the_trusted_hops(settings, hops, forwarded, expect
 
 
 # --- the admin sign-in and password changes ----------------------------------------------------
+
 
 @pytest.fixture
 def staff(admin):
@@ -149,10 +154,16 @@ def test_the_admin_sign_in_is_throttled_like_the_main_one(staff, reviewer, limit
     assert attempt("bob", PASSWORD)[1].status_code == 302
     client = Client()
     for n in range(25):
-        client.post("/admin/login/?next=/admin/", {"username": "alice", "password": f"guess {n}",
-                                                   "next": "/admin/"}, REMOTE_ADDR=f"10.6.0.{n}")
-    response = client.post("/admin/login/?next=/admin/", {"username": "alice", "password": PASSWORD,
-                                                           "next": "/admin/"}, REMOTE_ADDR="10.6.9.9")
+        client.post(
+            "/admin/login/?next=/admin/",
+            {"username": "alice", "password": f"guess {n}", "next": "/admin/"},
+            REMOTE_ADDR=f"10.6.0.{n}",
+        )
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "alice", "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR="10.6.9.9",
+    )
     assert response.status_code == 200 and not signed_in(client)
     assert "Too many failed sign-in attempts" in response.text
     # The same count: the dashboard's sign-in refuses too.
@@ -182,14 +193,19 @@ def test_wrong_current_passwords_lock_the_password_change(staff, limits, url):
 
 # --- Redis down -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def cache_down(settings):
     """Django's cache pointed at a port nobody listens on, as while Redis restarts."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
 
 
 def test_sign_in_fails_open_with_a_warning_while_redis_is_down(admin, limits, cache_down, caplog):
@@ -198,9 +214,14 @@ def test_sign_in_fails_open_with_a_warning_while_redis_is_down(admin, limits, ca
     assert response.status_code == 200 and "Please enter a correct username" in response.text
     client, response = attempt("alice", PASSWORD)
     assert response.status_code == 302 and signed_in(client)
-    response = client.post("/account/password/", {
-        "old_password": PASSWORD, "new_password1": "a brand new passphrase 42",
-        "new_password2": "a brand new passphrase 42"})
+    response = client.post(
+        "/account/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase 42",
+            "new_password2": "a brand new passphrase 42",
+        },
+    )
     assert response.status_code == 302
     assert "Sign-in throttle skipped: the cache is unreachable (ConnectionError" in caplog.text
     assert PASSWORD not in caplog.text and "alice" not in caplog.text

@@ -48,8 +48,11 @@ class AsStored:
         return storable(self.sandbox.postings(key=key))
 
     def interviews(self, posting_id, key=None):
-        return [doc for doc in storable(self.sandbox.interviews(posting_id, key=key))
-                if doc["interview_id"] not in self.skip]
+        return [
+            doc
+            for doc in storable(self.sandbox.interviews(posting_id, key=key))
+            if doc["interview_id"] not in self.skip
+        ]
 
 
 def with_transcript(sandbox) -> list[dict]:
@@ -60,17 +63,16 @@ def with_transcript(sandbox) -> list[dict]:
 
 # --- NUL characters and lone surrogates: stripped once, where the client decodes JSON ---------
 
-def test_nul_characters_and_lone_surrogates_are_stripped_and_the_sync_completes(
-        team, sandbox, fast_client):
+
+def test_nul_characters_and_lone_surrogates_are_stripped_and_the_sync_completes(team, sandbox, fast_client):
     ada, grace, alan = with_transcript(sandbox)[:3]
     sandbox.override_interview(ada["interview_id"], name="Ada\x00 Lovelace")
-    sandbox.override_interview(grace["interview_id"], name="Grace\ud800 Hopper",
-                               email="grace\udfff@example.com")
+    sandbox.override_interview(
+        grace["interview_id"], name="Grace\ud800 Hopper", email="grace\udfff@example.com"
+    )
     # A field only the raw document keeps (jsonb refuses "\u0000" in keys and values alike).
-    sandbox.override_interview(alan["interview_id"],
-                               notes={"not\x00e": ["a\x00b", {"deep\x00": "c\x00"}]})
-    turns = APIInterview.from_dict(alan).raw["agentic_data"]["web_interview_info"]["transcript"][
-        "transcript"]
+    sandbox.override_interview(alan["interview_id"], notes={"not\x00e": ["a\x00b", {"deep\x00": "c\x00"}]})
+    turns = APIInterview.from_dict(alan).raw["agentic_data"]["web_interview_info"]["transcript"]["transcript"]
     poisoned = [dict(turns[0], text="I led\x00 the rollout\ud83d."), *turns[1:]]
     sandbox.override_interview(alan["interview_id"], transcript=poisoned)
     point_team_at(team, sandbox)
@@ -103,8 +105,10 @@ def test_an_escaped_emoji_comes_through_whole():
 
 # --- a document the database refuses for another reason: skipped with the reason --------------
 
+
 def test_a_document_the_database_refuses_is_skipped_with_a_reason_and_the_rest_completes(
-        team, sandbox, fast_client, login, admin):
+    team, sandbox, fast_client, login, admin
+):
     docs = with_transcript(sandbox)
     bad = docs[1]["interview_id"]  # mid-page: the page's other documents must still be written
     # JSON's 1e999 decodes as infinity, which no JSON column takes back (PostgreSQL's jsonb nor
@@ -160,6 +164,7 @@ def test_the_list_of_reasons_is_capped_but_the_count_is_not(team):
 
 # --- NUL in a query or form value: 400 before any view runs -----------------------------------
 
+
 def csrf_client(user) -> Client:
     """A signed-in client that sends a valid CSRF token, so a refusal is not CSRF's."""
     client = Client(enforce_csrf_checks=True)
@@ -172,12 +177,15 @@ def post(client, url, data, **extra):
     return client.post(url, data, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value, **extra)
 
 
-@pytest.mark.parametrize("url", [
-    "/candidates/compare/?ids=a%00b",
-    "/imports/?posting=%00",
-    "/candidates/?q=ada&st%00atus=completed",  # in a key
-    "/search/?q=a\x00b",  # a raw NUL, not percent-encoded
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/candidates/compare/?ids=a%00b",
+        "/imports/?posting=%00",
+        "/candidates/?q=ada&st%00atus=completed",  # in a key
+        "/search/?q=a\x00b",  # a raw NUL, not percent-encoded
+    ],
+)
 def test_a_nul_in_a_query_value_or_key_is_a_400(admin, team, url):
     path, _, query = url.partition("?")
     response = csrf_client(admin).get(path, QUERY_STRING=query)
@@ -185,13 +193,16 @@ def test_a_nul_in_a_query_value_or_key_is_a_400(admin, team, url):
     assert "NUL character" in response.text
 
 
-@pytest.mark.parametrize(("url", "data"), [
-    ("/team/switch/", {"team": "acme\x00"}),
-    ("/syncs/start/", {"posting": "\x00"}),
-    ("/candidates/bulk/", {"scope": "selected", "ids": ["int_1\x00"], "value": "advance"}),
-    ("/webhooks/connect/", {"posting": "p\x00"}),
-    ("/syncs/start/", {"post\x00ing": "x"}),  # in a key
-])
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/team/switch/", {"team": "acme\x00"}),
+        ("/syncs/start/", {"posting": "\x00"}),
+        ("/candidates/bulk/", {"scope": "selected", "ids": ["int_1\x00"], "value": "advance"}),
+        ("/webhooks/connect/", {"posting": "p\x00"}),
+        ("/syncs/start/", {"post\x00ing": "x"}),  # in a key
+    ],
+)
 def test_a_nul_in_a_form_value_or_key_is_a_400(admin, team, url, data):
     response = post(csrf_client(admin), url, data)
     assert response.status_code == 400
@@ -200,28 +211,34 @@ def test_a_nul_in_a_form_value_or_key_is_a_400(admin, team, url, data):
 
 
 def test_a_nul_in_a_multipart_field_is_a_400_but_a_nul_in_the_file_is_the_uploads_to_judge(
-        admin, team, tmp_path, settings):
+    admin, team, tmp_path, settings
+):
     from django.core.files.base import ContentFile
 
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     posting = make_posting(team, url_key="k")
     client = csrf_client(admin)
     csv = "name,email\nAda,ada@example.com\n".encode("utf-16")  # NUL bytes throughout
-    refused = post(client, "/imports/upload/",
-                   {"posting": f"{posting.id}\x00", "file": ContentFile(csv, name="a.csv")})
+    refused = post(
+        client, "/imports/upload/", {"posting": f"{posting.id}\x00", "file": ContentFile(csv, name="a.csv")}
+    )
     assert refused.status_code == 400 and "NUL character" in refused.text
-    taken = post(client, "/imports/upload/",
-                 {"posting": posting.id, "file": ContentFile(csv, name="a.csv")})
+    taken = post(client, "/imports/upload/", {"posting": posting.id, "file": ContentFile(csv, name="a.csv")})
     assert taken.status_code == 302, taken.status_code
 
 
 def test_the_webhook_receiver_takes_nul_in_its_query_and_body_as_before(client, team):
     team.refresh_from_db()
     hook = f"/hooks/heymilo/{team.webhook_token}/"
-    response = client.post(f"{hook}?x=%00", "event_type=%00&a\x00=1",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"{hook}?x=%00", "event_type=%00&a\x00=1", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 202, response.status_code
     assert Delivery.objects.filter(id=response.json()["delivery"]).exists()
 

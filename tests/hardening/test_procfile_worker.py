@@ -43,8 +43,11 @@ def wait_for_a_sync_writing_pages(team, worker) -> None:
         assert worker.proc.poll() is None, "the worker exited:\n" + worker.log()[-6000:]
         mirror.sync_request(team)
         received = any("] received" in line for line in worker.lines[lines:])
-        return (received and pages_written(team) >= before + 2
-                and SyncRun.objects.for_team(team).filter(state=SyncRun.State.RUNNING).exists())
+        return (
+            received
+            and pages_written(team) >= before + 2
+            and SyncRun.objects.for_team(team).filter(state=SyncRun.State.RUNNING).exists()
+        )
 
     wait_for(writing, timeout=90, interval=0.3, message="the worker to write pages of a sync")
 
@@ -68,8 +71,7 @@ def test_the_procfile_worker_survives_ten_redis_restarts_mid_sync_and_the_mirror
     for restart in range(1, RESTARTS + 1):
         wait_for_a_sync_writing_pages(team, worker)
         private_redis.restart(down_for.uniform(3.0, 5.0))  # tasks, lock, buckets: all gone
-        assert worker.proc.poll() is None, (
-            f"the worker exited at restart {restart}:\n" + worker.log()[-6000:])
+        assert worker.proc.poll() is None, f"the worker exited at restart {restart}:\n" + worker.log()[-6000:]
     wait_for_a_sync_writing_pages(team, worker)  # and it works after the last one too
     assert worker.proc.pid == pid and worker.proc.poll() is None
     assert "Unrecoverable error" not in worker.log(), worker.log()[-6000:]

@@ -40,6 +40,7 @@ REDIS_SERVER = shutil.which("redis-server")
 
 # --- a private Redis ---------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -57,9 +58,23 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir), "--protected-mode", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--protected-mode",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
 
@@ -141,11 +156,13 @@ def use_private_redis(private_redis, settings, monkeypatch):
     app = current_app._get_current_object()
     saved = app.conf.broker_url, app.conf.result_backend
     settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = private_redis.url
-    settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": private_redis.url,
-        "KEY_PREFIX": os.environ["CACHE_KEY_PREFIX"],
-    }}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": private_redis.url,
+            "KEY_PREFIX": os.environ["CACHE_KEY_PREFIX"],
+        }
+    }
     app.conf.broker_url = app.conf.result_backend = private_redis.url
     _reset_celery_connections(app)
     shared_rate_limiter.cache_clear()
@@ -201,14 +218,16 @@ DOWN_FOR = pytest.mark.parametrize("down_for", [0.0, 3.0], ids=["back-at-once", 
 
 @DOWN_FOR
 def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
-        start_private_worker, private_redis, team, sandbox, settings, down_for):
+    start_private_worker, private_redis, team, sandbox, settings, down_for
+):
     settings.HEYMILO_PAGE_SIZE, settings.SYNC_LOCK_TTL = 5, 3
     point_team_at(team, sandbox)
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # 16 pages: several seconds
     worker = start_private_worker(extra_env=SYNC_ENV)
     first = mirror.sync_request(team)
-    wait_for(lambda: SyncRun.objects.get(id=first.id).pages_done >= 4, timeout=60,
-             message="the sync to get going")
+    wait_for(
+        lambda: SyncRun.objects.get(id=first.id).pages_done >= 4, timeout=60, message="the sync to get going"
+    )
     private_redis.restart(down_for)  # the queued next page, the lock and the buckets are gone
     first.refresh_from_db()
     assert not first.is_finished and first.pages_done < 16  # it really was cut mid-run
@@ -221,15 +240,21 @@ def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
     # And the round after writes nothing: the mirror was already complete and exact.
     again = beat_until_settled(team)
     assert again.id != run.id and again.state == SyncRun.State.DONE, again.message
-    runs = list(SyncRun.objects.order_by("id").values_list(
-        "id", "state", "outcome", "pages_done", "rows_created", "rows_updated", "rows_unchanged"))
+    runs = list(
+        SyncRun.objects.order_by("id").values_list(
+            "id", "state", "outcome", "pages_done", "rows_created", "rows_updated", "rows_unchanged"
+        )
+    )
     assert (again.rows_created, again.rows_updated, again.rows_missing) == (0, 0, 0), runs
     assert again.rows_unchanged == 78  # 3 postings + 75 interviews, each seen once
 
     assert assert_mirror_matches(team, sandbox) == 75
     assert Posting.objects.count() == 3 and Interview.objects.count() == 75  # no duplicate rows
-    lines = sum(len(APIInterview.from_dict(i).transcript) for p in sandbox.postings()
-                for i in sandbox.interviews(p["posting_id"]))
+    lines = sum(
+        len(APIInterview.from_dict(i).transcript)
+        for p in sandbox.postings()
+        for i in sandbox.interviews(p["posting_id"])
+    )
     assert TranscriptLine.objects.count() == lines  # no transcript written twice
     # No run is left "running" forever: the cut one ended (succeeded if its chain survived the
     # restart, interrupted if beat took over), and nothing is active.
@@ -239,14 +264,18 @@ def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
 
 
 def test_a_sync_interrupted_while_its_page_is_out_stays_interrupted(
-        start_private_worker, private_redis, team, sandbox, settings):
+    start_private_worker, private_redis, team, sandbox, settings
+):
     settings.HEYMILO_PAGE_SIZE, settings.SYNC_LOCK_TTL = 5, 3
     point_team_at(team, sandbox)
     sandbox.add_fault("latency", seconds=3, rate=1.0)
     start_private_worker(extra_env=SYNC_ENV | {"HEYMILO_READ_TIMEOUT": "10"})
     first = mirror.sync_request(team)
-    wait_for(lambda: SyncRun.objects.get(id=first.id).state == SyncRun.State.RUNNING, timeout=30,
-             message="the first page to be out")
+    wait_for(
+        lambda: SyncRun.objects.get(id=first.id).state == SyncRun.State.RUNNING,
+        timeout=30,
+        message="the first page to be out",
+    )
     private_redis.restart()  # the lock is gone while the page is out...
     second = mirror.sync_request(team)  # ...so the next request ends the run and starts anew
     assert second.id != first.id
@@ -261,20 +290,27 @@ def test_a_sync_interrupted_while_its_page_is_out_stays_interrupted(
     assert SyncRun.objects.get(id=second.id).state == SyncRun.State.DONE
     assert_mirror_matches(team, sandbox)
 
+
 # --- Redis restarted mid-import ----------------------------------------------------------------
+
 
 @pytest.fixture
 def private_uploads(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
 
 
 def live_posting(team, sandbox) -> Posting:
     point_team_at(team, sandbox)
     doc = sandbox.postings()[0]
-    return Posting.objects.create(team=team, remote_id=doc["posting_id"], title=doc["title"],
-                                  url_key=doc["url_key"])
+    return Posting.objects.create(
+        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
+    )
 
 
 def assert_each_email_ingested_once(sandbox, posting, rows: int, job: ImportJob):
@@ -290,14 +326,16 @@ def assert_each_email_ingested_once(sandbox, posting, rows: int, job: ImportJob)
 
 @DOWN_FOR
 def test_a_redis_restart_mid_import_ingests_every_row_once_after_beat(
-        start_private_worker, private_redis, private_uploads, team, admin, sandbox, settings, down_for):
+    start_private_worker, private_redis, private_uploads, team, admin, sandbox, settings, down_for
+):
     rows = 1000
     settings.INGEST_CHUNK_SIZE, settings.INGEST_STALL_SECONDS = 50, 2
     posting = live_posting(team, sandbox)
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # 20 chunks: several seconds
     worker = start_private_worker(extra_env={"INGEST_CHUNK_SIZE": "50", "INGEST_STALL_SECONDS": "2"})
-    job = ingestion.import_create(team, posting=posting, user=admin,
-                                  upload=upload("people.csv", people(rows)), retake=False)
+    job = ingestion.import_create(
+        team, posting=posting, user=admin, upload=upload("people.csv", people(rows)), retake=False
+    )
     assert job.rows_valid == rows
     assert ingestion.import_start(job)
     ingested = lambda: job.rows.filter(outcome=ImportRow.Outcome.INGESTED).count()  # noqa: E731
@@ -324,8 +362,10 @@ def test_a_redis_restart_mid_import_ingests_every_row_once_after_beat(
 
 # --- two chains of one import ------------------------------------------------------------------
 
+
 def test_two_chains_of_one_import_with_retakes_on_ingest_each_row_once(
-        start_private_worker, private_uploads, team, admin, sandbox, settings):
+    start_private_worker, private_uploads, team, admin, sandbox, settings
+):
     """A restart can leave two chains of one import: Celery hands the in-flight message back to
     the queue when its connection drops, while the task itself already queued the next chunk
     (and a resume can race a slow queue). Two worker processes then run steps of one job."""
@@ -334,24 +374,31 @@ def test_two_chains_of_one_import_with_retakes_on_ingest_each_row_once(
     posting = live_posting(team, sandbox)
     sandbox.add_fault("latency", seconds=0.2, rate=1.0)
     start_private_worker(concurrency=2, extra_env={"INGEST_CHUNK_SIZE": "10"})
-    job = ingestion.import_create(team, posting=posting, user=admin,
-                                  upload=upload("people.csv", people(rows)), retake=True)
+    job = ingestion.import_create(
+        team, posting=posting, user=admin, upload=upload("people.csv", people(rows)), retake=True
+    )
     assert ingestion.import_start(job)
     ingestion_tasks.run_import.delay(job.id)  # the redelivered twin
-    job = wait_for(lambda: (j := ImportJob.objects.get(id=job.id)).is_finished and j, timeout=120,
-                   interval=0.2, message="the import")
+    job = wait_for(
+        lambda: (j := ImportJob.objects.get(id=job.id)).is_finished and j,
+        timeout=120,
+        interval=0.2,
+        message="the import",
+    )
     assert job.state == ImportJob.State.DONE, job.message
     assert_each_email_ingested_once(sandbox, posting, rows, job)
 
 
 def test_two_steps_of_one_import_choosing_the_same_chunk_send_it_once_with_retakes_on(
-        use_private_redis, private_uploads, team, admin, sandbox, monkeypatch):
+    use_private_redis, private_uploads, team, admin, sandbox, monkeypatch
+):
     """The race above made certain: each step waits, just before marking its rows sent, for the
     other to get there too. Unguarded, both send the chunk and HeyMilo makes every interview
     twice (retakes on); guarded, the second step waits for the first and sends nothing."""
     posting = live_posting(team, sandbox)
-    job = ingestion.import_create(team, posting=posting, user=admin, upload=upload("people.csv", people(10)),
-                                  retake=True)
+    job = ingestion.import_create(
+        team, posting=posting, user=admin, upload=upload("people.csv", people(10)), retake=True
+    )
     assert ingestion.import_start(job)  # queued on the private broker, which no worker reads
     both_chose = threading.Barrier(2)
     real_set = ingestion._set
@@ -390,8 +437,10 @@ def test_two_steps_of_one_import_choosing_the_same_chunk_send_it_once_with_retak
 
 # --- a worker SIGKILLed while processing a webhook delivery ------------------------------------
 
+
 def test_a_delivery_whose_worker_is_killed_mid_processing_is_processed_once_after_restart(
-        start_private_worker, team, sandbox, settings, client):
+    start_private_worker, team, sandbox, settings, client
+):
     from dashboard.webhooks import tasks as webhook_tasks
     from dashboard.webhooks.models import Delivery
     from tests.webhooks.helpers import hook_url
@@ -411,16 +460,18 @@ def test_a_delivery_whose_worker_is_killed_mid_processing_is_processed_once_afte
     body = f'{{"event_type": "interview_completed", "interview_id": "{remote_id}"}}'
     assert client.post(hook_url(team), body, content_type="application/json").status_code == 202
     delivery = Delivery.objects.get()
-    verifying = SyncRun.objects.filter(scope=SyncRun.Scope.INTERVIEW, target=remote_id,
-                                       state=SyncRun.State.RUNNING)
+    verifying = SyncRun.objects.filter(
+        scope=SyncRun.Scope.INTERVIEW, target=remote_id, state=SyncRun.State.RUNNING
+    )
     wait_for(verifying.exists, timeout=30, message="the worker to start verifying the event")
     delivery.refresh_from_db()
     assert delivery.state == Delivery.State.PROCESSING
     start_private_worker.workers[0].kill()  # ...and dies there: no cleanup, no acknowledgement
     sandbox.clear_faults()
     assert not Interview.objects.filter(remote_id=remote_id).exists()
-    wait_for(lambda: not mirror.is_alive(verifying.get()), timeout=15,
-             message="the dead worker's lock to expire")
+    wait_for(
+        lambda: not mirror.is_alive(verifying.get()), timeout=15, message="the dead worker's lock to expire"
+    )
 
     start_private_worker(extra_env=env)
 

@@ -45,11 +45,14 @@ def own_objects(team, admin):
     team.set_api_key(API_KEY)
     team.save()
     posting = Posting.objects.create(team=team, remote_id="OURS01", title="Our role")
-    interview = Interview.objects.create(team=team, posting=posting, remote_id="int_ours",
-                                         name="Our Candidate", status="completed")
+    interview = Interview.objects.create(
+        team=team, posting=posting, remote_id="int_ours", name="Our Candidate", status="completed"
+    )
     TranscriptLine.objects.create(interview=interview, position=0, speaker="candidate", text="hi")
     return {
-        "team": team, "posting": posting, "interview": interview,
+        "team": team,
+        "posting": posting,
+        "interview": interview,
         "sync_run": SyncRun.objects.create(team=team, scope=SyncRun.Scope.TEAM),
         "check": ConnectionCheck.objects.create(team=team, requested_by=admin),
         "membership": Membership.objects.get(user=admin),
@@ -57,14 +60,21 @@ def own_objects(team, admin):
         "invitation": Invitation.objects.create(team=team, email="invitee@example.com", invited_by=admin),
         "bulk": BulkDecision.objects.create(team=team, value="hold"),
         "import_job": ImportJob.objects.create(
-            team=team, posting=posting, file_name="x.csv", header=["name", "email"],
-            stored_name=default_storage.save("imports/walk.csv",
-                                             ContentFile(b"name,email\nAda,ada@example.com\n"))),
-        "candidate_ingest": CandidateIngest.objects.create(team=team, posting=posting,
-                                                           name="Ours", email="o@example.com"),
+            team=team,
+            posting=posting,
+            file_name="x.csv",
+            header=["name", "email"],
+            stored_name=default_storage.save(
+                "imports/walk.csv", ContentFile(b"name,email\nAda,ada@example.com\n")
+            ),
+        ),
+        "candidate_ingest": CandidateIngest.objects.create(
+            team=team, posting=posting, name="Ours", email="o@example.com"
+        ),
         "webhook_job": WebhookJob.objects.create(team=team, kind="refresh"),
-        "webhook": WebhookSubscription.objects.create(team=team, webhook_id="wh_ours",
-                                                      url="https://example.com/hook"),
+        "webhook": WebhookSubscription.objects.create(
+            team=team, webhook_id="wh_ours", url="https://example.com/hook"
+        ),
         "delivery": Delivery.objects.create(team=team, method="POST", body="{}"),
         "mention": make_mention(team, interview, admin),
     }
@@ -103,9 +113,11 @@ def test_every_post_without_a_csrf_token_is_refused(admin, own_objects):
 
 
 def test_only_the_webhook_receiver_is_csrf_exempt():
-    exempt = [pattern.name for _route, pattern in walk()
-              if getattr(pattern.callback, "csrf_exempt", False)
-              and not _route.startswith(SKIP_PREFIXES)]
+    exempt = [
+        pattern.name
+        for _route, pattern in walk()
+        if getattr(pattern.callback, "csrf_exempt", False) and not _route.startswith(SKIP_PREFIXES)
+    ]
     assert set(exempt) <= {"webhook_receiver"}, exempt
 
 
@@ -119,8 +131,11 @@ def snapshot() -> dict[str, list]:
     """Every row of every table but the viewer's own state, for "nothing changed"."""
     from django.apps import apps
 
-    return {model._meta.label: sorted(map(repr, model.objects.values_list()))
-            for model in apps.get_models() if not model._meta.label.startswith(OWN_STATE)}
+    return {
+        model._meta.label: sorted(map(repr, model.objects.values_list()))
+        for model in apps.get_models()
+        if not model._meta.label.startswith(OWN_STATE)
+    }
 
 
 def test_a_viewer_gets_403_on_every_post_that_would_change_something(viewer, own_objects):
@@ -133,15 +148,41 @@ def test_a_viewer_gets_403_on_every_post_that_would_change_something(viewer, own
     for name, url in urls_for(own_objects):
         if name in VIEWER_MAY_POST:
             continue
-        response = client.post(url, {"value": "advance", "stars": "5", "body": "hi @admin", "scope": "all",
-                                     "confirm": "1", "role": "admin", "reason": "x"}, HTTP_HX_REQUEST="true")
+        response = client.post(
+            url,
+            {
+                "value": "advance",
+                "stars": "5",
+                "body": "hi @admin",
+                "scope": "all",
+                "confirm": "1",
+                "role": "admin",
+                "reason": "x",
+            },
+            HTTP_HX_REQUEST="true",
+        )
         assert response.status_code < 500, (name, url)
         if response.status_code == 403:
             refused.append(name)
         else:
             assert snapshot() == before, (name, url, response.status_code)
     # The writing views of every app, by name: a new one is covered by the snapshot above.
-    assert {"decide", "rate", "add_note", "bulk_decide", "bulk_undo", "import_upload", "import_start",
-            "candidate_add", "webhook_create", "webhook_deactivate", "webhooks_connect", "sync_start",
-            "connection_check_start", "team_settings", "member_role", "delivery_replay"} <= set(refused)
+    assert {
+        "decide",
+        "rate",
+        "add_note",
+        "bulk_decide",
+        "bulk_undo",
+        "import_upload",
+        "import_start",
+        "candidate_add",
+        "webhook_create",
+        "webhook_deactivate",
+        "webhooks_connect",
+        "sync_start",
+        "connection_check_start",
+        "team_settings",
+        "member_role",
+        "delivery_replay",
+    } <= set(refused)
     assert snapshot() == before

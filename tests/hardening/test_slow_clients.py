@@ -37,9 +37,11 @@ ANSWER_WITHIN = 1.0  # seconds a normal request may take under attack (its socke
 # the header is replaced. With it, the slow POST gets past the HTTPS redirect into the view.
 SLOW_HEADERS = b"GET /login/ HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-Proto: https\r\nX-Slow: "
 # {path}: each phase trickles to a token of its own, so the log tells whose body reached the app.
-SLOW_BODY = (b"POST /hooks/heymilo/%s/ HTTP/1.1\r\nHost: localhost\r\n"
-             b"X-Forwarded-Proto: https\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 60000\r\n\r\n")
+SLOW_BODY = (
+    b"POST /hooks/heymilo/%s/ HTTP/1.1\r\nHost: localhost\r\n"
+    b"X-Forwarded-Proto: https\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 60000\r\n\r\n"
+)
 
 
 @pytest.fixture
@@ -53,16 +55,23 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -72,15 +81,19 @@ def render_nginx_conf(workdir: Path, *, https_port: int, http_port: int, upstrea
     template that the test would silently stop covering fails here instead."""
     cert, key = self_signed_certificate(workdir)
     user = "root" if os.getuid() == 0 else "nobody"  # ignored, with a warning, unless root
-    temp_paths = "".join(f"\n    {kind}_temp_path {workdir / kind};"
-                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp_paths = "".join(
+        f"\n    {kind}_temp_path {workdir / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     text = (ROOT / "deploy" / "nginx.conf").read_text()
     for old, new in [
         ("user www-data;", f"user {user};"),
         ("pid /run/nginx.pid;", f"pid {workdir / 'nginx.pid'};"),
         ("error_log /var/log/nginx/error.log;", f"error_log {workdir / 'error.log'};"),
-        ("access_log /var/log/nginx/dashboard.access.log;",
-         f"access_log {workdir / 'access.log'};{temp_paths}"),
+        (
+            "access_log /var/log/nginx/dashboard.access.log;",
+            f"access_log {workdir / 'access.log'};{temp_paths}",
+        ),
         ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
         ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),
@@ -109,19 +122,37 @@ def start_gunicorn(workdir: Path, port: int) -> subprocess.Popen:
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # Production static storage needs the manifest collectstatic writes.
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     log = (workdir / "gunicorn.log").open("w")
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dashboard.wsgi",
-         *procfile_web_options(skip=("--bind",)), "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi",
+            *procfile_web_options(skip=("--bind",)),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
 def wait_listening(proc: subprocess.Popen, port: int, name: str, log: Path) -> None:
-    wait_for(lambda: tcp_socket_inodes(port, "0A") or proc.poll() is not None, timeout=30,
-             message=f"{name} listening on {port}")
+    wait_for(
+        lambda: tcp_socket_inodes(port, "0A") or proc.poll() is not None,
+        timeout=30,
+        message=f"{name} listening on {port}",
+    )
     assert proc.poll() is None, f"{name} exited at start:\n{log.read_text()[-3000:]}"
 
 
@@ -146,8 +177,7 @@ class SlowClients:
         self.lock = threading.Lock()
         self.opened = 0
         self.cut_off = Counter()  # client number -> times the server ended its request
-        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True)
-                        for n in range(count)]
+        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(count)]
 
     def head(self, n: int) -> bytes:
         return SLOW_HEADERS if n % 2 == 0 else self.body_head
@@ -213,11 +243,13 @@ def get_login(connection: HTTPConnection) -> int:
 
 
 def test_fifty_slow_clients_do_not_keep_a_request_through_nginx_waiting(
-        nginx_path, transactional_db, tmp_path):
+    nginx_path, transactional_db, tmp_path
+):
     gunicorn_port, https_port, http_port = free_port(), free_port(), free_port()
     (tmp_path / "nginx").mkdir()
-    conf = render_nginx_conf(tmp_path / "nginx", https_port=https_port, http_port=http_port,
-                             upstream_port=gunicorn_port)
+    conf = render_nginx_conf(
+        tmp_path / "nginx", https_port=https_port, http_port=http_port, upstream_port=gunicorn_port
+    )
     gunicorn = start_gunicorn(tmp_path, gunicorn_port)
     nginx = None
     try:
@@ -232,23 +264,40 @@ def test_fifty_slow_clients_do_not_keep_a_request_through_nginx_waiting(
 
         # The slow clients are real: aimed at gunicorn itself, they hold its 12 threads and a
         # normal request is not answered at all. This is the defect nginx is there to prevent.
-        attack = SlowClients(lambda: socket.create_connection(
-            ("127.0.0.1", gunicorn_port), timeout=10), b"direct").start()
+        attack = SlowClients(
+            lambda: socket.create_connection(("127.0.0.1", gunicorn_port), timeout=10), b"direct"
+        ).start()
         try:
             threads = 3 * 4  # the Procfile's --workers x --threads
-            wait_for(lambda: len(tcp_socket_inodes(gunicorn_port, "01") - {"0"}) >= threads,
-                     timeout=30, message="gunicorn holding a slow client in every thread")
+            wait_for(
+                lambda: len(tcp_socket_inodes(gunicorn_port, "01") - {"0"}) >= threads,
+                timeout=30,
+                message="gunicorn holding a slow client in every thread",
+            )
             with pytest.raises(TimeoutError):
                 get_login(direct(ANSWER_WITHIN))
         finally:
             attack.stop()
-        wait_for(lambda: _answers(lambda: get_login(direct(5))), timeout=60,
-                 message="gunicorn answering again once the slow clients left")
+        wait_for(
+            lambda: _answers(lambda: get_login(direct(5))),
+            timeout=60,
+            message="gunicorn answering again once the slow clients left",
+        )
 
         nginx = subprocess.Popen(
-            [nginx_path, "-p", str(tmp_path / "nginx"), "-c", str(conf),
-             "-e", str(tmp_path / "nginx" / "error.log"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            [
+                nginx_path,
+                "-p",
+                str(tmp_path / "nginx"),
+                "-c",
+                str(conf),
+                "-e",
+                str(tmp_path / "nginx" / "error.log"),
+                "-g",
+                "daemon off;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         wait_listening(nginx, https_port, "nginx", tmp_path / "nginx" / "error.log")
         tls = ssl.create_default_context()
@@ -267,8 +316,11 @@ def test_fifty_slow_clients_do_not_keep_a_request_through_nginx_waiting(
         attack = SlowClients(connect_to_nginx, b"through-nginx").start()
         statuses, took = [], []
         try:
-            wait_for(lambda: attack.opened >= SLOW_CLIENTS, timeout=30,
-                     message="every slow client connected to nginx")
+            wait_for(
+                lambda: attack.opened >= SLOW_CLIENTS,
+                timeout=30,
+                message="every slow client connected to nginx",
+            )
             # Every TRICKLE_SECONDS across the span, a new visitor is answered within ANSWER_WITHIN.
             while not attack.stopping.wait(TRICKLE_SECONDS):
                 started = time.monotonic()
@@ -278,8 +330,10 @@ def test_fifty_slow_clients_do_not_keep_a_request_through_nginx_waiting(
                     break
         finally:
             attack.stop()
-        print(f"normal requests through nginx under attack: {len(took)}, slowest "
-              f"{max(took) * 1000:.0f} ms; slow requests nginx ended: {attack.cut_off.total()}")
+        print(
+            f"normal requests through nginx under attack: {len(took)}, slowest "
+            f"{max(took) * 1000:.0f} ms; slow requests nginx ended: {attack.cut_off.total()}"
+        )
         assert statuses == [200] * len(statuses) and len(statuses) >= 8
         # nginx ends a request line and headers still arriving after client_header_timeout: every
         # slow GET was cut off (and came back).

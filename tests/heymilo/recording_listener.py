@@ -10,8 +10,7 @@ class RecordingListener:
     """Accepts connections on `host` (a random port), records each one and the bytes of its
     request, and answers every request with `status` and `body`."""
 
-    def __init__(self, host="127.0.0.1", status=200, body=b"{}", content_type="application/json",
-                 headers=()):
+    def __init__(self, host="127.0.0.1", status=200, body=b"{}", content_type="application/json", headers=()):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.server = socket.socket(family, socket.SOCK_STREAM)
         self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,8 +53,13 @@ class RecordingListener:
                 if data:
                     self.requests.append(data)
                 body = self.body if isinstance(self.body, bytes) else self.body.encode()
-                head = [f"HTTP/1.1 {self.status} X", f"Content-Type: {self.content_type}",
-                        f"Content-Length: {len(body)}", "Connection: close", *self.headers]
+                head = [
+                    f"HTTP/1.1 {self.status} X",
+                    f"Content-Type: {self.content_type}",
+                    f"Content-Length: {len(body)}",
+                    "Connection: close",
+                    *self.headers,
+                ]
                 with contextlib.suppress(OSError):
                     conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 

@@ -11,42 +11,51 @@ KEY = "sk_live_ADDRESSKEY_0123456789"
 PRODUCTION = AddressPolicy([])
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("ftp://api.example.com", "Use an https:// address."),
-    ("file:///etc/passwd", "Use an https:// address."),
-    ("http://api.example.com", "plain http:// would send the API key unencrypted"),
-    ("http://127.0.0.1:8765", "plain http:// would send the API key unencrypted"),
-    ("https://api.example.com#", "Remove the #fragment"),
-    ("https://evil.example/steal#", "Remove the #fragment"),
-    ("https://user:pass@api.example.com", "Remove the user name or password"),
-    ("https://api.example.com@evil.example", "Remove the user name or password"),
-    ("https://api.example.com/?x=1", "Remove the ?query"),
-    ("https://api.example.com/a/../b", "path may hold only"),
-    ("https://api.example.com/a%2fb", "path may hold only"),
-    ("https://api.example.com:99999", "port is not a number"),
-    ("https://api.example .com", "spaces or invisible characters"),
-    ("https://169.254.169.254", "169.254.169.254 is a cloud metadata address"),
-    ("https://[fd00:ec2::254]", "fd00:ec2::254 is a cloud metadata address"),
-    ("https://10.0.0.5", "10.0.0.5 is a private address"),
-    ("https://192.168.1.1:22", "192.168.1.1 is a private address"),
-    ("https://[::1]:8765", "::1 is a loopback address"),
-    ("https://[::ffff:10.0.0.5]", "a private address"),
-    ("https://2130706433", "127.0.0.1 is a loopback address"),
-    ("https://0x7f.1", "127.0.0.1 is a loopback address"),
-    ("https://0.0.0.0", "0.0.0.0 is an unspecified address"),
-    ("https://localhost", "localhost is a loopback address"),
-    ("https://api.localhost.", "api.localhost is a loopback address"),
-    ("https://100.64.0.1", "100.64.0.1 is a non-public address"),
-    ("https://224.0.0.1", "224.0.0.1 is a multicast address"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://api.example.com", "Use an https:// address."),
+        ("file:///etc/passwd", "Use an https:// address."),
+        ("http://api.example.com", "plain http:// would send the API key unencrypted"),
+        ("http://127.0.0.1:8765", "plain http:// would send the API key unencrypted"),
+        ("https://api.example.com#", "Remove the #fragment"),
+        ("https://evil.example/steal#", "Remove the #fragment"),
+        ("https://user:pass@api.example.com", "Remove the user name or password"),
+        ("https://api.example.com@evil.example", "Remove the user name or password"),
+        ("https://api.example.com/?x=1", "Remove the ?query"),
+        ("https://api.example.com/a/../b", "path may hold only"),
+        ("https://api.example.com/a%2fb", "path may hold only"),
+        ("https://api.example.com:99999", "port is not a number"),
+        ("https://api.example .com", "spaces or invisible characters"),
+        ("https://169.254.169.254", "169.254.169.254 is a cloud metadata address"),
+        ("https://[fd00:ec2::254]", "fd00:ec2::254 is a cloud metadata address"),
+        ("https://10.0.0.5", "10.0.0.5 is a private address"),
+        ("https://192.168.1.1:22", "192.168.1.1 is a private address"),
+        ("https://[::1]:8765", "::1 is a loopback address"),
+        ("https://[::ffff:10.0.0.5]", "a private address"),
+        ("https://2130706433", "127.0.0.1 is a loopback address"),
+        ("https://0x7f.1", "127.0.0.1 is a loopback address"),
+        ("https://0.0.0.0", "0.0.0.0 is an unspecified address"),
+        ("https://localhost", "localhost is a loopback address"),
+        ("https://api.localhost.", "api.localhost is a loopback address"),
+        ("https://100.64.0.1", "100.64.0.1 is a non-public address"),
+        ("https://224.0.0.1", "224.0.0.1 is a multicast address"),
+    ],
+)
 def test_it_refuses_base_urls_in_production(url, message):
     assert message in PRODUCTION.base_url_problem(url)
 
 
-@pytest.mark.parametrize("url", [
-    "https://api.heymilo.network", "https://api.heymilo.network/", "https://eu.heymilo.network/v2",
-    "https://API.HeyMilo.network:8443", "https://8.8.8.8",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.heymilo.network",
+        "https://api.heymilo.network/",
+        "https://eu.heymilo.network/v2",
+        "https://API.HeyMilo.network:8443",
+        "https://8.8.8.8",
+    ],
+)
 def test_it_accepts_https_to_public_hosts(url):
     assert PRODUCTION.base_url_problem(url) is None
 
@@ -69,16 +78,31 @@ def test_it_refuses_a_malformed_allow_list_entry():
         AddressPolicy(["sandbox:http"])
 
 
-@pytest.mark.parametrize(("address", "kind"), [
-    ("8.8.8.8", None), ("2606:4700:4700::1111", None),
-    ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.0.1", "private"),
-    ("127.0.0.53", "loopback"), ("::1", "loopback"), ("169.254.1.1", "link-local"),
-    ("fe80::1", "link-local"), ("fc00::1", "private"), ("::ffff:127.0.0.1", "loopback"),
-    ("169.254.169.254", "cloud metadata"), ("fd00:ec2::254", "cloud metadata"),
-    ("168.63.129.16", "cloud metadata"), ("0.0.0.0", "unspecified"), ("::", "unspecified"),
-    ("239.1.1.1", "multicast"), ("ff02::1", "multicast"), ("240.0.0.1", "reserved"),
-    ("100.64.0.1", "non-public"),
-])
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.0.1", "private"),
+        ("127.0.0.53", "loopback"),
+        ("::1", "loopback"),
+        ("169.254.1.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("fc00::1", "private"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("169.254.169.254", "cloud metadata"),
+        ("fd00:ec2::254", "cloud metadata"),
+        ("168.63.129.16", "cloud metadata"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("239.1.1.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("240.0.0.1", "reserved"),
+        ("100.64.0.1", "non-public"),
+    ],
+)
 def test_it_names_the_kind_of_every_disallowed_address(address, kind):
     assert address_kind(address) == kind
 
@@ -157,8 +181,9 @@ def test_through_a_proxy_the_target_is_still_checked(listener):
     # the target before handing the request over, and the proxy never hears of it.
     session = requests.Session()
     session.proxies = {"http": listener.url, "https": listener.url}
-    client = HeyMiloClient(KEY, base_url="https://api.example.com", address_policy=PRODUCTION,
-                           session=session)
+    client = HeyMiloClient(
+        KEY, base_url="https://api.example.com", address_policy=PRODUCTION, session=session
+    )
 
     with pytest.raises(AddressNotAllowed, match="10.0.0.5 is a private address"):
         client.download_export("http://10.0.0.5/exports/1.json")

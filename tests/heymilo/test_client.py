@@ -227,9 +227,7 @@ def test_it_lists_postings():
 
 
 def test_it_gets_and_lists_interviews():
-    session = FakeSession(
-        [response(200, payload("interview")), response(200, payload("interviews_page"))]
-    )
+    session = FakeSession([response(200, payload("interview")), response(200, payload("interviews_page"))])
     client = make_client(session)
 
     interview = client.get_interview("int_abc123")
@@ -420,9 +418,7 @@ def test_it_gives_up_after_max_retries(sleeps):
 
 
 def test_it_honours_retry_after_on_429(sleeps):
-    session = FakeSession(
-        [response(429, {"detail": "slow down"}, {"Retry-After": "3"}), response(200, [])]
-    )
+    session = FakeSession([response(429, {"detail": "slow down"}, {"Retry-After": "3"}), response(200, [])])
 
     make_client(session, sleeps).list_webhooks()
 
@@ -439,9 +435,7 @@ def test_it_raises_rate_limited_with_retry_after_when_retries_run_out(sleeps):
     assert sleeps == [2.0]
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"), [(401, Unauthorized), (404, NotFound), (422, ValidationError)]
-)
+@pytest.mark.parametrize(("status", "cls"), [(401, Unauthorized), (404, NotFound), (422, ValidationError)])
 def test_it_never_retries_4xx(sleeps, status, cls):
     session = FakeSession([response(status, {"detail": "no"})])
 

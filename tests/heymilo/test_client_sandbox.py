@@ -147,9 +147,7 @@ def test_it_ingests_candidates_in_bulk(sandbox, client):
             {"name": "Grace Hopper", "email": "grace@example.com", "metadata": {"team": "x"}},
         ],
     )
-    retaken = client.ingest_candidates(
-        url_key, [Candidate("Ada Lovelace", "ada@example.com")], True
-    )
+    retaken = client.ingest_candidates(url_key, [Candidate("Ada Lovelace", "ada@example.com")], True)
 
     assert result.interview_ids[0] == existing.interview_ids[0]
     assert len(set(result.interview_ids)) == 2
@@ -191,9 +189,7 @@ def test_it_reports_field_errors_for_invalid_candidates(sandbox, client):
     with pytest.raises(ValidationError) as single:
         client.ingest_candidate(url_key, "Ada", "not-an-email", phone_number="555-1234")
     with pytest.raises(ValidationError) as bulk:
-        client.ingest_candidates(
-            url_key, [Candidate("Ada", "ada@example.com"), Candidate("Bob", "bob@")]
-        )
+        client.ingest_candidates(url_key, [Candidate("Ada", "ada@example.com"), Candidate("Bob", "bob@")])
 
     assert set(single.value.field_errors) == {"email", "phone_number"}
     assert "E.164" in single.value.field_errors["phone_number"]

@@ -78,9 +78,7 @@ def test_it_keeps_detail_error_type_request_id_and_body():
     assert error.error_type == "not_found"
     assert error.request_id == "req_42"
     assert error.body == body
-    assert str(error) == (
-        "HeyMilo API returned 404 for GET /postings: Error description (request id req_42)"
-    )
+    assert str(error) == ("HeyMilo API returned 404 for GET /postings: Error description (request id req_42)")
 
 
 def test_it_parses_fastapi_validation_errors_into_field_errors():

@@ -313,9 +313,7 @@ def test_it_skips_page_items_that_cannot_be_parsed():
 
 
 def test_it_builds_the_candidate_payload_with_retake():
-    candidate = Candidate(
-        "Jane Doe", "jane@example.com", "+12065551234", {"source": "csv"}, {"years": "5"}
-    )
+    candidate = Candidate("Jane Doe", "jane@example.com", "+12065551234", {"source": "csv"}, {"years": "5"})
 
     assert candidate.to_payload(retake=True) == {
         "name": "Jane Doe",

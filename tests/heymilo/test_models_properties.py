@@ -99,9 +99,7 @@ def shaped_like(template: Any) -> st.SearchStrategy[Any]:
     """
     if isinstance(template, dict):
         fields = {key: shaped_like(value) for key, value in template.items()}
-        shaped = st.one_of(
-            st.fixed_dictionaries(fields), st.fixed_dictionaries({}, optional=fields)
-        )
+        shaped = st.one_of(st.fixed_dictionaries(fields), st.fixed_dictionaries({}, optional=fields))
     elif isinstance(template, list):
         item = shaped_like(template[0]) if template else JSON
         shaped = st.lists(item, max_size=3)

@@ -135,9 +135,7 @@ def test_it_never_grants_more_than_limit_in_a_window_under_greedy_callers():
     burst_fraction=st.floats(min_value=0.0, max_value=0.99),
     gaps=st.lists(st.floats(min_value=0.0, max_value=3.0), min_size=1, max_size=300),
 )
-def test_it_never_exceeds_the_limit_in_any_window_whatever_the_arrivals(
-    limit, burst_fraction, gaps
-):
+def test_it_never_exceeds_the_limit_in_any_window_whatever_the_arrivals(limit, burst_fraction, gaps):
     burst = max(1, min(limit - 1, int(limit * burst_fraction)))
     clock = FakeClock(0.0)
     bucket = TokenBucket(limit=limit, period=10.0, burst=burst, clock=clock)

@@ -11,9 +11,13 @@ FILES = Path(__file__).resolve().parent / "files"
 @pytest.fixture(autouse=True)
 def upload_storage(settings, tmp_path):
     """Uploads go to this test's own directory, never var/uploads."""
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": tmp_path / "uploads"}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "uploads"},
+        },
+    }
     return tmp_path / "uploads"
 
 

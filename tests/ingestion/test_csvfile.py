@@ -8,15 +8,18 @@ from tests.ingestion.conftest import stored
 NAMES = ["José Müller", "Zoë O'Brien", "Ana Lima"]
 
 
-@pytest.mark.parametrize(("name", "encoding", "delimiter"), [
-    ("utf8_comma.csv", "utf-8", ","),
-    ("utf8_bom_comma.csv", "utf-8-sig", ","),
-    ("utf8_bom_semicolon.csv", "utf-8-sig", ";"),
-    ("utf8_pipe.csv", "utf-8", "|"),
-    ("utf8_tab.tsv", "utf-8", "\t"),
-    ("excel_unicode_text.txt", "utf-16", "\t"),
-    ("utf16_be_comma.csv", "utf-16", ","),
-])
+@pytest.mark.parametrize(
+    ("name", "encoding", "delimiter"),
+    [
+        ("utf8_comma.csv", "utf-8", ","),
+        ("utf8_bom_comma.csv", "utf-8-sig", ","),
+        ("utf8_bom_semicolon.csv", "utf-8-sig", ";"),
+        ("utf8_pipe.csv", "utf-8", "|"),
+        ("utf8_tab.tsv", "utf-8", "\t"),
+        ("excel_unicode_text.txt", "utf-16", "\t"),
+        ("utf16_be_comma.csv", "utf-16", ","),
+    ],
+)
 def test_it_reads_every_accepted_encoding_and_delimiter(name, encoding, delimiter):
     table = open_table(stored(name))
     assert (table.encoding, table.delimiter) == (encoding, delimiter)
@@ -47,13 +50,16 @@ def test_it_keeps_quoted_newlines_and_quotes_inside_fields():
     assert rows[1] == (3, ["Kim Park", "kim@example.com", 'She said "hi"'])
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("workbook.xlsx", "Excel workbook"),
-    ("binary.bin", "binary file"),
-    ("empty.csv", "empty"),
-    ("no_header.csv", "header row"),
-    ("single_column.csv", "Only one column"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("workbook.xlsx", "Excel workbook"),
+        ("binary.bin", "binary file"),
+        ("empty.csv", "empty"),
+        ("no_header.csv", "header row"),
+        ("single_column.csv", "Only one column"),
+    ],
+)
 def test_it_refuses_what_it_cannot_read_and_says_what_to_do(name, message):
     with pytest.raises(CsvError, match=message) as caught:
         open_table(stored(name))

@@ -31,7 +31,7 @@ def post_file(client, posting, content: bytes):
 def state_cell(html: str, job: ImportJob) -> str:
     """The list's row for `job`, from its id to the end of the row."""
     start = html.index(f'id="import-{job.id}"')
-    return html[start:html.index("</tr>", start)]
+    return html[start : html.index("</tr>", start)]
 
 
 def test_it_says_a_file_without_an_email_column_waits_for_a_mapping(login, reviewer, posting):
@@ -67,8 +67,9 @@ def test_the_list_says_when_drafts_are_deleted_only_when_it_shows_one(login, rev
 
 
 def test_another_teams_draft_is_not_listed(login, reviewer, outsider, posting, other_team):
-    theirs = Posting.objects.create(team=other_team, remote_id="P-OTHER", title="Their posting",
-                                   url_key="other-key")
+    theirs = Posting.objects.create(
+        team=other_team, remote_id="P-OTHER", title="Their posting", url_key="other-key"
+    )
     job = post_file(login(outsider), theirs, NO_EMAIL)
     html = login(reviewer).get("/imports/").text
     assert f'id="import-{job.id}"' not in html and "Waiting for a mapping" not in html
@@ -79,8 +80,13 @@ def test_another_teams_draft_is_not_listed(login, reviewer, outsider, posting, o
 
 def make_job(posting, *, state=ImportJob.State.DRAFT, days_old: float = 8) -> ImportJob:
     return ImportJob.objects.create(
-        team=posting.team, posting=posting, file_name="people.csv", stored_name=stored("utf8_comma.csv"),
-        state=state, created_at=timezone.now() - timedelta(days=days_old))
+        team=posting.team,
+        posting=posting,
+        file_name="people.csv",
+        stored_name=stored("utf8_comma.csv"),
+        state=state,
+        created_at=timezone.now() - timedelta(days=days_old),
+    )
 
 
 def test_it_deletes_old_drafts_with_their_files_and_rows(posting, upload_storage):
@@ -95,8 +101,11 @@ def test_it_deletes_old_drafts_with_their_files_and_rows(posting, upload_storage
 
 def test_it_keeps_newer_drafts_and_every_import_that_is_not_a_draft(posting, upload_storage):
     new = make_job(posting, days_old=6)
-    others = [make_job(posting, state=state, days_old=30)
-              for state in ImportJob.State if state != ImportJob.State.DRAFT]
+    others = [
+        make_job(posting, state=state, days_old=30)
+        for state in ImportJob.State
+        if state != ImportJob.State.DRAFT
+    ]
     assert {job.state for job in others} == {"checking", "queued", "running", "done", "cancelled", "failed"}
     assert services.import_drafts_clean_up(older_than=timedelta(days=7)) == 0
     kept = [new, *others]
@@ -105,8 +114,9 @@ def test_it_keeps_newer_drafts_and_every_import_that_is_not_a_draft(posting, upl
 
 
 def test_it_cleans_up_every_teams_drafts(posting, other_team, upload_storage):
-    theirs = Posting.objects.create(team=other_team, remote_id="P-OTHER", title="Their posting",
-                                   url_key="other-key")
+    theirs = Posting.objects.create(
+        team=other_team, remote_id="P-OTHER", title="Their posting", url_key="other-key"
+    )
     ours, other = make_job(posting), make_job(theirs)
     assert services.import_drafts_clean_up(older_than=timedelta(days=7)) == 2
     assert not ImportJob.objects.exists()
@@ -133,11 +143,14 @@ class MissingFileRaises(FileSystemStorage):
 
 
 def test_a_storage_that_raises_for_a_missing_file_does_not_stop_the_clean_up(
-        posting, upload_storage, settings, caplog):
+    posting, upload_storage, settings, caplog
+):
     gone, after = make_job(posting, days_old=8), make_job(posting, days_old=9)
     (upload_storage / gone.stored_name).unlink()
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": f"{__name__}.MissingFileRaises", "OPTIONS": {"location": upload_storage}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.MissingFileRaises", "OPTIONS": {"location": upload_storage}},
+    }
     assert services.import_drafts_clean_up(older_than=timedelta(days=7)) == 2
     assert not ImportJob.objects.exists()
     assert not (upload_storage / after.stored_name).exists()
@@ -169,8 +182,11 @@ def test_a_worker_runs_beats_clean_up(start_worker, posting, upload_storage, tmp
     old, young = make_job(posting, days_old=8), make_job(posting, days_old=1)
     done = make_job(posting, state=ImportJob.State.DONE, days_old=30)
     app.send_task(TASK)  # by name, as beat sends it
-    wait_for(lambda: not ImportJob.objects.filter(id=old.id).exists(), timeout=30,
-             message="the worker to delete the old draft")
+    wait_for(
+        lambda: not ImportJob.objects.filter(id=old.id).exists(),
+        timeout=30,
+        message="the worker to delete the old draft",
+    )
     assert set(ImportJob.objects.values_list("id", flat=True)) == {young.id, done.id}, worker.log()[-2000:]
     assert not (upload_storage / old.stored_name).exists()
     assert (upload_storage / young.stored_name).exists() and (upload_storage / done.stored_name).exists()

@@ -26,8 +26,9 @@ FIRST = (
 def live_posting(team, sandbox):
     point_team_at(team, sandbox)
     doc = sandbox.postings()[0]
-    return Posting.objects.create(team=team, remote_id=doc["posting_id"], title=doc["title"],
-                                  url_key=doc["url_key"])
+    return Posting.objects.create(
+        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
+    )
 
 
 def upload_file(client, posting, name, content) -> ImportJob:
@@ -57,7 +58,8 @@ def as_bytes(rows: list[list[str]]) -> bytes:
 
 
 def test_a_fixed_file_uploaded_again_never_sends_its_error_column(
-        login, reviewer, live_posting, sandbox, django_capture_on_commit_callbacks):
+    login, reviewer, live_posting, sandbox, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     first = upload_file(client, live_posting, "fair.csv", FIRST)
     start(client, first, django_capture_on_commit_callbacks)
@@ -68,8 +70,13 @@ def test_a_fixed_file_uploaded_again_never_sends_its_error_column(
     # Unfixed, then fixed twice over: the file of rows not sent from a file of rows not sent holds
     # two error columns, the second read as "error (2)".
     again = upload_file(client, live_posting, "fair-invalid.csv", as_bytes(rows))
-    assert again.mapping == {"name": "name", "email": "email", "phone": "phone", "source": "metadata",
-                             "error": "ignore"}
+    assert again.mapping == {
+        "name": "name",
+        "email": "email",
+        "phone": "phone",
+        "source": "metadata",
+        "error": "ignore",
+    }
     twice = fix_file(client, again)
     assert twice[0] == ["name", "email", "phone", "source", "error", "error"]
     rows = [twice[0]] + [[*r[:4], "old reason", r[5]] for r in twice[1:]]
@@ -92,7 +99,10 @@ def test_a_fixed_file_uploaded_again_never_sends_its_error_column(
 
 
 def test_only_a_column_named_as_ours_is_taken_for_our_error_column():
-    assert guess_mapping(["name", "email", "Error"]) == {"name": "name", "email": "email",
-                                                         "Error": "ignore"}
+    assert guess_mapping(["name", "email", "Error"]) == {"name": "name", "email": "email", "Error": "ignore"}
     assert guess_mapping(["name", "email", "errors", "error (x)"]) == {
-        "name": "name", "email": "email", "errors": "metadata", "error (x)": "metadata"}
+        "name": "name",
+        "email": "email",
+        "errors": "metadata",
+        "error (x)": "metadata",
+    }

@@ -19,14 +19,16 @@ def live_posting(team, sandbox, settings):
     settings.HEYMILO_PAGE_SIZE = 100
     point_team_at(team, sandbox)
     doc = sandbox.postings()[0]
-    return Posting.objects.create(team=team, remote_id=doc["posting_id"], title=doc["title"],
-                                  url_key=doc["url_key"])
+    return Posting.objects.create(
+        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
+    )
 
 
 def people(count: int, start: int = 0) -> bytes:
     lines = ["name,email,phone,source"]
-    lines += [f"Person {n},person{n}@example.com,206555{n % 10000:04d},fair"
-              for n in range(start, start + count)]
+    lines += [
+        f"Person {n},person{n}@example.com,206555{n % 10000:04d},fair" for n in range(start, start + count)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -49,7 +51,8 @@ def ingested_for(sandbox, posting):
 
 
 def test_it_imports_200_rows_through_429s_and_500s_recording_each_interview_once(
-        login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks):
+    login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.INGEST_CHUNK_SIZE = 20
     sandbox.add_fault("rate_limit", rate=0.3, retry_after=0)
     sandbox.add_fault("error_500", rate=0.3)
@@ -71,11 +74,13 @@ def test_it_imports_200_rows_through_429s_and_500s_recording_each_interview_once
 
 
 def test_a_repeat_import_without_retakes_returns_the_existing_interviews(
-        login, reviewer, live_posting, sandbox, django_capture_on_commit_callbacks):
+    login, reviewer, live_posting, sandbox, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     first = start_import(client, live_posting, people(5), django_capture_on_commit_callbacks)
-    response = client.post("/imports/upload/", {"posting": live_posting.id,
-                                                "file": upload("again.csv", people(5))})
+    response = client.post(
+        "/imports/upload/", {"posting": live_posting.id, "file": upload("again.csv", people(5))}
+    )
     second = ImportJob.objects.get(id=response["Location"].split("/")[2])
     assert second.rows_existing == 5  # known from the first import
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,8 +90,9 @@ def test_a_repeat_import_without_retakes_returns_the_existing_interviews(
     assert len(ingested_for(sandbox, live_posting)) == 5
 
 
-def test_with_retakes_every_row_gets_a_new_interview(login, reviewer, live_posting, sandbox,
-                                                     django_capture_on_commit_callbacks):
+def test_with_retakes_every_row_gets_a_new_interview(
+    login, reviewer, live_posting, sandbox, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     start_import(client, live_posting, people(3), django_capture_on_commit_callbacks)
     job = start_import(client, live_posting, people(3), django_capture_on_commit_callbacks, retake=True)
@@ -95,11 +101,13 @@ def test_with_retakes_every_row_gets_a_new_interview(login, reviewer, live_posti
 
 
 def test_a_retake_chunk_whose_answer_was_lost_is_marked_unknown_and_never_resent(
-        login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks):
+    login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.HEYMILO_READ_TIMEOUT = 0.5
     sandbox.add_fault("hang", count=1, seconds=2)
-    job = start_import(login(reviewer), live_posting, people(3), django_capture_on_commit_callbacks,
-                       retake=True)
+    job = start_import(
+        login(reviewer), live_posting, people(3), django_capture_on_commit_callbacks, retake=True
+    )
     assert job.state == ImportJob.State.DONE
     assert set(job.rows.values_list("outcome", flat=True)) == {ImportRow.Outcome.UNKNOWN}
     assert "check" in job.rows.first().error
@@ -110,20 +118,27 @@ def test_a_retake_chunk_whose_answer_was_lost_is_marked_unknown_and_never_resent
 
 
 def test_a_retake_chunk_answered_with_a_500_is_marked_unknown_but_a_429_is_resent(
-        login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks):
+    login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.INGEST_CHUNK_SIZE = 2
     sandbox.add_fault("rate_limit", count=1, retry_after=0)
     sandbox.add_fault("error_500", count=1)
-    job = start_import(login(reviewer), live_posting, people(4), django_capture_on_commit_callbacks,
-                       retake=True)
+    job = start_import(
+        login(reviewer), live_posting, people(4), django_capture_on_commit_callbacks, retake=True
+    )
     # The 429 was refused outright and re-sent; the 500 may have created interviews: not re-sent.
     assert dict(job.rows.values_list("number", "outcome")) == {
-        2: "unknown", 3: "unknown", 4: "ingested", 5: "ingested"}
+        2: "unknown",
+        3: "unknown",
+        4: "ingested",
+        5: "ingested",
+    }
     assert len(ingested_for(sandbox, live_posting)) == 2
 
 
 def test_a_chunk_left_sent_by_a_dead_worker_is_resent_only_without_retakes(
-        login, reviewer, live_posting, sandbox):
+    login, reviewer, live_posting, sandbox
+):
     client = login(reviewer)
     for retake, expected in ((False, ImportRow.Outcome.INGESTED), (True, ImportRow.Outcome.UNKNOWN)):
         data = {"posting": live_posting.id, "file": upload("p.csv", people(2, start=10 * retake))}
@@ -138,8 +153,9 @@ def test_a_chunk_left_sent_by_a_dead_worker_is_resent_only_without_retakes(
         assert set(job.rows.values_list("outcome", flat=True)) == {expected}
 
 
-def test_it_handles_a_422_per_row_and_sends_the_rest(login, reviewer, live_posting, sandbox,
-                                                     django_capture_on_commit_callbacks):
+def test_it_handles_a_422_per_row_and_sends_the_rest(
+    login, reviewer, live_posting, sandbox, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     client.post("/imports/upload/", {"posting": live_posting.id, "file": upload("p.csv", people(3))})
     job = ImportJob.objects.latest("id")
@@ -167,8 +183,9 @@ def test_cancel_leaves_the_rest_unsent(login, reviewer, live_posting, sandbox, s
     assert len(ingested_for(sandbox, live_posting)) == 2
 
 
-def test_the_progress_partial_polls_until_done_then_stops(login, viewer, reviewer, live_posting, sandbox,
-                                                          settings):
+def test_the_progress_partial_polls_until_done_then_stops(
+    login, viewer, reviewer, live_posting, sandbox, settings
+):
     settings.INGEST_CHUNK_SIZE = 2
     client = login(reviewer)
     client.post("/imports/upload/", {"posting": live_posting.id, "file": upload("p.csv", people(4))})
@@ -190,8 +207,9 @@ def test_the_progress_partial_polls_until_done_then_stops(login, viewer, reviewe
     assert "person3@example.com" in html and "Copy link" in html and "data-copy=" in html
 
 
-def test_a_stalled_job_is_resumed_by_the_next_poll(login, reviewer, live_posting, sandbox, settings,
-                                                   django_capture_on_commit_callbacks):
+def test_a_stalled_job_is_resumed_by_the_next_poll(
+    login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.INGEST_STALL_SECONDS = 1
     client = login(reviewer)
     client.post("/imports/upload/", {"posting": live_posting.id, "file": upload("p.csv", people(3))})
@@ -209,9 +227,11 @@ def test_a_stalled_job_is_resumed_by_the_next_poll(login, reviewer, live_posting
 
 def test_the_results_csv_is_safe_from_formula_injection(login, reviewer, posting):
     client = login(reviewer)
-    content = (b'name,email,source\n=HYPERLINK("http://evil"),eq@example.com,x\n'
-               b'+cmd,plus@example.com,x\n-2+3,minus@example.com,x\n@SUM(A1),at@example.com,x\n'
-               b'"\tTab",tab@example.com,x\nPlain,plain@example.com,x\n')
+    content = (
+        b'name,email,source\n=HYPERLINK("http://evil"),eq@example.com,x\n'
+        b"+cmd,plus@example.com,x\n-2+3,minus@example.com,x\n@SUM(A1),at@example.com,x\n"
+        b'"\tTab",tab@example.com,x\nPlain,plain@example.com,x\n'
+    )
     client.post("/imports/upload/", {"posting": posting.id, "file": upload("evil.csv", content)})
     job = ImportJob.objects.get()
     job.state = ImportJob.State.DONE
@@ -221,7 +241,7 @@ def test_the_results_csv_is_safe_from_formula_injection(login, reviewer, posting
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     names = [r[1] for r in rows[1:]]
-    assert names == ["'=HYPERLINK(\"http://evil\")", "'+cmd", "'-2+3", "'@SUM(A1)", "Tab", "Plain"]
+    assert names == ['\'=HYPERLINK("http://evil")', "'+cmd", "'-2+3", "'@SUM(A1)", "Tab", "Plain"]
     assert rows[1][8] == "'=1+1"
     # The invalid-rows download is protected the same way.
     job.rows.filter(number=3).update(status=ImportRow.Status.INVALID, error="-bad")
@@ -230,8 +250,9 @@ def test_the_results_csv_is_safe_from_formula_injection(login, reviewer, posting
     assert rows[1] == ["'+cmd", "plus@example.com", "x", "'-bad"]
 
 
-def test_beat_resumes_only_jobs_whose_worker_went_silent(login, reviewer, live_posting, sandbox, settings,
-                                                         django_capture_on_commit_callbacks):
+def test_beat_resumes_only_jobs_whose_worker_went_silent(
+    login, reviewer, live_posting, sandbox, settings, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from dashboard.ingestion.tasks import resume_stalled_imports
@@ -242,7 +263,8 @@ def test_beat_resumes_only_jobs_whose_worker_went_silent(login, reviewer, live_p
         services.import_start(ImportJob.objects.latest("id"))  # tasks lost: callbacks never run
     silent, busy = ImportJob.objects.order_by("id")
     ImportJob.objects.filter(id=silent.id).update(
-        heartbeat_at=silent.heartbeat_at - timedelta(seconds=settings.INGEST_STALL_SECONDS + 1))
+        heartbeat_at=silent.heartbeat_at - timedelta(seconds=settings.INGEST_STALL_SECONDS + 1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert resume_stalled_imports() == 1
     silent.refresh_from_db()

@@ -22,7 +22,8 @@ def test_it_marks_the_row_with_more_cells_and_keeps_the_others():
     assert rows[1].problem == (
         "Row 3 has 5 cells, the header has 4: a comma inside an unquoted value? The line reads "
         "“Lee, Sam,sam@example.com,2065550102,referral”. Put that value in double quotes, or remove "
-        "the comma.")
+        "the comma."
+    )
     assert rows[1].cells == ["Lee", " Sam", "sam@example.com", "2065550102"]
     # A quoted comma is a value; trailing empty cells (a spreadsheet's extra separators) harm nothing.
     assert [r.problem for r in (rows[0], rows[2], rows[3])] == ["", "", ""]
@@ -37,7 +38,7 @@ def test_it_names_the_files_own_separator_and_escapes_tabs_and_control_character
 
 def test_a_multi_line_row_shows_all_its_lines_and_a_long_line_is_cut():
     table = open_table(stored("x.csv", b'name,email\n"Ada\nLovelace",ada@example.com,extra\n'))
-    assert "“\"Ada\\nLovelace\",ada@example.com,extra”" in next(table.records(5)).problem
+    assert '“"Ada\\nLovelace",ada@example.com,extra”' in next(table.records(5)).problem
     assert shown_line("x" * 500 + "\r\n") == "x" * 200 + "…"
 
 

@@ -21,12 +21,27 @@ def events(response) -> dict:
 
 
 def import_job(team, posting, state=ImportJob.State.RUNNING, rows=1) -> ImportJob:
-    job = ImportJob.objects.create(team=team, posting=posting, file_name="fair.csv", stored_name="x",
-                                   header=["name", "email"], state=state, rows_total=rows, rows_valid=rows)
+    job = ImportJob.objects.create(
+        team=team,
+        posting=posting,
+        file_name="fair.csv",
+        stored_name="x",
+        header=["name", "email"],
+        state=state,
+        rows_total=rows,
+        rows_valid=rows,
+    )
     for n in range(rows):
-        ImportRow.objects.create(job=job, number=n + 2, name=f"Row Name {n}", email=f"c{n}@example.com",
-                                 status=ImportRow.Status.VALID, outcome=ImportRow.Outcome.INGESTED,
-                                 interview_id=f"int_{n}", interview_link=f"https://heymilo.example/i/{n}")
+        ImportRow.objects.create(
+            job=job,
+            number=n + 2,
+            name=f"Row Name {n}",
+            email=f"c{n}@example.com",
+            status=ImportRow.Status.VALID,
+            outcome=ImportRow.Outcome.INGESTED,
+            interview_id=f"int_{n}",
+            interview_link=f"https://heymilo.example/i/{n}",
+        )
     return job
 
 
@@ -91,8 +106,9 @@ def test_adding_a_candidate_answers_in_place_and_its_end_tells_the_page(login, r
     assert response.text.lstrip().startswith('<div id="candidate-add"')
     assert f"/candidates/added/{item.id}/" in response.text and 'value="Grace Hopper"' not in response.text
     assert "HX-Trigger" not in response.headers
-    CandidateIngest.objects.filter(pk=item.pk).update(state=CandidateIngest.State.DONE,
-                                                      interview_id="int_grace")
+    CandidateIngest.objects.filter(pk=item.pk).update(
+        state=CandidateIngest.State.DONE, interview_id="int_grace"
+    )
     done = client.get(f"/postings/{posting.remote_id}/candidates/added/{item.id}/", **HTMX)
     assert done.status_code == 286 and "candidate-added" in events(done)
     assert '<a href="/interviews/int_grace/"><bdi>Grace Hopper</bdi></a>' in done.text
@@ -100,8 +116,11 @@ def test_adding_a_candidate_answers_in_place_and_its_end_tells_the_page(login, r
 
 
 def test_a_bad_candidate_comes_back_in_place_with_its_errors_and_nothing_sent(login, reviewer, posting):
-    response = login(reviewer).post(f"/postings/{posting.remote_id}/candidates/add/",
-                                    {"name": "Grace Hopper", "email": "not-an-email"}, **HTMX)
+    response = login(reviewer).post(
+        f"/postings/{posting.remote_id}/candidates/add/",
+        {"name": "Grace Hopper", "email": "not-an-email"},
+        **HTMX,
+    )
     assert response.status_code == 200  # htmx swaps 2xx only: the errors must show
     assert response.text.lstrip().startswith('<div id="candidate-add"')
     assert 'value="Grace Hopper"' in response.text and "email" in response.text.lower()
@@ -110,12 +129,20 @@ def test_a_bad_candidate_comes_back_in_place_with_its_errors_and_nothing_sent(lo
 
 def test_recently_added_is_a_region_that_listens(login, reviewer, team, posting):
     client = login(reviewer)
-    assert 'hx-trigger="candidate-added from:body"' in client.get(
-        f"/postings/{posting.remote_id}/candidates/add/").text
-    CandidateIngest.objects.create(team=team, posting=posting, name="Grace Hopper", email="g@example.com",
-                                   state=CandidateIngest.State.DONE)
-    region = client.get(f"/postings/{posting.remote_id}/candidates/add/",
-                        HTTP_HX_TARGET="candidate-recent", **HTMX).text
+    assert (
+        'hx-trigger="candidate-added from:body"'
+        in client.get(f"/postings/{posting.remote_id}/candidates/add/").text
+    )
+    CandidateIngest.objects.create(
+        team=team,
+        posting=posting,
+        name="Grace Hopper",
+        email="g@example.com",
+        state=CandidateIngest.State.DONE,
+    )
+    region = client.get(
+        f"/postings/{posting.remote_id}/candidates/add/", HTTP_HX_TARGET="candidate-recent", **HTMX
+    ).text
     assert region.lstrip().startswith('<div id="candidate-recent"') and "Grace Hopper" in region
 
 

@@ -10,8 +10,14 @@ from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, Impor
 
 pytestmark = pytest.mark.django_db
 
-HOSTILE = ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
-           "JaVaScRiPt:alert(1)", "  JaVaScRiPt:alert(1)", "\tjavascript:alert(1)"]
+HOSTILE = [
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "JaVaScRiPt:alert(1)",
+    "  JaVaScRiPt:alert(1)",
+    "\tjavascript:alert(1)",
+]
 GOOD = "https://int.heymilo.example/i/abc?x=1&y=2"
 # An attribute holding a URL (or the copy button's text) that starts with a script-running scheme.
 LINKED = re.compile(r'(href|src|data-copy)="\s*(javascript|data|vbscript):', re.I)
@@ -28,18 +34,37 @@ def test_safe_url_keeps_web_links():
 
 
 def results_page(client, team, posting, link: str) -> str:
-    job = ImportJob.objects.create(team=team, posting=posting, file_name="p.csv", stored_name="x",
-                                   header=["name", "email"], state=ImportJob.State.DONE)
-    ImportRow.objects.create(job=job, number=2, name="Ada", email="ada@example.com",
-                             status=ImportRow.Status.VALID, outcome=ImportRow.Outcome.INGESTED,
-                             interview_id="int_1", interview_link=link)
+    job = ImportJob.objects.create(
+        team=team,
+        posting=posting,
+        file_name="p.csv",
+        stored_name="x",
+        header=["name", "email"],
+        state=ImportJob.State.DONE,
+    )
+    ImportRow.objects.create(
+        job=job,
+        number=2,
+        name="Ada",
+        email="ada@example.com",
+        status=ImportRow.Status.VALID,
+        outcome=ImportRow.Outcome.INGESTED,
+        interview_id="int_1",
+        interview_link=link,
+    )
     return client.get(f"/imports/{job.id}/").text
 
 
 def status_page(client, team, posting, link: str) -> str:
-    item = CandidateIngest.objects.create(team=team, posting=posting, name="Ada", email="a@example.com",
-                                          state=CandidateIngest.State.DONE, interview_id="int_1",
-                                          interview_link=link)
+    item = CandidateIngest.objects.create(
+        team=team,
+        posting=posting,
+        name="Ada",
+        email="a@example.com",
+        state=CandidateIngest.State.DONE,
+        interview_id="int_1",
+        interview_link=link,
+    )
     return client.get(f"/postings/{posting.remote_id}/candidates/added/{item.id}/").text
 
 

@@ -21,9 +21,11 @@ MEMORY_HANDLER = "django.core.files.uploadhandler.MemoryFileUploadHandler"
 
 def multipart_head(posting_id: int, file_headers: str = "") -> bytes:
     """The form as a browser sends it: the posting, then the file part's headers."""
-    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"posting\"\r\n\r\n{posting_id}\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-            f"Content-Type: text/csv\r\n{file_headers}\r\n").encode()
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="posting"\r\n\r\n{posting_id}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        f"Content-Type: text/csv\r\n{file_headers}\r\n"
+    ).encode()
 
 
 TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
@@ -36,18 +38,20 @@ class StreamedBody:
     HEADER, ROW = b"name,email\n", b"Ada,ada@example.com\n"
 
     def __init__(self, head: bytes, file_size: int):
-        self.segments = [(len(head), lambda at, n: head[at:at + n]),
-                         (file_size, self._csv),
-                         (len(TAIL), lambda at, n: TAIL[at:at + n])]
+        self.segments = [
+            (len(head), lambda at, n: head[at : at + n]),
+            (file_size, self._csv),
+            (len(TAIL), lambda at, n: TAIL[at : at + n]),
+        ]
         self.length = sum(size for size, _ in self.segments)
         self.position = 0
 
     def _csv(self, at: int, n: int) -> bytes:
-        out = self.HEADER[at:at + n]
+        out = self.HEADER[at : at + n]
         if len(out) < n:
             start = (max(at, len(self.HEADER)) - len(self.HEADER)) % len(self.ROW)
             need = n - len(out)
-            out += (self.ROW * (need // len(self.ROW) + 2))[start:start + need]
+            out += (self.ROW * (need // len(self.ROW) + 2))[start : start + need]
         return out
 
     def _bytes(self, size: int) -> bytes:
@@ -105,12 +109,16 @@ def assert_nothing_kept(upload_storage, temp_dir):
 
 
 def test_a_body_declared_larger_than_the_limit_is_refused_before_the_file_is_read(
-        login, reviewer, posting, upload_storage, temp_dir):
+    login, reviewer, posting, upload_storage, temp_dir
+):
     """A 30 MB body against the 10 MB limit: Django read at most its first chunk (64 KB: the
     fields before the file), kept nothing, and the page says why with the posting still chosen."""
     body = StreamedBody(multipart_head(posting.id), 30 * 1_048_576)
-    response = login(reviewer).generic("POST", "/imports/upload/", **{
-        "wsgi.input": body, "CONTENT_LENGTH": str(body.length), "CONTENT_TYPE": MULTIPART})
+    response = login(reviewer).generic(
+        "POST",
+        "/imports/upload/",
+        **{"wsgi.input": body, "CONTENT_LENGTH": str(body.length), "CONTENT_TYPE": MULTIPART},
+    )
     assert response.status_code == 413
     assert "The file is larger than 10 MB, the most one import takes." in response.text
     assert 'name="file"' in response.text  # the upload form, to choose a smaller file
@@ -120,7 +128,8 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_the_file_is_rea
 
 
 def test_a_file_that_lies_about_its_length_is_cut_at_the_limit(
-        login, reviewer, posting, upload_storage, temp_dir, settings):
+    login, reviewer, posting, upload_storage, temp_dir, settings
+):
     """The request's length passes the first check (it leaves room for the other fields) and the
     file part claims 100 bytes: the bytes are counted, and no handler gets one past the limit."""
     settings.UPLOAD_MAX_BYTES = 100 * 1024
@@ -137,8 +146,12 @@ def test_a_file_that_lies_about_its_length_is_cut_at_the_limit(
 
 
 def columns(count: int) -> bytes:
-    return (",".join(["name", "email"] + [f"col{n}" for n in range(count - 2)]) + "\n"
-            + ",".join(["Ada", "ada@example.com"] + [""] * (count - 2)) + "\n").encode()
+    return (
+        ",".join(["name", "email"] + [f"col{n}" for n in range(count - 2)])
+        + "\n"
+        + ",".join(["Ada", "ada@example.com"] + [""] * (count - 2))
+        + "\n"
+    ).encode()
 
 
 def test_a_file_with_too_many_columns_is_refused_naming_the_count(login, reviewer, posting, upload_storage):
@@ -179,7 +192,8 @@ def upload_big(client, posting, content, capture):
 
 
 def test_a_big_file_is_checked_in_a_task_while_the_page_shows_progress(
-        login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks, monkeypatch):
+    login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks, monkeypatch
+):
     client = login(reviewer)
     job, queued = upload_big(client, posting, people(300), django_capture_on_commit_callbacks)
     # The request only stored and sniffed the file; the rows are checked by the queued task.
@@ -212,8 +226,8 @@ def test_a_big_file_is_checked_in_a_task_while_the_page_shows_progress(
 
 
 def test_a_big_file_whose_rows_cannot_be_used_fails_with_the_reason(
-        login, reviewer, posting, small_inline_limit, upload_storage, settings,
-        django_capture_on_commit_callbacks):
+    login, reviewer, posting, small_inline_limit, upload_storage, settings, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     settings.UPLOAD_MAX_ROWS = 250
     job, queued = upload_big(client, posting, people(300), django_capture_on_commit_callbacks)
@@ -228,8 +242,8 @@ def test_a_big_file_whose_rows_cannot_be_used_fails_with_the_reason(
 
 
 def test_a_check_whose_worker_died_is_resumed_and_writes_each_row_once(
-        login, reviewer, posting, small_inline_limit, settings, django_capture_on_commit_callbacks,
-        monkeypatch):
+    login, reviewer, posting, small_inline_limit, settings, django_capture_on_commit_callbacks, monkeypatch
+):
     client = login(reviewer)
     job, queued = upload_big(client, posting, people(300), django_capture_on_commit_callbacks)
     real_insert = services.import_rows_insert
@@ -249,7 +263,8 @@ def test_a_check_whose_worker_died_is_resumed_and_writes_each_row_once(
     assert (job.state, job.rows_checked, job.rows.count()) == ("checking", 100, 100)
     # Silent past INGEST_STALL_SECONDS: the page's next poll queues the check again.
     ImportJob.objects.filter(id=job.id).update(
-        heartbeat_at=timezone.now() - timedelta(seconds=settings.INGEST_STALL_SECONDS + 1))
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.INGEST_STALL_SECONDS + 1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.get(f"/imports/{job.id}/progress/?checking=1", HTTP_HX_REQUEST="true")
     job.refresh_from_db()
@@ -258,7 +273,8 @@ def test_a_check_whose_worker_died_is_resumed_and_writes_each_row_once(
 
 
 def test_a_check_taken_over_by_a_resume_stops_at_its_next_batch(
-        login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks, monkeypatch):
+    login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks, monkeypatch
+):
     job, queued = upload_big(login(reviewer), posting, people(300), django_capture_on_commit_callbacks)
     real_insert = services.import_rows_insert
 
@@ -275,7 +291,8 @@ def test_a_check_taken_over_by_a_resume_stops_at_its_next_batch(
 
 
 def test_remapping_a_big_file_checks_it_again_in_a_task(
-        login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks):
+    login, reviewer, posting, small_inline_limit, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     job, queued = upload_big(client, posting, people(300), django_capture_on_commit_callbacks)
     queued[0]()

@@ -25,14 +25,22 @@ def test_it_uploads_a_file_and_shows_the_preview(login, reviewer, posting, uploa
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/imports/{job.id}/"
     assert (job.team, job.posting, job.created_by, job.state) == (posting.team, posting, reviewer, "draft")
-    assert job.mapping == {"Candidate Name": "name", "Email Address": "email", "Phone Number": "phone",
-                           "Notes": "metadata"}
+    assert job.mapping == {
+        "Candidate Name": "name",
+        "Email Address": "email",
+        "Phone Number": "phone",
+        "Notes": "metadata",
+    }
     # Stored under a generated name, never the user's.
     assert "excel" not in job.stored_name and job.stored_name.startswith("imports/")
     assert (upload_storage / job.stored_name).exists()
     row = job.rows.get(number=2)
     assert (row.name, row.phone, row.metadata, row.status) == (
-        "José Müller", "+12065550100", {"Notes": "“Great” – 100€"}, "valid")
+        "José Müller",
+        "+12065550100",
+        {"Notes": "“Great” – 100€"},
+        "valid",
+    )
     html = client.get(f"/imports/{job.id}/").text
     assert "José Müller" in html and "Start import: send 3 candidates" in html
 
@@ -41,7 +49,9 @@ def test_it_combines_first_and_last_name_columns(login, reviewer, posting):
     post_file(login(reviewer), posting, "first_last.csv")
     job = ImportJob.objects.get()
     assert list(job.rows.values_list("name", "phone", "status")) == [
-        ("Ada Lovelace", "+12065550101", "valid"), ("Alan Turing", "", "valid")]
+        ("Ada Lovelace", "+12065550101", "valid"),
+        ("Alan Turing", "", "valid"),
+    ]
     assert job.rows.get(number=2).metadata == {"LinkedIn": "https://linkedin.com/in/ada"}
 
 
@@ -79,8 +89,13 @@ def test_it_shows_candidates_the_posting_already_has(login, reviewer, posting, t
     assert job.rows_existing == 1 and job.rows.get(email="ada@example.com").existing
     html = client.get(f"/imports/{job.id}/?show=existing").text
     assert "the existing interview will be returned" in html and "alan@example.com" not in html
-    client.post(f"/imports/{job.id}/mapping/", {**{f"col{n}": t for n, t in enumerate(
-        ["first_name", "last_name", "email", "phone", "metadata"])}, "retake": "on"})
+    client.post(
+        f"/imports/{job.id}/mapping/",
+        {
+            **{f"col{n}": t for n, t in enumerate(["first_name", "last_name", "email", "phone", "metadata"])},
+            "retake": "on",
+        },
+    )
     assert "a new interview will be created" in client.get(f"/imports/{job.id}/").text
 
 
@@ -90,9 +105,11 @@ def test_it_revalidates_live_when_a_mapping_changes(login, reviewer, posting):
     job = ImportJob.objects.get()
     assert job.mapping == {"Candidate Name": "name", "E-mail": "email", "Cell": "phone", "Years": "metadata"}
     assert (job.rows_valid, job.rows_invalid, job.rows_duplicate) == (2, 1, 1)
-    response = client.post(f"/imports/{job.id}/mapping/",
-                           {"col0": "name", "col1": "email", "col2": "ignore", "col3": "data"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/imports/{job.id}/mapping/",
+        {"col0": "name", "col1": "email", "col2": "ignore", "col3": "data"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="preview">')  # the region only
     assert 'data-count="valid">2<' in response.text
@@ -100,23 +117,29 @@ def test_it_revalidates_live_when_a_mapping_changes(login, reviewer, posting):
     assert job.mapping["Years"] == "data" and job.rows.get(number=2).data == {"Years": "5"}
     assert job.rows.get(number=2).phone == ""
     # A mapping without an email column cannot start.
-    response = client.post(f"/imports/{job.id}/mapping/",
-                           {"col0": "name", "col1": "metadata", "col2": "ignore", "col3": "data"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/imports/{job.id}/mapping/",
+        {"col0": "name", "col1": "metadata", "col2": "ignore", "col3": "data"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "No column is mapped to the email." in response.text
     assert "Start import" not in response.text
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("workbook.xlsx", "Excel workbook"),
-    ("binary.bin", "binary file"),
-    ("empty.csv", "The file is empty"),
-    ("header_only.csv", "no candidate rows"),
-    ("no_header.csv", "Add a header row"),
-    ("single_column.csv", "Only one column"),
-])
-def test_it_refuses_bad_files_with_a_message_and_keeps_nothing(login, reviewer, posting, name, message,
-                                                                upload_storage):
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("workbook.xlsx", "Excel workbook"),
+        ("binary.bin", "binary file"),
+        ("empty.csv", "The file is empty"),
+        ("header_only.csv", "no candidate rows"),
+        ("no_header.csv", "Add a header row"),
+        ("single_column.csv", "Only one column"),
+    ],
+)
+def test_it_refuses_bad_files_with_a_message_and_keeps_nothing(
+    login, reviewer, posting, name, message, upload_storage
+):
     response = post_file(login(reviewer), posting, name)
     assert response.status_code == 400
     assert message in response.text
@@ -157,11 +180,21 @@ def test_the_posting_panel_links_to_ingestion_for_reviewers_only(login, reviewer
 
 def job_urls(job, posting):
     return {
-        "get": [f"/imports/{job.id}/", f"/imports/{job.id}/progress/", f"/imports/{job.id}/invalid.csv",
-                f"/imports/{job.id}/results.csv", f"/postings/{posting.remote_id}/candidates/add/",
-                f"/postings/{posting.remote_id}/exports/"],
-        "post": [f"/imports/{job.id}/mapping/", f"/imports/{job.id}/start/", f"/imports/{job.id}/cancel/",
-                 f"/postings/{posting.remote_id}/candidates/add/", f"/postings/{posting.remote_id}/exports/"],
+        "get": [
+            f"/imports/{job.id}/",
+            f"/imports/{job.id}/progress/",
+            f"/imports/{job.id}/invalid.csv",
+            f"/imports/{job.id}/results.csv",
+            f"/postings/{posting.remote_id}/candidates/add/",
+            f"/postings/{posting.remote_id}/exports/",
+        ],
+        "post": [
+            f"/imports/{job.id}/mapping/",
+            f"/imports/{job.id}/start/",
+            f"/imports/{job.id}/cancel/",
+            f"/postings/{posting.remote_id}/candidates/add/",
+            f"/postings/{posting.remote_id}/exports/",
+        ],
     }
 
 
@@ -174,8 +207,10 @@ def test_an_outsider_gets_404_everywhere(login, reviewer, outsider, posting):
         assert client.get(url).status_code == 404, url
     for url in urls["post"]:
         assert client.post(url).status_code == 404, url
-    assert client.post("/imports/upload/", {"posting": posting.id, "file": upload("utf8_comma.csv")}
-                       ).status_code == 400  # their own form: another team's posting is not a choice
+    assert (
+        client.post("/imports/upload/", {"posting": posting.id, "file": upload("utf8_comma.csv")}).status_code
+        == 400
+    )  # their own form: another team's posting is not a choice
     assert ImportJob.objects.count() == 1
 
 
@@ -193,10 +228,12 @@ def test_a_viewer_may_look_but_gets_403_for_every_change(login, reviewer, viewer
 
 
 @hsettings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=st.one_of(
-    st.binary(max_size=2000),
-    st.text(alphabet=st.sampled_from('ab,;|\t"\n\r @.é\x00'), max_size=400).map(str.encode),
-))
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.text(alphabet=st.sampled_from('ab,;|\t"\n\r @.é\x00'), max_size=400).map(str.encode),
+    )
+)
 def test_arbitrary_bytes_never_cause_a_500(login, reviewer, posting, content):
     response = post_file(login(reviewer), posting, "anything.csv", content)
     assert response.status_code in (302, 400)

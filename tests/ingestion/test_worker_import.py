@@ -17,13 +17,15 @@ pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 def live_posting(team, sandbox):
     point_team_at(team, sandbox)
     doc = sandbox.postings()[0]
-    return Posting.objects.create(team=team, remote_id=doc["posting_id"], title=doc["title"],
-                                  url_key=doc["url_key"])
+    return Posting.objects.create(
+        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
+    )
 
 
 def new_job(team, posting, user, rows: int) -> ImportJob:
-    job = services.import_create(team, posting=posting, user=user, upload=upload("people.csv", people(rows)),
-                                 retake=False)
+    job = services.import_create(
+        team, posting=posting, user=user, upload=upload("people.csv", people(rows)), retake=False
+    )
     assert job.rows_valid == rows
     return job
 
@@ -42,8 +44,9 @@ def assert_each_row_ingested_once(job, sandbox, posting, rows):
     assert sorted(i for _, i in recorded) == sorted(r["interview_id"] for r in remote)
 
 
-def test_a_worker_imports_1000_rows_through_429s_and_500s(start_worker, team, admin, live_posting,
-                                                          sandbox, settings):
+def test_a_worker_imports_1000_rows_through_429s_and_500s(
+    start_worker, team, admin, live_posting, sandbox, settings
+):
     settings.INGEST_CHUNK_SIZE = 100
     worker = start_worker(extra_env={"INGEST_CHUNK_SIZE": "100"})
     sandbox.add_fault("rate_limit", rate=0.3, retry_after=0)
@@ -56,8 +59,9 @@ def test_a_worker_imports_1000_rows_through_429s_and_500s(start_worker, team, ad
     assert_each_row_ingested_once(done, sandbox, live_posting, 1000)
 
 
-def test_a_worker_killed_mid_import_is_resumed_without_duplicates(start_worker, team, admin, live_posting,
-                                                                   sandbox, settings, login):
+def test_a_worker_killed_mid_import_is_resumed_without_duplicates(
+    start_worker, team, admin, live_posting, sandbox, settings, login
+):
     settings.INGEST_CHUNK_SIZE = 10
     settings.INGEST_STALL_SECONDS = 2
     env = {"INGEST_CHUNK_SIZE": "10", "INGEST_STALL_SECONDS": "2"}
@@ -87,14 +91,15 @@ def test_a_worker_killed_mid_import_is_resumed_without_duplicates(start_worker, 
     assert_each_row_ingested_once(done, sandbox, live_posting, 200)
 
 
-def test_a_worker_checks_a_big_upload_while_the_page_polls_its_progress(start_worker, team, admin,
-                                                                        live_posting, login,
-                                                                        upload_storage):
+def test_a_worker_checks_a_big_upload_while_the_page_polls_its_progress(
+    start_worker, team, admin, live_posting, login, upload_storage
+):
     rows = 8000  # some 330 KB: over the size checked within the upload request
     # The worker reads the file from this test's upload directory (VAR_DIR/uploads).
     start_worker(extra_env={"VAR_DIR": str(upload_storage.parent)})
-    job = services.import_create(team, posting=live_posting, user=admin,
-                                 upload=upload("people.csv", people(rows)), retake=False)
+    job = services.import_create(
+        team, posting=live_posting, user=admin, upload=upload("people.csv", people(rows)), retake=False
+    )
     assert job.state == ImportJob.State.CHECKING and job.rows_expected == rows
     client = login(admin)
     seen = []

@@ -51,5 +51,6 @@ def assert_search_index_matches_lines():
     table and fails with "database disk image is malformed" on any difference."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO transcripts_line_fts(transcripts_line_fts, rank) "
-                           "VALUES ('integrity-check', 1)")
+            cursor.execute(
+                "INSERT INTO transcripts_line_fts(transcripts_line_fts, rank) VALUES ('integrity-check', 1)"
+            )

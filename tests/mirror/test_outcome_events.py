@@ -22,8 +22,9 @@ def events(response) -> dict:
 
 def finished(run: SyncRun, minutes_ago: float = 0, state=SyncRun.State.DONE, message="") -> SyncRun:
     at = timezone.now() - timedelta(minutes=minutes_ago)
-    SyncRun.objects.filter(pk=run.pk).update(state=state, started_at=at, finished_at=at, created_at=at,
-                                             message=message)
+    SyncRun.objects.filter(pk=run.pk).update(
+        state=state, started_at=at, finished_at=at, created_at=at, message=message
+    )
     run.refresh_from_db()
     return run
 
@@ -69,8 +70,9 @@ def test_the_syncs_page_names_postings_and_groups_single_interview_refreshes(log
     Interview.objects.create(team=team, posting=posting, remote_id="int_ada", name="Ada Lovelace")
     finished(SyncRun.objects.create(team=team, scope=SyncRun.Scope.POSTING, target="P-ENG"), 90)
     for n in range(37):
-        run = SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW,
-                                     target="int_ada" if n == 36 else f"int_{n}")
+        run = SyncRun.objects.create(
+            team=team, scope=SyncRun.Scope.INTERVIEW, target="int_ada" if n == 36 else f"int_{n}"
+        )
         ending = {"state": SyncRun.State.FAILED, "message": "Gone."} if n == 5 else {}
         finished(run, minutes_ago=2, **ending)
     html = login(admin).get("/syncs/").text
@@ -87,11 +89,15 @@ def test_the_syncs_page_runs_the_same_queries_for_a_few_rows_or_hundreds(login, 
 
     def add(n):
         for i in range(n):
-            finished(SyncRun.objects.create(team=team, scope=SyncRun.Scope.POSTING, target=posting.remote_id),
-                     minutes_ago=i)
+            finished(
+                SyncRun.objects.create(team=team, scope=SyncRun.Scope.POSTING, target=posting.remote_id),
+                minutes_ago=i,
+            )
             Interview.objects.get_or_create(team=team, remote_id=f"int_{i}", defaults={"name": f"C {i}"})
-            finished(SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=f"int_{i}"),
-                     minutes_ago=i * 7)
+            finished(
+                SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=f"int_{i}"),
+                minutes_ago=i * 7,
+            )
 
     def queries():
         with CaptureQueriesContext(connection) as captured:

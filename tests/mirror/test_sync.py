@@ -70,11 +70,15 @@ def test_a_changed_transcript_is_reindexed_for_search(team, sandbox, fast_client
 
     point_team_at(team, sandbox)
     sync(team)
-    doc = next(d for d in sandbox.interviews(sandbox.postings()[0]["posting_id"])
-               if APIInterview.from_dict(d).transcript)
+    doc = next(
+        d
+        for d in sandbox.interviews(sandbox.postings()[0]["posting_id"])
+        if APIInterview.from_dict(d).transcript
+    )
     old_text = APIInterview.from_dict(doc).transcript[0].text
-    changed = APIInterview.from_dict(json.loads(json.dumps(doc).replace(
-        json.dumps(old_text), json.dumps("Zanzibar quokka"), 1)))
+    changed = APIInterview.from_dict(
+        json.loads(json.dumps(doc).replace(json.dumps(old_text), json.dumps("Zanzibar quokka"), 1))
+    )
     posting = Posting.objects.get(team=team, remote_id=doc["posting_id"])
     counts = services.interviews_upsert(team, items=[changed], posting=posting)
     assert counts.updated == 1
@@ -120,14 +124,17 @@ def test_a_rejected_key_fails_the_run_and_marks_the_key(team, sandbox, fast_clie
     assert "The last sync with HeyMilo failed" in home
 
 
-@pytest.mark.parametrize(("kind", "extra"), [
-    ("error_500", {}),
-    ("rate_limit", {"retry_after": 0}),
-    ("rate_limit", {"retry_after": None}),
-    ("malformed", {}),
-    ("drop", {}),
-    ("hang", {"seconds": 2}),
-])
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("error_500", {}),
+        ("rate_limit", {"retry_after": 0}),
+        ("rate_limit", {"retry_after": None}),
+        ("malformed", {}),
+        ("drop", {}),
+        ("hang", {"seconds": 2}),
+    ],
+)
 def test_it_survives_faults_with_a_correct_mirror(team, sandbox, fast_client, settings, kind, extra):
     settings.HEYMILO_MAX_RETRIES = 1
     point_team_at(team, sandbox)
@@ -140,8 +147,7 @@ def test_it_survives_faults_with_a_correct_mirror(team, sandbox, fast_client, se
     assert Interview.objects.values("remote_id").distinct().count() == Interview.objects.count()
 
 
-def test_a_sync_that_gives_up_keeps_what_it_wrote_and_says_where(team, sandbox, fast_client,
-                                                                 settings):
+def test_a_sync_that_gives_up_keeps_what_it_wrote_and_says_where(team, sandbox, fast_client, settings):
     settings.HEYMILO_MAX_RETRIES = 0
     settings.SYNC_STEP_SECONDS = 0  # one page per step, so the test can stop between pages
     point_team_at(team, sandbox)
@@ -207,8 +213,9 @@ def test_an_interview_of_another_key_is_not_found(team, sandbox, fast_client):
     assert not Interview.objects.filter(remote_id=foreign).exists()
 
 
-def test_sync_all_teams_skips_teams_without_a_usable_key(team, other_team, sandbox,
-                                                         django_capture_on_commit_callbacks):
+def test_sync_all_teams_skips_teams_without_a_usable_key(
+    team, other_team, sandbox, django_capture_on_commit_callbacks
+):
     from dashboard.mirror.tasks import sync_all_teams
 
     point_team_at(team, sandbox)

@@ -20,8 +20,9 @@ def synced(team, sandbox, settings, django_capture_on_commit_callbacks):
     return team
 
 
-def test_refresh_shows_progress_and_stops_polling(login, reviewer, synced, sandbox,
-                                                  django_capture_on_commit_callbacks):
+def test_refresh_shows_progress_and_stops_polling(
+    login, reviewer, synced, sandbox, django_capture_on_commit_callbacks
+):
     client = login(reviewer)
     posting = Posting.objects.first()
     with django_capture_on_commit_callbacks(execute=True):
@@ -46,7 +47,8 @@ def test_sync_history_is_for_admins(login, admin, reviewer, synced):
 
 
 def test_a_failed_sync_shows_a_stale_banner_while_pages_keep_working(
-        login, viewer, synced, sandbox, settings, django_capture_on_commit_callbacks):
+    login, viewer, synced, sandbox, settings, django_capture_on_commit_callbacks
+):
     from dashboard.mirror import services
 
     settings.HEYMILO_MAX_RETRIES = 0

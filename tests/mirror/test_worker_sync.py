@@ -27,7 +27,8 @@ def finished(run_id):
 
 
 def test_a_worker_mirrors_the_sandbox_and_a_second_sync_writes_nothing(
-        start_worker, worker_settings, team, sandbox):
+    start_worker, worker_settings, team, sandbox
+):
     worker = start_worker(extra_env=WORKER_ENV)
     point_team_at(team, sandbox)
     first = services.sync_request(team)
@@ -72,8 +73,9 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(start_worker, worker_set
     sandbox.add_fault("latency", seconds=0.3, rate=1.0)
     worker = start_worker(extra_env=WORKER_ENV)
     run = services.sync_request(team)
-    wait_for(lambda: SyncRun.objects.get(id=run.id).pages_done >= 4, timeout=60,
-             message="the sync to get going")
+    wait_for(
+        lambda: SyncRun.objects.get(id=run.id).pages_done >= 4, timeout=60, message="the sync to get going"
+    )
     worker.kill()  # SIGKILL: no cleanup, the lock and the run are left behind
     run.refresh_from_db()
     assert run.state == SyncRun.State.RUNNING
@@ -81,8 +83,11 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(start_worker, worker_set
     assert 0 < partial < 75
     sandbox.clear_faults()
     # Until the dead worker's lock expires, asking again returns the same (stuck) run.
-    wait_for(lambda: not services.is_alive(SyncRun.objects.get(id=run.id)), timeout=15,
-             message="the dead worker's lock to expire")
+    wait_for(
+        lambda: not services.is_alive(SyncRun.objects.get(id=run.id)),
+        timeout=15,
+        message="the dead worker's lock to expire",
+    )
     second = services.sync_request(team)
     assert second.id != run.id
     # The dead worker's next step may still be queued: the new worker must not revive the run.
@@ -97,8 +102,9 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(start_worker, worker_set
     assert Interview.objects.count() == 75
 
 
-def test_one_teams_long_sync_does_not_starve_anothers(start_worker, worker_settings, team,
-                                                      other_team, sandbox):
+def test_one_teams_long_sync_does_not_starve_anothers(
+    start_worker, worker_settings, team, other_team, sandbox
+):
     point_team_at(team, sandbox)
     point_team_at(other_team, sandbox, key=sandbox.other_api_key)
     sandbox.add_fault("latency", seconds=0.15, rate=1.0)
@@ -126,8 +132,9 @@ def most_in_any_window(times: list[float], window: float) -> int:
     return most
 
 
-def test_the_shared_limit_holds_across_two_workers_and_two_teams(start_worker, worker_settings,
-                                                                   team, other_team, sandbox):
+def test_the_shared_limit_holds_across_two_workers_and_two_teams(
+    start_worker, worker_settings, team, other_team, sandbox
+):
     # A low limit (8 requests per 2 s per key) so the test shows it in seconds.
     env = {**WORKER_ENV, "HEYMILO_RATE_LIMIT": "8", "HEYMILO_RATE_PERIOD": "2"}
     start_worker(extra_env=env)

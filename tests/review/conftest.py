@@ -42,9 +42,14 @@ def make_interview(team, posting=None, **fields) -> Interview:
         "interview_id": remote_id,
         "details": {"name": fields["name"], "email": fields["email"], "status": fields["status"]},
     }
-    return Interview.objects.create(team=team, posting=posting, remote_id=remote_id,
-                                    posting_remote_id=posting.remote_id if posting else "",
-                                    document=document, **fields)
+    return Interview.objects.create(
+        team=team,
+        posting=posting,
+        remote_id=remote_id,
+        posting_remote_id=posting.remote_id if posting else "",
+        document=document,
+        **fields,
+    )
 
 
 @pytest.fixture

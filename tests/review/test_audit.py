@@ -39,8 +39,10 @@ def test_each_single_review_action_writes_an_entry_with_before_and_after(login, 
 def test_bulk_actions_and_their_undo_write_entries_naming_every_interview(login, reviewer, admin, team, rows):
     services.decision_record(team, interview=rows[0], user=admin, value="hold")
     client = login(reviewer)
-    client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_a0", "int_a1"], "value": "reject",
-                                      "confirmed": "1"})
+    client.post(
+        "/candidates/bulk/",
+        {"scope": "selected", "ids": ["int_a0", "int_a1"], "value": "reject", "confirmed": "1"},
+    )
     decided = AuditEntry.objects.get(action="bulk_decision")
     assert sorted(decided.interview_ids) == ["int_a0", "int_a1"] and decided.count == 2
     assert decided.before == {"decisions": {"int_a0": "hold", "int_a1": None}}
@@ -53,8 +55,10 @@ def test_bulk_actions_and_their_undo_write_entries_naming_every_interview(login,
     client.post("/candidates/bulk/", {"scope": "all", "action": "shortlist_add", "confirmed": "1"})
     added = AuditEntry.objects.get(action="shortlist_add")
     assert added.count == 3 and (added.before, added.after["shortlisted"]) == ({"shortlisted": False}, True)
-    client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_a2"], "action": "shortlist_remove",
-                                      "confirmed": "1"})
+    client.post(
+        "/candidates/bulk/",
+        {"scope": "selected", "ids": ["int_a2"], "action": "shortlist_remove", "confirmed": "1"},
+    )
     assert AuditEntry.objects.get(action="shortlist_remove").interview_ids == ["int_a2"]
     # A confirm step (no "confirmed") changes nothing and writes nothing.
     before = AuditEntry.objects.count()
@@ -87,7 +91,7 @@ def test_admins_read_the_log_newest_first_paginated(login, admin, log):
     assert len(actions) == 50
     assert actions[0] == "note" and actions[1:30] == ["decision"] * 29 and actions[30] == "rating"
     assert "&lt;b&gt;last&lt;/b&gt; one" in html and "<b>last</b>" not in html  # note text escaped
-    assert '/interviews/int_a2/' in html
+    assert "/interviews/int_a2/" in html
     second = client.get("/audit/?page=2").text
     assert re.findall(r'class="badge audit-(\w+)"', second) == ["rating"] * 10
 
@@ -110,8 +114,9 @@ def test_bad_audit_filter_input_is_explained_and_shows_everything(login, admin, 
 
 
 def test_the_log_answers_htmx_with_its_table_only(login, admin, log):
-    response = login(admin).get("/audit/?action=decision", HTTP_HX_REQUEST="true",
-                                HTTP_HX_TARGET="audit-table")
+    response = login(admin).get(
+        "/audit/?action=decision", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="audit-table"
+    )
     assert response.status_code == 200
     assert "<html" not in response.text and 'id="audit-table"' in response.text
     assert "<strong>29</strong> entries" in response.text
@@ -127,8 +132,9 @@ def test_only_admins_see_the_log_and_its_nav_link(login, admin, reviewer, viewer
         assert 'href="/audit/"' not in client.get("/candidates/").text
 
 
-def test_an_outsider_sees_only_their_own_teams_log_and_no_team_is_404(login, outsider, log,
-                                                                     django_user_model):
+def test_an_outsider_sees_only_their_own_teams_log_and_no_team_is_404(
+    login, outsider, log, django_user_model
+):
     # The outsider is an admin of their own team: its log is empty, ours never shows.
     html = login(outsider).get("/audit/?action=note").text
     assert "<strong>0</strong> entries" in html and "last" not in html

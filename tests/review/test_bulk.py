@@ -54,8 +54,10 @@ def test_it_decides_all_rows_matching_the_filter(login, reviewer, team, posting,
 def test_undo_restores_the_previous_decisions_once(login, reviewer, admin, team, rows):
     decision_record(team, interview=rows[0], user=admin, value="hold", reason="earlier")
     client = login(reviewer)
-    client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_b0", "int_b1"], "value": "reject",
-                                      "confirmed": "1"})
+    client.post(
+        "/candidates/bulk/",
+        {"scope": "selected", "ids": ["int_b0", "int_b1"], "value": "reject", "confirmed": "1"},
+    )
     batch = BulkDecision.objects.get()
     assert team_decisions(team, reviewer)["int_b0"] == "reject"
     undone = client.post(f"/candidates/bulk/{batch.id}/undo/", HTTP_HX_REQUEST="true")
@@ -70,8 +72,9 @@ def test_undo_restores_the_previous_decisions_once(login, reviewer, admin, team,
 
 def test_bad_bulk_input_says_what_is_wrong(login, reviewer, rows):
     client = login(reviewer)
-    response = client.post("/candidates/bulk/", {"scope": "selected", "value": "advance"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        "/candidates/bulk/", {"scope": "selected", "value": "advance"}, HTTP_HX_REQUEST="true"
+    )
     assert "Tick at least one candidate" in response.text
     response = client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_b1"], "value": "maybe"})
     assert response.status_code == 400 and "Select a valid choice" in response.text
@@ -79,8 +82,9 @@ def test_bad_bulk_input_says_what_is_wrong(login, reviewer, rows):
 
 
 def test_viewers_get_403_and_nothing_changes(login, viewer, reviewer, team, rows):
-    login(reviewer).post("/candidates/bulk/", {"scope": "selected", "ids": ["int_b1"], "value": "hold",
-                                               "confirmed": "1"})
+    login(reviewer).post(
+        "/candidates/bulk/", {"scope": "selected", "ids": ["int_b1"], "value": "hold", "confirmed": "1"}
+    )
     batch = BulkDecision.objects.get()
     client = login(viewer)
     everything = {"scope": "all", "value": "reject", "confirmed": "1"}
@@ -89,17 +93,25 @@ def test_viewers_get_403_and_nothing_changes(login, viewer, reviewer, team, rows
     assert Decision.objects.count() == 1 and BulkDecision.objects.get().undone_at is None
 
 
-def test_an_outsider_cannot_touch_another_teams_rows_or_batches(login, outsider, reviewer, team, posting,
-                                                                 rows):
-    login(reviewer).post("/candidates/bulk/", {"scope": "selected", "ids": ["int_b1"], "value": "hold",
-                                               "confirmed": "1"})
+def test_an_outsider_cannot_touch_another_teams_rows_or_batches(
+    login, outsider, reviewer, team, posting, rows
+):
+    login(reviewer).post(
+        "/candidates/bulk/", {"scope": "selected", "ids": ["int_b1"], "value": "hold", "confirmed": "1"}
+    )
     batch = BulkDecision.objects.get()
     client = login(outsider)
     # Ids of another team match nothing; the posting of another team is a 404.
-    client.post("/candidates/bulk/", {"scope": "selected", "ids": ["int_b2"], "value": "reject",
-                                      "confirmed": "1"})
-    assert client.post("/candidates/bulk/", {"scope": "all", "value": "reject", "confirmed": "1",
-                                             "posting": posting.remote_id}).status_code == 404
+    client.post(
+        "/candidates/bulk/", {"scope": "selected", "ids": ["int_b2"], "value": "reject", "confirmed": "1"}
+    )
+    assert (
+        client.post(
+            "/candidates/bulk/",
+            {"scope": "all", "value": "reject", "confirmed": "1", "posting": posting.remote_id},
+        ).status_code
+        == 404
+    )
     assert client.get(f"/candidates/bulk/{batch.id}/").status_code == 404
     assert client.post(f"/candidates/bulk/{batch.id}/undo/").status_code == 404
     assert team_decisions(team, reviewer)["int_b2"] is None

@@ -72,56 +72,94 @@ def table(html: str) -> _Table:
     return parser
 
 
-def document(remote_id, name, status="completed", questions=(), criteria=(), eligibility=None,
-             steps=None):
+def document(remote_id, name, status="completed", questions=(), criteria=(), eligibility=None, steps=None):
     """An API document with the given scorecard questions and resume criteria ((text, score) pairs)."""
     doc = {"interview_id": remote_id, "details": {"name": name, "status": status}}
     agentic = {}
     if questions:
-        agentic["web_interview_info"] = {"scorecard": {"questions": [
-            {"question_id": f"q{n}", "question": text, "evaluation_score": score,
-             "not_scored": score is None,
-             "chat_transcript": [{"speaker": "interviewer", "text": text},
-                                 {"speaker": "candidate", "text": f"{name} answers: {text}"}]}
-            for n, (text, score) in enumerate(questions)]}}
+        agentic["web_interview_info"] = {
+            "scorecard": {
+                "questions": [
+                    {
+                        "question_id": f"q{n}",
+                        "question": text,
+                        "evaluation_score": score,
+                        "not_scored": score is None,
+                        "chat_transcript": [
+                            {"speaker": "interviewer", "text": text},
+                            {"speaker": "candidate", "text": f"{name} answers: {text}"},
+                        ],
+                    }
+                    for n, (text, score) in enumerate(questions)
+                ]
+            }
+        }
     if criteria or eligibility is not None:
         resume = {}
         if criteria:
-            resume["score_criteria"] = {"criteria": [
-                {"criteria_id": f"c{n}", "criteria_text": text, "score": score}
-                for n, (text, score) in enumerate(criteria)]}
+            resume["score_criteria"] = {
+                "criteria": [
+                    {"criteria_id": f"c{n}", "criteria_text": text, "score": score}
+                    for n, (text, score) in enumerate(criteria)
+                ]
+            }
         if eligibility is not None:
-            resume["eligibility_criteria"] = {"is_eligible": all(ok for _, ok in eligibility), "criteria": [
-                {"criteria_id": f"e{n}", "criteria_text": text, "pass_criteria": ok}
-                for n, (text, ok) in enumerate(eligibility)]}
+            resume["eligibility_criteria"] = {
+                "is_eligible": all(ok for _, ok in eligibility),
+                "criteria": [
+                    {"criteria_id": f"e{n}", "criteria_text": text, "pass_criteria": ok}
+                    for n, (text, ok) in enumerate(eligibility)
+                ],
+            }
         agentic["resume_interview_info"] = resume
     if agentic:
         doc["agentic_data"] = agentic
     if steps is not None:
-        doc["workflow"] = {"step_by_step": [
-            {"id": step_id, "order": n, "complete": done} for n, (step_id, done) in enumerate(steps)]}
+        doc["workflow"] = {
+            "step_by_step": [
+                {"id": step_id, "order": n, "complete": done} for n, (step_id, done) in enumerate(steps)
+            ]
+        }
     return doc
 
 
 def candidate(team, posting, remote_id, name, score=None, **doc):
-    return make_interview(team, posting, remote_id=remote_id, name=name, score=score,
-                          status=doc.get("status", "completed"),
-                          document=document(remote_id, name, **doc))
+    return make_interview(
+        team,
+        posting,
+        remote_id=remote_id,
+        name=name,
+        score=score,
+        status=doc.get("status", "completed"),
+        document=document(remote_id, name, **doc),
+    )
 
 
 @pytest.fixture
 def pair(team, posting):
     """Two candidates whose scorecards share one question, in another order and spelling."""
-    ada = candidate(team, posting, "int_ada", "Ada Lovelace", score=91,
-                    questions=[("Tell me about REST APIs.", 4), ("Why this role?", 3)],
-                    criteria=[("Python experience", 4.5), ("Team leadership", 2)],
-                    eligibility=[("Work permit", True)],
-                    steps=[("resume_screen_1", True), ("web_interview_1", True)])
-    bob = candidate(team, posting, "int_bob", "Bob Stone", score=55,
-                    questions=[("why  this ROLE?", 5), ("Describe a failure.", 2)],
-                    criteria=[("Team leadership", 2), ("Python experience", 3)],
-                    eligibility=[("Work permit", False)],
-                    steps=[("resume_screen_1", True), ("web_interview_1", False), ("sms_follow_up", False)])
+    ada = candidate(
+        team,
+        posting,
+        "int_ada",
+        "Ada Lovelace",
+        score=91,
+        questions=[("Tell me about REST APIs.", 4), ("Why this role?", 3)],
+        criteria=[("Python experience", 4.5), ("Team leadership", 2)],
+        eligibility=[("Work permit", True)],
+        steps=[("resume_screen_1", True), ("web_interview_1", True)],
+    )
+    bob = candidate(
+        team,
+        posting,
+        "int_bob",
+        "Bob Stone",
+        score=55,
+        questions=[("why  this ROLE?", 5), ("Describe a failure.", 2)],
+        criteria=[("Team leadership", 2), ("Python experience", 3)],
+        eligibility=[("Work permit", False)],
+        steps=[("resume_screen_1", True), ("web_interview_1", False), ("sms_follow_up", False)],
+    )
     return ada, bob
 
 
@@ -131,8 +169,15 @@ def analysed(team, n):
     for row in Interview.objects.for_team(team).filter(status="completed").order_by("id"):
         doc = APIInterview.from_dict(row.document)
         web, resume = doc.web_interview, doc.resume
-        if (web and web.scorecard and web.scorecard.questions and resume and resume.score_criteria
-                and resume.score_criteria.criteria and resume.eligibility):
+        if (
+            web
+            and web.scorecard
+            and web.scorecard.questions
+            and resume
+            and resume.score_criteria
+            and resume.score_criteria.criteria
+            and resume.eligibility
+        ):
             by_posting.setdefault(row.posting_id, []).append((row, doc))
             if len(by_posting[row.posting_id]) == n:
                 return by_posting[row.posting_id]
@@ -154,8 +199,9 @@ def test_every_member_sees_the_full_page_and_the_partial(login, synced, request,
         assert escape(doc.resume.score_criteria.criteria[0].criteria_text) in page.text
     assert page.text.count("Remove from comparison") == 3
     assert 'href="/static/' in page.text and "compare" in page.text  # its stylesheet
-    partial = client.get(url(*(row.remote_id for row, _ in picked)), HTTP_HX_REQUEST="true",
-                         HTTP_HX_TARGET="comparison")
+    partial = client.get(
+        url(*(row.remote_id for row, _ in picked)), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="comparison"
+    )
     assert partial.status_code == 200
     assert "<html" not in partial.text and partial.text.lstrip().startswith('<div id="comparison">')
 
@@ -178,8 +224,11 @@ def test_rows_align_by_text_across_candidates(login, viewer, pair):
     parsed = table(login(viewer).get(url("int_ada", "int_bob")).text)
     labels = list(parsed.rows)
     # First appearance order; "why  this ROLE?" is the same question as "Why this role?".
-    assert labels.index("Tell me about REST APIs.") < labels.index("Why this role?") < labels.index(
-        "Describe a failure.")
+    assert (
+        labels.index("Tell me about REST APIs.")
+        < labels.index("Why this role?")
+        < labels.index("Describe a failure.")
+    )
     assert "why this ROLE?" not in labels
     assert [text[:1] for text, _ in parsed.rows["Why this role?"]] == ["3", "5"]
     assert parsed.rows["Tell me about REST APIs."][1][0] == "—"
@@ -205,7 +254,7 @@ def test_the_best_score_of_each_row_is_marked_with_a_class(login, viewer, team, 
     assert best("Only mine?") == [False, False, False]  # nothing to compare against
     assert best("Work permit") == [False, False, False]  # pass/fail rows are not scores
     html = login(viewer).get(url("int_ada", "int_bob")).text
-    assert 'style=' not in html and "<style" not in html
+    assert "style=" not in html and "<style" not in html
 
 
 @pytest.mark.parametrize("ids", [["int_theirs"], ["int_ada", "int_theirs"]])
@@ -271,7 +320,10 @@ def test_remove_from_comparison_links_drop_that_id(login, viewer, team, posting,
     html = login(viewer).get(url("int_ada", "int_bob", "int_cy")).text
     removes = [h for h in _hrefs(html) if h.startswith(URL)]
     assert [parse_qs(urlsplit(h).query)["ids"] for h in removes] == [
-        ["int_bob", "int_cy"], ["int_ada", "int_cy"], ["int_ada", "int_bob"]]
+        ["int_bob", "int_cy"],
+        ["int_ada", "int_cy"],
+        ["int_ada", "int_bob"],
+    ]
     assert 'hx-target="#comparison"' in html
 
 
@@ -291,8 +343,15 @@ def _hrefs(html: str) -> list[str]:
 
 def test_remote_text_is_escaped(login, viewer, team, posting):
     evil = "<script>alert(1)</script>"
-    candidate(team, posting, "int_evil", f"Eve {evil}", questions=[(f"Q {evil}", 3)],
-              criteria=[(f"C {evil}", 2)], eligibility=[(f"E {evil}", True)])
+    candidate(
+        team,
+        posting,
+        "int_evil",
+        f"Eve {evil}",
+        questions=[(f"Q {evil}", 3)],
+        criteria=[(f"C {evil}", 2)],
+        eligibility=[(f"E {evil}", True)],
+    )
     candidate(team, posting, "int_ok", "Olly Ok", questions=[("Plain?", 4)])
     html = login(viewer).get(url("int_evil", "int_ok")).text
     assert "<script>alert(1)" not in html
@@ -300,8 +359,14 @@ def test_remote_text_is_escaped(login, viewer, team, posting):
 
 
 def test_missing_parts_show_a_dash_not_an_error(login, viewer, team, posting, pair):
-    make_interview(team, posting, remote_id="int_wait", name="Pat Pending", status="pending",
-                   document={"interview_id": "int_wait", "details": {"name": "Pat Pending"}})
+    make_interview(
+        team,
+        posting,
+        remote_id="int_wait",
+        name="Pat Pending",
+        status="pending",
+        document={"interview_id": "int_wait", "details": {"name": "Pat Pending"}},
+    )
     make_interview(team, posting, remote_id="int_bad", name="Bad Document", document=["not", "an object"])
     response = login(viewer).get(url("int_wait", "int_bad"))
     assert response.status_code == 200
@@ -366,8 +431,9 @@ def test_viewers_never_rate_so_they_see_every_rating(login, viewer, rated):
     assert "private until submitted" not in html
 
 
-def test_queries_do_not_grow_with_the_number_of_candidates(login, reviewer, admin, team, posting, pair,
-                                                            django_assert_max_num_queries):
+def test_queries_do_not_grow_with_the_number_of_candidates(
+    login, reviewer, admin, team, posting, pair, django_assert_max_num_queries
+):
     for n in range(2):
         candidate(team, posting, f"int_q{n}", f"Quinn {n}", questions=[("Why this role?", n)])
     for row in Interview.objects.for_team(team):
@@ -390,8 +456,9 @@ def test_other_parameters_redirect_to_the_clean_address(login, reviewer, pair):
     # What the candidate table's form sends when its "compare" button submits the ticked rows.
     response = client.get(URL + "?csrfmiddlewaretoken=x&scope=selected&ids=int_ada&ids=int_bob&value=hold")
     assert response.status_code == 302 and response["Location"] == url("int_ada", "int_bob")
-    response = client.get(URL + "?filters=q%3Dx&ids=int_ada&ids=int_bob", HTTP_HX_REQUEST="true",
-                          HTTP_HX_TARGET="bulk-slot")
+    response = client.get(
+        URL + "?filters=q%3Dx&ids=int_ada&ids=int_bob", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="bulk-slot"
+    )
     assert response.status_code == 200 and response["HX-Redirect"] == url("int_ada", "int_bob")
     # A button with hx-include of the ticked boxes and no target of its own lands the same way.
     response = client.get(url("int_ada", "int_bob"), HTTP_HX_REQUEST="true")
@@ -399,6 +466,7 @@ def test_other_parameters_redirect_to_the_clean_address(login, reviewer, pair):
 
 
 def test_an_htmx_history_restore_gets_the_full_page(login, viewer, pair):
-    response = login(viewer).get(url("int_ada", "int_bob"), HTTP_HX_REQUEST="true",
-                                 HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    response = login(viewer).get(
+        url("int_ada", "int_bob"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
     assert response.status_code == 200 and "<html" in response.text and "Ada Lovelace" in response.text

@@ -16,19 +16,24 @@ from tests.webhooks.conftest import browser as webhooks_browser
 browser = webhooks_browser
 page = e2e.page
 
-COMPARE_BUTTON = ('<button type="submit" class="button small" formaction="/candidates/compare/" '
-                  'formmethod="get" data-compare>Compare ticked</button>')
+COMPARE_BUTTON = (
+    '<button type="submit" class="button small" formaction="/candidates/compare/" '
+    'formmethod="get" data-compare>Compare ticked</button>'
+)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["admin", "reviewer", "viewer"])
-def test_every_role_gets_checkboxes_and_the_compare_button_in_the_rows_form(login, request, team, posting,
-                                                                             role):
+def test_every_role_gets_checkboxes_and_the_compare_button_in_the_rows_form(
+    login, request, team, posting, role
+):
     for n in range(3):
         make_interview(team, posting, remote_id=f"int_c{n}")
     client = login(request.getfixturevalue(role))
-    for response in (client.get(f"/postings/{posting.remote_id}/"),
-                     client.get("/candidates/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table")):
+    for response in (
+        client.get(f"/postings/{posting.remote_id}/"),
+        client.get("/candidates/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table"),
+    ):
         html = response.text
         form = re.search(r'<form id="bulk-form".*?</form>', html, re.S).group(0)
         assert COMPARE_BUTTON in form
@@ -63,8 +68,10 @@ def ticked_table(db):
     for username, role in [("rita", "reviewer"), ("vic", "viewer")]:
         MembershipFactory(user=UserFactory(username=username), team=team, role=role)
     posting = make_posting(team, title="Backend engineer")
-    rows = [make_interview(team, posting, remote_id=f"int_cmp{n}", name=f"Compare Person {n}", score=n)
-            for n in range(3)]
+    rows = [
+        make_interview(team, posting, remote_id=f"int_cmp{n}", name=f"Compare Person {n}", score=n)
+        for n in range(3)
+    ]
     return posting, rows
 
 
@@ -81,8 +88,9 @@ def _tick_and_compare(tab, live_server, posting):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("username", ["rita", "vic"])
-def test_with_javascript_it_opens_the_compare_url_with_only_the_ticked_ids(live_server, page, ticked_table,
-                                                                           username):
+def test_with_javascript_it_opens_the_compare_url_with_only_the_ticked_ids(
+    live_server, page, ticked_table, username
+):
     posting, _ = ticked_table
     _sign_in(page, live_server, username)
     target = _tick_and_compare(page, live_server, posting)

@@ -33,8 +33,9 @@ def test_only_members_of_the_same_team_resolve(team, row, admin, reviewer, viewe
 
 
 def test_punctuation_after_a_name_and_repeated_or_own_names(team, row, admin, reviewer, viewer):
-    note = note_add(team, interview=row, user=admin,
-                    body="Thanks @bob. Ask (@carol), @bob again, and me, @alice!")
+    note = note_add(
+        team, interview=row, user=admin, body="Thanks @bob. Ask (@carol), @bob again, and me, @alice!"
+    )
     assert mentioned(note) == ["bob", "carol"]  # once each, and no inbox entry for the author
     assert mention_candidates("@bob.") == {"bob.": "bob.", "bob": "bob."}
 
@@ -55,8 +56,9 @@ def test_a_note_posted_through_the_page_mentions_and_shows_them_marked(login, re
 
 
 def test_hostile_note_text_is_escaped_around_mentions(login, admin, reviewer, team, row):
-    note_add(team, interview=row, user=admin,
-             body='<img src=x onerror=alert(1)> @bob <script>alert(2)</script>')
+    note_add(
+        team, interview=row, user=admin, body="<img src=x onerror=alert(1)> @bob <script>alert(2)</script>"
+    )
     html = login(reviewer).get(f"/interviews/{row.remote_id}/activity/").text
     assert "<img src=x" not in html and "<script>alert(2)" not in html
     assert '&lt;img src=x onerror=alert(1)&gt; <strong class="mention">@bob</strong> &lt;script&gt;' in html

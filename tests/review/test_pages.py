@@ -35,8 +35,9 @@ def test_it_404s_another_teams_posting_and_interview(login, outsider, synced, sa
     assert interview.name not in response.text
 
 
-def test_reading_through_an_interview_not_mirrored_yet(login, viewer, team, sandbox,
-                                                       django_capture_on_commit_callbacks):
+def test_reading_through_an_interview_not_mirrored_yet(
+    login, viewer, team, sandbox, django_capture_on_commit_callbacks
+):
     point_team_at(team, sandbox)
     doc = sandbox.interviews(sandbox.postings()[0]["posting_id"])[2]
     client = login(viewer)
@@ -52,8 +53,9 @@ def test_reading_through_an_interview_not_mirrored_yet(login, viewer, team, sand
     assert doc["details"]["name"] in client.get(url).text
 
 
-def test_reading_through_an_unknown_interview_ends_in_404(login, viewer, team, sandbox,
-                                                          django_capture_on_commit_callbacks):
+def test_reading_through_an_unknown_interview_ends_in_404(
+    login, viewer, team, sandbox, django_capture_on_commit_callbacks
+):
     point_team_at(team, sandbox)
     client = login(viewer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -76,9 +78,15 @@ def test_review_pages_keep_the_strict_csp_rules(login, reviewer, synced):
 
     client = login(reviewer)
     interview = Interview.objects.filter(status="completed").first()
-    urls = ["/postings/", "/candidates/", f"/postings/{interview.posting.remote_id}/",
-            *[f"/interviews/{interview.remote_id}/{tab}" for tab in ["", "resume/", "interview/",
-                                                                      "workflow/", "activity/"]]]
+    urls = [
+        "/postings/",
+        "/candidates/",
+        f"/postings/{interview.posting.remote_id}/",
+        *[
+            f"/interviews/{interview.remote_id}/{tab}"
+            for tab in ["", "resume/", "interview/", "workflow/", "activity/"]
+        ],
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -95,9 +103,17 @@ def test_the_posting_page_puts_the_candidates_first_and_the_plumbing_on_manage(l
     html = client.get(f"/postings/{posting.remote_id}/").text
     main = html.split('<main id="main">', 1)[1]
     # Header, tabs, the summary strip, the toolbar, then the table: nothing of Manage's on the way.
-    order = [main.index(marker) for marker in ['class="posting-head"', 'class="tabs posting-tabs"',
-                                               'class="summary-strip"', 'id="filter-form"',
-                                               'id="candidate-table"', "About this posting"]]
+    order = [
+        main.index(marker)
+        for marker in [
+            'class="posting-head"',
+            'class="tabs posting-tabs"',
+            'class="summary-strip"',
+            'id="filter-form"',
+            'id="candidate-table"',
+            "About this posting",
+        ]
+    ]
     assert order == sorted(order)
     assert posting.url_key not in main and "Ingestion key" not in main and "Live updates" not in main
     assert f'href="/postings/{posting.remote_id}/manage/">Manage</a>' in main
@@ -114,15 +130,22 @@ def test_reviewers_and_viewers_never_see_the_plumbing(login, request, synced, sa
     posting = Posting.objects.exclude(url_key="").first()
     client = login(request.getfixturevalue(role))
     html = client.get(f"/postings/{posting.remote_id}/").text
-    for secret in [posting.url_key, "Ingestion key", "PUBLIC_BASE_URL", "Live updates",
-                   settings.PUBLIC_BASE_URL, "/manage/"]:
+    for secret in [
+        posting.url_key,
+        "Ingestion key",
+        "PUBLIC_BASE_URL",
+        "Live updates",
+        settings.PUBLIC_BASE_URL,
+        "/manage/",
+    ]:
         assert secret not in html, secret
     assert client.get(f"/postings/{posting.remote_id}/manage/").status_code == 403
 
 
 def test_the_postings_list_answers_htmx_with_its_table_only(login, viewer, synced, sandbox):
-    response = login(viewer).get("/postings/?q=zzz-no-such", HTTP_HX_REQUEST="true",
-                                 HTTP_HX_TARGET="postings-table")
+    response = login(viewer).get(
+        "/postings/?q=zzz-no-such", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="postings-table"
+    )
     assert "<html" not in response.text and 'id="postings-table"' in response.text
     assert "No postings match these filters" in response.text
 

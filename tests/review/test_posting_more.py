@@ -33,8 +33,10 @@ def more_link(html: str) -> str | None:
 @pytest.fixture
 def hundred_twenty(team, posting):
     """120 candidates scored 0..119 (a made-up scale is fine here: the table only sorts on it)."""
-    return [make_interview(team, posting, remote_id=f"int_p{n:03d}", name=f"Person {n:03d}", score=n)
-            for n in range(120)]
+    return [
+        make_interview(team, posting, remote_id=f"int_p{n:03d}", name=f"Person {n:03d}", score=n)
+        for n in range(120)
+    ]
 
 
 def test_show_more_grows_the_list_in_place(login, reviewer, posting, hundred_twenty):
@@ -84,20 +86,32 @@ def test_what_leaves_the_table_forgets_how_many_were_shown(login, reviewer, post
     assert "shown" not in unescape(re.search(r'href="(/candidates/queue/[^"]*)"', html).group(1))
 
 
-@pytest.mark.parametrize(("shown", "rows"), [
-    ("abc", 50), ("-5", 50), ("10", 50), ("", 50), ("1e3", 50), ("9" * 40, 100), ("100.5", 50),
-])
-def test_a_made_up_number_of_rows_is_clamped(login, viewer, posting, hundred_twenty, monkeypatch,
-                                              shown, rows):
+@pytest.mark.parametrize(
+    ("shown", "rows"),
+    [
+        ("abc", 50),
+        ("-5", 50),
+        ("10", 50),
+        ("", 50),
+        ("1e3", 50),
+        ("9" * 40, 100),
+        ("100.5", 50),
+    ],
+)
+def test_a_made_up_number_of_rows_is_clamped(
+    login, viewer, posting, hundred_twenty, monkeypatch, shown, rows
+):
     monkeypatch.setattr(views, "SHOWN_MAX", 100)
-    response = login(viewer).get(f"/postings/{posting.remote_id}/", {"sort": "-score", "shown": shown},
-                                 **TABLE)
+    response = login(viewer).get(
+        f"/postings/{posting.remote_id}/", {"sort": "-score", "shown": shown}, **TABLE
+    )
     assert response.status_code == 200
     assert len(names_in(response.text)) == rows
 
 
-def test_past_the_longest_list_it_moves_on_to_the_next_rows(login, viewer, posting, hundred_twenty,
-                                                             monkeypatch):
+def test_past_the_longest_list_it_moves_on_to_the_next_rows(
+    login, viewer, posting, hundred_twenty, monkeypatch
+):
     monkeypatch.setattr(views, "SHOWN_MAX", 100)
     client = login(viewer)
     url = f"/postings/{posting.remote_id}/"

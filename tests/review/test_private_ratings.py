@@ -49,8 +49,10 @@ def test_private_is_the_default_and_hides_others_ratings_until_i_rate(login, rev
     assert "Rated 1 of 5" not in activity and "alice" not in activity
     assert "ratings are hidden until you rate" in activity
     show_team_column(client)
-    assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {"int_low": "—",
-                                                                                "int_high": "—"}
+    assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {
+        "int_low": "—",
+        "int_high": "—",
+    }
 
     client.post(f"/interviews/{low.remote_id}/rate/", {"stars": "3"})
     profile = client.get(f"/interviews/{low.remote_id}/").text
@@ -58,8 +60,10 @@ def test_private_is_the_default_and_hides_others_ratings_until_i_rate(login, rev
     activity = client.get(f"/interviews/{low.remote_id}/activity/").text
     assert "Rated 1 of 5" in activity and "Rated 3 of 5" in activity
     # Rating one candidate reveals that one only.
-    assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {"int_low": "2.0",
-                                                                                "int_high": "—"}
+    assert team_column(client.get(f"/postings/{low.posting.remote_id}/").text) == {
+        "int_low": "2.0",
+        "int_high": "—",
+    }
 
 
 def test_sorting_and_exporting_by_team_rating_give_nothing_away(login, reviewer, team, rated):
@@ -100,8 +104,11 @@ def test_admins_change_the_setting_and_it_is_audited(login, admin, team):
     assert response.status_code == 302 and response["Location"] == "/review/settings/"
     assert ReviewSettings.objects.get(team=team).ratings_private is False
     entry = AuditEntry.objects.get(action="settings")
-    assert (entry.before, entry.after, entry.user) == ({"ratings_private": True}, {"ratings_private": False},
-                                                      admin)
+    assert (entry.before, entry.after, entry.user) == (
+        {"ratings_private": True},
+        {"ratings_private": False},
+        admin,
+    )
     client.post("/review/settings/", {"ratings_private": "on"})
     assert ReviewSettings.objects.get(team=team).ratings_private is True
     assert 'href="/review/settings/"' in client.get("/audit/").text
@@ -115,9 +122,9 @@ def test_reviewers_and_viewers_get_403_on_the_settings_and_nothing_changes(login
     assert not ReviewSettings.objects.exists() and not AuditEntry.objects.exists()
 
 
-def test_a_person_without_a_team_gets_404_and_an_outsider_changes_only_their_own(login, outsider, team,
-                                                                                  other_team,
-                                                                                  django_user_model):
+def test_a_person_without_a_team_gets_404_and_an_outsider_changes_only_their_own(
+    login, outsider, team, other_team, django_user_model
+):
     loner = django_user_model.objects.create_user("loner", password="x")
     assert login(loner).get("/review/settings/").status_code == 404
     login(outsider).post("/review/settings/", {})

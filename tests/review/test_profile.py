@@ -25,8 +25,17 @@ def analysed(team):
     for row in Interview.objects.for_team(team).filter(status="completed"):
         doc = APIInterview.from_dict(row.document)
         web, resume = doc.web_interview, doc.resume
-        if (web and web.summary and web.summary.highlights and web.scorecard and web.scorecard.questions
-                and web.communication and resume and resume.score_criteria and resume.eligibility):
+        if (
+            web
+            and web.summary
+            and web.summary.highlights
+            and web.scorecard
+            and web.scorecard.questions
+            and web.communication
+            and resume
+            and resume.score_criteria
+            and resume.eligibility
+        ):
             return row, doc
     raise AssertionError("the sandbox has no fully analysed interview")
 
@@ -39,8 +48,9 @@ def test_every_member_sees_every_tab_as_a_page_and_as_a_partial(login, synced, r
     page = client.get(f"/interviews/{row.remote_id}/{tab}")
     assert page.status_code == 200
     assert row.name in page.text and "<html" in page.text
-    partial = client.get(f"/interviews/{row.remote_id}/{tab}", HTTP_HX_REQUEST="true",
-                         HTTP_HX_TARGET="profile-body")
+    partial = client.get(
+        f"/interviews/{row.remote_id}/{tab}", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="profile-body"
+    )
     assert partial.status_code == 200
     assert "<html" not in partial.text and 'id="profile-body"' in partial.text
     assert ("Advance</button>" in page.text) is (role != "viewer")  # viewers get no forms
@@ -70,8 +80,13 @@ def _escaped(text: str) -> str:
 
 
 def test_a_pending_interview_shows_empty_states_not_errors(login, viewer, team, posting):
-    row = make_interview(team, posting, status="pending", document={"interview_id": "int_wait",
-                         "details": {"name": "Pat Pending", "status": "pending"}}, remote_id="int_wait")
+    row = make_interview(
+        team,
+        posting,
+        status="pending",
+        document={"interview_id": "int_wait", "details": {"name": "Pat Pending", "status": "pending"}},
+        remote_id="int_wait",
+    )
     client = login(viewer)
     overview = client.get(f"/interviews/{row.remote_id}/").text
     assert "No interview summary yet: the interview is pending" in overview
@@ -89,10 +104,17 @@ def test_an_unreadable_document_says_so(login, viewer, team, posting):
 
 def test_remote_text_on_the_profile_is_escaped(login, viewer, team, posting):
     evil = "<script>alert(1)</script>"
-    doc = {"interview_id": "int_evil", "details": {"name": evil, "status": "completed"},
-           "agentic_data": {"web_interview_info": {"summary": {"highlights": [evil], "lowlights": []}},
-                            "resume_interview_info": {"resume_link": "javascript:alert(1)",
-                                                      "score_criteria": {"criteria": []}}}}
+    doc = {
+        "interview_id": "int_evil",
+        "details": {"name": evil, "status": "completed"},
+        "agentic_data": {
+            "web_interview_info": {"summary": {"highlights": [evil], "lowlights": []}},
+            "resume_interview_info": {
+                "resume_link": "javascript:alert(1)",
+                "score_criteria": {"criteria": []},
+            },
+        },
+    }
     row = make_interview(team, posting, name=evil, remote_id="int_evil", document=doc)
     client = login(viewer)
     for tab in ["", "resume/"]:
@@ -122,9 +144,12 @@ def test_prev_next_walk_the_list_it_was_opened_from(login, viewer, team, posting
 def test_a_reviewer_decides_with_a_reason_and_sees_it_in_activity(login, reviewer, team, posting):
     row = make_interview(team, posting)
     client = login(reviewer)
-    response = client.post(f"/interviews/{row.remote_id}/decide/",
-                           {"value": "advance", "reason": "Strong SQL"},
-                           HTTP_HX_REQUEST="true", HTTP_HX_TARGET="profile-header")
+    response = client.post(
+        f"/interviews/{row.remote_id}/decide/",
+        {"value": "advance", "reason": "Strong SQL"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="profile-header",
+    )
     assert response.status_code == 200
     assert 'id="profile-header"' in response.text and "<html" not in response.text
     assert "Decision recorded" in response.text
@@ -184,14 +209,19 @@ def test_an_outsider_gets_404_on_every_profile_url(login, outsider, team, postin
     for tab in TABS[1:]:
         assert client.get(url + tab).status_code == 404
         assert client.get(url + tab, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="profile-body").status_code == 404
-    for action, data in [("decide/", {"value": "advance"}), ("rate/", {"stars": "5"}),
-                         ("notes/", {"body": "x"}), ("refresh/", {})]:
+    for action, data in [
+        ("decide/", {"value": "advance"}),
+        ("rate/", {"stars": "5"}),
+        ("notes/", {"body": "x"}),
+        ("refresh/", {}),
+    ]:
         assert client.post(url + action, data).status_code == 404
     assert not Decision.objects.exists() and not Rating.objects.exists() and not Note.objects.exists()
 
 
-def test_refresh_fetches_the_interview_again_and_shows_progress(login, reviewer, synced,
-                                                               django_capture_on_commit_callbacks):
+def test_refresh_fetches_the_interview_again_and_shows_progress(
+    login, reviewer, synced, django_capture_on_commit_callbacks
+):
     row, _ = analysed(synced)
     client = login(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -203,8 +233,9 @@ def test_refresh_fetches_the_interview_again_and_shows_progress(login, reviewer,
     assert run.state == SyncRun.State.DONE
 
 
-def test_the_profile_takes_a_constant_number_of_queries(login, reviewer, team, posting,
-                                                        django_assert_max_num_queries):
+def test_the_profile_takes_a_constant_number_of_queries(
+    login, reviewer, team, posting, django_assert_max_num_queries
+):
     from dashboard.review.services import decision_record, note_add, rating_set
 
     rows = [make_interview(team, posting, score=n) for n in range(80)]
@@ -229,10 +260,18 @@ def test_prev_next_agree_with_the_list_order_for_every_sort(team, reviewer, admi
     postings = [make_posting(team, title=title) for title in ("B role", "A role")]
     rows = []
     for n in range(12):
-        rows.append(make_interview(
-            team, postings[n % 2], name=f"Same {n % 3}", email=f"c{n % 4}@example.com",
-            score=None if n % 5 == 0 else float(n % 4) * 10, resume_score=None if n % 3 else 50.0,
-            eligible=[True, False, None][n % 3], interviewed_on=None if n % 4 == 0 else timezone.now()))
+        rows.append(
+            make_interview(
+                team,
+                postings[n % 2],
+                name=f"Same {n % 3}",
+                email=f"c{n % 4}@example.com",
+                score=None if n % 5 == 0 else float(n % 4) * 10,
+                resume_score=None if n % 3 else 50.0,
+                eligible=[True, False, None][n % 3],
+                interviewed_on=None if n % 4 == 0 else timezone.now(),
+            )
+        )
     for n, row in enumerate(rows[:8]):
         decision_record(team, interview=row, user=admin, value=["advance", "hold", "reject"][n % 3])
         if n % 2:
@@ -243,7 +282,8 @@ def test_prev_next_agree_with_the_list_order_for_every_sort(team, reviewer, admi
     assert len(order) == 12
     for index, (pk, _) in enumerate(order):
         assert list_position(listed, pk) == {
-            "index": index + 1, "total": 12,
+            "index": index + 1,
+            "total": 12,
             "prev": order[index - 1][1] if index else None,
             "next": order[index + 1][1] if index + 1 < len(order) else None,
         }
@@ -252,9 +292,10 @@ def test_prev_next_agree_with_the_list_order_for_every_sort(team, reviewer, admi
 def test_a_candidate_no_longer_in_the_list_says_how_many_are_left(login, reviewer, team, posting):
     kept = [make_interview(team, posting, score=s) for s in (90, 80)]
     dropped = make_interview(team, posting, score=20)
-    assert list_position(CandidateFilter(QueryDict("score_min=50")).apply(
-        candidates(team, reviewer, posting), reviewer), dropped.pk) == {
-        "index": None, "prev": None, "next": None, "total": 2}
+    assert list_position(
+        CandidateFilter(QueryDict("score_min=50")).apply(candidates(team, reviewer, posting), reviewer),
+        dropped.pk,
+    ) == {"index": None, "prev": None, "next": None, "total": 2}
     nav = urlencode({"list": "sort=-score&score_min=50", "in": posting.remote_id})
     html = login(reviewer).get(f"/interviews/{dropped.remote_id}/?{nav}").text
     assert "No longer in this list (2 left)" in html

@@ -22,9 +22,14 @@ def with_media(team, posting, video=None, audio=None, **fields):
     if audio:
         web["audio_recording_link"] = audio
     details = {"name": "Mia Media", "status": "completed", "metadata": {"web_interview": web}}
-    return make_interview(team, posting, name="Mia Media",
-                          document={"interview_id": fields.pop("remote_id", "int_media"), "details": details},
-                          remote_id="int_media", **fields)
+    return make_interview(
+        team,
+        posting,
+        name="Mia Media",
+        document={"interview_id": fields.pop("remote_id", "int_media"), "details": details},
+        remote_id="int_media",
+        **fields,
+    )
 
 
 def pressed(html: str) -> list[str]:
@@ -36,8 +41,9 @@ def test_the_current_decision_is_shown_selected(login, reviewer, team, posting):
     row = make_interview(team, posting)
     client = login(reviewer)
     assert pressed(client.get(f"/interviews/{row.remote_id}/").text) == []
-    response = client.post(f"/interviews/{row.remote_id}/decide/", {"value": "hold"},
-                           HTTP_HX_TARGET="profile-header", **HX)
+    response = client.post(
+        f"/interviews/{row.remote_id}/decide/", {"value": "hold"}, HTTP_HX_TARGET="profile-header", **HX
+    )
     assert 'id="profile-header"' in response.text and "<html" not in response.text
     assert pressed(response.text) == ["hold"]
     decision_record(team, interview=row, user=reviewer, value="advance")
@@ -68,7 +74,9 @@ def test_an_audio_only_recording_gets_an_audio_player_and_no_video(login, viewer
 
 
 def test_a_video_recording_gets_a_video_player(login, viewer, team, posting):
-    row = with_media(team, posting, video="https://media.example.com/v.mp4", audio="https://media.example.com/a.mp3")
+    row = with_media(
+        team, posting, video="https://media.example.com/v.mp4", audio="https://media.example.com/a.mp3"
+    )
     html = login(viewer).get(f"/interviews/{row.remote_id}/").text
     assert '<video controls preload="metadata" src="https://media.example.com/v.mp4" data-media>' in html
     assert "<audio" not in html
@@ -89,8 +97,12 @@ def test_a_link_that_is_not_http_gets_no_player(login, viewer, team, posting):
 def test_a_new_note_appears_in_the_side_panel_response(login, reviewer, team, posting):
     row = make_interview(team, posting)
     client = login(reviewer)
-    response = client.post(f"/interviews/{row.remote_id}/notes/", {"body": "Strong on <SQL>"},
-                           HTTP_HX_TARGET="profile-side", **HX)
+    response = client.post(
+        f"/interviews/{row.remote_id}/notes/",
+        {"body": "Strong on <SQL>"},
+        HTTP_HX_TARGET="profile-side",
+        **HX,
+    )
     assert response.status_code == 200 and "<html" not in response.text
     assert response.text.lstrip().startswith('<aside id="profile-side"')
     assert "Strong on &lt;SQL&gt;" in response.text
@@ -127,8 +139,12 @@ def test_deciding_from_the_compare_page_rerenders_the_comparison(login, reviewer
     here = "?" + compare_url(a.remote_id, b.remote_id).split("?")[1]
     page = client.get(compare_url(a.remote_id, b.remote_id)).text
     assert f'hx-post="/interviews/{a.remote_id}/decide/{here}"' in page.replace("&amp;", "&")
-    response = client.post(f"/interviews/{a.remote_id}/decide/{here}", {"value": "reject", "from": "compare"},
-                           HTTP_HX_TARGET="comparison", **HX)
+    response = client.post(
+        f"/interviews/{a.remote_id}/decide/{here}",
+        {"value": "reject", "from": "compare"},
+        HTTP_HX_TARGET="comparison",
+        **HX,
+    )
     assert Decision.objects.get(interview=a).value == "reject"
     assert response.text.lstrip().startswith('<div id="comparison">')
     assert pressed(response.text) == ["reject"]
@@ -141,8 +157,12 @@ def test_shortlisting_from_the_compare_page(login, reviewer, team, posting):
     a, b = make_interview(team, posting), make_interview(team, posting)
     client = login(reviewer)
     here = "?" + compare_url(a.remote_id, b.remote_id).split("?")[1]
-    response = client.post(f"/interviews/{b.remote_id}/shortlist/{here}", {"on": "1", "from": "compare"},
-                           HTTP_HX_TARGET="comparison", **HX)
+    response = client.post(
+        f"/interviews/{b.remote_id}/shortlist/{here}",
+        {"on": "1", "from": "compare"},
+        HTTP_HX_TARGET="comparison",
+        **HX,
+    )
     assert Shortlist.objects.filter(interview=b).exists()
     assert response.text.lstrip().startswith('<div id="comparison">')
     assert response.text.count("★ Shortlisted") == 1
@@ -153,7 +173,7 @@ def test_a_candidate_is_added_from_the_compare_page(login, viewer, team, posting
     elsewhere = make_interview(team, None, name="Not On This Posting")
     theirs = make_interview(other_team, None, name="Other Team Person")
     html = login(viewer).get(compare_url(a.remote_id)).text
-    add = html[html.index('class="compare-add"'):html.index("</form>", html.index('class="compare-add"'))]
+    add = html[html.index('class="compare-add"') : html.index("</form>", html.index('class="compare-add"'))]
     assert f'<input type="hidden" name="ids" value="{a.remote_id}">' in add
     assert f'<option value="{b.remote_id}">' in add and "90/100" in add
     options = add.split("<select", 1)[1]

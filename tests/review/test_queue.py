@@ -18,8 +18,9 @@ def line(team, posting, reviewer, admin):
     rows = {n: make_interview(team, posting, remote_id=f"int_q{n}", score=n) for n in (90, 80, 70, 60, 50)}
     decision_record(team, interview=rows[90], user=reviewer, value="advance")
     rating_set(team, interview=rows[70], user=reviewer, stars=3)
-    decision_record(team, interview=rows[80], user=admin,
-                    value="hold")  # someone else's review does not count as mine
+    decision_record(
+        team, interview=rows[80], user=admin, value="hold"
+    )  # someone else's review does not count as mine
     make_interview(team, make_posting(team), remote_id="int_elsewhere", score=99)
     return rows
 
@@ -43,15 +44,19 @@ def test_it_opens_the_first_unreviewed_candidate_of_the_filtered_list(login, rev
 
 def test_prev_and_next_walk_only_the_queue_and_step_on_after_a_decision(login, reviewer, posting, line):
     client = login(reviewer)
-    first = client.get(queue_link(client.get(f"/postings/{posting.remote_id}/?sort=-score").text)
-                       .replace("&amp;", "&"))["Location"]
+    first = client.get(
+        queue_link(client.get(f"/postings/{posting.remote_id}/?sort=-score").text).replace("&amp;", "&")
+    )["Location"]
     page = client.get(first).text
     assert "Review queue" in page and "1 of 3" in page  # 80, 60, 50: not 90 (decided) or 70 (rated)
     nxt = re.search(r'href="(/interviews/int_q60/\?[^"]+)"[^>]*rel="next"', page).group(1)
     nxt = nxt.replace("&amp;", "&")
     # Deciding the one on screen keeps it in the queue so "next" still steps on from it.
-    response = client.post(nxt.replace("/interviews/int_q60/", "/interviews/int_q60/decide/"),
-                           {"value": "hold"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        nxt.replace("/interviews/int_q60/", "/interviews/int_q60/decide/"),
+        {"value": "hold"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     page = client.get(nxt).text
     assert "2 of 3" in page
@@ -75,8 +80,12 @@ def test_an_empty_queue_goes_back_to_the_list_with_a_message(login, reviewer, te
 def test_the_queue_across_postings_and_without_a_list(login, reviewer, line):
     response = login(reviewer).get("/candidates/queue/")
     assert response.status_code == 302
-    assert urlsplit(response["Location"]).path in {"/interviews/int_q80/", "/interviews/int_q60/",
-                                                   "/interviews/int_q50/", "/interviews/int_elsewhere/"}
+    assert urlsplit(response["Location"]).path in {
+        "/interviews/int_q80/",
+        "/interviews/int_q60/",
+        "/interviews/int_q50/",
+        "/interviews/int_elsewhere/",
+    }
 
 
 def test_viewers_get_no_button_and_403(login, viewer, posting, line):

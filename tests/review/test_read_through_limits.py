@@ -38,8 +38,12 @@ def test_a_person_has_only_a_few_unknown_ids_fetched_a_minute(viewing):
 def test_an_id_named_by_a_webhook_delivery_is_fetched_past_the_limit(viewing, team, settings):
     settings.READ_THROUGH_PER_MINUTE = 0
     assert viewing.get("/interviews/int_made_up/").status_code == 429
-    Delivery.objects.create(team=team, method="GET", interview_id="int_announced",
-                            query={"event_type": "interview_completed", "interview_id": "int_announced"})
+    Delivery.objects.create(
+        team=team,
+        method="GET",
+        interview_id="int_announced",
+        query={"event_type": "interview_completed", "interview_id": "int_announced"},
+    )
     response = viewing.get("/interviews/int_announced/")
     assert response.status_code == 200 and "Fetching this interview" in response.text
     assert _runs("int_announced") == 1
@@ -51,8 +55,9 @@ def test_an_id_named_by_an_import_is_fetched_past_the_limit(viewing, team, setti
 
     settings.READ_THROUGH_PER_MINUTE = 0
     assert viewing.get("/interviews/int_made_up/").status_code == 429
-    CandidateIngest.objects.create(team=team, posting=make_posting(team), name="Ada", email="a@x.io",
-                                   interview_id="int_invited")
+    CandidateIngest.objects.create(
+        team=team, posting=make_posting(team), name="Ada", email="a@x.io", interview_id="int_invited"
+    )
     assert viewing.get("/interviews/int_invited/").status_code == 200
     assert _runs("int_invited") == 1
 

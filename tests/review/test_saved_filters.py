@@ -41,14 +41,18 @@ def test_a_bare_posting_url_restores_the_last_filters_with_a_notice(login, revie
 def test_an_htmx_filter_request_is_remembered_too(login, reviewer, posting, rows):
     client = login(reviewer)
     url = f"/postings/{posting.remote_id}/"
-    client.get(url + "?q=bob&status=&decision=&sort=-interviewed", HTTP_HX_REQUEST="true",
-               HTTP_HX_TARGET="candidate-table")
+    client.get(
+        url + "?q=bob&status=&decision=&sort=-interviewed",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="candidate-table",
+    )
     assert SavedFilter.objects.get().query == "q=bob"  # the default sort is not worth remembering
     assert ROW_LINK.findall(client.get(url).text) == ["int_bob"]
 
 
-def test_each_posting_the_all_candidates_list_and_each_person_remember_their_own(login, reviewer, admin,
-                                                                                   posting, rows):
+def test_each_posting_the_all_candidates_list_and_each_person_remember_their_own(
+    login, reviewer, admin, posting, rows
+):
     reviewing = login(reviewer)
     reviewing.get(f"/postings/{posting.remote_id}/?q=ada")
     reviewing.get("/candidates/?q=cy")
@@ -77,8 +81,9 @@ def test_clear_forgets_the_filters(login, reviewer, posting, rows):
 def test_emptying_every_filter_in_the_form_forgets_them(login, reviewer, rows):
     client = login(reviewer)
     client.get("/candidates/?q=ada")
-    client.get("/candidates/?q=&status=&sort=-interviewed", HTTP_HX_REQUEST="true",
-               HTTP_HX_TARGET="candidate-table")
+    client.get(
+        "/candidates/?q=&status=&sort=-interviewed", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table"
+    )
     assert not SavedFilter.objects.exists()
 
 

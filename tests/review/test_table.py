@@ -20,16 +20,59 @@ def names_in(html: str) -> list[str]:
 def crowd(team, posting, reviewer, admin):
     """Five candidates with known scores, decisions, ratings and eligibility."""
     rows = {
-        "ada": make_interview(team, posting, remote_id="int_ada", name="Ada Lovelace", email="ada@ex.com",
-                              score=91, resume_score=4.5, match_score=88, eligible=True, has_recording=True),
-        "bob": make_interview(team, posting, remote_id="int_bob", name="Bob Stone", email="bob@ex.com",
-                              score=55, resume_score=2.0, match_score=40, eligible=False),
-        "cy": make_interview(team, posting, remote_id="int_cy", name="Cy Young", email="cy@ball.org",
-                             status="pending", score=None, eligible=None),
-        "dee": make_interview(team, posting, remote_id="int_dee", name="Dee Dee", email="dee@ex.com",
-                              score=72, resume_score=3.1, match_score=70, eligible=True),
-        "eve": make_interview(team, make_posting(team, title="Designer"), remote_id="int_eve",
-                              name="Eve Polastri", email="eve@ex.com", score=80, eligible=True),
+        "ada": make_interview(
+            team,
+            posting,
+            remote_id="int_ada",
+            name="Ada Lovelace",
+            email="ada@ex.com",
+            score=91,
+            resume_score=4.5,
+            match_score=88,
+            eligible=True,
+            has_recording=True,
+        ),
+        "bob": make_interview(
+            team,
+            posting,
+            remote_id="int_bob",
+            name="Bob Stone",
+            email="bob@ex.com",
+            score=55,
+            resume_score=2.0,
+            match_score=40,
+            eligible=False,
+        ),
+        "cy": make_interview(
+            team,
+            posting,
+            remote_id="int_cy",
+            name="Cy Young",
+            email="cy@ball.org",
+            status="pending",
+            score=None,
+            eligible=None,
+        ),
+        "dee": make_interview(
+            team,
+            posting,
+            remote_id="int_dee",
+            name="Dee Dee",
+            email="dee@ex.com",
+            score=72,
+            resume_score=3.1,
+            match_score=70,
+            eligible=True,
+        ),
+        "eve": make_interview(
+            team,
+            make_posting(team, title="Designer"),
+            remote_id="int_eve",
+            name="Eve Polastri",
+            email="eve@ex.com",
+            score=80,
+            eligible=True,
+        ),
     }
     decision_record(team, interview=rows["ada"], user=admin, value="reject")
     decision_record(team, interview=rows["ada"], user=admin, value="advance")  # the latest counts
@@ -38,9 +81,23 @@ def crowd(team, posting, reviewer, admin):
     return rows
 
 
-ALL_COLUMNS = "columns=1&" + "&".join(f"col={key}" for key in [
-    "posting", "email", "status", "score", "resume", "match", "eligible", "decision", "rating", "team",
-    "interviewed", "engaged"])
+ALL_COLUMNS = "columns=1&" + "&".join(
+    f"col={key}"
+    for key in [
+        "posting",
+        "email",
+        "status",
+        "score",
+        "resume",
+        "match",
+        "eligible",
+        "decision",
+        "rating",
+        "team",
+        "interviewed",
+        "engaged",
+    ]
+)
 
 
 def header_keys(html: str) -> list[str]:
@@ -53,22 +110,32 @@ def test_the_posting_table_shows_the_default_columns(login, reviewer, posting, c
     # Name (the email muted beside it), status, score, decision, my rating, last engaged: no more.
     assert header_keys(html) == ["name", "status", "score", "decision", "rating", "engaged"]
     assert 'class="col-resume' not in html and 'class="col-match' not in html
-    for text in ["Ada Lovelace", '<span class="email"><bdi>ada@ex.com</bdi></span>', "Advance",
-                 "<strong>4</strong> candidates", "Completed", "Pending",
-                 # My rating as five pips, in words for screen readers.
-                 'title="Your rating: 5 of 5"', '<span class="visually-hidden">5 of 5</span>',
-                 # Each score with its scale (dashboard/core/scores.py).
-                 '<span class="score-value">91</span><span class="score-scale">/100</span>']:
+    for text in [
+        "Ada Lovelace",
+        '<span class="email"><bdi>ada@ex.com</bdi></span>',
+        "Advance",
+        "<strong>4</strong> candidates",
+        "Completed",
+        "Pending",
+        # My rating as five pips, in words for screen readers.
+        'title="Your rating: 5 of 5"',
+        '<span class="visually-hidden">5 of 5</span>',
+        # Each score with its scale (dashboard/core/scores.py).
+        '<span class="score-value">91</span><span class="score-scale">/100</span>',
+    ]:
         assert text in html, text
     assert 'title="Ada Lovelace · ada@ex.com"' in html  # the whole name and email on hover
     assert 'name="ids" value="int_ada"' in html  # reviewers get the bulk checkboxes
 
 
-def test_the_column_chooser_adds_a_column_remembered_for_that_person_only(login, reviewer, admin, posting,
-                                                                          crowd):
+def test_the_column_chooser_adds_a_column_remembered_for_that_person_only(
+    login, reviewer, admin, posting, crowd
+):
     client = login(reviewer)
-    chosen = client.get(f"/postings/{posting.remote_id}/?columns=1&col=status&col=score&col=resume"
-                        "&col=decision&col=rating&col=engaged").text
+    chosen = client.get(
+        f"/postings/{posting.remote_id}/?columns=1&col=status&col=score&col=resume"
+        "&col=decision&col=rating&col=engaged"
+    ).text
     assert header_keys(chosen) == ["name", "status", "score", "resume", "decision", "rating", "engaged"]
     assert '<span class="score-value">4.5</span><span class="score-scale">/5</span>' in chosen
     assert "col=" not in re.search(r'id="candidate-table"[^>]*', chosen).group(0)  # not carried on
@@ -77,10 +144,24 @@ def test_the_column_chooser_adds_a_column_remembered_for_that_person_only(login,
     again = client.get(f"/postings/{posting.remote_id}/").text
     assert header_keys(again) == ["name", "status", "score", "resume", "decision", "rating", "engaged"]
     assert header_keys(client.get("/candidates/").text) == [
-        "name", "posting", "status", "score", "resume", "decision", "rating", "engaged"]
+        "name",
+        "posting",
+        "status",
+        "score",
+        "resume",
+        "decision",
+        "rating",
+        "engaged",
+    ]
     # ... and not for anyone else.
     assert header_keys(login(admin).get(f"/postings/{posting.remote_id}/").text) == [
-        "name", "status", "score", "decision", "rating", "engaged"]
+        "name",
+        "status",
+        "score",
+        "decision",
+        "rating",
+        "engaged",
+    ]
 
 
 def test_the_column_chooser_ignores_unknown_columns_and_keeps_the_name(login, viewer, posting, crowd):
@@ -93,8 +174,15 @@ def test_the_column_chooser_ignores_unknown_columns_and_keeps_the_name(login, vi
 
 
 def test_the_chooser_applies_with_the_filters_it_was_sent_with(login, reviewer, posting, crowd):
-    html = login(reviewer).get(f"/postings/{posting.remote_id}/?q=ada&columns=1&col=match",
-                               HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table").text
+    html = (
+        login(reviewer)
+        .get(
+            f"/postings/{posting.remote_id}/?q=ada&columns=1&col=match",
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="candidate-table",
+        )
+        .text
+    )
     assert names_in(html) == ["int_ada"] and header_keys(html) == ["name", "match"]
 
 
@@ -108,37 +196,43 @@ def test_it_lists_candidates_across_postings(login, viewer, crowd):
     assert 'id="bulk-form" class="bulk" method="get" action="/candidates/compare/"' in html
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("q=ada", ["int_ada"]),
-    ("q=EX.COM", ["int_ada", "int_bob", "int_dee", "int_eve"]),
-    ("status=pending", ["int_cy"]),
-    ("decision=advance", ["int_ada"]),
-    ("decision=reject", ["int_bob"]),
-    ("decision=none", ["int_cy", "int_dee", "int_eve"]),
-    ("eligible=yes", ["int_ada", "int_dee", "int_eve"]),
-    ("eligible=no", ["int_bob"]),
-    ("eligible=unknown", ["int_cy"]),
-    ("score_min=70&score_max=85", ["int_dee", "int_eve"]),
-    # The reviewer decided bob and rated dee; cy is still pending: nothing to review yet.
-    ("unreviewed=on", ["int_ada", "int_eve"]),
-    ("recording=on", ["int_ada"]),
-    ("q=ex.com&eligible=yes&score_min=75", ["int_ada", "int_eve"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=ada", ["int_ada"]),
+        ("q=EX.COM", ["int_ada", "int_bob", "int_dee", "int_eve"]),
+        ("status=pending", ["int_cy"]),
+        ("decision=advance", ["int_ada"]),
+        ("decision=reject", ["int_bob"]),
+        ("decision=none", ["int_cy", "int_dee", "int_eve"]),
+        ("eligible=yes", ["int_ada", "int_dee", "int_eve"]),
+        ("eligible=no", ["int_bob"]),
+        ("eligible=unknown", ["int_cy"]),
+        ("score_min=70&score_max=85", ["int_dee", "int_eve"]),
+        # The reviewer decided bob and rated dee; cy is still pending: nothing to review yet.
+        ("unreviewed=on", ["int_ada", "int_eve"]),
+        ("recording=on", ["int_ada"]),
+        ("q=ex.com&eligible=yes&score_min=75", ["int_ada", "int_eve"]),
+    ],
+)
 def test_it_filters(login, reviewer, crowd, query, expected):
     html = login(reviewer).get(f"/candidates/?{query}").text
     assert sorted(names_in(html)) == expected
 
 
-@pytest.mark.parametrize(("sort", "expected"), [
-    ("score", ["int_bob", "int_dee", "int_eve", "int_ada", "int_cy"]),  # no score sorts last
-    ("-score", ["int_ada", "int_eve", "int_dee", "int_bob", "int_cy"]),
-    ("name", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),
-    ("-name", ["int_eve", "int_dee", "int_cy", "int_bob", "int_ada"]),
-    ("email", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),
-    ("decision", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),  # ties in row order
-    ("-rating", ["int_dee", "int_eve", "int_cy", "int_bob", "int_ada"]),
-    ("eligible", ["int_bob", "int_ada", "int_dee", "int_eve", "int_cy"]),
-])
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("score", ["int_bob", "int_dee", "int_eve", "int_ada", "int_cy"]),  # no score sorts last
+        ("-score", ["int_ada", "int_eve", "int_dee", "int_bob", "int_cy"]),
+        ("name", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),
+        ("-name", ["int_eve", "int_dee", "int_cy", "int_bob", "int_ada"]),
+        ("email", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),
+        ("decision", ["int_ada", "int_bob", "int_cy", "int_dee", "int_eve"]),  # ties in row order
+        ("-rating", ["int_dee", "int_eve", "int_cy", "int_bob", "int_ada"]),
+        ("eligible", ["int_bob", "int_ada", "int_dee", "int_eve", "int_cy"]),
+    ],
+)
 def test_it_sorts(login, reviewer, crowd, sort, expected):
     html = login(reviewer).get(f"/candidates/?sort={sort}").text
     assert names_in(html) == expected
@@ -153,8 +247,21 @@ def test_an_unknown_sort_falls_back_to_newest_interviews_first(login, reviewer, 
 
 def test_every_column_header_links_to_its_sort(login, reviewer, crowd):
     html = login(reviewer).get(f"/candidates/?sort=name&q=e&{ALL_COLUMNS}").text
-    for key in ["name", "posting", "email", "status", "score", "resume", "match", "eligible",
-                "decision", "rating", "team", "interviewed", "engaged"]:
+    for key in [
+        "name",
+        "posting",
+        "email",
+        "status",
+        "score",
+        "resume",
+        "match",
+        "eligible",
+        "decision",
+        "rating",
+        "team",
+        "interviewed",
+        "engaged",
+    ]:
         assert re.search(rf'href="\?[^"]*sort=-?{key}\b', html), key
     assert 'aria-sort="ascending"' in html
     assert "q=e" in re.search(r'href="(\?[^"]*sort=-name[^"]*)"', html).group(1)  # keeps the filters
@@ -176,8 +283,9 @@ def test_it_shows_fifty_then_more_with_the_state_in_the_url(login, viewer, team,
     assert client.get("/candidates/?page=99").status_code == 200  # clamps to the last page
 
 
-def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, team, posting,
-                                                            django_assert_max_num_queries):
+def test_a_page_of_fifty_takes_a_constant_number_of_queries(
+    login, reviewer, team, posting, django_assert_max_num_queries
+):
     client = login(reviewer)
     rows = [make_interview(team, posting, score=n) for n in range(60)]
     for row in rows[:30]:
@@ -190,15 +298,26 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(login, reviewer, tea
         html = client.get(f"/postings/{posting.remote_id}/?sort=decision&eligible=").text
     assert len(names_in(html)) == 50
     with django_assert_max_num_queries(14):
-        client.get("/candidates/?unreviewed=on&sort=-rating", HTTP_HX_REQUEST="true",
-                   HTTP_HX_TARGET="candidate-table")
+        client.get(
+            "/candidates/?unreviewed=on&sort=-rating",
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="candidate-table",
+        )
 
 
-@pytest.mark.parametrize(("query", "needed"), [
-    ("", False), ("sort=-interviewed&status=completed&q=a&unreviewed=on&eligible=no", False),
-    ("sort=-rating", True), ("sort=team", True), ("sort=decision", True), ("decision=none", True),
-    ("shortlisted=on", True), ("sort=bogus", False),
-])
+@pytest.mark.parametrize(
+    ("query", "needed"),
+    [
+        ("", False),
+        ("sort=-interviewed&status=completed&q=a&unreviewed=on&eligible=no", False),
+        ("sort=-rating", True),
+        ("sort=team", True),
+        ("sort=decision", True),
+        ("decision=none", True),
+        ("shortlisted=on", True),
+        ("sort=bogus", False),
+    ],
+)
 def test_the_table_builds_the_review_columns_for_counting_and_paging_only_when_needed(query, needed):
     """Building the decision and rating subqueries for the count and the page of ids cost more
     than the rest of those queries; the page's own rows always have them."""
@@ -210,12 +329,14 @@ def test_the_table_builds_the_review_columns_for_counting_and_paging_only_when_n
 
 
 def test_the_htmx_request_gets_only_the_table_and_the_sort_for_the_form(login, viewer, crowd):
-    response = login(viewer).get("/candidates/?q=ada&sort=-name", HTTP_HX_REQUEST="true",
-                                 HTTP_HX_TARGET="candidate-table")
+    response = login(viewer).get(
+        "/candidates/?q=ada&sort=-name", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table"
+    )
     html = response.text
     assert "<html" not in html and 'id="candidate-table"' in html
-    oob = re.search(r'<div class="filter filter-sort" id="sort-filter" hx-swap-oob="true">.*?</div>', html,
-                    re.S)
+    oob = re.search(
+        r'<div class="filter filter-sort" id="sort-filter" hx-swap-oob="true">.*?</div>', html, re.S
+    )
     assert oob and '<option value="-name" selected>Name, Z to A</option>' in oob.group(0)
     assert response["Vary"] and "HX-Request" in response["Vary"]
 
@@ -239,8 +360,14 @@ def test_remote_text_in_the_table_is_escaped(login, viewer, team):
     """Every cell of a row that holds HeyMilo's text: name (also in the checkbox label), email,
     status (also in a class), id (in a value and the link), and the posting's title."""
     posting = make_posting(team, title="<b>Title</b>")
-    make_interview(team, posting, remote_id='int_"><u>', name="<script>alert(1)</script>",
-                   email='"><img src=x onerror=alert(1)>', status='"><em>x</em>')
+    make_interview(
+        team,
+        posting,
+        remote_id='int_"><u>',
+        name="<script>alert(1)</script>",
+        email='"><img src=x onerror=alert(1)>',
+        status='"><em>x</em>',
+    )
     client = login(viewer)
     for url in ["/candidates/", f"/postings/{posting.remote_id}/"]:
         html = client.get(url).text
@@ -257,8 +384,12 @@ def test_remote_text_in_the_table_is_escaped(login, viewer, team):
 def test_an_outsider_gets_404_for_the_posting_and_sees_none_of_the_rows(login, outsider, posting, crowd):
     client = login(outsider)
     assert client.get(f"/postings/{posting.remote_id}/").status_code == 404
-    assert client.get(f"/postings/{posting.remote_id}/", HTTP_HX_REQUEST="true",
-                      HTTP_HX_TARGET="candidate-table").status_code == 404
+    assert (
+        client.get(
+            f"/postings/{posting.remote_id}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table"
+        ).status_code
+        == 404
+    )
     assert names_in(client.get("/candidates/").text) == []
 
 
@@ -330,10 +461,14 @@ def test_queries_stay_the_same_at_two_sizes_with_every_column(login, reviewer, t
 
     def counts():
         out = []
-        for url, headers in [(f"/postings/{posting.remote_id}/?sort=decision", {}),
-                             ("/candidates/?sort=-rating", {}),
-                             (f"/postings/{posting.remote_id}/?q=a", {"HTTP_HX_REQUEST": "true",
-                                                                     "HTTP_HX_TARGET": "candidate-table"})]:
+        for url, headers in [
+            (f"/postings/{posting.remote_id}/?sort=decision", {}),
+            ("/candidates/?sort=-rating", {}),
+            (
+                f"/postings/{posting.remote_id}/?q=a",
+                {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "candidate-table"},
+            ),
+        ]:
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url, **headers).status_code == 200
             out.append(len(queries))

@@ -16,18 +16,32 @@ START = 1_700_000_000
 def interview(team):
     turns = [
         {"speaker": "interviewer", "text": "Tell me about JavaScript.", "timestamp": START},
-        {"speaker": "candidate", "text": "I have used JavaScript for five years at two companies.",
-         "timestamp": START + 10},
+        {
+            "speaker": "candidate",
+            "text": "I have used JavaScript for five years at two companies.",
+            "timestamp": START + 10,
+        },
         {"speaker": "interviewer", "text": "And system design?", "timestamp": START + 30},
-        {"speaker": "candidate", "text": "I led the redesign of our billing system.",
-         "timestamp": START + 40},
+        {
+            "speaker": "candidate",
+            "text": "I led the redesign of our billing system.",
+            "timestamp": START + 40,
+        },
     ]
     row = Interview.objects.create(
-        team=team, remote_id="int_e", name="Ada",
-        document={"agentic_data": {"web_interview_info": {"transcript": {"transcript": turns}}}})
+        team=team,
+        remote_id="int_e",
+        name="Ada",
+        document={"agentic_data": {"web_interview_info": {"transcript": {"transcript": turns}}}},
+    )
     for position, turn in enumerate(turns):
-        TranscriptLine.objects.create(interview=row, position=position, speaker=turn["speaker"],
-                                      text=turn["text"], offset_seconds=turn["timestamp"] - START)
+        TranscriptLine.objects.create(
+            interview=row,
+            position=position,
+            speaker=turn["speaker"],
+            text=turn["text"],
+            offset_seconds=turn["timestamp"] - START,
+        )
     return row
 
 
@@ -36,8 +50,12 @@ def turn(text, speaker="candidate", timestamp=None, timestamp_str=None):
 
 
 def test_it_matches_by_unix_time(interview):
-    assert EvidenceIndex(interview).position(turn("I have used JavaScript for five years...",
-                                                  timestamp=START + 10)) == 1
+    assert (
+        EvidenceIndex(interview).position(
+            turn("I have used JavaScript for five years...", timestamp=START + 10)
+        )
+        == 1
+    )
 
 
 def test_it_matches_by_offset_and_by_clock_string(interview):
@@ -48,8 +66,12 @@ def test_it_matches_by_offset_and_by_clock_string(interview):
 
 def test_it_falls_back_to_text_when_the_time_disagrees(interview):
     # The time points at the interviewer's question; the words are the candidate's answer.
-    assert EvidenceIndex(interview).position(
-        turn("I led the redesign of our billing system", timestamp=START + 30)) == 3
+    assert (
+        EvidenceIndex(interview).position(
+            turn("I led the redesign of our billing system", timestamp=START + 30)
+        )
+        == 3
+    )
 
 
 def test_it_matches_by_text_when_there_is_no_time(interview):
@@ -63,10 +85,14 @@ def test_no_match_is_an_answer(interview):
 
 
 def test_the_quote_links_to_its_moment_or_says_it_stands_alone(interview):
-    html = render_to_string("transcripts/_evidence.html", {
-        "interview": interview, "turn": turn('I led the redesign <b>"now"</b>', timestamp=40)})
+    html = render_to_string(
+        "transcripts/_evidence.html",
+        {"interview": interview, "turn": turn('I led the redesign <b>"now"</b>', timestamp=40)},
+    )
     assert "Not found in the transcript" in html  # the quote's words differ
     assert "&lt;b&gt;&quot;now&quot;&lt;/b&gt;" in html
-    html = render_to_string("transcripts/_evidence.html", {
-        "interview": interview, "turn": turn("I led the redesign", timestamp=40)})
+    html = render_to_string(
+        "transcripts/_evidence.html",
+        {"interview": interview, "turn": turn("I led the redesign", timestamp=40)},
+    )
     assert "/interviews/int_e/transcript/#t-3" in html

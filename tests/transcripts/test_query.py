@@ -14,12 +14,15 @@ def test_it_parses_words_phrases_and_prefixes():
     assert q.to_tsquery(terms) == "python & (system <-> design) & kube:*"
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('"unbalanced', "quotation mark is not closed"),
-    ("x" * 5000, "too long"),
-    ("*** ) ( --", "punctuation alone"),
-    (" ".join(["word"] * 13), "at most 12"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"unbalanced', "quotation mark is not closed"),
+        ("x" * 5000, "too long"),
+        ("*** ) ( --", "punctuation alone"),
+        (" ".join(["word"] * 13), "at most 12"),
+    ],
+)
 def test_it_refuses_malformed_queries_with_a_message(text, message):
     with pytest.raises(q.QueryError, match=message):
         q.parse(text)

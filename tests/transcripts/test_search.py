@@ -10,19 +10,31 @@ from dashboard.transcripts.search import search
 pytestmark = pytest.mark.django_db
 
 CORPUS = [
-    ("Ada Lovelace", "completed", [
-        ("interviewer", "Tell me about a system you designed."),
-        ("candidate", "I led the system design of our Kubernetes platform."),
-        ("candidate", "We used Python and Go for the services."),
-    ]),
-    ("Grace Hopper", "completed", [
-        ("interviewer", "How do you approach system design interviews?"),
-        ("candidate", "I draw the design first, then the system around it."),
-        ("candidate", "Kubectl and kubeadm are my daily tools."),
-    ]),
-    ("Alan Turing", "in_progress", [
-        ("candidate", "I prefer <script>alert(1)</script> & other puzzles in Python."),
-    ]),
+    (
+        "Ada Lovelace",
+        "completed",
+        [
+            ("interviewer", "Tell me about a system you designed."),
+            ("candidate", "I led the system design of our Kubernetes platform."),
+            ("candidate", "We used Python and Go for the services."),
+        ],
+    ),
+    (
+        "Grace Hopper",
+        "completed",
+        [
+            ("interviewer", "How do you approach system design interviews?"),
+            ("candidate", "I draw the design first, then the system around it."),
+            ("candidate", "Kubectl and kubeadm are my daily tools."),
+        ],
+    ),
+    (
+        "Alan Turing",
+        "in_progress",
+        [
+            ("candidate", "I prefer <script>alert(1)</script> & other puzzles in Python."),
+        ],
+    ),
 ]
 
 
@@ -30,16 +42,22 @@ CORPUS = [
 def corpus(team, other_team):
     posting = Posting.objects.create(team=team, remote_id="P1", title="Engineer")
     for index, (name, status, turns) in enumerate(CORPUS):
-        interview = Interview.objects.create(team=team, posting=posting, remote_id=f"int_{index}",
-                                             name=name, status=status)
+        interview = Interview.objects.create(
+            team=team, posting=posting, remote_id=f"int_{index}", name=name, status=status
+        )
         for position, (speaker, text) in enumerate(turns):
-            TranscriptLine.objects.create(interview=interview, position=position, speaker=speaker,
-                                          text=text, offset_seconds=position * 10.0)
+            TranscriptLine.objects.create(
+                interview=interview,
+                position=position,
+                speaker=speaker,
+                text=text,
+                offset_seconds=position * 10.0,
+            )
     # Another team says the same words: it must never match.
-    theirs = Interview.objects.create(team=other_team, remote_id="int_x", name="Mallory",
-                                      status="completed")
-    TranscriptLine.objects.create(interview=theirs, position=0, speaker="candidate",
-                                  text="system design with Kubernetes and Python")
+    theirs = Interview.objects.create(team=other_team, remote_id="int_x", name="Mallory", status="completed")
+    TranscriptLine.objects.create(
+        interview=theirs, position=0, speaker="candidate", text="system design with Kubernetes and Python"
+    )
     return posting
 
 
@@ -89,9 +107,22 @@ def test_lines_written_by_the_sync_path_are_searchable_and_edits_follow(team, co
     from dashboard.mirror.services import transcript_lines_insert
 
     interview = Interview.objects.get(remote_id="int_2")
-    transcript_lines_insert([(interview.id, [{"position": 5, "speaker": "candidate",
-                                               "text": "Zanzibar rocks", "offset_seconds": 1.0,
-                                               "timestamp_str": ""}])])
+    transcript_lines_insert(
+        [
+            (
+                interview.id,
+                [
+                    {
+                        "position": 5,
+                        "speaker": "candidate",
+                        "text": "Zanzibar rocks",
+                        "offset_seconds": 1.0,
+                        "timestamp_str": "",
+                    }
+                ],
+            )
+        ]
+    )
     assert names(search(team, "zanzibar")[1]) == ["Alan Turing"]
     TranscriptLine.objects.filter(text="Zanzibar rocks").update(text="Madagascar rocks")
     assert search(team, "zanzibar")[1] == []
@@ -156,15 +187,22 @@ def test_whether_to_rank_is_decided_by_the_teams_own_match_count(team, other_tea
 
     monkeypatch.setattr(module, "RANKED_MATCHES_MAX", 5)
     ours = Interview.objects.create(team=team, remote_id="int_best", name="Best match")
-    TranscriptLine.objects.create(interview=ours, position=0, speaker="candidate",
-                                  text="Zanzibar, zanzibar, zanzibar: I led the zanzibar launch.")
+    TranscriptLine.objects.create(
+        interview=ours,
+        position=0,
+        speaker="candidate",
+        text="Zanzibar, zanzibar, zanzibar: I led the zanzibar launch.",
+    )
     newer = Interview.objects.create(team=team, remote_id="int_newer", name="Passing mention")
-    TranscriptLine.objects.create(interview=newer, position=0, speaker="candidate",
-                                  text="Once, in a long story about billing, zanzibar came up.")
+    TranscriptLine.objects.create(
+        interview=newer,
+        position=0,
+        speaker="candidate",
+        text="Once, in a long story about billing, zanzibar came up.",
+    )
     for n in range(8):  # more matches than the cap, all another team's
         theirs = Interview.objects.create(team=other_team, remote_id=f"int_x{n}", name="Mallory")
-        TranscriptLine.objects.create(interview=theirs, position=0, speaker="candidate",
-                                      text="zanzibar")
+        TranscriptLine.objects.create(interview=theirs, position=0, speaker="candidate", text="zanzibar")
     _, results = search(team, "zanzibar")
     assert names(results) == ["Best match", "Passing mention"]  # ranked, not newest first
 
@@ -174,11 +212,22 @@ def many(team):
     """45 candidates saying "zanzibar" (candidate k says it k % 7 + 1 times), and one who never does."""
     posting = Posting.objects.create(team=team, remote_id="PM", title="Many")
     for k in range(45):
-        interview = Interview.objects.create(team=team, posting=posting, remote_id=f"int_m{k:02d}",
-                                             name=f"Person {k:02d}", status="completed", score=50 + k)
-        TranscriptLine.objects.bulk_create([
-            TranscriptLine(interview=interview, position=p, speaker="candidate", text=f"zanzibar line {p}")
-            for p in range(k % 7 + 1)])
+        interview = Interview.objects.create(
+            team=team,
+            posting=posting,
+            remote_id=f"int_m{k:02d}",
+            name=f"Person {k:02d}",
+            status="completed",
+            score=50 + k,
+        )
+        TranscriptLine.objects.bulk_create(
+            [
+                TranscriptLine(
+                    interview=interview, position=p, speaker="candidate", text=f"zanzibar line {p}"
+                )
+                for p in range(k % 7 + 1)
+            ]
+        )
     quiet = Interview.objects.create(team=team, posting=posting, remote_id="int_quiet", name="Quiet")
     TranscriptLine.objects.create(interview=quiet, position=0, speaker="candidate", text="nothing here")
     return posting
@@ -206,17 +255,23 @@ def test_the_page_says_how_many_matches_in_how_many_candidates_and_pages_by_cand
     assert client.get("/search/", {"q": "zanzibar", "page": "x"}).status_code == 200
 
 
-def test_each_candidate_shows_a_few_lines_a_link_to_the_rest_their_score_and_decision(login, viewer, team,
-                                                                                   reviewer, many):
+def test_each_candidate_shows_a_few_lines_a_link_to_the_rest_their_score_and_decision(
+    login, viewer, team, reviewer, many
+):
     from dashboard.review.models import Decision
 
     busy = Interview.objects.get(remote_id="int_m06")  # 7 lines
     Decision.objects.create(team=team, interview=busy, user=reviewer, value="advance")
     client = login(viewer)
-    html = "".join(client.get("/search/", {"q": "zanzibar", "speaker": "candidate", "page": n}).text
-                   for n in (1, 2, 3))
-    article = re.search(r'<article class="result">(?:(?!</article>).)*int_m06/"'
-                        r"(?:(?!</article>).)*</article>", html, re.S).group(0)
+    html = "".join(
+        client.get("/search/", {"q": "zanzibar", "speaker": "candidate", "page": n}).text for n in (1, 2, 3)
+    )
+    article = re.search(
+        r'<article class="result">(?:(?!</article>).)*int_m06/"'
+        r"(?:(?!</article>).)*</article>",
+        html,
+        re.S,
+    ).group(0)
     assert article.count("<li>") == 3
     assert "4 more in this transcript" in article
     assert 'href="/interviews/int_m06/transcript/?find=zanzibar"' in article

@@ -19,8 +19,9 @@ def test_it_processes_ten_concurrent_deliveries_of_one_event_once(team, sandbox)
     point_team_at(team, sandbox)
     posting = sandbox.postings()[0]
     remote_id = sandbox.interviews(posting["posting_id"])[0]["interview_id"]
-    body = json.dumps({"event_type": "interview_completed", "interview_id": remote_id,
-                       "posting_id": posting["posting_id"]})
+    body = json.dumps(
+        {"event_type": "interview_completed", "interview_id": remote_id, "posting_id": posting["posting_id"]}
+    )
     barrier, statuses = threading.Barrier(10), []
 
     def send():

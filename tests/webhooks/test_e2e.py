@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_shows_an_ingested_candidates_result_live_on_the_posting_page(
-        live_server, page, screenshot, sandbox, settings):
+    live_server, page, screenshot, sandbox, settings
+):
     from playwright.sync_api import expect
 
     from dashboard.mirror import services as mirror
@@ -51,8 +52,11 @@ def test_it_shows_an_ingested_candidates_result_live_on_the_posting_page(
     expect(row).not_to_contain_text(re.compile("shortlisted", re.I))
     page.evaluate("window.__marker = 'same page'")
     sandbox.override_interview(known["interview_id"], status="shortlisted")
-    requests.post(f"{live_server.url}/hooks/heymilo/{team.webhook_token}/", timeout=10,
-                  json={"event_type": "report_available", "interview_id": known["interview_id"]})
+    requests.post(
+        f"{live_server.url}/hooks/heymilo/{team.webhook_token}/",
+        timeout=10,
+        json={"event_type": "report_available", "interview_id": known["interview_id"]},
+    )
     expect(row).to_contain_text("Shortlisted", timeout=30_000)
     assert page.evaluate("window.__marker") == "same page"  # no reload happened
 

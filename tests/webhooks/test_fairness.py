@@ -36,14 +36,18 @@ def test_a_bounded_wait_sleeps_at_most_its_bound_in_all_then_raises():
 
 @pytest.mark.django_db
 def test_a_verification_does_not_fetch_an_interview_fetched_after_the_delivery_arrived(
-        team, sandbox, django_capture_on_commit_callbacks):
+    team, sandbox, django_capture_on_commit_callbacks
+):
     sync(team, sandbox, django_capture_on_commit_callbacks)
     remote_id = Interview.objects.for_team(team).order_by("remote_id").first().remote_id
     # Three events for one interview arrive before any is processed (a burst, or forged copies
     # varying the event type so the dedup window does not catch them).
-    ids = [Delivery.objects.create(team=team, method="GET", query={
-        "event_type": event, "interview_id": remote_id}).id
-        for event in ("interview_started", "interview_completed", "report_available")]
+    ids = [
+        Delivery.objects.create(
+            team=team, method="GET", query={"event_type": event, "interview_id": remote_id}
+        ).id
+        for event in ("interview_started", "interview_completed", "report_available")
+    ]
     before = _interview_fetches(sandbox)
     for delivery_id in ids:
         tasks.process_delivery.apply(args=(delivery_id,))
@@ -64,10 +68,14 @@ def lanes(redis_url, monkeypatch, team):
     current_app.conf.task_always_eager = False  # tests/conftest.py restores it
     monkeypatch.setattr(processing, "_lane_client", redis.Redis.from_url(redis_url))
     published = []
-    monkeypatch.setattr(tasks.process_lane, "apply_async",
-                        lambda args, *a, **k: published.append((args[0], k.get("countdown"))))
-    monkeypatch.setattr(tasks.process_delivery, "apply_async",
-                        lambda args, *a, **k: published.append(("delivery", args[0])))
+    monkeypatch.setattr(
+        tasks.process_lane,
+        "apply_async",
+        lambda args, *a, **k: published.append((args[0], k.get("countdown"))),
+    )
+    monkeypatch.setattr(
+        tasks.process_delivery, "apply_async", lambda args, *a, **k: published.append(("delivery", args[0]))
+    )
     keys = processing.lane_keys(team.id)
     processing.lane_redis().delete(*keys)
     yield published
@@ -83,7 +91,8 @@ BODY = json.dumps({"event_type": "interview_completed", "interview_id": "int-1",
 
 @pytest.mark.django_db
 def test_the_receiver_hands_deliveries_to_their_teams_lane_and_starts_one_task(
-        client, team, lanes, django_capture_on_commit_callbacks):
+    client, team, lanes, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
             assert client.post(hook_url(team), BODY, content_type="application/json").status_code == 202
@@ -129,7 +138,8 @@ def test_a_delivery_pushed_as_the_lane_task_leaves_is_not_stranded(team, lanes, 
 
 @pytest.mark.django_db
 def test_it_stores_a_delivery_while_the_lane_redis_is_down_and_the_sweep_processes_it(
-        client, team, lanes, monkeypatch, django_capture_on_commit_callbacks):
+    client, team, lanes, monkeypatch, django_capture_on_commit_callbacks
+):
     from tests.conftest import port_open
 
     dead = "redis://127.0.0.1:1/0"
@@ -150,7 +160,8 @@ def test_it_stores_a_delivery_while_the_lane_redis_is_down_and_the_sweep_process
 
 @pytest.mark.django_db
 def test_a_lane_whose_team_has_no_token_comes_back_later_instead_of_sleeping(
-        team, sandbox, lanes, settings, monkeypatch):
+    team, sandbox, lanes, settings, monkeypatch
+):
     from dashboard.core import heymilo_api
 
     point_team_at(team, sandbox)
@@ -158,13 +169,14 @@ def test_a_lane_whose_team_has_no_token_comes_back_later_instead_of_sleeping(
     empty = TokenBucket(limit=60, period=60, burst=1, sleep=pytest.fail)
     assert empty.try_acquire(heymilo_api.HeyMiloClient(sandbox.api_key).bucket) == 0  # the only token
     monkeypatch.setattr(heymilo_api, "shared_rate_limiter", lambda: empty)
-    delivery_id = Delivery.objects.create(team=team, method="GET", query={
-        "event_type": "interview_completed", "interview_id": "int_anything"}).id
+    delivery_id = Delivery.objects.create(
+        team=team, method="GET", query={"event_type": "interview_completed", "interview_id": "int_anything"}
+    ).id
     processing.lane_push(team.id, delivery_id=delivery_id)
     assert lanes == [(team.id, None)]  # the lane started
 
     assert processing.lane_work(team.id) == 0
-    (team_id, countdown), = lanes[1:]
+    ((team_id, countdown),) = lanes[1:]
     assert team_id == team.id and 0 < countdown <= 60 / 59  # when the bucket has a token again
     delivery = Delivery.objects.get(id=delivery_id)
     assert (delivery.state, delivery.attempts) == (Delivery.State.RECEIVED, 0)  # no attempt spent
@@ -192,8 +204,11 @@ def _webhook_tasks_queued(client: redis.Redis, queue: str) -> int:
 
 def _sync_seconds(team) -> float:
     run = mirror.sync_request(team)
-    run = wait_for(lambda: (r := SyncRun.objects.get(id=run.id)).is_finished and r, timeout=90,
-                   message="the other team's sync")
+    run = wait_for(
+        lambda: (r := SyncRun.objects.get(id=run.id)).is_finished and r,
+        timeout=90,
+        message="the other team's sync",
+    )
     assert run.state == SyncRun.State.DONE, run.message
     return (run.finished_at - run.created_at).total_seconds()
 
@@ -201,7 +216,8 @@ def _sync_seconds(team) -> float:
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_a_flood_of_one_teams_webhooks_does_not_slow_another_teams_sync(
-        start_worker, team, other_team, sandbox, settings, redis_url):
+    start_worker, team, other_team, sandbox, settings, redis_url
+):
     import os
 
     settings.HEYMILO_PAGE_SIZE = 5
@@ -230,15 +246,19 @@ def test_a_flood_of_one_teams_webhooks_does_not_slow_another_teams_sync(
         # B's next step, never one task per delivery.
         most_queued = max(most_queued, _webhook_tasks_queued(broker, queue))
         if time.monotonic() > deadline:
-            pytest.fail(f"the other team's sync did not finish in 90 s ({most_queued} webhook tasks "
-                        f"queued at most):\n" + worker.log()[-3000:])
+            pytest.fail(
+                f"the other team's sync did not finish in 90 s ({most_queued} webhook tasks "
+                f"queued at most):\n" + worker.log()[-3000:]
+            )
         time.sleep(0.05)
     assert run.state == SyncRun.State.DONE, run.message
     loaded = (run.finished_at - run.created_at).total_seconds()
     verified = Delivery.objects.filter(team=team, state=Delivery.State.REJECTED).count()
-    print(f"\nother team's sync: {solo:.2f} s alone, {loaded:.2f} s during {FLOOD} deliveries "
-          f"to team A ({loaded / solo:.2f}x); A's lane verified {verified} meanwhile; "
-          f"at most {most_queued} webhook tasks queued")
+    print(
+        f"\nother team's sync: {solo:.2f} s alone, {loaded:.2f} s during {FLOOD} deliveries "
+        f"to team A ({loaded / solo:.2f}x); A's lane verified {verified} meanwhile; "
+        f"at most {most_queued} webhook tasks queued"
+    )
     processing.lane_redis().delete(*processing.lane_keys(team.id))
     assert most_queued <= 1
     assert verified > 0  # A's deliveries were worked on all along, at A's pace

@@ -44,8 +44,12 @@ def sandbox_hooks(sandbox):
 
 
 def form_data(sandbox, **overrides):
-    data = {"posting": sandbox.postings()[0]["posting_id"], "url": "https://example.com/hook",
-            "event_type": "interview_completed", "http_method": "post"}
+    data = {
+        "posting": sandbox.postings()[0]["posting_id"],
+        "url": "https://example.com/hook",
+        "event_type": "interview_completed",
+        "http_method": "post",
+    }
     return {**data, **overrides}
 
 
@@ -55,13 +59,18 @@ def test_it_creates_a_webhook_and_lists_it(admin_client, synced, sandbox, django
     assert f"Webhook {hook['webhook_id']} created." in status.text
     sub = WebhookSubscription.objects.get()
     assert (sub.webhook_id, sub.url, sub.event_type, sub.is_active) == (
-        hook["webhook_id"], "https://example.com/hook", "interview_completed", True)
+        hook["webhook_id"],
+        "https://example.com/hook",
+        "interview_completed",
+        True,
+    )
     html = admin_client.get("/webhooks/").text
     assert "https://example.com/hook" in html and sandbox.postings()[0]["title"] in html
 
 
 def test_it_shows_the_apis_422_on_the_field_and_keeps_the_form(
-        admin_client, synced, sandbox, django_capture_on_commit_callbacks):
+    admin_client, synced, sandbox, django_capture_on_commit_callbacks
+):
     # Django's URLField allows ftp://; HeyMilo wants http(s): only the API can say no.
     data = form_data(sandbox, url="ftp://example.com/hook", event_type="report_available")
     status = run(admin_client, django_capture_on_commit_callbacks, "/webhooks/new/", data)
@@ -74,19 +83,24 @@ def test_it_shows_the_apis_422_on_the_field_and_keeps_the_form(
 
 
 def test_it_validates_the_form_before_asking_heymilo(admin_client, synced, sandbox):
-    response = admin_client.post("/webhooks/new/", form_data(sandbox, url="not a url", posting="nope"),
-                                 HTTP_HX_REQUEST="true")
+    response = admin_client.post(
+        "/webhooks/new/", form_data(sandbox, url="not a url", posting="nope"), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "Enter a valid URL." in response.text and "Select a valid choice." in response.text
     assert not WebhookJob.objects.exists()
 
 
-@pytest.mark.parametrize(("fault", "message"), [
-    ("rate_limit", "HeyMilo is rate-limiting this team"),
-    ("error_500", "HeyMilo is unavailable right now"),
-])
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("rate_limit", "HeyMilo is rate-limiting this team"),
+        ("error_500", "HeyMilo is unavailable right now"),
+    ],
+)
 def test_it_explains_heymilo_failures_and_keeps_the_form(
-        admin_client, synced, sandbox, fault, message, django_capture_on_commit_callbacks):
+    admin_client, synced, sandbox, fault, message, django_capture_on_commit_callbacks
+):
     sandbox.add_fault(fault, count=20)
     status = run(admin_client, django_capture_on_commit_callbacks, "/webhooks/new/", form_data(sandbox))
     assert message in status.text
@@ -102,7 +116,8 @@ def test_it_explains_a_rejected_key(admin_client, synced, sandbox, django_captur
 
 
 def test_it_refreshes_the_list_from_heymilo_and_filters_it(
-        admin_client, synced, sandbox, django_capture_on_commit_callbacks):
+    admin_client, synced, sandbox, django_capture_on_commit_callbacks
+):
     client = client_for(synced)
     first, second = sandbox.postings()[:2]
     client.create_webhook(first["posting_id"], "https://a.example/1", "interview_started")
@@ -111,14 +126,19 @@ def test_it_refreshes_the_list_from_heymilo_and_filters_it(
     assert "2 webhooks loaded from HeyMilo." in status.text
     html = admin_client.get("/webhooks/", {"posting": second["posting_id"]}).text
     assert "https://b.example/2" in html and "https://a.example/1" not in html
-    html = admin_client.get("/webhooks/", {"event_type": "interview_started"},
-                            HTTP_HX_REQUEST="true", HTTP_HX_TARGET="webhook-table").text
+    html = admin_client.get(
+        "/webhooks/",
+        {"event_type": "interview_started"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="webhook-table",
+    ).text
     assert "https://a.example/1" in html and "https://b.example/2" not in html
     assert "<html" not in html  # the table alone
 
 
 def test_it_deactivates_a_webhook_after_a_confirm_step(
-        admin_client, synced, sandbox, django_capture_on_commit_callbacks):
+    admin_client, synced, sandbox, django_capture_on_commit_callbacks
+):
     run(admin_client, django_capture_on_commit_callbacks, "/webhooks/new/", form_data(sandbox))
     sub = WebhookSubscription.objects.get()
     page = admin_client.get(f"/webhooks/{sub.webhook_id}/").text
@@ -139,11 +159,14 @@ def test_it_connects_every_posting_once(admin_client, synced, sandbox, django_ca
     url = receiving.receiver_url(synced)
     hooks = sandbox_hooks(sandbox)
     assert {(h["posting_id"], h["event_type"]) for h in hooks} == {
-        (p["posting_id"], e) for p in sandbox.postings()
-        for e in ("interview_started", "interview_completed", "report_available")}
+        (p["posting_id"], e)
+        for p in sandbox.postings()
+        for e in ("interview_started", "interview_completed", "report_available")
+    }
     # Each names its posting, signed (test_payload_shapes.py), on the team's receiver URL.
     assert {h["url"] for h in hooks} == {
-        subscriptions.posting_receiver_url(synced, posting_id=p["posting_id"]) for p in sandbox.postings()}
+        subscriptions.posting_receiver_url(synced, posting_id=p["posting_id"]) for p in sandbox.postings()
+    }
     assert {h["url"].split("?")[0] for h in hooks} == {url}
     WebhookJob.objects.all().delete()
     again = run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/")
@@ -151,15 +174,20 @@ def test_it_connects_every_posting_once(admin_client, synced, sandbox, django_ca
     assert len(sandbox_hooks(sandbox)) == 9
 
 
-def test_it_connects_one_posting_from_its_page(admin_client, synced, sandbox, settings,
-                                               django_capture_on_commit_callbacks):
+def test_it_connects_one_posting_from_its_page(
+    admin_client, synced, sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     posting = sandbox.postings()[1]
     page = admin_client.get(f"/postings/{posting['posting_id']}/manage/").text
     assert "Not connected" in page and "Connect this dashboard" in page
     assert "real servers cannot reach it" in page
-    run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/",
-        {"posting": posting["posting_id"]})
+    run(
+        admin_client,
+        django_capture_on_commit_callbacks,
+        "/webhooks/connect/",
+        {"posting": posting["posting_id"]},
+    )
     assert {h["posting_id"] for h in sandbox_hooks(sandbox)} == {posting["posting_id"]}
     page = admin_client.get(f"/postings/{posting['posting_id']}/manage/").text
     assert "Connected" in page and "Not connected" not in page
@@ -175,7 +203,8 @@ def test_it_says_when_the_receiver_address_is_local(admin_client, synced, settin
 
 
 def test_it_rotates_the_token_and_repoints_connected_webhooks(
-        admin_client, synced, sandbox, django_capture_on_commit_callbacks):
+    admin_client, synced, sandbox, django_capture_on_commit_callbacks
+):
     run(admin_client, django_capture_on_commit_callbacks, "/webhooks/connect/")
     old_token, old_url = synced.webhook_token, receiving.receiver_url(synced)
     assert "Rotate the token" in admin_client.get("/webhooks/rotate/").text
@@ -187,21 +216,29 @@ def test_it_rotates_the_token_and_repoints_connected_webhooks(
     new_url = receiving.receiver_url(synced)
     hooks = sandbox_hooks(sandbox)
     assert sorted((h["url"].split("?")[0], h["is_active"]) for h in hooks) == sorted(
-        [(old_url, False)] * 9 + [(new_url, True)] * 9)
+        [(old_url, False)] * 9 + [(new_url, True)] * 9
+    )
     moved = {h["url"] for h in hooks if h["is_active"]}  # still naming their postings, signed
-    assert moved == {subscriptions.posting_receiver_url(synced, posting_id=p["posting_id"])
-                     for p in sandbox.postings()}
-    assert admin_client.post(f"/hooks/heymilo/{old_token}/", "{}", content_type="application/json"
-                             ).status_code == 404
+    assert moved == {
+        subscriptions.posting_receiver_url(synced, posting_id=p["posting_id"]) for p in sandbox.postings()
+    }
+    assert (
+        admin_client.post(f"/hooks/heymilo/{old_token}/", "{}", content_type="application/json").status_code
+        == 404
+    )
     assert WebhookSubscription.objects.filter(url__startswith=new_url + "?", is_active=True).count() == 9
 
 
-def test_it_shows_the_event_log_escaped_and_filtered(admin_client, synced,
-                                                     django_capture_on_commit_callbacks):
+def test_it_shows_the_event_log_escaped_and_filtered(
+    admin_client, synced, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(hook_url(synced), '<script>alert("x")</script>', content_type="text/plain")
-        admin_client.post(hook_url(synced), json.dumps({"event_type": "something_new", "interview_id": "i1"}),
-                          content_type="application/json")
+        admin_client.post(
+            hook_url(synced),
+            json.dumps({"event_type": "something_new", "interview_id": "i1"}),
+            content_type="application/json",
+        )
     html = admin_client.get("/webhooks/events/").text
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     assert "The body is not JSON." in html and "Unknown event type" in html
@@ -210,26 +247,40 @@ def test_it_shows_the_event_log_escaped_and_filtered(admin_client, synced,
 
 
 def test_it_shows_live_notices_for_deliveries_processed_since_the_page_loaded(
-        login, viewer, synced, django_capture_on_commit_callbacks):
+    login, viewer, synced, django_capture_on_commit_callbacks
+):
     client = login(viewer)
     interview = Interview.objects.for_team(synced).exclude(name="").first()
     page = client.get(f"/postings/{interview.posting.remote_id}/").text
     assert 'hx-get="/webhooks/live/?after=0"' in page
     assert "Connect this dashboard" not in page  # viewers see the state, not the button
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(hook_url(synced), json.dumps({"event_type": "interview_completed",
-                                                  "interview_id": interview.remote_id}),
-                    content_type="application/json")
+        client.post(
+            hook_url(synced),
+            json.dumps({"event_type": "interview_completed", "interview_id": interview.remote_id}),
+            content_type="application/json",
+        )
     live = client.get("/webhooks/live/", {"after": 0}, HTTP_HX_REQUEST="true").text
     assert f">{interview.name}</a> completed the interview" in live
     latest = Delivery.objects.get().id
     assert "completed the interview" not in client.get("/webhooks/live/", {"after": latest}).text
 
 
-ADMIN_PAGES = ["/webhooks/", "/webhooks/events/", "/webhooks/rotate/", "/webhooks/jobs/{job}/",
-               "/webhooks/{hook}/"]
-POSTS = ["/webhooks/new/", "/webhooks/refresh/", "/webhooks/connect/", "/webhooks/rotate/",
-         "/webhooks/{hook}/deactivate/", "/webhooks/events/{delivery}/replay/"]
+ADMIN_PAGES = [
+    "/webhooks/",
+    "/webhooks/events/",
+    "/webhooks/rotate/",
+    "/webhooks/jobs/{job}/",
+    "/webhooks/{hook}/",
+]
+POSTS = [
+    "/webhooks/new/",
+    "/webhooks/refresh/",
+    "/webhooks/connect/",
+    "/webhooks/rotate/",
+    "/webhooks/{hook}/deactivate/",
+    "/webhooks/events/{delivery}/replay/",
+]
 
 
 @pytest.fixture
@@ -248,7 +299,7 @@ def test_it_404s_every_page_of_the_teams_objects_for_an_outsider(login, outsider
         assert client.post(url.format(**objects)).status_code == 404, url
     # Their own team's pages show none of this team's data.
     assert "https://x.example/" not in client.get("/webhooks/").text
-    assert f'id="delivery-{objects['delivery']}"' not in client.get("/webhooks/events/").text
+    assert f'id="delivery-{objects["delivery"]}"' not in client.get("/webhooks/events/").text
     assert WebhookJob.objects.count() == 1
 
 
@@ -274,9 +325,17 @@ def test_it_403s_every_post_for_a_viewer_and_reviewer(login, viewer, reviewer, o
     assert Delivery.objects.get().state == Delivery.State.RECEIVED
 
 
-@pytest.mark.parametrize("url", ["/webhooks/", "/webhooks/events/", "/webhooks/rotate/",
-                                 "/webhooks/jobs/{job}/", "/webhooks/{hook}/?confirm=deactivate",
-                                 "/webhooks/live/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/webhooks/",
+        "/webhooks/events/",
+        "/webhooks/rotate/",
+        "/webhooks/jobs/{job}/",
+        "/webhooks/{hook}/?confirm=deactivate",
+        "/webhooks/live/",
+    ],
+)
 def test_it_keeps_every_page_free_of_inline_code(login, admin, objects, url):
     from tests.test_layout import INLINE_HANDLER, INLINE_SCRIPT, INLINE_STYLE
 
@@ -286,8 +345,9 @@ def test_it_keeps_every_page_free_of_inline_code(login, admin, objects, url):
     assert not INLINE_STYLE.search(html)
 
 
-def test_the_periodic_refresh_reloads_every_usable_teams_webhooks(team, other_team, sandbox,
-                                                                  django_capture_on_commit_callbacks):
+def test_the_periodic_refresh_reloads_every_usable_teams_webhooks(
+    team, other_team, sandbox, django_capture_on_commit_callbacks
+):
     point_team_at(team, sandbox)
     other_team.set_api_key("revoked")
     other_team.api_key_status = KeyStatus.INVALID
@@ -295,7 +355,8 @@ def test_the_periodic_refresh_reloads_every_usable_teams_webhooks(team, other_te
     posting = sandbox.postings()[0]["posting_id"]
     # Made in HeyMilo directly, not through the dashboard.
     HeyMiloClient(sandbox.api_key, base_url=sandbox.url).create_webhook(
-        posting, "https://example.com/elsewhere", "interview_started")
+        posting, "https://example.com/elsewhere", "interview_started"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert refresh_all_subscriptions.apply().get() == 1
     assert WebhookSubscription.objects.get(team=team).url == "https://example.com/elsewhere"

@@ -36,8 +36,13 @@ def test_the_webhooks_table_listens_and_keeps_its_filters(login, admin, team):
     client = login(admin)
     page = client.get("/webhooks/").text
     assert 'hx-trigger="webhooks-changed from:body"' in page
-    WebhookSubscription.objects.create(team=team, webhook_id="wh_1", posting_id="P-1",
-                                       event_type="interview_completed", url="https://x.example/h")
+    WebhookSubscription.objects.create(
+        team=team,
+        webhook_id="wh_1",
+        posting_id="P-1",
+        event_type="interview_completed",
+        url="https://x.example/h",
+    )
     region = client.get("/webhooks/?event_type=interview_completed", HTTP_HX_TARGET="webhook-table", **HTMX)
     assert region.text.lstrip().startswith('<div id="webhook-table"')
     assert "interview_completed" in region.text and "No webhooks" not in region.text
@@ -46,8 +51,14 @@ def test_the_webhooks_table_listens_and_keeps_its_filters(login, admin, team):
 
 
 def delivery(team, interview_id: str, state=Delivery.State.PROCESSED) -> Delivery:
-    return Delivery.objects.create(team=team, method="POST", body="{}", state=state,
-                                   event_type="interview_completed", interview_id=interview_id)
+    return Delivery.objects.create(
+        team=team,
+        method="POST",
+        body="{}",
+        state=state,
+        event_type="interview_completed",
+        interview_id=interview_id,
+    )
 
 
 def test_the_event_log_names_the_candidate_and_posting(login, admin, team):
@@ -92,9 +103,15 @@ def test_a_postings_panel_shows_connected_after_the_job_without_a_reload(login, 
     panel = client.get(f"/postings/{posting.remote_id}/manage/").text
     assert 'hx-trigger="webhooks-changed from:body"' in panel and "Not connected" in panel
     for n, event in enumerate(EVENT_NAMES):
-        WebhookSubscription.objects.create(team=team, webhook_id=f"wh_{n}", posting_id="P-ENG",
-                                           event_type=event, url=receiving.receiver_url(team))
-    region = client.get(f"/webhooks/?posting={posting.remote_id}", HTTP_HX_TARGET="webhook-connection",
-                        **HTMX)
+        WebhookSubscription.objects.create(
+            team=team,
+            webhook_id=f"wh_{n}",
+            posting_id="P-ENG",
+            event_type=event,
+            url=receiving.receiver_url(team),
+        )
+    region = client.get(
+        f"/webhooks/?posting={posting.remote_id}", HTTP_HX_TARGET="webhook-connection", **HTMX
+    )
     assert region.text.lstrip().startswith('<div id="webhook-connection"')
     assert "Connected" in region.text and "Not connected" not in region.text

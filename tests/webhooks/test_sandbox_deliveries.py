@@ -13,15 +13,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_receives_the_sandboxs_events_for_an_ingested_candidate_and_mirrors_the_result(
-        team, sandbox, live_server, settings):
+    team, sandbox, live_server, settings
+):
     from dashboard.mirror import services as mirror
 
     settings.PUBLIC_BASE_URL = live_server.url
     point_team_at(team, sandbox)
     mirror.sync_request(team)  # tasks run inline in this test
     posting = sandbox.postings()[0]
-    job = subscriptions.webhook_job_start(team, kind=WebhookJob.Kind.CONNECT, params={
-        "posting_ids": [posting["posting_id"]], "url": receiving.receiver_url(team)})
+    job = subscriptions.webhook_job_start(
+        team,
+        kind=WebhookJob.Kind.CONNECT,
+        params={"posting_ids": [posting["posting_id"]], "url": receiving.receiver_url(team)},
+    )
     job.refresh_from_db()
     assert job.outcome == WebhookJob.Outcome.OK, job.message
 
@@ -34,7 +38,10 @@ def test_it_receives_the_sandboxs_events_for_an_ingested_candidate_and_mirrors_t
 
     wait_for(all_three_processed, timeout=30, message="three processed deliveries")
     assert set(Delivery.objects.values_list("event_type", flat=True)) == {
-        "interview_started", "interview_completed", "report_available"}
+        "interview_started",
+        "interview_completed",
+        "report_available",
+    }
     assert set(Delivery.objects.values_list("method", flat=True)) == {"POST"}
     row = Interview.objects.get(team=team, remote_id=interview_id)
     assert row.name == "Jane Webhook"

@@ -13,8 +13,9 @@ URL = "https://dash.example/webhooks/receive/t/"
 
 
 def subscription(team, webhook_id, posting_id="P-1", event_type="interview_completed", **values):
-    return WebhookSubscription.objects.create(team=team, webhook_id=webhook_id, posting_id=posting_id,
-                                              event_type=event_type, url=URL, **values)
+    return WebhookSubscription.objects.create(
+        team=team, webhook_id=webhook_id, posting_id=posting_id, event_type=event_type, url=URL, **values
+    )
 
 
 def test_the_webhooks_list_is_the_teams_filtered_and_titled(team, other_team):
@@ -38,8 +39,13 @@ def test_a_posting_is_connected_only_by_its_active_hooks_to_this_receiver(team, 
         subscription(other_team, f"wh_theirs_{n}", event_type=event)
     subscription(team, "wh_1", event_type=EVENT_NAMES[0])
     subscription(team, "wh_2", event_type=EVENT_NAMES[1], is_active=False)
-    WebhookSubscription.objects.create(team=team, webhook_id="wh_3", posting_id="P-1",
-                                       event_type=EVENT_NAMES[2], url="https://elsewhere.example/")
+    WebhookSubscription.objects.create(
+        team=team,
+        webhook_id="wh_3",
+        posting_id="P-1",
+        event_type=EVENT_NAMES[2],
+        url="https://elsewhere.example/",
+    )
     hook = selectors.connected_events(team, posting_id="P-1", url=URL)
     assert hook == {"connected": False, "events": [EVENT_NAMES[0]], "missing": EVENT_NAMES[1:]}
 
@@ -50,8 +56,14 @@ def test_the_event_log_labels_verified_deliveries_and_not_a_forged_id(team, othe
     Interview.objects.create(team=team, posting=posting, remote_id="../int_ada", name="Forged")
 
     def delivery(owner, interview_id, state=Delivery.State.PROCESSED):
-        return Delivery.objects.create(team=owner, method="POST", body="{}", state=state,
-                                       event_type="interview_completed", interview_id=interview_id)
+        return Delivery.objects.create(
+            team=owner,
+            method="POST",
+            body="{}",
+            state=state,
+            event_type="interview_completed",
+            interview_id=interview_id,
+        )
 
     ada = delivery(team, "int_ada")
     forged = delivery(team, "../int_ada")
@@ -63,18 +75,37 @@ def test_the_event_log_labels_verified_deliveries_and_not_a_forged_id(team, othe
     assert labels[ada.id] is not None and labels[ada.id].name == "Ada Lovelace"
     assert labels[forged.id] is None and labels[rejected.id] is None
     assert [d.id for d in selectors.delivery_page(team, state=Delivery.State.REJECTED).object_list] == [
-        rejected.id]
+        rejected.id
+    ]
 
 
 def test_live_notices_are_the_teams_processed_deliveries_after_the_page(team, other_team):
-    before = Delivery.objects.create(team=team, method="POST", body="{}", state=Delivery.State.PROCESSED,
-                                     event_type="interview_completed", interview_id="int_old")
+    before = Delivery.objects.create(
+        team=team,
+        method="POST",
+        body="{}",
+        state=Delivery.State.PROCESSED,
+        event_type="interview_completed",
+        interview_id="int_old",
+    )
     after = selectors.latest_delivery_id(team)
     assert after == before.id
-    new = Delivery.objects.create(team=team, method="POST", body="{}", state=Delivery.State.PROCESSED,
-                                  event_type="interview_completed", interview_id="int_new")
+    new = Delivery.objects.create(
+        team=team,
+        method="POST",
+        body="{}",
+        state=Delivery.State.PROCESSED,
+        event_type="interview_completed",
+        interview_id="int_new",
+    )
     Delivery.objects.create(team=team, method="POST", body="{}", state=Delivery.State.RECEIVED)
-    Delivery.objects.create(team=other_team, method="POST", body="{}", state=Delivery.State.PROCESSED,
-                            event_type="interview_completed", interview_id="int_theirs")
+    Delivery.objects.create(
+        team=other_team,
+        method="POST",
+        body="{}",
+        state=Delivery.State.PROCESSED,
+        event_type="interview_completed",
+        interview_id="int_theirs",
+    )
     notices = selectors.notices(team, after=after)
     assert [(n["id"], n["name"], n["interview"]) for n in notices] == [(new.id, "A candidate", None)]

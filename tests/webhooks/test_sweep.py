@@ -17,15 +17,23 @@ from tests.mirror.helpers import point_team_at
 def _stuck(team, remote_id: str, claimed_ago: timedelta) -> Delivery:
     """A delivery as a worker killed mid-verify leaves it: claimed, its dedup key taken by itself."""
     delivery = Delivery.objects.create(
-        team=team, method="GET", received_at=timezone.now() - claimed_ago - timedelta(seconds=1),
-        query={"event_type": "interview_completed", "interview_id": remote_id})
+        team=team,
+        method="GET",
+        received_at=timezone.now() - claimed_ago - timedelta(seconds=1),
+        query={"event_type": "interview_completed", "interview_id": remote_id},
+    )
     assert processing.delivery_claim(delivery)
     Delivery.objects.filter(pk=delivery.pk).update(claimed_at=timezone.now() - claimed_ago)
     delivery.event_type, delivery.interview_id = "interview_completed", remote_id
     cache.add(processing.dedup_key(delivery), delivery.pk, 3600)
     # Its refresh stays `running`; the lock that said it was alive expired with the worker.
-    SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=remote_id,
-                           state=SyncRun.State.RUNNING, started_at=timezone.now() - claimed_ago)
+    SyncRun.objects.create(
+        team=team,
+        scope=SyncRun.Scope.INTERVIEW,
+        target=remote_id,
+        state=SyncRun.State.RUNNING,
+        started_at=timezone.now() - claimed_ago,
+    )
     return delivery
 
 

@@ -38,6 +38,8 @@ def status_label(value) -> str:
 def step_label(value, siblings=()) -> str:
     """A workflow step in words ("Resume screen"); `siblings`, the workflow's steps (ids, types, or
     objects with .id / .type), keep the number only where two steps share a kind."""
-    ids = [s if isinstance(s, str) else (getattr(s, "id", None) or getattr(s, "type", None))
-           for s in siblings or ()]
+    ids = [
+        s if isinstance(s, str) else (getattr(s, "id", None) or getattr(s, "type", None))
+        for s in siblings or ()
+    ]
     return labels.step_label(value, ids)

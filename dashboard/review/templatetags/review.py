@@ -32,7 +32,12 @@ def sort_header(context, key: str, label: str):
     return format_html(
         '<th scope="col" class="col-{}" aria-sort="{}"><a href="{}" hx-get="{}" hx-target="#candidate-table" '
         'hx-swap="outerHTML" hx-push-url="true">{}{}</a></th>',
-        key, state, url, url, label, arrow,
+        key,
+        state,
+        url,
+        url,
+        label,
+        arrow,
     )
 
 
@@ -40,8 +45,10 @@ def sort_header(context, key: str, label: str):
 # the person chose (dashboard/review/columns.py). Built here rather than in a row template: the
 # template costs the table page half as much server time again (docs/performance.md, "Candidate
 # table row: template or Python").
-SHORTLIST_STAR = mark_safe('<span class="shortlist-star" title="Shortlisted">★'
-                           '<span class="visually-hidden"> shortlisted</span></span>')
+SHORTLIST_STAR = mark_safe(
+    '<span class="shortlist-star" title="Shortlisted">★'
+    '<span class="visually-hidden"> shortlisted</span></span>'
+)
 MUTED_DASH = mark_safe('<span class="muted">—</span>')
 FOCUSED = ' class="is-focused"'
 DECISION_ICONS = {"advance": "✓", "hold": "‖", "reject": "✕"}
@@ -54,18 +61,22 @@ def _name_cell(row, env):
     email = "" if env["email_column"] or not row["email"] else row["email"]
     full = f"{name} · {email}" if email else name
     email_html = f'<span class="email"><bdi>{text(email)}</bdi></span>' if email else ""
-    return (f'<td class="col-name" title="{text(full)}"><span class="name-line">'
-            f'{SHORTLIST_STAR if row["shortlisted"] else ""}'
-            f'<a class="row-link" href="{text(row["href"])}"{" autofocus" if row.get("focus") else ""}>'
-            f'<bdi>{text(name)}</bdi></a>'
-            f"{email_html}</span></td>")
+    return (
+        f'<td class="col-name" title="{text(full)}"><span class="name-line">'
+        f"{SHORTLIST_STAR if row['shortlisted'] else ''}"
+        f'<a class="row-link" href="{text(row["href"])}"{" autofocus" if row.get("focus") else ""}>'
+        f"<bdi>{text(name)}</bdi></a>"
+        f"{email_html}</span></td>"
+    )
 
 
 def _posting_cell(row, env):
     if row.get("posting_href"):
         title = row["posting_title"] or row["posting_remote_id"]
-        return (f'<td class="col-posting" title="{text(title)}"><a href="{text(row["posting_href"])}">'
-                f'{text(title)}</a></td>')
+        return (
+            f'<td class="col-posting" title="{text(title)}"><a href="{text(row["posting_href"])}">'
+            f"{text(title)}</a></td>"
+        )
     return f'<td class="col-posting">{MUTED_DASH}</td>'
 
 
@@ -74,18 +85,23 @@ def _decision_cell(row, env):
     if not decision:
         return f'<td class="col-decision">{MUTED_DASH}<span class="visually-hidden">No decision</span></td>'
     icon = DECISION_ICONS.get(decision, "")
-    return (f'<td class="col-decision"><span class="badge decision-chip decision-{text(decision)}">'
-            f'<span aria-hidden="true">{icon}</span> {text(capfirst(decision))}</span></td>')
+    return (
+        f'<td class="col-decision"><span class="badge decision-chip decision-{text(decision)}">'
+        f'<span aria-hidden="true">{icon}</span> {text(capfirst(decision))}</span></td>'
+    )
 
 
 def _pips(stars) -> str:
     if not stars:
-        return f"{MUTED_DASH}<span class=\"visually-hidden\">Not rated by you</span>"
+        return f'{MUTED_DASH}<span class="visually-hidden">Not rated by you</span>'
     stars = int(stars)
-    dots = "".join('<span class="pip on"></span>' if n < stars else '<span class="pip"></span>'
-                   for n in range(5))
-    return (f'<span class="pips" title="Your rating: {stars} of 5" aria-hidden="true">{dots}</span>'
-            f'<span class="visually-hidden">{stars} of 5</span>')
+    dots = "".join(
+        '<span class="pip on"></span>' if n < stars else '<span class="pip"></span>' for n in range(5)
+    )
+    return (
+        f'<span class="pips" title="Your rating: {stars} of 5" aria-hidden="true">{dots}</span>'
+        f'<span class="visually-hidden">{stars} of 5</span>'
+    )
 
 
 def _email_cell(row, env):
@@ -95,8 +111,10 @@ def _email_cell(row, env):
 
 def _status_cell(row, env):
     status = row["status"]
-    return (f'<td class="col-status"><span class="badge status-{text(_status_class(status))}">'
-            f"{text(labels.status_label(status))}</span></td>")
+    return (
+        f'<td class="col-status"><span class="badge status-{text(_status_class(status))}">'
+        f"{text(labels.status_label(status))}</span></td>"
+    )
 
 
 def _scored(css: str, field: str, scale: int, meter: bool = True):
@@ -141,9 +159,13 @@ def _row_env(context) -> dict:
     env = context.get("_row_env")
     if env is None:
         keys = [column.key for column in context.get("columns") or ()]
-        env = {"cells": [CELLS[key] for key in keys], "email_column": "email" in keys,
-               "zone": timezone.get_current_timezone(), "language": translation.get_language(),
-               "now": timezone.now()}
+        env = {
+            "cells": [CELLS[key] for key in keys],
+            "email_column": "email" in keys,
+            "zone": timezone.get_current_timezone(),
+            "language": translation.get_language(),
+            "now": timezone.now(),
+        }
         context.dicts[0]["_row_env"] = env
     return env
 
@@ -204,6 +226,7 @@ def json_text(value) -> str:
 # The candidate table renders 50 rows of these: Django's floatformat (Decimal-based) and date
 # filters were a quarter of the table's server time. (Scores: dashboard.core.scores.)
 
+
 def _one_decimal(value) -> str:
     """The team's average stars, "4.5" (digits only: nothing to escape)."""
     return f"{float(value):.1f}"
@@ -242,8 +265,10 @@ def _ago(value, env) -> str:
         words = f"{int(seconds // 86400)} d ago"
     local = value.astimezone(env["zone"]) if timezone.is_aware(value) else value
     month = _month_abbreviation(env["language"], local.month)
-    return (f'<time datetime="{local.isoformat()}" title="{local.day} {month} {local.year} '
-            f'{local:%H:%M}">{words}</time>')
+    return (
+        f'<time datetime="{local.isoformat()}" title="{local.day} {month} {local.year} '
+        f'{local:%H:%M}">{words}</time>'
+    )
 
 
 @functools.cache

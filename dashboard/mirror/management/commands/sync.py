@@ -30,8 +30,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{t.slug}: sync #{run.id}")
             try:
                 while services.sync_step(run):
-                    self.stdout.write(f"  {run.pages_done}/{run.pages_expected} pages, "
-                                      f"{run.rows_created} new, {run.rows_updated} updated")
+                    self.stdout.write(
+                        f"  {run.pages_done}/{run.pages_expected} pages, "
+                        f"{run.rows_created} new, {run.rows_updated} updated"
+                    )
             except HeyMiloError as error:
                 services.sync_fail(run, error=error)
             run.refresh_from_db()
