@@ -214,12 +214,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "dashboard.core",
+    "dashboard.mail",
     "dashboard.accounts",
     "dashboard.mirror",
     "dashboard.transcripts",
     "dashboard.review",
     "dashboard.webhooks",
     "dashboard.ingestion",
+    "dashboard.analytics",
+    "dashboard.sharing",
+    "dashboard.notifications",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +261,7 @@ TEMPLATES = [
                 "dashboard.mirror.context_processors.freshness",
                 "dashboard.review.context_processors.waiting",
                 "dashboard.review.context_processors.inbox",
+                "dashboard.notifications.context_processors.unread",
             ],
         },
     },
@@ -282,6 +287,72 @@ LOGIN_THROTTLE_SECONDS = env_int("LOGIN_THROTTLE_SECONDS", 15 * 60, minimum=1)
 # Over LOGIN_THROTTLE_IP_FAILURES, an address gets one attempt per this many seconds (slowed,
 # never locked out: it must not lock out accounts it never touched).
 LOGIN_THROTTLE_IP_DELAY = env_int("LOGIN_THROTTLE_IP_DELAY", 5, minimum=1)
+
+# --- mail ---------------------------------------------------------------------------------------
+
+
+def email_from_url(url: str) -> tuple[str, int, str, str, bool, bool]:
+    """smtp://host:25, smtp+tls://user:pass@host:587 (STARTTLS) or smtp+ssl://user:pass@host:465:
+    host, port, user, password, use_tls, use_ssl."""
+    parts = urlsplit(url)
+    modes = {"smtp": (False, False, 25), "smtp+tls": (True, False, 587), "smtp+ssl": (False, True, 465)}
+    if parts.scheme not in modes or not parts.hostname:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://host:25, smtp+tls://user:pass@host:587 or "
+            "smtp+ssl://user:pass@host:465."
+        )
+    use_tls, use_ssl, default_port = modes[parts.scheme]
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    return parts.hostname, port, user, password, use_tls, use_ssl
+
+
+EMAIL_URL = env_str("EMAIL_URL")
+if EMAIL_URL:
+    _email_host, _email_port, _email_user, _email_password, _email_tls, _email_ssl = email_from_url(EMAIL_URL)
+else:
+    _email_host = env_str("EMAIL_HOST", "")
+    _email_port = env_int("EMAIL_PORT", 25, minimum=1)
+    _email_user = env_str("EMAIL_HOST_USER", "")
+    _email_password = env_str("EMAIL_HOST_PASSWORD", "")
+    _email_tls = env_bool("EMAIL_USE_TLS", False)
+    _email_ssl = env_bool("EMAIL_USE_SSL", False)
+if _email_tls and _email_ssl:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on: choose one.")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "HeyMilo Dashboard <dashboard@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAIL_DIR = VAR_DIR / "mail"
+# Django 6.1's MAILERS (the EMAIL_HOST... settings are deprecated); the environment keeps the usual names.
+if _email_host or not DEBUG:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host or "localhost",
+                "port": _email_port,
+                "username": _email_user,
+                "password": _email_password,
+                "use_tls": _email_tls,
+                "use_ssl": _email_ssl,
+                # seconds: a mail server that hangs must not hold a worker
+                "timeout": env_int("EMAIL_TIMEOUT", 20, minimum=1),
+            },
+        }
+    }
+else:
+    # Development without a mail server: each message is a file under var/mail/ (make demo says so).
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": MAIL_DIR},
+        }
+    }
+MAIL_PER_RECIPIENT_PER_HOUR = env_int("MAIL_PER_RECIPIENT_PER_HOUR", 20, minimum=1)
+INVITATION_DAYS = 7  # an invitation link opens for this long after it was sent
+
 # How many proxies in front append to X-Forwarded-For (the documented nginx: 1). 0 trusts only
 # REMOTE_ADDR: the header is then whatever the client wrote.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0, minimum=0)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytest_plugins = ["tests.sandbox_fixtures", "tests.celery_fixtures"]
+pytest_plugins = ["tests.sandbox_fixtures", "tests.celery_fixtures", "tests.mail.smtp_fixtures"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
