@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("dashboard.mirror.urls")),
     # Before review: its /interviews/<id>/<section>/ pages would otherwise take /transcript/.
     path("", include("dashboard.transcripts.urls")),
+    # Before review: its /interviews/<id>/ and /postings/<id>/ pages; /s/<token>/ is the public one.
+    path("", include("dashboard.sharing.urls")),
     path("", include("dashboard.review.urls")),
     path("", include("dashboard.webhooks.urls")),
     path("", include("dashboard.ingestion.urls")),

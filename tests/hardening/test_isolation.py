@@ -66,6 +66,7 @@ def theirs(other_team, outsider):
         ),
         "delivery": Delivery.objects.create(team=other_team, method="POST", body="{}"),
         "mention": make_mention(other_team, interview, outsider),
+        "share_link": make_share_link(other_team, interview, outsider),
     }
 
 
@@ -74,6 +75,13 @@ def make_mention(team, interview, user):
 
     note = Note.objects.create(team=team, interview=interview, author=user, body=f"@{user.username} look")
     return Mention.objects.create(team=team, note=note, user=user)
+
+
+def make_share_link(team, interview, user):
+    from dashboard.sharing import services
+
+    link, _token = services.share_link_create(team, user=user, interviews=[interview])
+    return link
 
 
 # URL name -> the kwargs that point at the other team's object.
@@ -121,6 +129,18 @@ FILLERS = {
     # The receiver's token is the credential: another team's token is that team's receiver.
     # An unknown token is a 404, checked here; tests/webhooks cover the rest.
     "webhook_receiver": lambda o: {"token": "not-a-team-token"},
+    # sharing
+    "share_panel": lambda o: {"remote_id": o["interview"].remote_id},
+    "share_create": lambda o: {"remote_id": o["interview"].remote_id},
+    "interview_report": lambda o: {"remote_id": o["interview"].remote_id},
+    "shortlist_share": lambda o: {"remote_id": o["posting"].remote_id},
+    "shortlist_report": lambda o: {"remote_id": o["posting"].remote_id},
+    "share_revoke": lambda o: {"link_id": o["share_link"].id},
+    # The public page's token is the credential (no team id to forge): an unknown one is a 404
+    # here; tests/sharing/test_links.py::test_a_forged_id_or_query_never_shows_another_teams_data
+    # holds that a real token never shows another team's rows.
+    "shared": lambda o: {"token": "not-a-share-token"},
+    "shared_recording": lambda o: {"token": "not-a-share-token", "n": 1},
 }
 
 
