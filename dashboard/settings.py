@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import ipaddress
 import os
 import socket
 import sys
@@ -221,12 +222,15 @@ INSTALLED_APPS = [
     "dashboard.review",
     "dashboard.webhooks",
     "dashboard.ingestion",
+    "dashboard.ops",
     "dashboard.analytics",
     "dashboard.sharing",
     "dashboard.notifications",
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id (logs, tasks) and its latency counted, whatever answers it.
+    "dashboard.ops.middleware.request_context",
     "django.middleware.security.SecurityMiddleware",
     "dashboard.core.middleware.refuse_nul",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -476,11 +480,52 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL])
 
+# --- operating it (dashboard/ops, issue 23; docs/deploy.md "What to watch") ------------------------
+# "json": one JSON object per log line, each with the request id (web and the tasks it enqueued).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json.")
+# /metrics answers a bearer token (Authorization: Bearer <METRICS_TOKEN>) or a client address in
+# METRICS_ALLOWED_IPS (addresses or networks, comma-separated; read as the sign-in throttle reads
+# it, so TRUSTED_PROXY_HOPS applies). Neither set: /metrics is a 404 for everyone.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+try:
+    METRICS_ALLOWED_IPS = [ipaddress.ip_network(n, strict=False) for n in env_list("METRICS_ALLOWED_IPS", [])]
+except ValueError as _error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_error}.") from None
+# Where each gunicorn and Celery process writes its metrics for /metrics to add up (prometheus-client
+# reads the same variable itself). Unset: each process counts for itself (runserver, tests).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+READY_TIMEOUT = env_float("READY_TIMEOUT", 0.5, minimum=0.05)  # seconds, per Redis check of /readyz
+# /readyz fails when no Celery worker has left its heartbeat for this long.
+READY_WORKER_SECONDS = env_int("READY_WORKER_SECONDS", 300, minimum=60)
+CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "dashboard.ops.tasks.heartbeat", "schedule": 60.0}
+# Probes reach gunicorn over plain http on a private address.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from dashboard.ops.errors import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0),
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "dashboard.ops.context.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "dashboard.ops.context.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

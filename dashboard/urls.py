@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from dashboard import views
+from dashboard.ops import views as ops_views
 from dashboard.webhooks import views as webhook_views
 
 urlpatterns = [
@@ -21,5 +22,11 @@ urlpatterns = [
     path("", include("dashboard.review.urls")),
     path("", include("dashboard.webhooks.urls")),
     path("", include("dashboard.ingestion.urls")),
+    path("", include("dashboard.notifications.urls")),
+    path("", include("dashboard.analytics.urls")),
     path("admin/", admin.site.urls),
+    # For probes and Prometheus (dashboard/ops): last, so people's pages resolve first.
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
 ]

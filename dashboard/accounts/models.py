@@ -91,9 +91,14 @@ class Team(models.Model):
         self.api_key_checked_at = None
 
     def record_key_status(self, status: str) -> None:
+        turned_invalid = status == KeyStatus.INVALID and self.api_key_status != KeyStatus.INVALID
         self.api_key_status = status
         self.api_key_checked_at = timezone.now()
         self.save(update_fields=["api_key_status", "api_key_checked_at"])
+        if turned_invalid:  # once a rejection, not at every failing sync after it
+            from dashboard.accounts.signals import key_rejected
+
+            key_rejected.send(sender=Team, team=self)
 
     def admin_count(self) -> int:
         return self.memberships.filter(role=Role.ADMIN).count()
@@ -191,12 +196,6 @@ class ConnectionCheck(Job):
     """One press of "Test connection": run by a worker, polled by the settings page. Done when
     HeyMilo accepts the key; failed with the outcome saying why not."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Checking"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
     class Outcome(models.TextChoices):
         OK = "ok", "Connected"
         UNAUTHORIZED = "unauthorized", "Key rejected"
@@ -205,8 +204,6 @@ class ConnectionCheck(Job):
         NO_KEY = "no_key", "No API key"
         ERROR = "error", "HeyMilo error"
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
     outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     postings_total = models.IntegerField(null=True, blank=True)
 

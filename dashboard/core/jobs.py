@@ -1,11 +1,13 @@
 """The one shape of work a worker carries out and a page polls: `Job` and its status response."""
 
+from django.conf import settings
 from django.db import models
 from django.shortcuts import render
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from dashboard.core.querysets import TeamScopedQuerySet
+from dashboard.core.signals import job_finished
 
 
 # Generic over the job model, so mypy knows self.model has the state lists below.
@@ -37,6 +39,10 @@ class Job(models.Model):
     FINISHED_STATES: tuple[str, ...] = ("done", "failed")
 
     team = models.ForeignKey("accounts.Team", models.CASCADE, related_name="+")
+    # Who asked for it (None: the system, e.g. beat's periodic sync, or a deleted user).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
     outcome = models.CharField(max_length=30, blank=True, default="")
     message = models.TextField(blank=True, default="")
@@ -86,6 +92,8 @@ class Job(models.Model):
             return False
         for name, value in values.items():
             setattr(self, name, value)
+        # Only the call that ended the job sends it, so a listener hears of each ending once.
+        job_finished.send(sender=type(self), job=self)
         return True
 
     def fail(self, message: str, *, outcome: str = "", **fields) -> bool:

@@ -19,9 +19,11 @@ from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus, Team
 from dashboard.core.heymilo_api import client_for
+from dashboard.core.stamps import team_changed
 from dashboard.core.tasks import task_named
 from dashboard.mirror import derive, search_index
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+from dashboard.mirror.signals import interviews_completed, sync_failed
 from heymilo import HeyMiloClient
 from heymilo.errors import NotFound
 from heymilo.models import Interview as APIInterview
@@ -174,6 +176,7 @@ def sync_fail(run: SyncRun, *, error: Exception) -> None:
     where = run.cursor.get("where", "")
     run.fail(f"{message}{f' (stopped at {where})' if where else ''}", outcome=code)
     sync_release(run)
+    sync_failed.send(sender=SyncRun, team=run.team, run=run)
 
 
 def _pages_step(run: SyncRun, client: HeyMiloClient) -> bool:
@@ -422,6 +425,8 @@ def _upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
         if changed:
             Posting.objects.bulk_update(changed, [*POSTING_FIELDS, "document", "content_hash", "synced_at"])
         counts.created, counts.updated = len(new), len(changed)
+        if new or changed:
+            team_changed(team.pk)
     return counts
 
 
@@ -449,17 +454,19 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
         existing = {
             row.remote_id: row
             for row in Interview.objects.filter(team=team, remote_id__in=by_id).only(
-                "id", "remote_id", "content_hash", "posting_id"
+                "id", "remote_id", "content_hash", "posting_id", "status"
             )
         }
         new: list[Interview] = []
         changed: list[Interview] = []
+        completed: list[Interview] = []
         for remote_id, item in by_id.items():
             digest = derive.content_hash(item.raw)
             row = existing.get(remote_id)
             if row is not None and row.content_hash == digest:
                 counts.unchanged += 1
                 continue
+            was = row.status if row is not None else None
             row = row or Interview(team=team, remote_id=remote_id)
             for field, value in derive.interview_columns(item).items():
                 setattr(row, field, value)
@@ -467,6 +474,8 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
                 row.posting = posting
             row.document, row.content_hash, row.synced_at = item.raw, digest, now
             (changed if row.pk else new).append(row)
+            if row.status == "completed" and was != "completed":
+                completed.append(row)
         Interview.objects.bulk_create(new)
         if changed:
             Interview.objects.bulk_update(
@@ -479,6 +488,14 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
                 (row.pk, derive.transcript_rows(by_id[row.remote_id])) for row in (*new, *changed)
             )
         counts.created, counts.updated = len(new), len(changed)
+        if new or changed:
+            team_changed(team.pk)
+        if completed:
+            # One signal for the batch, after it commits: listeners read the rows it wrote.
+            ids = [row.pk for row in completed]
+            transaction.on_commit(
+                lambda: interviews_completed.send(sender=Interview, team=team, interview_ids=ids)
+            )
     return counts
 
 
@@ -540,6 +557,8 @@ def _reparse_interviews(rows: list[Interview]) -> int:
             for field, value in derive.interview_columns(parsed[row.pk]).items():
                 setattr(row, field, value)
         Interview.objects.bulk_update(rows, INTERVIEW_FIELDS)
+        for team_id in {row.team_id for row in rows}:
+            team_changed(team_id)
         with search_index.bulk_writes([row.pk for row in rows]):
             TranscriptLine.objects.filter(interview__in=rows).delete()
             transcript_lines_insert((row.pk, derive.transcript_rows(parsed[row.pk])) for row in rows)

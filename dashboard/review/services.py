@@ -6,11 +6,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard.core.stamps import team_changed
 from dashboard.review import selectors
 from dashboard.review.models import (
     AuditEntry,
     BulkAction,
     BulkDecision,
+    CandidateStage,
     Decision,
     Mention,
     Note,
@@ -19,6 +21,7 @@ from dashboard.review.models import (
     SavedFilter,
     Shortlist,
 )
+from dashboard.review.signals import review_recorded
 
 
 def audit_record(
@@ -32,9 +35,13 @@ def audit_record(
     after=None,
     count: int | None = None,
 ) -> AuditEntry:
-    """One audit entry; called inside the action's transaction so both land or neither does."""
+    """One audit entry; called inside the action's transaction so both land or neither does.
+
+    Every review write comes through here, so here it tells cached counts (the sidebar's
+    "Waiting for you") that the team's reviews changed."""
+    team_changed(team.pk)
     ids = list(interview_ids) if interview_ids is not None else ([interview.remote_id] if interview else [])
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         team=team,
         user=user,
         action=action,
@@ -44,6 +51,10 @@ def audit_record(
         before=before,
         after=after,
     )
+    # After the commit: listeners (notifications) read what the action wrote, and a rolled-back
+    # action notifies nobody.
+    transaction.on_commit(lambda: review_recorded.send(sender=AuditEntry, entry=entry))
+    return entry
 
 
 def _decision_state(decision) -> dict | None:
@@ -188,6 +199,39 @@ def bulk_shortlist_update(team, *, user, interviews, action: str) -> BulkDecisio
     return batch
 
 
+def _stage_batch_revert(batch: BulkDecision) -> list[str]:
+    """Puts each candidate the batch moved back where it was, unless someone moved them since (then
+    that later move stands); the batch's moves leave the history, as an undone decision does."""
+    moves = list(
+        batch.stage_moves.values(
+            "interview_id", "interview__remote_id", "from_stage_id", "from_entered_at", "created_at"
+        )
+    )
+    if moves:
+        # Still where the batch put them: same stage, entered at the batch's moment.
+        unmoved = set(
+            CandidateStage.objects.filter(
+                interview_id__in=[m["interview_id"] for m in moves],
+                stage=batch.stage,
+                entered_at=moves[0]["created_at"],
+            ).values_list("interview_id", flat=True)
+        )
+        back: dict[tuple, list[int]] = {}
+        for move in moves:
+            if move["interview_id"] in unmoved:
+                back.setdefault((move["from_stage_id"], move["from_entered_at"]), []).append(
+                    move["interview_id"]
+                )
+        for (stage_id, entered_at), ids in back.items():
+            rows = CandidateStage.objects.filter(interview_id__in=ids)
+            if entered_at is None:  # they had no row: in the entry stage since they arrived
+                rows.delete()
+            else:
+                rows.update(stage_id=stage_id, entered_at=entered_at)
+    batch.stage_moves.all().delete()
+    return [m["interview__remote_id"] for m in moves]
+
+
 @transaction.atomic
 def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
     """Reverts exactly what the batch changed: its decisions are removed (so each interview's previous
@@ -201,6 +245,8 @@ def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
     if batch.action == BulkAction.DECISION:
         remote_ids = list(batch.decisions.values_list("interview__remote_id", flat=True))
         batch.decisions.all().delete()
+    elif batch.action == BulkAction.STAGE:
+        remote_ids = _stage_batch_revert(batch)
     elif batch.action == BulkAction.SHORTLIST_ADD:
         added = Shortlist.objects.filter(batch=batch)
         remote_ids = list(added.values_list("interview__remote_id", flat=True))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dashboard.accounts.models import Team
 from dashboard.webhooks.models import Delivery
 from dashboard.webhooks.processing import clean_text, delivery_enqueue
+from dashboard.webhooks.signals import delivery_rejected
 
 # Never stored: a sender (or a proxy in front of us) may put credentials in these.
 SECRET_HEADERS = {"cookie", "authorization", "proxy-authorization", "x-api-key"}
@@ -73,6 +74,7 @@ def delivery_receive(token: str, *, request) -> tuple[int, str, int] | None:
         return None
     delivery_id, team_id = stored
     if too_large:
+        delivery_rejected.send(sender=Delivery, team_id=team_id)
         return delivery_id, Delivery.State.REJECTED, 413
     # Runs at once when committed already; inside a caller's transaction it waits for the commit,
     # as the worker must find the row. A broker that is down loses nothing: the sweep has the row.

@@ -10,13 +10,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership
 from dashboard.ingestion.models import CandidateIngest, ImportJob
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
+from dashboard.notifications.models import Notification
 from dashboard.review.models import BulkDecision
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
 # URLs that are not team data: Django's admin has its own staff checks.
-SKIP_PREFIXES = ("admin/",)
+# Django's password reset confirm: its token is one user's, not a team's (tests/mail/test_password_reset.py).
+SKIP_PREFIXES = ("admin/", "account/password/reset/")
 
 
 def has_arguments(pattern) -> bool:
@@ -67,6 +69,9 @@ def theirs(other_team, outsider):
         "delivery": Delivery.objects.create(team=other_team, method="POST", body="{}"),
         "mention": make_mention(other_team, interview, outsider),
         "share_link": make_share_link(other_team, interview, outsider),
+        "notification": Notification.objects.create(
+            team=other_team, recipient=outsider, kind="mention", text="Secret Candidate", link="/"
+        ),
     }
 
 
@@ -98,6 +103,9 @@ FILLERS = {
     "invitation_cancel": lambda o: {"invitation_id": o["invitation"].id},
     "invitation_accept": lambda o: {"invitation_id": o["invitation"].id},
     "invitation_decline": lambda o: {"invitation_id": o["invitation"].id},
+    "invitation_resend": lambda o: {"invitation_id": o["invitation"].id},
+    # The emailed link's signed token is the credential; one that is not ours is a 404.
+    "invitation_open": lambda o: {"token": "not-a-token"},
     # review
     "posting_export": lambda o: {"remote_id": o["posting"].remote_id},
     "posting_manage": lambda o: {"remote_id": o["posting"].remote_id},
@@ -110,6 +118,9 @@ FILLERS = {
     "bulk_result": lambda o: {"batch_id": o["bulk"].id},
     "inbox_open": lambda o: {"mention_id": o["mention"].id},
     "bulk_undo": lambda o: {"batch_id": o["bulk"].id},
+    "board": lambda o: {"remote_id": o["posting"].remote_id},
+    "board_move": lambda o: {"remote_id": o["posting"].remote_id},
+    "board_stages": lambda o: {"remote_id": o["posting"].remote_id},
     # ingestion
     "import_detail": lambda o: {"job_id": o["import_job"].id},
     "import_mapping": lambda o: {"job_id": o["import_job"].id},
@@ -141,6 +152,14 @@ FILLERS = {
     # holds that a real token never shows another team's rows.
     "shared": lambda o: {"token": "not-a-share-token"},
     "shared_recording": lambda o: {"token": "not-a-share-token", "n": 1},
+    # notifications
+    "notification_open": lambda o: {"notification_id": o["notification"].id},
+    "posting_follow": lambda o: {"remote_id": o["posting"].remote_id},
+    # The emailed link's signed token is the credential; one that is not ours is a 404.
+    "notifications_unsubscribe": lambda o: {"token": "not-a-token"},
+    # analytics: the figure is no object; the posting in its filter is (the page itself says it
+    # is not one of ours: tests/analytics)
+    "analytics_csv": lambda o: {"figure": "weekly", "?": f"posting={o['posting'].remote_id}"},
 }
 
 
@@ -165,7 +184,10 @@ def test_another_teams_ids_are_404_for_get_and_post(login, admin, theirs):
         filler = FILLERS.get(pattern.name)
         if filler is None:
             continue  # the test above fails for it
-        url = reverse(pattern.name, kwargs=filler(theirs))
+        # A filler may add a query string under "?" (a filter naming another team's object).
+        arguments = dict(filler(theirs))
+        query = arguments.pop("?", "")
+        url = reverse(pattern.name, kwargs=arguments) + (f"?{query}" if query else "")
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             secret = theirs["interview"].name.encode()
