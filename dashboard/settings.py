@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import overload
 from urllib.parse import unquote, urlsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -544,6 +545,14 @@ IMPORT_DRAFT_DAYS = env_int("IMPORT_DRAFT_DAYS", 7, minimum=1)
 CELERY_BEAT_SCHEDULE["clean-up-import-drafts"] = {
     "task": "dashboard.ingestion.tasks.clean_up_import_drafts",
     "schedule": 3600.0,
+}
+
+# --- notifications (dashboard/notifications, issue 21) -------------------------------------------
+# At the top of every hour: each person's daily digest goes out at their chosen hour in their
+# own time zone, so beat cannot send everyone's at one time.
+CELERY_BEAT_SCHEDULE["send-digests"] = {
+    "task": "dashboard.notifications.tasks.send_digests",
+    "schedule": crontab(minute=0),
 }
 
 # --- webhooks (dashboard/webhooks, issue 7) -----------------------------------------------------

@@ -1,10 +1,13 @@
 """The one place the dashboard builds a HeyMilo client: a team's key, base URL and shared limiter."""
 
+import weakref
 from functools import cache
 
 import redis
+import requests
 from django.conf import settings
 
+from dashboard.core.metrics import MeteredLimiter, count_heymilo_responses
 from heymilo import HeyMiloClient
 from heymilo.addresses import AddressPolicy
 from heymilo.ratelimit import BoundedWait, RateLimiter, RedisTokenBucket, TokenBucket
@@ -33,16 +36,23 @@ def address_policy() -> AddressPolicy:
 def client_for(team, max_rate_wait: float | None = None) -> HeyMiloClient:
     """`max_rate_wait`: seconds a request may wait for the team's rate limit before raising
     RateLimitWait (for work that can be rescheduled instead of holding a worker)."""
-    limiter = shared_rate_limiter()
+    limiter: RateLimiter = shared_rate_limiter()
     if max_rate_wait is not None:
         limiter = BoundedWait(limiter, max_rate_wait)
-    return HeyMiloClient(
+    # Our own session so its answers are counted (dashboard/core/metrics.py); a client given a
+    # session does not close it, so it is closed when the client is collected.
+    session = requests.Session()
+    count_heymilo_responses(session, settings.HEYMILO_API_PREFIX)
+    client = HeyMiloClient(
         team.api_key,
         base_url=team.heymilo_base_url,
         prefix=settings.HEYMILO_API_PREFIX,
-        rate_limiter=limiter,
+        rate_limiter=MeteredLimiter(limiter),
+        session=session,
         max_retries=settings.HEYMILO_MAX_RETRIES,
         max_retry_after=settings.HEYMILO_MAX_CLIENT_WAIT,
         timeout=(settings.HEYMILO_CONNECT_TIMEOUT, settings.HEYMILO_READ_TIMEOUT),
         address_policy=address_policy(),
     )
+    weakref.finalize(client, session.close)
+    return client
