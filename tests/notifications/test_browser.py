@@ -1,0 +1,58 @@
+"""In Chromium: a mention made in one session shows on another open session's header without a
+reload, carried by the live poll the page already runs."""
+
+import pytest
+
+from tests.e2e.conftest import browser, wait_for_page  # noqa: F401 (browser: a fixture, used by name)
+from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.review.conftest import make_interview, make_posting
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _signed_in(browser, live_server, username):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+def test_a_mention_shows_a_badge_on_another_open_session_without_reload(browser, live_server):
+    team = TeamFactory(name="Acme Hiring")
+    for name, role in (("alice", "admin"), ("bob", "reviewer")):
+        MembershipFactory(user=UserFactory(username=name), team=team, role=role)
+    posting = make_posting(team, title="Account Executive")
+    interview = make_interview(team, posting, name="Ana Ruiz")
+
+    alice_context, alice = _signed_in(browser, live_server, "alice")
+    alice.goto(f"{live_server.url}/postings/{posting.remote_id}/")
+    assert alice.locator("#notifications-link [data-unread]").count() == 0
+    alice.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    bob_context, bob = _signed_in(browser, live_server, "bob")
+    bob.goto(f"{live_server.url}/interviews/{interview.remote_id}/")
+    bob.locator("#note-body").fill("@alice her pricing answer is worth a listen")
+    bob.get_by_role("button", name="Post note").click()
+    bob.locator(".side-note", has_text="her pricing answer").first.wait_for()
+
+    wait_for_page(alice, "document.querySelector('#notifications-link [data-unread]') !== null", timeout=20)
+    assert alice.locator("#notifications-link [data-unread]").inner_text().startswith("1")
+    assert alice.evaluate("window.__sameDocument") is True
+    assert (
+        alice.locator("#notifications-link")
+        .get_attribute("data-latest-text")
+        .startswith("bob mentioned you on Ana Ruiz")
+    )
+    # The bell opens the centre, where the mention links to the Inbox's own mention.
+    alice.locator("#notifications-link").click()
+    alice.get_by_role("link", name="bob mentioned you on Ana Ruiz").click()
+    alice.wait_for_url(f"**/interviews/{interview.remote_id}/**")
+    assert alice.console_errors == [] and bob.console_errors == []
+    alice_context.close()
+    bob_context.close()
