@@ -3,7 +3,7 @@ reload, carried by the live poll the page already runs."""
 
 import pytest
 
-from tests.e2e.conftest import browser, wait_for_page  # noqa: F401 (browser: a fixture, used by name)
+from tests.e2e.conftest import wait_for_page
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 from tests.review.conftest import make_interview, make_posting
 

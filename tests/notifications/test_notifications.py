@@ -274,3 +274,11 @@ def test_touching_a_posting_follows_it_unless_unfollowed(
         note_add(team, user=viewer, interview=candidates[0], body="a viewer's note")  # viewers do not follow
     assert not Follow.objects.get(user=reviewer, posting=posting).following
     assert not Follow.objects.filter(user=viewer).exists()
+
+
+def test_beat_runs_the_digest_task_at_the_top_of_each_hour(settings):
+    from dashboard.core.tasks import task_named
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-digests"]
+    assert entry["schedule"].minute == {0}
+    assert task_named(entry["task"]).delay().get() == 0  # inline here: nothing waiting, nothing sent
