@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dashboard.mirror.services import interviews_upsert
 from dashboard.review.services import decision_record, rating_set
+from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting
 from tests.test_home import mixed  # noqa: F401 (a fixture, used by name)
 
@@ -76,28 +78,44 @@ def test_another_teams_interviews_never_count(login, reviewer, team, other_team)
     assert sidebar(login(reviewer).get("/postings/").text)[1] == 1
 
 
+def sync_changes(team, posting) -> None:
+    """A sync that brings one more completed interview, through the mirror's own writer."""
+    item = APIInterview.from_dict({"interview_id": "int_synced", "details": {"status": "completed"}})
+    assert interviews_upsert(team, items=[item], posting=posting).created == 1
+
+
 def _queries(client, url: str, **headers) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, **headers).status_code == 200
     return [q["sql"] for q in queries.captured_queries]
 
 
-def test_one_query_on_a_full_page_none_for_a_partial(login, reviewer, viewer, team):
+def test_one_query_on_a_full_page_then_none_until_something_changes(login, reviewer, viewer, team):
     posting = make_posting(team)
+    rows = []
     for n in range(6):
-        row = make_interview(team, posting)
+        rows.append(make_interview(team, posting))
         if n % 2:
-            decision_record(team, interview=row, user=reviewer, value="hold")
+            decision_record(team, interview=rows[-1], user=reviewer, value="hold")
     client = login(reviewer)
-    client.get("/candidates/")  # the first visit remembers the filters
-    full = _queries(client, "/candidates/")
-    partial = _queries(client, "/candidates/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table")
+
+    def counted(**headers) -> int:
+        return len([sql for sql in _queries(client, "/candidates/", **headers) if counts_waiting(sql)])
 
     def counts_waiting(sql: str) -> bool:
         return "COUNT(*)" in sql and "'completed'" in sql and "review_rating" in sql
 
-    assert len([sql for sql in full if counts_waiting(sql)]) == 1
-    assert not [sql for sql in partial if counts_waiting(sql)]
+    assert counted() == 1
+    # Cached under the team's stamp: the next pages do not count again, a partial never does.
+    assert counted() == 0
+    assert counted(HTTP_HX_REQUEST="true", HTTP_HX_TARGET="candidate-table") == 0
+    # A review (mine or a teammate's) or a sync changes the stamp: the next page counts afresh.
+    rating_set(team, interview=rows[0], user=reviewer, stars=2)
+    assert counted() == 1
+    assert sidebar(client.get("/candidates/").text)[1] == 2
+    sync_changes(team, posting)
+    assert counted() == 1
+    assert sidebar(client.get("/candidates/").text)[1] == 3
     viewer_client = login(viewer)
     viewer_client.get("/candidates/")
     assert not [sql for sql in _queries(viewer_client, "/candidates/") if counts_waiting(sql)]

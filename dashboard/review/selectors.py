@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Case,
@@ -31,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus
+from dashboard.core.stamps import team_stamp
 from dashboard.ingestion.models import CandidateIngest, ImportRow
 from dashboard.mirror.models import Interview, Posting, SyncRun
 from dashboard.review.models import (
@@ -49,6 +51,8 @@ TOP_PER_POSTING = 3
 POSTINGS_SHOWN = 8
 NEW_ROWS_SHOWN = 6
 DEADLINE_DAYS = 7
+# How long a cached sidebar count may outlive a change no writer announced (a deleted team's rows).
+WAITING_TTL = 300
 CLOSING_SOON_DAYS = 2
 NEWS_LAG = timedelta(days=1)
 
@@ -207,8 +211,15 @@ def unreviewed_by(rows, user, keep=None):
 
 def waiting_count(team, user) -> int:
     """How many interviews wait for this person's review (unreviewed_by's rows, Home's total and the
-    queue's length): one query, for the sidebar on every page."""
-    return unreviewed_by(candidate_rows(team), user).count()
+    queue's length), for the sidebar on every page: cached under the team's stamp, which every
+    mirror and review write changes, so a page pays the count only after something changed
+    (docs/performance.md, "Sidebar count")."""
+    key = f"waiting:{team.pk}:{user.pk}:{team_stamp(team.pk)}"
+    count = cache.get(key)
+    if count is None:
+        count = unreviewed_by(candidate_rows(team), user).count()
+        cache.set(key, count, WAITING_TTL)
+    return count
 
 
 def _waiting_since():
