@@ -2,7 +2,8 @@
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 
 from dashboard.accounts import throttle
 from dashboard.accounts.models import Membership, Role, Team, normalise_email
@@ -41,9 +42,9 @@ class ThrottledLoginMixin(AuthenticationForm):
             # Only a wrong password counts; an inactive account or a non-staff user at the
             # admin gave the right one.
             if self.user_cache is None:
-                throttle.record_failure(username, ip)
+                throttle.failure_record(username, ip=ip)
             raise
-        throttle.clear(username)
+        throttle.failures_clear(username)
         return cleaned
 
 
@@ -67,9 +68,9 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
         try:
             old_password = super().clean_old_password()
         except forms.ValidationError:
-            throttle.record_password_change_failure(self.user.pk)
+            throttle.password_change_failure_record(self.user.pk)
             raise
-        throttle.clear_password_change(self.user.pk)
+        throttle.password_change_failures_clear(self.user.pk)
         return old_password
 
 
@@ -144,7 +145,10 @@ class TeamSettingsForm(forms.ModelForm):
 class InviteMemberForm(forms.Form):
     email = forms.EmailField(
         label="Email",
-        help_text="They see the invitation on their Home page once they sign in with this address.",
+        help_text=(
+            "We email them a link to join (it works for 7 days); with an account on this address "
+            "they can also accept on their Home page."
+        ),
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
 
@@ -163,3 +167,71 @@ class InviteMemberForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """The reset form under the sign-in throttle: an address that has had too many failures waits,
+    one address asked about too often is refused (with the same words whether or not it has an
+    account). The view, not save(), queues the mail (passwords.password_reset_request)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        email = cleaned.get("email") or ""
+        if not email:
+            return cleaned
+        ip = throttle.client_ip(self.request) if self.request else "unknown"
+        wait = throttle.address_wait(ip)
+        if wait:
+            raise forms.ValidationError(
+                f"Too many attempts from your network. Try again in {wait} second{'s' if wait != 1 else ''}.",
+                code="slowed",
+            )
+        if throttle.password_reset_locked(email):
+            raise forms.ValidationError(
+                f"A reset was asked for this address several times already. Check your inbox (and spam "
+                f"folder), or wait {throttle.lock_minutes()} minutes and try again.",
+                code="throttled",
+            )
+        throttle.password_reset_record(email, ip=ip)
+        return cleaned
+
+
+class InvitationAccountForm(forms.Form):
+    """A new account from an invitation link: the person's name and a password; they sign in with
+    the address the invitation was sent to."""
+
+    name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, and not a common password.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ: type the same one twice.")
+        elif first:
+            user = get_user_model()(username=self.email, email=self.email, first_name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(first, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core.cache import cache
 
-from dashboard.accounts import services
+from dashboard.accounts import passwords, services
 from dashboard.accounts.models import ConnectionCheck, Team
 from dashboard.core.tasks import HeyMiloTask
 
@@ -28,3 +28,10 @@ def refresh_health(team_id: int) -> None:
             services.health_refresh(team)
     finally:
         cache.delete(f"team:{team_id}:health-refresh")
+
+
+# Idempotent enough: a redelivery mails a second link, and the per-recipient cap bounds that.
+# No retries here: sending retries on its own (dashboard.mail.tasks).
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, soft_time_limit=30, time_limit=45)
+def send_password_reset(email: str) -> None:
+    passwords.password_reset_send(email=email)

@@ -1,4 +1,6 @@
-"""Sign-in throttling: a lock per username, a slow-down per client address, counted in the cache."""
+"""Sign-in throttling: a lock per username, a slow-down per client address, counted in the cache.
+
+Writes are named noun_verb like the services (failure_record, failures_clear); the rest are reads."""
 
 import hashlib
 import ipaddress
@@ -116,7 +118,7 @@ def _count(key: str) -> int:
         return 1
 
 
-def record_failure(username: str, ip: str) -> None:
+def failure_record(username: str, *, ip: str) -> None:
     _count(_user_key(username))
     address_key = _address_key(ip)
     if _count(address_key) >= settings.LOGIN_THROTTLE_IP_FAILURES:
@@ -124,7 +126,7 @@ def record_failure(username: str, ip: str) -> None:
         _claim_slot(address_key)
 
 
-def clear(username: str) -> None:
+def failures_clear(username: str) -> None:
     # The address count stays: signing in to one's own account must not buy more guesses.
     _cached(None, "delete", _user_key(username))
 
@@ -144,9 +146,31 @@ def password_change_locked(user_id: int) -> bool:
     return _failures(_password_key(user_id)) >= settings.LOGIN_THROTTLE_FAILURES
 
 
-def record_password_change_failure(user_id: int) -> None:
+def password_change_failure_record(user_id: int) -> None:
     _count(_password_key(user_id))
 
 
-def clear_password_change(user_id: int) -> None:
+def password_change_failures_clear(user_id: int) -> None:
     _cached(None, "delete", _password_key(user_id))
+
+
+# --- password reset: requests per address asked about, and per client address -----------------
+
+
+def _reset_key(email: str) -> str:
+    return f"password-reset:email:{_hash(email.strip().lower())}"
+
+
+def password_reset_locked(email: str) -> bool:
+    """True after LOGIN_THROTTLE_FAILURES requests for one address in the window, whether or not it
+    has an account (so the lock says nothing about that)."""
+    return _failures(_reset_key(email)) >= settings.LOGIN_THROTTLE_FAILURES
+
+
+def password_reset_record(email: str, *, ip: str) -> None:
+    """Each request counts like a failed sign-in for its client address: the reset form cannot be
+    used to probe or to flood faster than the sign-in form."""
+    _count(_reset_key(email))
+    address_key = _address_key(ip)
+    if _count(address_key) >= settings.LOGIN_THROTTLE_IP_FAILURES:
+        _claim_slot(address_key)

@@ -19,6 +19,25 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_done.html"),
         name="password_change_done",
     ),
+    # Password reset: Django's views (the request one queues its mail), our templates.
+    path("account/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "account/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "account/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="registration/password_reset_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("team/switch/", views.switch_team, name="switch_team"),
     path("settings/", views.team_settings, name="team_settings"),
     path("settings/connection-checks/", views.connection_check_start, name="connection_check_start"),
@@ -35,6 +54,12 @@ urlpatterns = [
         views.invitation_cancel,
         name="invitation_cancel",
     ),
+    path(
+        "settings/invitations/<int:invitation_id>/resend/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path("invitations/open/<str:token>/", views.invitation_open, name="invitation_open"),
     path("invitations/<int:invitation_id>/accept/", views.invitation_accept, name="invitation_accept"),
     path(
         "invitations/<int:invitation_id>/decline/",

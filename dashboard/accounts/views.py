@@ -1,21 +1,35 @@
-"""Sign-in, team switching, team settings with Test connection, members and invitations."""
+"""Sign-in, password reset, team switching, team settings with Test connection, members and
+invitations (on Home, and through the emailed link)."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard.accounts import invitations, tasks
+from dashboard.accounts import invitations, passwords, tasks
 from dashboard.accounts.access import admin_required
-from dashboard.accounts.forms import InviteMemberForm, RoleForm, TeamSettingsForm, ThrottledLoginForm
+from dashboard.accounts.forms import (
+    InvitationAccountForm,
+    InviteMemberForm,
+    RoleForm,
+    TeamSettingsForm,
+    ThrottledLoginForm,
+    ThrottledPasswordResetForm,
+)
 from dashboard.accounts.http import SignedInRequest, TeamRequest
 from dashboard.accounts.middleware import SESSION_KEY
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
 from dashboard.core.jobs import job_status
+from dashboard.mail.selectors import mail_failures
 
 CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
 
@@ -26,6 +40,22 @@ class LoginView(auth_views.LoginView):
     form_class = ThrottledLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's view, but the form only queues the work (passwords.password_reset_request): the
+    answer is the same page, reached the same way, whether or not the address has an account."""
+
+    form_class = ThrottledPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        passwords.password_reset_request(email=form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 @require_POST
@@ -58,7 +88,11 @@ def team_settings(request: TeamRequest):
             return render(request, "accounts/settings.html#key-status")
         form = TeamSettingsForm(instance=team)
     last_check = ConnectionCheck.objects.for_team(team).first()
-    return render(request, "accounts/settings.html", {"form": form, "check": last_check})
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "check": last_check, "mail_failures": mail_failures(team)},
+    )
 
 
 @admin_required
@@ -123,6 +157,82 @@ def invitation_cancel(request: TeamRequest, invitation_id: int):
     else:
         messages.info(request, f"{invitation.email} had already answered the invitation.")
     return redirect("members")
+
+
+@admin_required
+@require_POST
+def invitation_resend(request: TeamRequest, invitation_id: int):
+    invitation = get_object_or_404(
+        Invitation.objects.for_team(request.team).select_related("team", "invited_by"), id=invitation_id
+    )
+    if invitations.invitation_resend(invitation):
+        messages.success(
+            request,
+            f"A new link was sent to {invitation.email}. It works for {settings.INVITATION_DAYS} days.",
+        )
+    else:
+        messages.info(request, f"{invitation.email} had already answered the invitation.")
+    return redirect("members")
+
+
+@login_not_required
+def invitation_open(request: HttpRequest, token: str):
+    """The emailed link. Opening it (a GET, which mail scanners also do) changes nothing: a new
+    person sets their name and password, a signed-in one confirms joining with their account."""
+    try:
+        invitation = invitations.invitation_from_link(token)
+    except invitations.InvitationLinkError as error:
+        return render(
+            request,
+            "accounts/invitation_open.html",
+            {"problem": error.reason, "invitation": error.invitation, "days": settings.INVITATION_DAYS},
+            status=404 if error.reason == "invalid" else 410,
+        )
+    if request.user.is_authenticated:
+        return _invitation_join(request, invitation)  # type: ignore[arg-type]  # signed in: SignedInRequest
+    form = InvitationAccountForm(request.POST or None, email=invitation.email)
+    account_exists = invitations.account_exists(invitation.email)
+    if request.method == "POST" and not account_exists and form.is_valid():
+        try:
+            user = invitations.invitation_accept_new_account(
+                invitation, name=form.cleaned_data["name"], password=form.cleaned_data["password1"]
+            )
+        except invitations.AccountExists:
+            account_exists = True
+        else:
+            if user is None:
+                return redirect(request.path)  # answered meanwhile: the link now says so
+            auth_login(request, user)
+            request.session[SESSION_KEY] = invitation.team_id
+            messages.success(request, f"Welcome to {invitation.team.name}. You sign in with {user.email}.")
+            return redirect("home")
+    return render(
+        request,
+        "accounts/invitation_open.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "account_exists": account_exists,
+            "login_url": f"{reverse('login')}?{urlencode({'next': request.path})}",
+        },
+    )
+
+
+def _invitation_join(request: SignedInRequest, invitation: Invitation):
+    if request.method != "POST":
+        return render(request, "accounts/invitation_open.html", {"invitation": invitation, "join": True})
+    if invitations.invitation_accept(invitation, user=request.user) is None:
+        return redirect(request.path)
+    if request.membership is None:
+        request.session[SESSION_KEY] = invitation.team_id
+        messages.success(request, f"You joined {invitation.team.name}.")
+    else:
+        messages.success(
+            request,
+            f"You joined {invitation.team.name}. You are still working in {request.membership.team.name}: "
+            "use the team menu to switch.",
+        )
+    return redirect("home")
 
 
 def _my_invitation(request: SignedInRequest, invitation_id: int) -> Invitation:
