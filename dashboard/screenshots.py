@@ -29,7 +29,7 @@ SIZES: dict[str, "ViewportSize"] = {
     "390": {"width": 390, "height": 844},
 }
 # Pages shown in the dark theme as well (the rest only in light, to keep the set small).
-DARK = {"home", "posting", "candidates", "profile"}
+DARK = {"home", "posting", "candidates", "profile", "analytics"}
 
 # A few team decisions, ratings and a note, made by the reviewer, so the table, the profile and the
 # admin's inbox show what a team in the middle of hiring sees.
@@ -80,6 +80,7 @@ def pages(ids: dict) -> dict[str, str]:
         "compare": f"/candidates/compare/?{compare}",
         "search": "/search/?q=python",
         "inbox": "/inbox/",
+        "analytics": "/analytics/",
         "imports": "/imports/",
         "webhooks": "/webhooks/",
         "syncs": "/syncs/",

@@ -81,11 +81,20 @@ def interview_columns(interview: APIInterview) -> dict[str, Any]:
         "eligible": interview.is_eligible,
         "interviewed_on": details.interviewed_on,
         "last_engagement": interview.workflow.last_engagement,
+        "entered_on": entered_on(interview),
         "steps_total": min(len(steps), 32767),
         "steps_complete": min(sum(1 for s in steps if s.complete), 32767),
         "all_complete": bool(interview.workflow.all_complete),
         "has_recording": bool(interview.audio_recording_link or interview.video_recording_link),
     }
+
+
+def entered_on(interview: APIInterview):
+    """When the candidate entered the pipeline: HeyMilo publishes no ingestion time, but every
+    workflow step carries one (a step not started yet keeps the time the candidate was added), so
+    the earliest of them; else the interview's own date."""
+    times = [step.last_updated for step in interview.workflow.steps if step.last_updated is not None]
+    return min(times, default=interview.details.interviewed_on)
 
 
 def parse_hms(text: str | None) -> float | None:

@@ -79,6 +79,8 @@ class Interview(models.Model):
     eligible = models.BooleanField(null=True, blank=True)
     interviewed_on = models.DateTimeField(null=True, blank=True)
     last_engagement = models.DateTimeField(null=True, blank=True)
+    # When the candidate entered the pipeline (derive.entered_on): analytics counts ingestions by it.
+    entered_on = models.DateTimeField(null=True, blank=True)
     steps_total = models.PositiveSmallIntegerField(default=0)
     steps_complete = models.PositiveSmallIntegerField(default=0)
     all_complete = models.BooleanField(default=False)
@@ -119,6 +121,7 @@ class Interview(models.Model):
             models.Index(fields=["team", "email"]),
             models.Index(fields=["team", "name"]),
             models.Index(fields=["team", "last_engagement"]),
+            models.Index(fields=["team", "missing", "entered_on"], name="interview_entered"),
             models.Index(fields=["team", "resume_score"]),
             models.Index(fields=["team", "match_score"]),
             models.Index(fields=["team", "eligible"]),

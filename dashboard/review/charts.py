@@ -63,6 +63,20 @@ def funnel(posting, steps) -> list[Bar]:
     return bars
 
 
+def score_step() -> Case:
+    """The histogram's 5-point step of a row's score, as the table writes it (rounded half up);
+    None without a score. Analytics counts its per-posting histograms by the same expression."""
+    last = BINS * (10 // STEP) - 1.0
+    # No step without a score: PostgreSQL's GREATEST would make a missing score a 0.
+    return Case(
+        When(
+            score__isnull=False,
+            then=Greatest(Least(Floor((F("score") + 0.5) / STEP), Value(last)), Value(0.0)),
+        ),
+        default=Value(None),
+    )
+
+
 def _tally(posting, user=None, *, decided: bool = False) -> list[dict]:
     """The posting's candidates counted by status and score step in one GROUP BY (status and score
     are both in the list index, so it reads no row), with how many completed ones `user` reviewed
@@ -72,15 +86,7 @@ def _tally(posting, user=None, *, decided: bool = False) -> list[dict]:
     Scores are counted as the table writes them (rounded half up, scores.score_html), so a 79.6
     written "80/100", Strong, is in the Strong bar; by 5-point steps, so the 60s bar can be drawn
     Mixed up to 64 and Good from 65, as the table colours those scores."""
-    last = BINS * (10 // STEP) - 1.0
-    # No step without a score: PostgreSQL's GREATEST would make a missing score a 0.
-    step = Case(
-        When(
-            score__isnull=False,
-            then=Greatest(Least(Floor((F("score") + 0.5) / STEP), Value(last)), Value(0.0)),
-        ),
-        default=Value(None),
-    )
+    step = score_step()
     counts = {"n": Count("id")}
     completed = Q(status="completed")
     if user is not None:
@@ -96,6 +102,10 @@ def _tally(posting, user=None, *, decided: bool = False) -> list[dict]:
     return list(_counted(posting).annotate(step=step).values("status", "step").annotate(**counts).order_by())
 
 
+def histogram(tally: list[dict]) -> list[Bar]:
+    return _histogram(tally)
+
+
 def score_histogram(posting) -> list[Bar]:
     """Candidates per 10 points of score, 100 (and above) in the top bar, each bar in its score
     bands' colours (one query)."""
@@ -103,6 +113,7 @@ def score_histogram(posting) -> list[Bar]:
 
 
 def _histogram(tally: list[dict]) -> list[Bar]:
+    """Bars from rows of {"step": score_step(), "n": count} (analytics draws its own from these)."""
     steps_per_bin = 10 // STEP
     counts: dict[int, int] = {}
     for row in tally:

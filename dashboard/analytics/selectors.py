@@ -1,0 +1,319 @@
+"""The analytics page's figures, each one or a few aggregate queries over the mirror and the review
+tables: the database counts, groups and orders; Python only lays out what comes back (a row per
+week, posting, reviewer or source), so the page takes the same queries at any size."""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Least, TruncWeek
+from django.utils import timezone
+
+from dashboard.accounts.models import Team
+from dashboard.ingestion.models import CandidateIngest, ImportRow
+from dashboard.mirror.models import Interview, Posting
+from dashboard.review import charts
+from dashboard.review.models import Decision, Rating
+
+# Metadata keys read as the candidate's source: CSV headers arrive as written ("Source").
+SOURCE_KEYS = ("source", "Source", "SOURCE")
+OUTCOMES = ("advance", "hold", "reject")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every figure is filtered by: the team, one posting or all, and a range of days
+    (both ends included, in the team's time zone)."""
+
+    team: Team
+    posting: Posting | None
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def within(self, column: str) -> Q:
+        return Q(**{f"{column}__gte": self.since, f"{column}__lt": self.until})
+
+    def interviews(self):
+        rows = Interview.objects.for_team(self.team).filter(missing=False)
+        return rows if self.posting is None else rows.filter(posting=self.posting)
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# --- candidates ingested, interviews started and completed, per week --------------------------------
+
+
+@dataclass
+class Week:
+    start: date
+    ingested: int = 0
+    started: int = 0
+    completed: int = 0
+
+
+def _per_week(rows, column: str) -> dict[date, int]:
+    counted = (
+        rows.annotate(week=TruncWeek(column, output_field=DateField()))
+        .values("week")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["week"]: row["n"] for row in counted}
+
+
+def weekly(scope: Scope) -> list[Week]:
+    """Three GROUP BY week queries: candidates by the day they entered the pipeline, interviews by
+    the day they started (HeyMilo's interviewed_on) and completed interviews by their last
+    engagement (the step that completed them). Every week of the range is listed, empty or not."""
+    rows = scope.interviews()
+    ingested = _per_week(rows.filter(scope.within("entered_on")), "entered_on")
+    started = _per_week(rows.filter(scope.within("interviewed_on")), "interviewed_on")
+    completed = _per_week(rows.filter(scope.within("last_engagement"), status="completed"), "last_engagement")
+    weeks = []
+    day = monday(scope.start)
+    while day <= scope.end:
+        weeks.append(Week(day, ingested.get(day, 0), started.get(day, 0), completed.get(day, 0)))
+        day += timedelta(days=7)
+    return weeks
+
+
+# --- completion rate ------------------------------------------------------------------------------
+
+
+@dataclass
+class Completion:
+    started: int
+    completed: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.completed / self.started if self.started else None
+
+
+def completion(scope: Scope) -> Completion:
+    """Of the interviews started in the range, how many are completed (one query)."""
+    counts = (
+        scope.interviews()
+        .filter(scope.within("interviewed_on"))
+        .aggregate(started=Count("id"), completed=Count("id", filter=Q(status="completed")))
+    )
+    return Completion(counts["started"], counts["completed"])
+
+
+# --- score distribution by posting ----------------------------------------------------------------
+
+
+@dataclass
+class PostingScores:
+    posting_id: int
+    title: str
+    remote_id: str
+    bars: list[charts.Bar]
+    scored: int = 0
+    strong: int = 0
+
+
+def scores_by_posting(scope: Scope) -> list[PostingScores]:
+    """Scored interviews started in the range, counted per posting and 5-point score step in one
+    GROUP BY (the posting page's steps: review.charts.score_step), drawn as its histogram."""
+    tally = (
+        scope.interviews()
+        .filter(scope.within("interviewed_on"), score__isnull=False)
+        .annotate(step=charts.score_step())
+        .values("posting_id", "posting__title", "posting__remote_id", "step")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    grouped: dict[int, list[dict]] = {}
+    names: dict[int, tuple[str, str]] = {}
+    for row in tally:
+        grouped.setdefault(row["posting_id"], []).append(row)
+        names[row["posting_id"]] = (row["posting__title"] or "", row["posting__remote_id"] or "")
+    figures = []
+    for posting_id, rows in grouped.items():
+        bars = charts.histogram(rows)
+        title, remote_id = names[posting_id]
+        figures.append(
+            PostingScores(
+                posting_id,
+                title or remote_id or "No posting",
+                remote_id,
+                bars,
+                scored=sum(bar.count for bar in bars),
+                strong=sum(s.count for bar in bars for s in bar.segments if s.band == "strong"),
+            )
+        )
+    figures.sort(key=lambda figure: (-figure.scored, figure.title))
+    return figures
+
+
+# --- time from completion to first human review ---------------------------------------------------
+
+
+@dataclass
+class ReviewTime:
+    completed: int
+    reviewed: int
+    median: timedelta | None = None
+    p90: timedelta | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.completed - self.reviewed
+
+
+def _first_review():
+    """When someone first decided on or rated the interview after it completed: the earlier of two
+    index lookups (Decision's (interview, created_at) index; ratings are one per person)."""
+    after = Q(interview=OuterRef("pk"), created_at__gte=OuterRef("last_engagement"))
+    decided = Decision.objects.filter(after).order_by("created_at").values("created_at")[:1]
+    rated = Rating.objects.filter(after).order_by("created_at").values("created_at")[:1]
+    first_decision, first_rating = Subquery(decided), Subquery(rated)
+    # LEAST is NULL on SQLite when either side is: each side falls back to the other.
+    return Least(Coalesce(first_decision, first_rating), Coalesce(first_rating, first_decision))
+
+
+def percentile_index(count: int, fraction: float) -> int:
+    """The nearest-rank percentile's 0-based position among `count` sorted values."""
+    return max(0, math.ceil(fraction * count) - 1)
+
+
+def review_time(scope: Scope) -> ReviewTime:
+    """Interviews completed in the range and the wait to their first human review: one aggregate
+    for the counts, then the median (the mean of the middle two for an even count) and the 90th
+    percentile (nearest rank), each picked by the database ordering the waits with an OFFSET:
+    portable to SQLite, which has no percentile function."""
+    rows = (
+        scope.interviews()
+        .filter(scope.within("last_engagement"), status="completed")
+        .annotate(first_review=_first_review())
+    )
+    counts = rows.aggregate(completed=Count("id"), reviewed=Count("first_review"))
+    figure = ReviewTime(counts["completed"], counts["reviewed"])
+    n = figure.reviewed
+    if not n:
+        return figure
+    waits = (
+        rows.filter(first_review__isnull=False)
+        .annotate(
+            waited=ExpressionWrapper(F("first_review") - F("last_engagement"), output_field=DurationField())
+        )
+        .order_by("waited", "id")
+        .values_list("waited", flat=True)
+    )
+    middle = list(waits[(n - 1) // 2 : n // 2 + 1])
+    figure.median = sum(middle, timedelta()) / len(middle)
+    at = percentile_index(n, 0.9)
+    figure.p90 = waits[at]
+    return figure
+
+
+# --- workload per reviewer ------------------------------------------------------------------------
+
+
+@dataclass
+class Workload:
+    user_id: int | None
+    name: str
+    decisions: int = 0
+    ratings: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.decisions + self.ratings
+
+
+def _person(row: dict) -> str:
+    full = f"{row['user__first_name']} {row['user__last_name']}".strip()
+    return full or row["user__username"] or "Former member"
+
+
+def workload(scope: Scope) -> list[Workload]:
+    """Decisions and ratings each person made in the range, one GROUP BY each."""
+    people: dict[int | None, Workload] = {}
+    person = ("user_id", "user__username", "user__first_name", "user__last_name")
+    for model, attribute in ((Decision, "decisions"), (Rating, "ratings")):
+        rows = model.objects.filter(team=scope.team).filter(scope.within("created_at"))
+        if scope.posting is not None:
+            rows = rows.filter(interview__posting=scope.posting)
+        for row in rows.values(*person).annotate(n=Count("id")).order_by():
+            entry = people.setdefault(row["user_id"], Workload(row["user_id"], _person(row)))
+            setattr(entry, attribute, row["n"])
+    return sorted(people.values(), key=lambda entry: (-entry.total, entry.name.lower()))
+
+
+# --- outcome by source ----------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    name: str
+    candidates: int = 0
+    completed: int = 0
+    advance: int = 0
+    hold: int = 0
+    reject: int = 0
+
+    @property
+    def undecided(self) -> int:
+        return self.candidates - self.advance - self.hold - self.reject
+
+
+def _by_source(rows, team) -> list[dict]:
+    """Rows sent to HeyMilo whose metadata names a source, counted by it, with their interview's
+    status and the team's current decision looked up by HeyMilo's id (the unique (team, remote id)
+    index, then Decision's own)."""
+    interview = Interview.objects.for_team(team).filter(remote_id=OuterRef("interview_id"), missing=False)
+    latest = Decision.objects.filter(
+        interview__team=team, interview__remote_id=OuterRef("interview_id"), interview__missing=False
+    ).order_by("-created_at", "-id")
+    return list(
+        rows.exclude(interview_id="")
+        .annotate(source=Coalesce(*(KT(f"metadata__{key}") for key in SOURCE_KEYS)))
+        .filter(source__isnull=False)
+        .exclude(source="")
+        .annotate(
+            interview_status=Subquery(interview.values("status")[:1]),
+            decision=Subquery(latest.values("value")[:1]),
+        )
+        .values("source")
+        .annotate(
+            candidates=Count("id"),
+            completed=Count("id", filter=Q(interview_status="completed")),
+            **{value: Count("id", filter=Q(decision=value)) for value in OUTCOMES},
+        )
+        .order_by()
+    )
+
+
+def sources(scope: Scope) -> list[Source]:
+    """Candidates the dashboard sent to HeyMilo in the range (CSV imports and the single-candidate
+    form, whose metadata may carry a source: "source: career fair"), by source: how many HeyMilo
+    has, completed, and the team's current decision. Two GROUP BY queries, one per kind."""
+    imported = ImportRow.objects.filter(
+        job__team=scope.team, outcome=ImportRow.Outcome.INGESTED, job__created_at__gte=scope.since
+    ).filter(job__created_at__lt=scope.until)
+    added = CandidateIngest.objects.for_team(scope.team).filter(scope.within("created_at"))
+    if scope.posting is not None:
+        imported = imported.filter(job__posting=scope.posting)
+        added = added.filter(posting=scope.posting)
+    merged: dict[str, Source] = {}
+    for row in _by_source(imported, scope.team) + _by_source(added, scope.team):
+        entry = merged.setdefault(row["source"], Source(row["source"]))
+        entry.candidates += row["candidates"]
+        entry.completed += row["completed"]
+        for value in OUTCOMES:
+            setattr(entry, value, getattr(entry, value) + row[value])
+    return sorted((e for e in merged.values() if e.candidates), key=lambda e: (-e.candidates, e.name.lower()))

@@ -1,0 +1,148 @@
+"""The team analytics page and a CSV of each of its figures, for reviewers and admins.
+
+Viewers are refused (403): the page's workload figure is each colleague's review count, a
+management figure for the people who share the reviewing, and a viewer's own questions ("how far
+along is this posting?") are answered on the posting page's summary strip, which they see."""
+
+import csv
+import io
+from datetime import date
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from dashboard.accounts.access import reviewer_required
+from dashboard.accounts.http import TeamRequest
+from dashboard.analytics import charts, selectors
+from dashboard.analytics.forms import AnalyticsFilter
+from dashboard.core import scores
+from dashboard.core.csv_cells import csv_safe
+from dashboard.mirror.models import Posting
+
+
+def _filter(request: TeamRequest) -> tuple[AnalyticsFilter, selectors.Scope]:
+    postings = list(Posting.objects.for_team(request.team).only("remote_id", "title").order_by("title", "id"))
+    # Always bound, the default range filled in where none was given, so the date boxes show
+    # the range the figures are for.
+    data = request.GET.copy()
+    default_start, default_end = AnalyticsFilter.default_range(timezone.localdate())
+    for key, value in (("start", default_start), ("end", default_end)):
+        if not data.get(key):
+            data[key] = value.isoformat()
+    form = AnalyticsFilter(data, request.team, postings)
+    return form, form.scope()
+
+
+def _query(scope: selectors.Scope) -> str:
+    params = {"start": scope.start.isoformat(), "end": scope.end.isoformat()}
+    if scope.posting is not None:
+        params["posting"] = scope.posting.remote_id
+    return urlencode(params)
+
+
+@reviewer_required
+def analytics(request: TeamRequest):
+    form, scope = _filter(request)
+    weeks = selectors.weekly(scope)
+    completion = selectors.completion(scope)
+    review_time = selectors.review_time(scope)
+    people = selectors.workload(scope)
+    by_source = selectors.sources(scope)
+    context = {
+        "nav": "analytics",
+        "filter": form,
+        "scope": scope,
+        "query": _query(scope),
+        "weeks": weeks,
+        "weekly": charts.weekly_chart(weeks),
+        "completion": completion,
+        "completion_bar_list": [charts.completion_bar(completion)],
+        "bands": [(name, scores.BAND_WORDS[name]) for _, name in reversed(scores.BANDS)],
+        "scores": selectors.scores_by_posting(scope),
+        "review_time": review_time,
+        "review_median": charts.duration_words(review_time.median),
+        "review_p90": charts.duration_words(review_time.p90),
+        "review_bars": charts.review_bars(review_time),
+        "workload": people,
+        "workload_bars": charts.workload_bars(people),
+        "sources": by_source,
+        "source_bars": charts.source_bars(by_source),
+    }
+    return render(request, "analytics/analytics.html", context)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _rows(figure: str, scope: selectors.Scope) -> list[list]:
+    """The figure as a table: a header row, then a row per week, posting, person or source."""
+    if figure == "weekly":
+        weeks = selectors.weekly(scope)
+        return [["Week of", "Candidates added", "Interviews started", "Interviews completed"]] + [
+            [w.start, w.ingested, w.started, w.completed] for w in weeks
+        ]
+    if figure == "completion":
+        c = selectors.completion(scope)
+        return [
+            ["Interviews started", "Completed", "Completion rate (%)"],
+            [c.started, c.completed, _percent(c.percent)],
+        ]
+    if figure == "scores":
+        figures = selectors.scores_by_posting(scope)
+        labels = [bar.label for bar in figures[0].bars] if figures else []
+        header = ["Posting", "HeyMilo posting id", "Scored", *[f"Score {label} (/100)" for label in labels]]
+        return [header] + [[f.title, f.remote_id, f.scored, *[bar.count for bar in f.bars]] for f in figures]
+    if figure == "review-time":
+        r = selectors.review_time(scope)
+        return [
+            [
+                "Completed interviews",
+                "Reviewed",
+                "Waiting for a first review",
+                "Median (hours)",
+                "90th percentile (hours)",
+            ],
+            [r.completed, r.reviewed, r.waiting, charts.hours(r.median), charts.hours(r.p90)],
+        ]
+    if figure == "workload":
+        return [["Reviewer", "Decisions", "Ratings"]] + [
+            [p.name, p.decisions, p.ratings] for p in selectors.workload(scope)
+        ]
+    if figure == "sources":
+        header = ["Source", "Candidates", "Completed", "Advance", "Hold", "Reject", "No decision"]
+        return [header] + [
+            [s.name, s.candidates, s.completed, s.advance, s.hold, s.reject, s.undecided]
+            for s in selectors.sources(scope)
+        ]
+    raise Http404("No such figure.")
+
+
+FIGURES = ("weekly", "completion", "scores", "review-time", "workload", "sources")
+
+
+@reviewer_required
+def analytics_csv(request: TeamRequest, figure: str):
+    """One figure as CSV, under the page's filter. Another team's posting is a 404 here: a
+    download has nowhere to show the page's message."""
+    if figure not in FIGURES:
+        raise Http404("No such figure.")
+    form, scope = _filter(request)
+    if form.errors.get("posting"):
+        raise Http404("No such posting.")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in _rows(figure, scope):
+        writer.writerow([csv_safe(cell) for cell in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    part = slugify(scope.posting.remote_id) + "-" if scope.posting is not None else ""
+    name = f"analytics-{figure}-{part}{_day(scope.start)}-{_day(scope.end)}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _day(day: date) -> str:
+    return day.strftime("%Y%m%d")
