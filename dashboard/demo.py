@@ -193,6 +193,7 @@ def main() -> None:
         for username, role in USERS:
             print(f"  {role:9} {username} / {creds[username]}")
         print(f"\n  HeyMilo sandbox: {sandbox_url}  (keys: {', '.join(k for _, k in TEAMS)})")
+        print("  Every waiting daily digest now: .venv/bin/python manage.py send_digests --now")
         print("  Press Ctrl-C to stop everything.\n", flush=True)
         while all(proc.poll() is None for proc in children):
             time.sleep(1)

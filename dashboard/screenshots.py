@@ -29,7 +29,10 @@ SIZES: dict[str, "ViewportSize"] = {
     "390": {"width": 390, "height": 844},
 }
 # Pages shown in the dark theme as well (the rest only in light, to keep the set small).
-DARK = {"home", "posting", "candidates", "profile", "analytics"}
+DARK = {"home", "posting", "candidates", "profile", "analytics", "notifications", "notification-preferences"}
+
+# The page a share link opens and a printable report, in dark too (issue 22).
+DARK |= {"shared", "report"}
 
 # A few team decisions, ratings and a note, made by the reviewer, so the table, the profile and the
 # admin's inbox show what a team in the middle of hiring sees.
@@ -55,10 +58,33 @@ for row, stars in zip(rows, [5, 4, 4, 3, 2, 4]):
 services.note_add(team, user=reviewer, interview=rows[0],
                   body="@admin can you listen from 12:40? The idempotency answer is the best we have had.")
 services.note_add(team, user=reviewer, interview=rows[1], body="@admin portfolio is on page 2 of the resume.")
+# Notifications (the two @mentions above made theirs): a teammate's decisions and, from yesterday,
+# completed interviews in a followed posting and a finished import.
+from datetime import timedelta
+from django.utils import timezone
+from dashboard.notifications import services as notify
+from dashboard.notifications.models import Notification
+for row, value in zip(rows[:2], ["Advance", "Hold"]):
+    notify.notifications_create(team, recipient_ids=[admin.pk], kind="decision", interview=row,
+        text=f"reviewer decided {value} on {row.name}, whom you rated", link=f"/interviews/{row.remote_id}/")
+done = f"/postings/{posting.remote_id}/"
+yesterday = notify.notifications_create(team, recipient_ids=[admin.pk], kind="interview_completed",
+    text=f"4 interviews completed in {posting.title}", link=done, posting=posting)
+yesterday += notify.notifications_create(team, recipient_ids=[admin.pk], kind="job", posting=posting,
+    text=f"Import of career-fair.csv into {posting.title} finished: 240 candidates sent", link="/imports/")
+day_before = timezone.now() - timedelta(days=1)
+Notification.objects.filter(pk__in=[n.pk for n in yesterday]).update(created_at=day_before)
+Notification.objects.filter(pk=yesterday[-1].pk).update(read_at=timezone.now())
 best = F("score").desc(nulls_last=True)
 with_recording = completed.filter(posting=posting, has_recording=True).order_by(best, "id").first()
+# A shortlist of three and a share link to the profile's candidate (issue 22's shared page and reports).
+from dashboard.review.models import Shortlist
+from dashboard.sharing import services as sharing
+for row in rows[:3]:
+    Shortlist.objects.get_or_create(team=team, interview=row, defaults={"added_by": reviewer})
+_link, share = sharing.share_link_create(team, user=reviewer, interviews=[with_recording or rows[0]])
 print(json.dumps({"posting": posting.remote_id, "profile": (with_recording or rows[0]).remote_id,
-                  "compare": [r.remote_id for r in rows[:3]]}))
+                  "compare": [r.remote_id for r in rows[:3]], "share": share}))
 """
 
 
@@ -86,6 +112,11 @@ def pages(ids: dict) -> dict[str, str]:
         "syncs": "/syncs/",
         "settings": "/settings/",
         "members": "/settings/members/",
+        "shared": f"/s/{ids['share']}/",
+        "report": f"/interviews/{ids['profile']}/report/",
+        "shortlist": f"/postings/{ids['posting']}/share/",
+        "notifications": "/notifications/",
+        "notification-preferences": "/notifications/preferences/",
     }
 
 
@@ -148,8 +179,22 @@ def shoot(base: str, ids: dict, password: str) -> list[Path]:
                         page.screenshot(path=str(target), caret="initial", animations="disabled")
                         written.append(target)
                 context.close()
+        written.append(shoot_printed_report(browser, base, ids, state))
         browser.close()
     return written
+
+
+def shoot_printed_report(browser, base: str, ids: dict, state) -> Path:
+    """The report's first page as the browser prints it: print media on an A4 sheet (794×1123 CSS
+    px), cut at the first page's edge."""
+    context = browser.new_context(viewport={"width": 794, "height": 1123}, storage_state=state)
+    page = context.new_page()
+    page.emulate_media(media="print")
+    page.goto(f"{base}/interviews/{ids['profile']}/report/")
+    target = OUT / "report-print-a4.png"
+    page.screenshot(path=str(target), clip={"x": 0, "y": 0, "width": 794, "height": 1123})
+    context.close()
+    return target
 
 
 def main() -> None:

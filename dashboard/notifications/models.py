@@ -26,7 +26,7 @@ ADMIN_KINDS = frozenset({Kind.SYNC_FAILING, Kind.KEY_REJECTED, Kind.WEBHOOKS_REJ
 
 class Channel(models.TextChoices):
     OFF = "off", "Off"
-    IN_APP = "in_app", "In the dashboard"
+    IN_APP = "in_app", "In app"
     EMAIL = "email", "Email now"
     DIGEST = "digest", "Daily digest"
 
@@ -41,6 +41,19 @@ DEFAULT_CHANNELS = {
     Kind.SYNC_FAILING: Channel.EMAIL,
     Kind.KEY_REJECTED: Channel.EMAIL,
     Kind.WEBHOOKS_REJECTED: Channel.EMAIL,
+}
+
+
+# What the centre shows under each item: the kind in a word or two.
+CATEGORIES = {
+    Kind.INTERVIEW_COMPLETED: "Interview completed",
+    Kind.MENTION: "Mention",
+    Kind.REPLY: "Note",
+    Kind.DECISION: "Decision",
+    Kind.JOB: "Import or export",
+    Kind.SYNC_FAILING: "Syncs",
+    Kind.KEY_REJECTED: "API key",
+    Kind.WEBHOOKS_REJECTED: "Webhooks",
 }
 
 
@@ -83,6 +96,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.text}"
+
+    @property
+    def category(self) -> str:
+        return CATEGORIES.get(Kind(self.kind), "") if self.kind in Kind.values else ""
 
 
 class FollowQuerySet(TeamScopedQuerySet):
