@@ -33,7 +33,15 @@ def test_the_six_jobs_are_the_one_model_and_speak_one_vocabulary():
         # Every state a job can end in or work in is one of its own, never both.
         assert set(model.ACTIVE_STATES) | set(model.FINISHED_STATES) <= states, model
         assert not set(model.ACTIVE_STATES) & set(model.FINISHED_STATES), model
-        for field in ("team", "outcome", "message", "created_at", "started_at", "finished_at"):
+        for field in (
+            "team",
+            "requested_by",
+            "outcome",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ):
             model._meta.get_field(field)
 
 
@@ -258,3 +266,32 @@ def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
         ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renaming_created_by_to_requested_by_keeps_who_asked():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    old = migrate([("ingestion", "0003_jobs")])
+    try:
+        user = old.get_model("auth", "User").objects.create(username="ada")
+        team = old.get_model("accounts", "Team").objects.create(slug="acme", name="Acme")
+        posting = old.get_model("mirror", "Posting").objects.create(team=team, remote_id="p1")
+        old.get_model("ingestion", "ImportJob").objects.create(
+            team=team, posting=posting, file_name="a.csv", stored_name="a", created_by=user
+        )
+        old.get_model("ingestion", "CandidateIngest").objects.create(
+            team=team, posting=posting, name="Ada", email="a@example.com", created_by=user
+        )
+        old.get_model("ingestion", "Export").objects.create(team=team, posting=posting, created_by=user)
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    for model in (ImportJob, CandidateIngest, Export):
+        assert model.objects.get().requested_by.username == "ada", model

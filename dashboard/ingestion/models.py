@@ -1,6 +1,5 @@
 """CSV import jobs and their rows, single-candidate ingests and JSON exports."""
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -22,7 +21,6 @@ class ImportJob(Job):
     FINISHED_STATES = (State.DONE, State.CANCELLED, State.FAILED)
 
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="import_jobs")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
     file_name = models.CharField("file name as uploaded (shown only)", max_length=255)
     stored_name = models.CharField("generated name in default storage", max_length=255)
     encoding = models.CharField(max_length=20, default="utf-8")
@@ -128,9 +126,6 @@ class Request(Job):
     """Shared by the one-off calls a posting page makes through a worker."""
 
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta(Job.Meta):
         abstract = True

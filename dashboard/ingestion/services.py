@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Min
 from django.utils import timezone
 
 from dashboard.core.heymilo_api import client_for
@@ -55,7 +55,7 @@ def import_create(team, *, posting, user, upload, retake: bool) -> ImportJob:
         job = ImportJob(
             team=team,
             posting=posting,
-            created_by=user,
+            requested_by=user,
             file_name=(upload.name or "upload.csv")[-255:],
             stored_name=stored,
             encoding=table.encoding,
@@ -278,20 +278,6 @@ def _check_failed(job: ImportJob, beat, error: str) -> None:
     default_storage.delete(job.stored_name)
 
 
-def import_notes(job: ImportJob) -> list[str]:
-    """What the preview should say beside the counts: the mapping's choices a person may not
-    expect, and the phone policy when it refused a row."""
-    notes = validation.mapping_notes(job.header, job.mapping)
-    if job.rows.filter(status=ImportRow.Status.INVALID, error__contains=validation.UNASSIGNED_RANGE).exists():
-        notes.append(
-            "Phone numbers with the right length but in no range in use (reserved or "
-            "fictional, such as UK 07700 900xxx) are refused: HeyMilo would invite the "
-            "candidate at a number that reaches nobody. Correct them, or set the phone "
-            "column to Ignore to send those candidates without a phone."
-        )
-    return notes
-
-
 def import_remap(job: ImportJob, *, mapping: dict[str, str], retake: bool) -> None:
     """Apply the user's mapping choices (unknown columns or targets are ignored) and re-validate:
     here for a small file, in a worker for a big one, as at the upload."""
@@ -481,26 +467,6 @@ def import_fail(job_id: int, *, error: BaseException) -> None:
         _finish(job, state=ImportJob.State.FAILED, message=f"HeyMilo kept failing: {error}")
 
 
-def import_progress(job: ImportJob) -> dict:
-    """Rows done of total, speed and time left, for the progress bar."""
-    counts = job.rows.filter(status=ImportRow.Status.VALID).aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(outcome__in=ImportRow.DONE_OUTCOMES)),
-        ingested=Count("id", filter=Q(outcome=ImportRow.Outcome.INGESTED)),
-        failed=Count("id", filter=Q(outcome=ImportRow.Outcome.FAILED)),
-        unknown=Count("id", filter=Q(outcome=ImportRow.Outcome.UNKNOWN)),
-    )
-    total, done = counts["total"], counts["done"]
-    counts["percent"] = int(100 * done / total) if total else 100
-    counts["rate"] = counts["seconds_left"] = None
-    if job.started_at and done:
-        elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds()
-        if elapsed > 0:
-            counts["rate"] = done / elapsed
-            counts["seconds_left"] = int((total - done) / counts["rate"])
-    return counts
-
-
 def import_resume_stalled(job: ImportJob | None = None) -> int:
     """Re-queue running jobs whose worker went silent (killed mid-chunk); returns how many."""
     cutoff = timezone.now() - timedelta(seconds=settings.INGEST_STALL_SECONDS)
@@ -552,7 +518,7 @@ def candidate_ingest_request(team, *, posting, user, name, email, phone, metadat
     item = CandidateIngest.objects.create(
         team=team,
         posting=posting,
-        created_by=user,
+        requested_by=user,
         name=name,
         email=email,
         phone=phone,
@@ -588,7 +554,7 @@ def candidate_ingest_send(item: CandidateIngest) -> None:
 
 
 def export_request(team, *, posting, user) -> Export:
-    item = Export.objects.create(team=team, posting=posting, created_by=user)
+    item = Export.objects.create(team=team, posting=posting, requested_by=user)
     task_named("dashboard.ingestion.tasks.export_posting").delay_on_commit(item.id)
     return item
 

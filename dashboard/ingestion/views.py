@@ -16,11 +16,11 @@ from dashboard.accounts.access import member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core.csv_cells import csv_safe
 from dashboard.core.jobs import job_status
-from dashboard.ingestion import services, uploads
+from dashboard.ingestion import selectors, services, uploads
 from dashboard.ingestion.csvfile import CsvError
 from dashboard.ingestion.forms import CandidateForm, MappingForm, UploadForm
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
-from dashboard.mirror import selectors
+from dashboard.mirror import selectors as mirror_selectors
 from dashboard.mirror.models import Posting
 
 ROWS_SHOWN = 500
@@ -34,7 +34,7 @@ EXPORT_FINISHED = "export-finished"
 
 def _job(request: TeamRequest, job_id: int) -> ImportJob:
     return get_object_or_404(
-        ImportJob.objects.select_related("posting", "created_by"), id=job_id, team=request.team
+        ImportJob.objects.select_related("posting", "requested_by"), id=job_id, team=request.team
     )
 
 
@@ -51,7 +51,7 @@ def _name_rows(team, rows) -> list:
     """The candidate's name as the mirror has it (else as the file or form gave it), and the
     profile to link it to: one query for all the rows shown."""
     rows = list(rows)
-    labels = selectors.interview_labels(team, [r.interview_id for r in rows])
+    labels = mirror_selectors.interview_labels(team, [r.interview_id for r in rows])
     for row in rows:
         label = labels.get(row.interview_id)
         row.shown_name = (label.name if label else "") or row.name
@@ -84,11 +84,11 @@ def imports(request: TeamRequest):
 
 
 def _imports_list(request: TeamRequest) -> dict:
-    jobs = list(ImportJob.objects.for_team(request.team).select_related("posting", "created_by")[:200])
+    jobs = list(ImportJob.objects.for_team(request.team).select_related("posting", "requested_by")[:200])
     active = [job for job in jobs if job.is_active]
     for job in active:
         if not job.is_checking:
-            job.progress = services.import_progress(job)
+            job.progress = selectors.import_progress(job)
     drafts = [job for job in jobs if job.is_draft]
     for job in drafts:
         # No column for the email (or the name): nothing can start until someone maps the columns.
@@ -175,9 +175,9 @@ def _detail_context(request: TeamRequest, job, form=None):
             header=job.header, mapping=job.mapping, initial={"retake": job.retake}
         )
         context["problems"] = services.validation.mapping_problems(job.mapping)
-        context["notes"] = services.import_notes(job)
+        context["notes"] = selectors.import_notes(job)
     elif not job.is_checking:
-        context["progress"] = services.import_progress(job)
+        context["progress"] = selectors.import_progress(job)
     return context
 
 
@@ -253,7 +253,7 @@ def import_progress(request: TeamRequest, job_id: int):
     return job_status(
         request,
         "ingestion/import.html#progress",
-        {"job": job, "progress": services.import_progress(job)},
+        {"job": job, "progress": selectors.import_progress(job)},
         finished=job.is_finished,
         event=IMPORT_FINISHED,
     )
@@ -386,7 +386,7 @@ def exports(request: TeamRequest, remote_id: str):
         services.export_request(request.team, posting=posting, user=request.user)
         if not request.htmx:
             return redirect("exports", remote_id)
-    items = Export.objects.for_team(request.team).filter(posting=posting).select_related("created_by")[:20]
+    items = Export.objects.for_team(request.team).filter(posting=posting).select_related("requested_by")[:20]
     busy = any(item.is_active for item in items)
     template = "ingestion/exports.html#list" if request.htmx else "ingestion/exports.html"
     # Sent with htmx, the POST's answer is the list in place, polling while HeyMilo makes the

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -183,9 +182,6 @@ class SyncRun(Job):
     scope = models.CharField(max_length=10, choices=Scope)
     target = models.CharField(max_length=100, blank=True, default="")  # posting or interview id
     state = models.CharField(max_length=20, choices=State, default=State.QUEUED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     pages_done = models.PositiveIntegerField(default=0)
     pages_expected = models.PositiveIntegerField(default=0)
     rows_created = models.PositiveIntegerField(default=0)

@@ -2,9 +2,8 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
-from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,14 +14,13 @@ from dashboard.accounts.access import member_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core import scores
 from dashboard.mirror.models import Interview
-from dashboard.review import profile
-from dashboard.review.models import Decision, Rating, ReviewSettings, Shortlist
-from dashboard.review.selectors import latest_decision
+from dashboard.review import compare_selectors, profile
+from dashboard.review.models import Decision, Rating
 from heymilo.errors import MalformedResponse
 from heymilo.models import Interview as APIInterview
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
+    from dashboard.review.compare_selectors import ComparedRow
 
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 4
 # Beyond this many ids nothing is looked up: the page only asks for fewer (and no giant IN list).
@@ -60,21 +58,12 @@ class Line:
 class Section:
     title: str
     lines: list[Line]
-    empty: str
+    empty: str = ""  # what the section says when it has no lines
     note: str = ""
 
-
-class ReviewColumns(TypedDict):
-    """What _rows annotates on each interview."""
-
-    decision: str | None
-    decision_reason: str | None
-    my_rating: int | None
-    shortlisted: bool
-
-
-if TYPE_CHECKING:
-    ComparedRow = WithAnnotations[Interview, ReviewColumns]
+    def __post_init__(self) -> None:
+        for line in self.lines:
+            _mark_best(line)
 
 
 @dataclass
@@ -98,39 +87,18 @@ def _url(ids: Iterable[str]) -> str:
     return reverse("compare") + ("?" + query.urlencode() if query else "")
 
 
-def _rows(team, user, ids: list[str]) -> list["ComparedRow"]:
-    """The picked interviews of this team, in one query whatever their number."""
-    rows = (
-        Interview.objects.for_team(team)
-        .filter(remote_id__in=ids)
-        .select_related("posting")
-        .annotate(
-            decision=latest_decision(),
-            decision_reason=latest_decision("reason"),
-            my_rating=Subquery(
-                Rating.objects.filter(interview=OuterRef("pk"), user=user).values("stars")[:1]
-            ),
-            shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
-        )
-    )
-    by_id = {row.remote_id: row for row in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def _attach_ratings(request: TeamRequest, columns: list[Column]) -> None:
     """Each column's ratings this person may see, in one query for every column. With the team's
     ratings private until submitted, a reviewer sees others' stars only where they rated too."""
-    private = ReviewSettings.for_team(request.team).ratings_private
+    private = compare_selectors.ratings_private(request.team)
     can_review = request.membership.can_review
-    visible = (
-        Rating.objects.visible_to(request.team, request.user, private=private, can_review=can_review)
-        .filter(interview__in=[c.row for c in columns])
-        .select_related("user")
-        .order_by("user__username", "id")
+    by_interview = compare_selectors.visible_ratings(
+        request.team,
+        user=request.user,
+        interviews=[c.row for c in columns],
+        private=private,
+        can_review=can_review,
     )
-    by_interview: dict[int, list[Rating]] = {}
-    for rating in visible:
-        by_interview.setdefault(rating.interview_id, []).append(rating)
     for column in columns:
         column.ratings = by_interview.get(column.row.pk, [])
         column.ratings_hidden = private and can_review and column.row.my_rating is None
@@ -285,32 +253,18 @@ def sections(columns: list[Column]) -> list[Section]:
         Line("My rating", [Cell(score=c.row.my_rating, scale=5, banded=False) for c in columns]),
         Line("Team rating", [_team_rating_cell(c) for c in columns]),
     ]
+    private = "Team ratings are private until submitted: rate a candidate to see the team's stars."
     return [
-        Section("Scores", [_mark_best(line) for line in score_lines], ""),
+        Section("Scores", score_lines),
+        Section("Workflow steps", steps, "HeyMilo has not reported workflow steps for these candidates yet."),
         Section(
-            "Workflow steps",
-            [_mark_best(line) for line in steps],
-            "HeyMilo has not reported workflow steps for these candidates yet.",
+            "Resume criteria", criteria, "No resume criteria scored: no resume step, or not reached yet."
         ),
+        Section("Eligibility", eligibility),
         Section(
-            "Resume criteria",
-            [_mark_best(line) for line in criteria],
-            "No resume criteria scored: no resume step, or not reached yet.",
+            "Interview scorecard", questions, "No scorecard yet: the interviews are not done or not analysed."
         ),
-        Section("Eligibility", eligibility, ""),
-        Section(
-            "Interview scorecard",
-            [_mark_best(line) for line in questions],
-            "No scorecard yet: the interviews are not done or not analysed.",
-        ),
-        Section(
-            "Team review",
-            [_mark_best(line) for line in team],
-            "",
-            note="Team ratings are private until submitted: rate a candidate to see the team's stars."
-            if any(c.ratings_hidden for c in columns)
-            else "",
-        ),
+        Section("Team review", team, note=private if any(c.ratings_hidden for c in columns) else ""),
     ]
 
 
@@ -319,22 +273,10 @@ def url_for(request: TeamRequest) -> str:
     return _url(_ids(request))
 
 
-def _addable(team, columns: list[Column], ids: list[str]) -> list[Interview]:
-    """Candidates one may add without going back: the first picked one's posting's others (the
-    team's, without a posting), best score first, in one query."""
-    rows = Interview.objects.for_team(team).exclude(remote_id__in=ids)
-    posting = next((c.row.posting_id for c in columns if c.row.posting_id), None)
-    if posting is not None:
-        rows = rows.filter(posting_id=posting)
-    return list(
-        rows.only("remote_id", "name", "score").order_by(F("score").desc(nulls_last=True), "name")[:ADDABLE]
-    )
-
-
 def _context(request: TeamRequest, ids: list[str]) -> dict:
     rows: list[ComparedRow] = []
     if len(ids) <= MAX_LOOKED_UP:
-        rows = _rows(request.team, request.user, ids)
+        rows = compare_selectors.compared_rows(request.team, user=request.user, ids=ids)
         if len(rows) != len(ids):
             raise Http404("No such candidate in this team.")
     columns = [Column(row, _parsed(row), _url(i for i in ids if i != row.remote_id)) for row in rows]
@@ -353,7 +295,15 @@ def _context(request: TeamRequest, ids: list[str]) -> dict:
         "max": MAX_CANDIDATES,
         "over": max(0, len(ids) - MAX_CANDIDATES),
         # Asked for whenever there are columns, so the page's queries do not depend on how many.
-        "addable": _addable(request.team, columns, ids) if columns else [],
+        "addable": compare_selectors.addable_rows(
+            request.team,
+            # The first picked one's posting (the team's, without a posting).
+            posting_id=next((c.row.posting_id for c in columns if c.row.posting_id), None),
+            exclude=ids,
+            limit=ADDABLE,
+        )
+        if columns
+        else [],
         "here": _url(ids).removeprefix(reverse("compare")),
         "decisions": Decision.Value.choices,
     }

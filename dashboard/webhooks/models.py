@@ -1,6 +1,5 @@
 """Webhook deliveries received, the team's HeyMilo webhooks mirrored, and webhook jobs run by workers."""
 
-from django.conf import settings
 from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
@@ -177,9 +176,6 @@ class WebhookJob(Job):
     params = models.JSONField(default=dict, blank=True)
     outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     field_errors = models.JSONField(default=dict, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.outcome or self.state})"

@@ -119,6 +119,9 @@ def subscriptions_repoint(team: Team, *, client, old_url: str, new_url: str) -> 
 
 def webhook_job_run(job: WebhookJob, *, client=None) -> None:
     """Carries out a job and records its outcome in words a person can act on."""
+    # Its return is not a guard: a job redelivered after its worker died is running already and
+    # must still be carried out (the task acks late for that).
+    job.start()
     team = job.team
     client = client or client_for(team)
     p = job.params

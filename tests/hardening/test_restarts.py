@@ -19,6 +19,7 @@ import time
 import pytest
 import redis
 
+from dashboard.ingestion import selectors as ingestion_selectors
 from dashboard.ingestion import services as ingestion
 from dashboard.ingestion import tasks as ingestion_tasks
 from dashboard.ingestion.models import ImportJob, ImportRow
@@ -355,7 +356,7 @@ def test_a_redis_restart_mid_import_ingests_every_row_once_after_beat(
     wait_for(beat, timeout=120, interval=1.0, message="the import to finish after the restart")
     assert job.state == ImportJob.State.DONE, job.message + worker.log()[-4000:]
     assert_each_email_ingested_once(sandbox, posting, rows, job)
-    progress = ingestion.import_progress(job)
+    progress = ingestion_selectors.import_progress(job)
     assert (progress["total"], progress["done"], progress["ingested"]) == (rows, rows, rows)
     assert (progress["failed"], progress["unknown"]) == (0, 0)
 

@@ -24,7 +24,7 @@ def test_it_uploads_a_file_and_shows_the_preview(login, reviewer, posting, uploa
     response = post_file(client, posting, "excel_cp1252_semicolon.csv")
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/imports/{job.id}/"
-    assert (job.team, job.posting, job.created_by, job.state) == (posting.team, posting, reviewer, "draft")
+    assert (job.team, job.posting, job.requested_by, job.state) == (posting.team, posting, reviewer, "draft")
     assert job.mapping == {
         "Candidate Name": "name",
         "Email Address": "email",

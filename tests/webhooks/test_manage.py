@@ -34,6 +34,7 @@ def run(client, capture, url, data=None):
     assert response.status_code == 200, response.text
     job = WebhookJob.objects.first()
     assert f"/webhooks/jobs/{job.id}/" in response.text  # the page polls it
+    assert job.started_at is not None and job.requested_by is not None  # ran (queued, running, ended)
     status = client.get(f"/webhooks/jobs/{job.id}/", HTTP_HX_REQUEST="true")
     assert status.status_code == 286  # finished: htmx stops polling
     return status
