@@ -123,8 +123,11 @@ def _note_added(team, actor, entry: AuditEntry) -> None:
 
 
 def _decided(team, actor, entry: AuditEntry, interviews: list) -> None:
-    value = (entry.after or {}).get("value") or ""
-    label = DecisionValue(value).label if value in DecisionValue.values else str(value or "a new stage")
+    after = entry.after or {}
+    value = after.get("value") or ""
+    decided = value in DecisionValue.values
+    # A decision's value in people's words, or the stage a candidate was moved to.
+    label = DecisionValue(value).label if decided else str(after.get("stage") or "another stage")
     by_rater: dict[int, list] = defaultdict(list)
     by_id = {i.pk: i for i in interviews}
     for user_id, interview_id in (
@@ -136,12 +139,16 @@ def _decided(team, actor, entry: AuditEntry, interviews: list) -> None:
         # Bulk work is one notification a person, however many candidates it touched.
         if len(rated) == 1:
             one = rated[0]
-            text = f"{who} moved {_candidate(one)}, whom you rated, to {label}"
-            if value in DecisionValue.values:
+            if decided:
                 text = f"{who} decided {label} on {_candidate(one)}, whom you rated"
+            else:
+                text = f"{who} moved {_candidate(one)}, whom you rated, to {label}"
             link, interview = _interview_link(one), one
         else:
-            text = f"{who} decided {label} on {len(rated)} candidates you rated"
+            if decided:
+                text = f"{who} decided {label} on {len(rated)} candidates you rated"
+            else:
+                text = f"{who} moved {len(rated)} candidates you rated to {label}"
             posting = Posting.objects.filter(pk=rated[0].posting_id).first()
             link, interview = (reverse("posting", args=[posting.remote_id]) if posting else ""), None
         services.notifications_create(

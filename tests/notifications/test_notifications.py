@@ -282,3 +282,17 @@ def test_beat_runs_the_digest_task_at_the_top_of_each_hour(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-digests"]
     assert entry["schedule"].minute == {0}
     assert task_named(entry["task"]).delay().get() == 0  # inline here: nothing waiting, nothing sent
+
+
+def test_a_stage_move_on_a_candidate_i_rated_notifies_me(
+    team, admin, reviewer, candidates, django_capture_on_commit_callbacks
+):
+    from dashboard.review import stages
+    from dashboard.review.models import Stage
+
+    rating_set(team, user=reviewer, interview=candidates[0], stars=4)
+    offer = Stage.objects.get(team=team, name="Offer")
+    with django_capture_on_commit_callbacks(execute=True):
+        stages.stage_move(team, user=admin, interview=candidates[0], stage=offer)
+    [row] = notes_of(reviewer, Kind.DECISION)
+    assert row.text == "alice moved Ana Ruiz, whom you rated, to Offer"
