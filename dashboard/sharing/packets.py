@@ -2,9 +2,13 @@
 profile's score chips, the scorecard's questions and the key transcript excerpts with their times."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from dashboard.mirror.models import Interview
 from dashboard.review import profile
 from dashboard.transcripts import evidence
+from heymilo.models import Interview as APIInterview
+from heymilo.models import WebInterviewInfo
 
 # A report is one to two pages: this many excerpts at most, each cut to this many characters.
 KEY_EXCERPTS = 6
@@ -22,14 +26,14 @@ class Excerpt:
 
 @dataclass
 class Candidate:
-    row: object
-    doc: object
-    web: object
-    chips: list
+    row: Interview
+    doc: APIInterview | None
+    web: WebInterviewInfo | None
+    chips: list[profile.Chip]
     questions: list = field(default_factory=list)
     excerpts: list[Excerpt] = field(default_factory=list)
     lines: list = field(default_factory=list)
-    review: dict = field(default_factory=dict)
+    review: dict[str, Any] = field(default_factory=dict)
     n: int = 0  # the shared page's anchor (#c-2) and the recording's number in the packet
     recording: str = ""  # the shared page's signed recording URL
     video: bool = False

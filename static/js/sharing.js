@@ -1,27 +1,11 @@
-// Sharing and reports: the report's "Print / Save as PDF" button, and the share panel's Copy
-// button and select-on-focus for a new link (the CSP allows no inline handlers).
+// Reports: the "Print / Save as PDF" button opens the browser's own print (the CSP allows no
+// inline handlers). A new share link's address is selected whole when its field takes focus; its
+// Copy button is app.js's data-copy.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
-    if (!target) return;
-    if (target.closest("[data-print]")) {
-      window.print();
-      return;
-    }
-    var copy = target.closest("[data-copy]");
-    if (copy) {
-      var field = document.getElementById(copy.getAttribute("data-copy"));
-      if (!field) return;
-      field.select();
-      var done = function () { copy.textContent = "Copied"; };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
-      } else {
-        document.execCommand("copy");
-        done();
-      }
-    }
+    if (target && target.closest("[data-print]")) window.print();
   });
   document.addEventListener("focusin", function (event) {
     var target = event.target;

@@ -1,0 +1,125 @@
+"""The reports printed by Chromium itself (`page.pdf()`, the engine a person's "Save as PDF" uses):
+a candidate fits one to two pages, A4 or Letter; a shortlist is a summary page and one page per
+candidate; the key text is in the PDF. And the shared page in a browser: no console error, no CSP
+report, the recording loads through its signed URL."""
+
+import io
+
+import pytest
+from django.test import Client
+from pypdf import PdfReader
+
+from dashboard.review.models import Shortlist
+from dashboard.sharing import services
+from tests.e2e.conftest import wait_for_page
+from tests.factories import PASSWORD
+from tests.review.conftest import make_posting
+from tests.sharing.conftest import make_candidate
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, username: str):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def pdf_pages(page, paper: str) -> list[str]:
+    """Print the page as Chromium's print-to-PDF does (print media, the page's own @page rules)."""
+    reader = PdfReader(io.BytesIO(page.pdf(format=paper, print_background=True)))
+    return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+
+
+@pytest.fixture
+def posting(team):
+    return make_posting(team, title="Backend engineer")
+
+
+@pytest.fixture
+def candidate(team, posting):
+    return make_candidate(team, posting, "Ada Lovelace")
+
+
+@pytest.fixture
+def shortlisted(team, posting, reviewer, candidate):
+    rows = [
+        candidate,
+        make_candidate(team, posting, "Grace Hopper", score=91),
+        make_candidate(team, posting, "Katherine Johnson", score=74),
+    ]
+    for row in rows:
+        Shortlist.objects.create(team=team, interview=row, added_by=reviewer)
+    return rows
+
+
+def test_the_candidate_report_prints_to_one_or_two_pages_with_its_key_text(
+    live_server, page, viewer, candidate
+):
+    sign_in(page, live_server, viewer.username)
+    page.goto(f"{live_server.url}/interviews/{candidate.remote_id}/report/")
+    assert page.get_by_role("button", name="Print / Save as PDF").is_visible()
+    for paper in ("A4", "Letter"):
+        pages = pdf_pages(page, paper)
+        assert 1 <= len(pages) <= 2, (paper, len(pages))
+        text = " ".join(pages)
+        for key in [
+            "Ada Lovelace",
+            "Candidate report",
+            "82/100",
+            "4.2/5",
+            "led the payments migration",
+            "Key moments from the transcript",
+            "01:05",
+            "We sharded the ledger by merchant",
+        ]:
+            assert key.lower() in text.lower(), (paper, key, text[:800])
+        # The site's chrome and the report's own controls stay off the paper.
+        assert "Print / Save as PDF" not in text and "Postings" not in text
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+
+
+def test_the_shortlist_report_is_a_summary_page_then_one_page_per_candidate(
+    live_server, page, viewer, posting, shortlisted
+):
+    sign_in(page, live_server, viewer.username)
+    page.goto(f"{live_server.url}/postings/{posting.remote_id}/report/")
+    pages = pdf_pages(page, "A4")
+    assert len(pages) == 1 + len(shortlisted), [p[:80] for p in pages]
+    assert "shortlist report" in pages[0].lower() and "3 candidates on the shortlist" in pages[0]
+    for name in ["Grace Hopper", "Katherine Johnson", "Ada Lovelace"]:
+        assert name in pages[0]
+    # Best score first, each on its own page with its own excerpts.
+    for name, text in zip(["Grace Hopper", "Ada Lovelace", "Katherine Johnson"], pages[1:], strict=True):
+        assert name in text, (name, text[:200])
+    assert all("01:05" in p and "Key moments from the transcript" in p for p in pages[1:])
+
+
+def test_the_print_button_opens_the_browsers_print(live_server, page, viewer, candidate):
+    sign_in(page, live_server, viewer.username)
+    page.goto(f"{live_server.url}/interviews/{candidate.remote_id}/report/")
+    # window.print() blocks a headless page; count the calls instead of printing.
+    page.evaluate(
+        "window.__printed = 0; window.__clicks = 0; window.print = () => { window.__printed += 1; };"
+        "document.addEventListener('click', () => { window.__clicks += 1; });"
+    )
+    page.get_by_role("button", name="Print / Save as PDF").click()
+    assert page.evaluate("window.__clicks") == 1, page.evaluate("[window.__clicks, window.__printed]")
+    assert page.evaluate("window.__printed") == 1
+
+
+def test_the_shared_page_works_in_a_browser_without_signing_in(live_server, page, team, reviewer, candidate):
+    _link, token = services.share_link_create(team, user=reviewer, interviews=[candidate])
+    page.goto(f"{live_server.url}/s/{token}/")
+    assert page.locator("h1").inner_text() == "Ada Lovelace"
+    assert page.locator(".site-header").count() == 0
+    src = page.locator("video[data-media]").get_attribute("src")
+    assert src.startswith(f"/s/{token}/recording/1/")
+    # The only error: the redirect's target, HeyMilo's media host, is not reachable from here.
+    assert not [e for e in page.console_errors if "ERR_NAME_NOT_RESOLVED" not in e], page.console_errors
+    # The recording's own URL answers with a redirect to HeyMilo's signed link (not fetched here:
+    # the machine has no network), and never once the link is over.
+    assert Client().get(src).status_code == 302
+    wait_for_page(page, "document.readyState === 'complete'")
