@@ -115,6 +115,7 @@ def pages(ids: dict) -> dict[str, str]:
         "shared": f"/s/{ids['share']}/",
         "report": f"/interviews/{ids['profile']}/report/",
         "shortlist": f"/postings/{ids['posting']}/share/",
+        "share-links": "/settings/shares/",
         "notifications": "/notifications/",
         "notification-preferences": "/notifications/preferences/",
     }

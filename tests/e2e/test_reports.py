@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from dashboard.review.models import Shortlist
 from dashboard.sharing import services
-from tests.e2e.conftest import wait_for_page
+from tests.e2e.conftest import accessibility_problems, wait_for_page
 from tests.factories import PASSWORD
 from tests.review.conftest import make_posting
 from tests.sharing.conftest import make_candidate
@@ -123,3 +123,42 @@ def test_the_shared_page_works_in_a_browser_without_signing_in(live_server, page
     # the machine has no network), and never once the link is over.
     assert Client().get(src).status_code == 302
     wait_for_page(page, "document.readyState === 'complete'")
+
+
+def test_an_expired_link_is_a_clear_page_in_a_browser(
+    live_server, page, screenshot, team, reviewer, candidate
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard.sharing.models import ShareLink
+
+    link, token = services.share_link_create(team, user=reviewer, interviews=[candidate])
+    ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    response = page.goto(f"{live_server.url}/s/{token}/")
+    assert response.status == 410
+    assert page.locator("h1").inner_text() == "This link has expired"
+    assert "Ada Lovelace" not in page.content()
+    screenshot("shared-expired")
+    # Chromium logs the 410 itself; nothing else (no CSP report, no script error).
+    assert not [e for e in page.console_errors if "410 (Gone)" not in e], page.console_errors
+
+
+def test_the_shared_and_report_pages_pass_axe_light_and_dark(live_server, page, team, reviewer, candidate):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    _link, token = services.share_link_create(team, user=reviewer, interviews=[candidate])
+    found = []
+    sign_in(page, live_server, reviewer.username)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for label, url in [
+            ("shared page", f"/s/{token}/"),
+            ("report", f"/interviews/{candidate.remote_id}/report/"),
+            ("profile's share panel", f"/interviews/{candidate.remote_id}/share/"),
+        ]:
+            page.goto(f"{live_server.url}{url}")
+            found += accessibility_problems(axe, page, f"{label}, {scheme}")
+    assert not found, "\n".join(found)
