@@ -401,33 +401,51 @@ def postings_upsert(team: Team, *, items: list[APIPosting]) -> Counts:
 
 
 def _upsert_postings(team: Team, items: list[APIPosting]) -> Counts:
-    counts = Counts()
-    if not items:
-        return counts
-    now = timezone.now()
-    by_id = {p.posting_id: p for p in items}
     with transaction.atomic():
-        existing = {p.remote_id: p for p in Posting.objects.filter(team=team, remote_id__in=by_id)}
-        new: list[Posting] = []
-        changed: list[Posting] = []
-        for remote_id, item in by_id.items():
-            digest = derive.content_hash(item.raw)
-            row = existing.get(remote_id)
-            if row is not None and row.content_hash == digest:
-                counts.unchanged += 1
-                continue
-            row = row or Posting(team=team, remote_id=remote_id)
-            for field, value in derive.posting_columns(item).items():
-                setattr(row, field, value)
-            row.document, row.content_hash, row.synced_at = item.raw, digest, now
-            (changed if row.pk else new).append(row)
-        Posting.objects.bulk_create(new)
-        if changed:
-            Posting.objects.bulk_update(changed, [*POSTING_FIELDS, "document", "content_hash", "synced_at"])
-        counts.created, counts.updated = len(new), len(changed)
-        if new or changed:
-            team_changed(team.pk)
+        _, _, counts = _rows_write(
+            team,
+            Posting,
+            {p.posting_id: p for p in items},
+            columns=derive.posting_columns,
+            fields=POSTING_FIELDS,
+        )
     return counts
+
+
+def _rows_write(team: Team, model, by_id: dict, *, columns, fields: list[str], prepare=None, only=()):
+    """The one upsert of the mirror: the rows of `by_id` (remote id -> API document) whose
+    document's content hash differs from the stored one get `columns(document)`, the document
+    and its hash, new ones created and changed ones updated in one statement each; the rest are
+    only counted. `prepare(row)` sees each row to write before its columns change. Called inside
+    the caller's transaction; returns (new, changed, counts)."""
+    counts = Counts()
+    if not by_id:
+        return [], [], counts
+    now = timezone.now()
+    stored = model.objects.filter(team=team, remote_id__in=by_id)
+    existing = {row.remote_id: row for row in (stored.only(*only) if only else stored)}
+    new: list = []
+    changed: list = []
+    for remote_id, item in by_id.items():
+        digest = derive.content_hash(item.raw)
+        row = existing.get(remote_id)
+        if row is not None and row.content_hash == digest:
+            counts.unchanged += 1
+            continue
+        row = row or model(team=team, remote_id=remote_id)
+        if prepare is not None:
+            prepare(row)
+        for field, value in columns(item).items():
+            setattr(row, field, value)
+        row.document, row.content_hash, row.synced_at = item.raw, digest, now
+        (changed if row.pk else new).append(row)
+    model.objects.bulk_create(new)
+    if changed:
+        model.objects.bulk_update(changed, [*fields, "document", "content_hash", "synced_at"])
+    counts.created, counts.updated = len(new), len(changed)
+    if new or changed:
+        team_changed(team.pk)
+    return new, changed, counts
 
 
 POSTING_FIELDS = list(derive.posting_columns(APIPosting(posting_id="x")))
@@ -445,56 +463,37 @@ def interviews_upsert(team: Team, *, items: list[APIInterview], posting: Posting
 
 
 def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting | None) -> Counts:
-    counts = Counts()
     if not items:
-        return counts
-    now = timezone.now()
+        return Counts()
     by_id = {i.interview_id: i for i in items}
+    completed_before: set[str] = set()
+
+    def prepare(row: Interview) -> None:
+        if row.status == "completed":
+            completed_before.add(row.remote_id)
+        if posting is not None:
+            row.posting = posting
+
     with transaction.atomic():
-        existing = {
-            row.remote_id: row
-            for row in Interview.objects.filter(team=team, remote_id__in=by_id).only(
-                "id", "remote_id", "content_hash", "posting_id", "status"
-            )
-        }
-        new: list[Interview] = []
-        changed: list[Interview] = []
-        completed: list[Interview] = []
-        for remote_id, item in by_id.items():
-            digest = derive.content_hash(item.raw)
-            row = existing.get(remote_id)
-            if row is not None and row.content_hash == digest:
-                counts.unchanged += 1
-                continue
-            was = row.status if row is not None else None
-            row = row or Interview(team=team, remote_id=remote_id)
-            for field, value in derive.interview_columns(item).items():
-                setattr(row, field, value)
-            if posting is not None:
-                row.posting = posting
-            row.document, row.content_hash, row.synced_at = item.raw, digest, now
-            (changed if row.pk else new).append(row)
-            if row.status == "completed" and was != "completed":
-                completed.append(row)
-        Interview.objects.bulk_create(new)
-        if changed:
-            Interview.objects.bulk_update(
-                changed, [*INTERVIEW_FIELDS, "posting", "document", "content_hash", "synced_at"]
-            )
-        with search_index.bulk_writes([row.pk for row in (*new, *changed)]):
+        new, changed, counts = _rows_write(
+            team,
+            Interview,
+            by_id,
+            columns=derive.interview_columns,
+            fields=[*INTERVIEW_FIELDS, "posting"],
+            prepare=prepare,
+            only=("id", "remote_id", "content_hash", "posting_id", "status"),
+        )
+        written = [*new, *changed]
+        with search_index.bulk_writes([row.pk for row in written]):
             if changed:
                 TranscriptLine.objects.filter(interview__in=changed).delete()
-            transcript_lines_insert(
-                (row.pk, derive.transcript_rows(by_id[row.remote_id])) for row in (*new, *changed)
-            )
-        counts.created, counts.updated = len(new), len(changed)
-        if new or changed:
-            team_changed(team.pk)
+            transcript_lines_insert((row.pk, derive.transcript_rows(by_id[row.remote_id])) for row in written)
+        completed = [r.pk for r in written if r.status == "completed" and r.remote_id not in completed_before]
         if completed:
             # One signal for the batch, after it commits: listeners read the rows it wrote.
-            ids = [row.pk for row in completed]
             transaction.on_commit(
-                lambda: interviews_completed.send(sender=Interview, team=team, interview_ids=ids)
+                lambda: interviews_completed.send(sender=Interview, team=team, interview_ids=completed)
             )
     return counts
 
