@@ -121,25 +121,31 @@ def pages(ids: dict) -> dict[str, str]:
     }
 
 
+def chromium_launch(playwright, executable_path: str = CHROMIUM):
+    """Headless Chromium as the screenshots and the browser tests run it. The machine's network
+    is closed: these switches keep Chromium from phoning home."""
+    return playwright.chromium.launch(
+        executable_path=executable_path,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+
+
 def shoot(base: str, ids: dict, password: str) -> list[Path]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     written = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = chromium_launch(playwright)
         login = browser.new_context()
         page = login.new_page()
         page.goto(f"{base}/login/")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.screenshots import chromium_launch
 from tests.waiting import wait_for
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -20,20 +21,7 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            # The machine's network is closed: keep Chromium from phoning home.
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = chromium_launch(playwright, chromium_path)
         yield browser
         browser.close()
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from dashboard.screenshots import chromium_launch
 from dashboard.webhooks import processing
 from tests.e2e.conftest import page, screenshot  # noqa: F401
 
@@ -32,19 +33,7 @@ def browser(request, chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        launched = chromium_launch(playwright, chromium_path)
         yield launched
         launched.close()
 
