@@ -229,11 +229,21 @@ def on_job_finished(sender, *, job, **kwargs) -> None:
     )
 
 
-def on_key_rejected(sender, *, team: Team, **kwargs) -> None:
+def _tell_admins(team: Team, kind: str, *, text: str, link: str) -> None:
+    # notifications_create keeps the admins among the team's members for these kinds.
     services.notifications_create(
         team,
         recipient_ids=team.memberships.values_list("user_id", flat=True),
-        kind=Kind.KEY_REJECTED,
+        kind=kind,
+        text=text,
+        link=link,
+    )
+
+
+def on_key_rejected(sender, *, team: Team, **kwargs) -> None:
+    _tell_admins(
+        team,
+        Kind.KEY_REJECTED,
         text=f"HeyMilo rejected {team.name}'s API key: syncs stop until an admin replaces it in Settings",
         link=reverse("team_settings"),
     )
@@ -260,10 +270,9 @@ def on_sync_failed(sender, *, team: Team, run: SyncRun, **kwargs) -> None:
     )
     if already.exists():
         return
-    services.notifications_create(
+    _tell_admins(
         team,
-        recipient_ids=team.memberships.values_list("user_id", flat=True),
-        kind=Kind.SYNC_FAILING,
+        Kind.SYNC_FAILING,
         text=f"Syncs with HeyMilo have failed for over an hour: {_snippet(run.message, 150)}",
         link=reverse("sync_runs"),
     )
@@ -285,10 +294,9 @@ def on_delivery_rejected(sender, *, team_id: int, **kwargs) -> None:
         .exists()
     ):
         return
-    services.notifications_create(
+    _tell_admins(
         team,
-        recipient_ids=team.memberships.values_list("user_id", flat=True),
-        kind=Kind.WEBHOOKS_REJECTED,
+        Kind.WEBHOOKS_REJECTED,
         text=f"{recent.count()} webhook deliveries were rejected in the last hour: see the event log",
         link=reverse("webhook_events"),
     )

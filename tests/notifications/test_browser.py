@@ -4,23 +4,13 @@ reload, carried by the live poll the page already runs."""
 import pytest
 
 from tests.e2e.conftest import wait_for_page
-from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.e2e.test_posting_page import _signed_in
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _signed_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return context, page
+DESKTOP = {"width": 1440, "height": 900}
 
 
 def test_a_mention_shows_a_badge_on_another_open_session_without_reload(browser, live_server):
@@ -30,12 +20,12 @@ def test_a_mention_shows_a_badge_on_another_open_session_without_reload(browser,
     posting = make_posting(team, title="Account Executive")
     interview = make_interview(team, posting, name="Ana Ruiz")
 
-    alice_context, alice = _signed_in(browser, live_server, "alice")
+    alice_context, alice = _signed_in(browser, live_server, "alice", DESKTOP)
     alice.goto(f"{live_server.url}/postings/{posting.remote_id}/")
     assert alice.locator("#notifications-link [data-unread]").count() == 0
     alice.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
-    bob_context, bob = _signed_in(browser, live_server, "bob")
+    bob_context, bob = _signed_in(browser, live_server, "bob", DESKTOP)
     bob.goto(f"{live_server.url}/interviews/{interview.remote_id}/")
     bob.locator("#note-body").fill("@alice her pricing answer is worth a listen")
     bob.get_by_role("button", name="Post note").click()
