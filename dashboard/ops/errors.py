@@ -8,6 +8,7 @@ tokens anywhere in text. Imported by settings, so it imports nothing of Django's
 
 import re
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
     from sentry_sdk.types import Event, Hint
@@ -22,10 +23,12 @@ SENSITIVE_KEYS = re.compile(
     r"set-cookie|session|sessionid|csrftoken|signature|sig|address|dsn)$",
     re.IGNORECASE,
 )
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# Percent-encoded too (%40): a request's repr in a frame's variables holds its query string.
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", re.IGNORECASE)
 # International or national numbers: an optional +, then 7 or more digits with spaces, dots,
 # dashes or brackets between them (a date or a small count never has that many digits together).
 PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-]{6,}\d(?![\w/])")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Long opaque tokens (API keys, session ids, Fernet tokens): 24+ characters of key alphabet with
 # both letters and digits.
 TOKEN = re.compile(r"\b(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{24,}\b")
@@ -34,7 +37,14 @@ TOKEN = re.compile(r"\b(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-
 def scrub_text(text: str) -> str:
     text = EMAIL.sub("[email]", text)
     text = TOKEN.sub("[token]", text)
-    return PHONE.sub(lambda m: "[phone]" if sum(c.isdigit() for c in m.group()) >= 7 else m.group(), text)
+    return PHONE.sub(_phone, text)
+
+
+def _phone(match: re.Match[str]) -> str:
+    found = match.group()
+    if sum(c.isdigit() for c in found) < 7 or DATE.fullmatch(found.strip()):
+        return found
+    return "[phone]"
 
 
 # A stack frame's and an exception's own fields: code, not data (a function name must stay readable).
@@ -96,6 +106,9 @@ def scrub(event: "Event", hint: "Hint | None" = None) -> "Event":
         elif key == "request" and isinstance(value, dict):
             value.pop("cookies", None)
             value.pop("data", None)
+            # Percent-encoded, an address would pass the patterns: read it decoded.
+            if isinstance(value.get("query_string"), str):
+                value["query_string"] = unquote_plus(value["query_string"])
             data[key] = _scrub(value)
         else:
             data[key] = _scrub(value)
@@ -111,7 +124,8 @@ def sentry_init(dsn: str, *, environment: str, release: str | None, traces_sampl
         dsn=dsn,
         environment=environment,
         release=release,
-        send_default_pii=False,
+        # send_default_pii stays off by being left out: sentry-sdk 2.76 deprecates passing it (in
+        # favour of data_collection) and treats it unset as False, with its own EventScrubber.
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=scrub,

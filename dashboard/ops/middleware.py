@@ -1,5 +1,6 @@
 """First middleware of all: the request id for the request's logs and tasks, and its latency."""
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -8,6 +9,11 @@ from django.http.response import HttpResponseBase
 
 from dashboard.core.metrics import REQUEST_SECONDS
 from dashboard.ops.context import request_id_from, request_id_var
+
+logger = logging.getLogger("dashboard.request")
+
+# Asked every few seconds by machines: counted in the metrics, not written to the log.
+PROBES = frozenset({"healthz", "readyz", "metrics"})
 
 type GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -30,7 +36,20 @@ def request_context(get_response: GetResponse) -> GetResponse:
         match = getattr(request, "resolver_match", None)
         view = (match.view_name if match else "") or "unmatched"
         method = request.method if request.method in METHODS else "other"
-        REQUEST_SECONDS.labels(view, method, str(response.status_code)).observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        REQUEST_SECONDS.labels(view, method, str(response.status_code)).observe(elapsed)
+        if view in PROBES:
+            return response
+        # The access log gunicorn does not keep by default, under the request's id (reset above,
+        # so passed along). The URL name, not the path: a path can hold a token.
+        logger.info(
+            "%s %s %s %.3fs",
+            method,
+            view,
+            response.status_code,
+            elapsed,
+            extra={"request_id": request_id, "status_code": response.status_code},
+        )
         return response
 
     return middleware
