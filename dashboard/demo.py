@@ -16,6 +16,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+
+
+def mail_destination() -> str:
+    """Where the demo's email goes (settings.py's rule): a mail server, or one file per message."""
+    if os.environ.get("EMAIL_URL") or os.environ.get("EMAIL_HOST"):
+        return "Email (invitations, password resets, notifications) goes to the configured mail server"
+    var = Path(os.environ.get("VAR_DIR", VAR))
+    return f"Email (invitations, password resets, notifications) is written as files to {var / 'mail'}/"
+
+
 WEB_PORT = int(os.environ.get("DEMO_PORT", "8000"))
 SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8765"))
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -193,6 +203,7 @@ def main() -> None:
         for username, role in USERS:
             print(f"  {role:9} {username} / {creds[username]}")
         print(f"\n  HeyMilo sandbox: {sandbox_url}  (keys: {', '.join(k for _, k in TEAMS)})")
+        print(f"  {mail_destination()}")
         print("  Every waiting daily digest now: .venv/bin/python manage.py send_digests --now")
         print("  Press Ctrl-C to stop everything.\n", flush=True)
         while all(proc.poll() is None for proc in children):

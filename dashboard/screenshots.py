@@ -34,6 +34,9 @@ DARK = {"home", "posting", "candidates", "profile", "analytics", "notifications"
 # The page a share link opens and a printable report, in dark too (issue 22).
 DARK |= {"shared", "report"}
 
+# The posting board and the pipeline's settings (issue 19), in dark too.
+DARK |= {"board", "pipeline"}
+
 # A few team decisions, ratings and a note, made by the reviewer, so the table, the profile and the
 # admin's inbox show what a team in the middle of hiring sees.
 REVIEWING = """
@@ -53,6 +56,13 @@ for row, value, reason in zip(rows, ["advance", "advance", "hold", "advance", "r
                               ["Clear ownership of the payments migration", "Strong system design",
                                "Salary expectation above band", "", "No production experience"]):
     services.decision_record(team, user=reviewer, interview=row, value=value, reason=reason)
+# The board: a few candidates moved along the pipeline, one rejected with a reason.
+from dashboard.review import stages
+from dashboard.review.models import RejectReason, Stage
+named = {s.name: s for s in Stage.objects.for_team(team)}
+for row, name in zip(rows, ["Offer", "Hiring-manager interview", "Reviewed", "Reviewed", "Rejected"]):
+    reason = RejectReason.objects.for_team(team).first() if name == "Rejected" else None
+    stages.stage_move(team, user=reviewer, interview=row, stage=named[name], reason=reason)
 for row, stars in zip(rows, [5, 4, 4, 3, 2, 4]):
     services.rating_set(team, user=reviewer, interview=row, stars=stars)
 services.note_add(team, user=reviewer, interview=rows[0],
@@ -83,7 +93,16 @@ from dashboard.sharing import services as sharing
 for row in rows[:3]:
     Shortlist.objects.get_or_create(team=team, interview=row, defaults={"added_by": reviewer})
 _link, share = sharing.share_link_create(team, user=reviewer, interviews=[with_recording or rows[0]])
-print(json.dumps({"posting": posting.remote_id, "profile": (with_recording or rows[0]).remote_id,
+# Signed-out pages: an emailed invitation link (the mail goes to VAR_DIR/mail) and a reset link.
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.http import urlsafe_base64_encode
+from dashboard.accounts.invitations import invitation_link, invitation_send
+invitation = invitation_send(team, email="dana.scully@example.com", role="reviewer", invited_by=admin)
+reset = f"/account/password/reset/{urlsafe_base64_encode(str(reviewer.pk).encode())}/"
+reset += f"{default_token_generator.make_token(reviewer)}/"
+mail_pages = {"invitation": "/" + invitation_link(invitation).split("/", 3)[3], "reset": reset}
+print(json.dumps({**mail_pages,
+                  "posting": posting.remote_id, "profile": (with_recording or rows[0]).remote_id,
                   "compare": [r.remote_id for r in rows[:3]], "share": share}))
 """
 
@@ -116,6 +135,8 @@ def pages(ids: dict) -> dict[str, str]:
         "report": f"/interviews/{ids['profile']}/report/",
         "shortlist": f"/postings/{ids['posting']}/share/",
         "share-links": "/settings/shares/",
+        "board": f"/postings/{ids['posting']}/board/",
+        "pipeline": "/review/pipeline/",
         "notifications": "/notifications/",
         "notification-preferences": "/notifications/preferences/",
     }
@@ -187,7 +208,37 @@ def shoot(base: str, ids: dict, password: str) -> list[Path]:
                         written.append(target)
                 context.close()
         written.append(shoot_printed_report(browser, base, ids, state))
+        written.extend(shoot_signed_out(browser, base, ids))
         browser.close()
+    return written
+
+
+def shoot_signed_out(browser, base: str, ids: dict) -> list[Path]:
+    """Pages reached from an email or the sign-in page, without a session, light and dark."""
+    paths = {
+        "invitation": ids["invitation"],
+        "password-reset": "/account/password/reset/",
+        "password-reset-sent": "/account/password/reset/sent/",
+        "password-reset-confirm": ids["reset"],
+    }
+    written = []
+    for size, viewport in SIZES.items():
+        phone = viewport["width"] < 900
+        for scheme in ("light", "dark"):
+            context = browser.new_context(
+                viewport=viewport,
+                color_scheme=scheme,
+                device_scale_factor=1,
+                is_mobile=phone,
+                has_touch=phone,
+            )
+            page = context.new_page()
+            for name, path in paths.items():
+                page.goto(f"{base}{path}")
+                target = OUT / f"{name}-{size}{'-dark' if scheme == 'dark' else ''}.png"
+                page.screenshot(path=str(target), caret="initial", animations="disabled")
+                written.append(target)
+            context.close()
     return written
 
 

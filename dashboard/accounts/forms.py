@@ -3,7 +3,12 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 
 from dashboard.accounts import throttle
 from dashboard.accounts.models import Membership, Role, Team, normalise_email
@@ -200,6 +205,19 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         return cleaned
 
 
+PASSWORD_HELP = "At least 8 characters, not only digits, and not a common password."
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's form for the reset link, in our words: one line of help instead of the validators' list."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HELP
+        self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
+
+
 class InvitationAccountForm(forms.Form):
     """A new account from an invitation link: the person's name and a password; they sign in with
     the address the invitation was sent to."""
@@ -211,7 +229,7 @@ class InvitationAccountForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, and not a common password.",
+        help_text=PASSWORD_HELP,
     )
     password2 = forms.CharField(
         label="Password again",

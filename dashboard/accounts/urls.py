@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard.accounts import views
-from dashboard.accounts.forms import ThrottledPasswordChangeForm
+from dashboard.accounts.forms import NewPasswordForm, ThrottledPasswordChangeForm
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -28,7 +28,9 @@ urlpatterns = [
     ),
     path(
         "account/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="registration/password_reset_confirm.html"),
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=NewPasswordForm, template_name="registration/password_reset_confirm.html"
+        ),
         name="password_reset_confirm",
     ),
     path(

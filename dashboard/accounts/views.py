@@ -221,18 +221,7 @@ def invitation_open(request: HttpRequest, token: str):
 def _invitation_join(request: SignedInRequest, invitation: Invitation):
     if request.method != "POST":
         return render(request, "accounts/invitation_open.html", {"invitation": invitation, "join": True})
-    if invitations.invitation_accept(invitation, user=request.user) is None:
-        return redirect(request.path)
-    if request.membership is None:
-        request.session[SESSION_KEY] = invitation.team_id
-        messages.success(request, f"You joined {invitation.team.name}.")
-    else:
-        messages.success(
-            request,
-            f"You joined {invitation.team.name}. You are still working in {request.membership.team.name}: "
-            "use the team menu to switch.",
-        )
-    return redirect("home")
+    return _accept(request, invitation)
 
 
 def _my_invitation(request: SignedInRequest, invitation_id: int) -> Invitation:
@@ -244,7 +233,11 @@ def _my_invitation(request: SignedInRequest, invitation_id: int) -> Invitation:
 
 @require_POST
 def invitation_accept(request: SignedInRequest, invitation_id: int):
-    invitation = _my_invitation(request, invitation_id)
+    return _accept(request, _my_invitation(request, invitation_id))
+
+
+def _accept(request: SignedInRequest, invitation: Invitation):
+    """Joins the signed-in person to the invitation's team (on Home, or through the emailed link)."""
     if invitations.invitation_accept(invitation, user=request.user) is None:
         messages.info(request, f"The invitation to {invitation.team.name} is no longer open.")
     elif request.membership is None:
