@@ -296,3 +296,29 @@ def test_a_stage_move_on_a_candidate_i_rated_notifies_me(
         stages.stage_move(team, user=admin, interview=candidates[0], stage=offer)
     [row] = notes_of(reviewer, Kind.DECISION)
     assert row.text == "alice moved Ana Ruiz, whom you rated, to Offer"
+
+
+def test_admins_hear_once_when_webhook_deliveries_are_rejected_repeatedly(
+    client, team, admin, reviewer, settings
+):
+    settings.WEBHOOK_MAX_BODY_BYTES = 2048
+    url = f"/hooks/heymilo/{team.webhook_token}/"
+    for _ in range(4):
+        assert client.post(url, "x" * 5000, content_type="application/json").status_code == 413
+    assert notes_of(admin) == []  # four in an hour can be a sender's slip
+    for _ in range(3):
+        client.post(url, "x" * 5000, content_type="application/json")
+    [row] = notes_of(admin, Kind.WEBHOOKS_REJECTED)
+    assert row.text == "5 webhook deliveries were rejected in the last hour: see the event log"
+    assert row.link == "/webhooks/events/" and notes_of(reviewer) == []
+
+
+def test_an_export_that_fails_tells_whoever_asked_for_it(team, admin, reviewer, posting):
+    from dashboard.ingestion.models import Export
+
+    export = Export.objects.create(team=team, posting=posting, requested_by=reviewer, state="running")
+    export.fail("HeyMilo answered 500 three times")
+    [row] = notes_of(reviewer, Kind.JOB)
+    assert row.text == "Export of Account Executive failed: HeyMilo answered 500 three times"
+    assert row.link == f"/postings/{posting.remote_id}/exports/"
+    assert notes_of(admin) == []
