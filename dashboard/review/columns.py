@@ -30,6 +30,7 @@ COLUMNS = (
     Column("match", "Match", numeric=True),
     Column("eligible", "Eligible"),
     Column("decision", "Decision"),
+    Column("stage", "Stage"),
     Column("rating", "My rating"),
     Column("team", "Team rating", numeric=True),
     Column("interviewed", "Interviewed"),
@@ -37,7 +38,7 @@ COLUMNS = (
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 CHOOSABLE = tuple(column.key for column in COLUMNS if column.key != "name")
-DEFAULT = ("posting", "status", "score", "decision", "rating", "engaged")
+DEFAULT = ("posting", "status", "score", "stage", "decision", "rating", "engaged")
 # More columns than this and the table may scroll sideways within itself (1440 px fits the defaults
 # and a few more; the sticky header then sticks within the table's own scroller).
 FITS = 8

@@ -3,7 +3,8 @@
 from typing import cast
 
 from django import forms
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 from dashboard.core import labels
 from dashboard.review.models import (
@@ -13,7 +14,7 @@ from dashboard.review.models import (
     Note,
     ReviewSettings,
 )
-from dashboard.review.selectors import unreviewed_by
+from dashboard.review.selectors import in_stage_id, unreviewed_by
 
 PAGE_SIZE = 50
 
@@ -28,6 +29,7 @@ SORTS = {
     "match": "match_score",
     "eligible": "eligible",
     "decision": "decision",
+    "stage": "pipeline__stage__position",
     "rating": "my_rating",
     "team": "team_rating",
     "interviewed": "interviewed_on",
@@ -55,6 +57,8 @@ class CandidateFilter(forms.Form):
     eligible = forms.ChoiceField(required=False, choices=ELIGIBLE_CHOICES)
     score_min = forms.FloatField(required=False, label="Score from", min_value=0)
     score_max = forms.FloatField(required=False, label="Score to", min_value=0)
+    # A stage's id: the team's stages are the choices, which the filter bar lists (selectors.stage_rows).
+    stage = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
     unreviewed = forms.BooleanField(required=False, label="Unreviewed by me")
     recording = forms.BooleanField(required=False, label="Has recording")
     shortlisted = forms.BooleanField(required=False, label="Shortlisted")
@@ -109,6 +113,8 @@ class CandidateFilter(forms.Form):
             rows = rows.filter(score__gte=v["score_min"])
         if v.get("score_max") is not None:
             rows = rows.filter(score__lte=v["score_max"])
+        if v.get("stage"):
+            rows = rows.filter(in_stage_id(v["stage"]))
         if v.get("unreviewed"):
             # The one definition of "awaiting my review", shared with the queue and Home.
             rows = unreviewed_by(rows, user, keep=keep)
@@ -117,7 +123,12 @@ class CandidateFilter(forms.Form):
         if v.get("shortlisted"):
             rows = rows.filter(shortlisted=True)
         sort = v["sort"]
-        field = F(SORTS[sort.lstrip("-")])
+        # No stage row is the entry stage, first in the pipeline.
+        field = (
+            Coalesce(F(SORTS["stage"]), Value(-1))
+            if sort.lstrip("-") == "stage"
+            else F(SORTS[sort.lstrip("-")])
+        )
         order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
         # The id breaks ties so pages and prev/next are stable.
         return rows.order_by(order, "-id" if sort.startswith("-") else "id")
@@ -166,6 +177,9 @@ class BulkDecisionForm(forms.Form):
     action = forms.ChoiceField(choices=BulkAction.choices, required=False)
     value = forms.ChoiceField(choices=DecisionValue.choices, label="Set decision", required=False)
     reason = forms.CharField(required=False, max_length=2000)
+    # "Move to stage": a stage of the team's and, for a closed stage, one of its reasons (ids).
+    stage = forms.IntegerField(required=False, min_value=1)
+    stage_reason = forms.IntegerField(required=False, min_value=1)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_action(self):
@@ -176,6 +190,8 @@ class BulkDecisionForm(forms.Form):
         data = self.cleaned_data
         if data.get("action") == BulkAction.DECISION and not data.get("value") and "value" not in self.errors:
             self.add_error("value", "Choose a decision.")
+        if data.get("action") == BulkAction.STAGE and not data.get("stage") and "stage" not in self.errors:
+            self.add_error("stage", "Choose a stage.")
         if data.get("scope") == "selected" and not data.get("ids"):
             raise forms.ValidationError("Tick at least one candidate, or choose “All matching”.")
         return data

@@ -21,6 +21,7 @@ class BulkAction(models.TextChoices):
     DECISION = "decision", "Set decision"
     SHORTLIST_ADD = "shortlist_add", "Add to shortlist"
     SHORTLIST_REMOVE = "shortlist_remove", "Remove from shortlist"
+    STAGE = "stage", "Move to stage"
 
 
 class BulkDecision(models.Model):
@@ -44,6 +45,8 @@ class BulkDecision(models.Model):
     )
     # A shortlist removal deletes rows; what undo needs to put them back as they were.
     removed = models.JSONField(default=list, blank=True)
+    # A stage move's target (Stage is defined below, hence the name).
+    stage = models.ForeignKey("Stage", models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -57,6 +60,8 @@ class BulkDecision(models.Model):
     def label(self) -> str:
         if self.action == BulkAction.DECISION:
             return self.get_value_display()
+        if self.action == BulkAction.STAGE and self.stage_id:
+            return f"Moved to {self.stage}"
         return self.get_action_display()
 
 
@@ -234,6 +239,9 @@ class AuditAction(models.TextChoices):
     SHORTLIST_REMOVE = "shortlist_remove", "Removed from shortlist"
     BULK_UNDO = "bulk_undo", "Bulk undo"
     SETTINGS = "settings", "Review settings"
+    STAGE = "stage", "Stage move"
+    BULK_STAGE = "bulk_stage", "Bulk stage move"
+    PIPELINE = "pipeline", "Pipeline settings"
 
 
 class AuditEntry(models.Model):
@@ -279,3 +287,157 @@ class TableColumns(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {', '.join(self.columns)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The hiring pipeline: the team's stages, reject reasons, each candidate's current stage and its moves
+
+
+class StageKind(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class StageRole(models.TextChoices):
+    """The stages the pipeline itself needs, whatever the team calls them: where a new candidate
+    starts, and where "Reject" moves one. Other stages have no role."""
+
+    NONE = "", "None"
+    ENTRY = "entry", "Entry"
+    REJECTED = "rejected", "Rejected"
+
+
+# A team's first pipeline (migrations create it for existing teams, a Team signal for new ones):
+# (name, kind, role).
+DEFAULT_STAGES = (
+    ("New", StageKind.OPEN, StageRole.ENTRY),
+    ("Reviewed", StageKind.OPEN, StageRole.NONE),
+    ("Hiring-manager interview", StageKind.OPEN, StageRole.NONE),
+    ("Offer", StageKind.OPEN, StageRole.NONE),
+    ("Hired", StageKind.OPEN, StageRole.NONE),
+    ("Rejected", StageKind.CLOSED, StageRole.REJECTED),
+    ("Withdrawn", StageKind.CLOSED, StageRole.NONE),
+)
+DEFAULT_REJECT_REASONS = (
+    "Not enough experience",
+    "Skills do not match",
+    "Salary expectations",
+    "Location or right to work",
+    "Hired someone else",
+    "Candidate withdrew",
+    "Other",
+)
+
+
+class Stage(models.Model):
+    """One step of the team's pipeline, in `position` order. Archived stages are kept (histories
+    still name them) but take no new candidates and leave the board."""
+
+    Kind = StageKind
+    Role = StageRole
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=StageKind, default=StageKind.OPEN)
+    role = models.CharField(max_length=10, choices=StageRole, default=StageRole.NONE, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "role"], condition=~models.Q(role=""), name="one_stage_per_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def closed(self) -> bool:
+        return self.kind == StageKind.CLOSED
+
+
+class RejectReason(models.Model):
+    """A reason a closed stage (Rejected, Withdrawn) asks for; archived ones stay in histories."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="reject_reasons")
+    name = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CandidateStage(models.Model):
+    """An interview's current stage, kept current by every move (StageMove holds the history).
+    No row: the team's entry stage (New), so a newly mirrored candidate needs no write. The
+    posting is copied here so a board column is one index range."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    interview = models.OneToOneField(Interview, models.CASCADE, related_name="pipeline")
+    posting = models.ForeignKey(Posting, models.CASCADE, null=True, blank=True, related_name="+")
+    stage = models.ForeignKey(Stage, models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["posting", "stage", "entered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.interview} in {self.stage}"
+
+
+class StageMove(models.Model):
+    """One move of a candidate between stages: who, when, from where to where, and why."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    interview = models.ForeignKey(Interview, models.CASCADE, related_name="stage_moves")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    from_stage = models.ForeignKey(Stage, models.PROTECT, null=True, blank=True, related_name="+")
+    to_stage = models.ForeignKey(Stage, models.PROTECT, related_name="+")
+    # When the candidate had entered from_stage, so undoing the move restores its time in stage.
+    from_entered_at = models.DateTimeField(null=True, blank=True)
+    reason = models.ForeignKey(RejectReason, models.PROTECT, null=True, blank=True, related_name="+")
+    # Free text beside the reason (a migrated decision's reason lives here).
+    note = models.TextField(blank=True, default="")
+    batch = models.ForeignKey(BulkDecision, models.CASCADE, null=True, blank=True, related_name="stage_moves")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["interview", "-created_at", "-id"]),
+            models.Index(fields=["interview", "user"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.interview}: {self.from_stage} → {self.to_stage}"
+
+
+class HiddenStage(models.Model):
+    """A stage one posting does not use: its board leaves the column out and Advance skips it."""
+
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+")
+    posting = models.ForeignKey(Posting, models.CASCADE, related_name="hidden_stages")
+    stage = models.ForeignKey(Stage, models.CASCADE, related_name="+")
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["posting", "stage"], name="stage_hidden_once")]
+
+    def __str__(self) -> str:
+        return f"{self.stage} hidden on {self.posting}"

@@ -37,11 +37,16 @@ from dashboard.ingestion.models import CandidateIngest, ImportRow
 from dashboard.mirror.models import Interview, Posting, SyncRun
 from dashboard.review.models import (
     AuditEntry,
+    CandidateStage,
     Decision,
+    HiddenStage,
     Mention,
     Rating,
+    RejectReason,
     SavedFilter,
     Shortlist,
+    Stage,
+    StageMove,
 )
 from dashboard.webhooks.models import Delivery
 
@@ -142,6 +147,7 @@ def table_rows(team, user, ids: list[int], *, posting=None, show_all_ratings: bo
     dicts: a model instance with every column cost more to build than the row's SQL, and a dict
     key is a template's first lookup."""
     columns = {"posting_title": F("posting__title")} if posting is None else {}
+    columns["stage"] = stage_name()
     rows = with_review(
         candidate_rows(team, posting).filter(pk__in=ids), user, show_all_ratings=show_all_ratings
     )
@@ -198,13 +204,19 @@ def awaiting_review(interviews):
 
 
 def unreviewed_by(rows, user, keep=None):
-    """Completed interviews this person has neither decided on nor rated: what waits for their review.
+    """Completed interviews this person has neither decided on, rated nor moved between stages: what
+    waits for their review.
 
     Only completed interviews: one still in progress or being evaluated has nothing to review yet.
     Someone else's decision does not count as mine. `keep` (an interview pk) stays in regardless,
     so a queue still steps on from the candidate just reviewed."""
     mine = Q(interview=OuterRef("pk"), user=user)
-    reviewed = Exists(Decision.objects.filter(mine)) | Exists(Rating.objects.filter(mine))
+    # Moving a candidate between stages is a review too (docs/architecture.md, "Stages and decisions").
+    reviewed = (
+        Exists(Decision.objects.filter(mine))
+        | Exists(Rating.objects.filter(mine))
+        | Exists(StageMove.objects.filter(mine))
+    )
     waiting = Q(status="completed") & ~reviewed
     return rows.filter(waiting | Q(pk=keep)) if keep is not None else rows.filter(waiting)
 
@@ -565,3 +577,140 @@ def team_members(team):
 def audit_rows(team):
     """The team's audit log, newest first, with who did it and to which candidate."""
     return AuditEntry.objects.for_team(team).select_related("user", "interview")
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline: stages, where each candidate is, the board
+
+# Cards a board column shows at first, and how many more each "Show more" adds.
+BOARD_CARDS = 10
+BOARD_CARDS_MAX = 200
+
+
+def stage_rows(team, *, archived: bool = False):
+    """The team's stages in pipeline order: open ones, then closed ones; the archived too if asked."""
+    rows = Stage.objects.for_team(team).order_by(
+        Case(When(kind="closed", then=1), default=0), "position", "id"
+    )
+    return rows if archived else rows.filter(archived_at__isnull=True)
+
+
+def reason_rows(team, *, archived: bool = False):
+    rows = RejectReason.objects.for_team(team)
+    return rows if archived else rows.filter(archived_at__isnull=True)
+
+
+def stage_entry(team) -> Stage:
+    """Where a candidate with no stage row is: the team's entry stage (New)."""
+    return Stage.objects.for_team(team).get(role=Stage.Role.ENTRY)
+
+
+def stage_rejected(team) -> Stage:
+    return Stage.objects.for_team(team).get(role=Stage.Role.REJECTED)
+
+
+def stage_name():
+    """Each interview's stage name in a query: its row's, else the entry stage's (one join and one
+    small subquery, no N+1)."""
+    entry = Stage.objects.filter(team=OuterRef("team"), role=Stage.Role.ENTRY).values("name")[:1]
+    return Coalesce(F("pipeline__stage__name"), Subquery(entry))
+
+
+def in_stage(stage) -> Q:
+    """The interviews in `stage`: those whose row names it, and for the entry stage those with no row."""
+    if stage.role == Stage.Role.ENTRY:
+        return Q(pipeline__isnull=True) | Q(pipeline__stage=stage)
+    return Q(pipeline__stage=stage)
+
+
+def in_stage_id(stage_id: int) -> Q:
+    """in_stage() for a stage known by id alone (a filter in a URL): the entry stage's id also
+    matches the interviews with no row. Another team's id matches nothing."""
+    entry = Stage.objects.filter(pk=stage_id, team=OuterRef("team"), role=Stage.Role.ENTRY)
+    return Q(pipeline__stage_id=stage_id) | (Q(pipeline__isnull=True) & Q(Exists(entry)))
+
+
+def posting_stages(team, posting) -> list[Stage]:
+    """The active stages a posting uses, in pipeline order (its hidden ones left out)."""
+    hidden = HiddenStage.objects.filter(posting=posting, stage=OuterRef("pk"))
+    return list(stage_rows(team).exclude(Exists(hidden)))
+
+
+def hidden_stage_ids(posting) -> set[int]:
+    return set(HiddenStage.objects.filter(posting=posting).values_list("stage_id", flat=True))
+
+
+def stage_current(team, interview) -> tuple[Stage, object]:
+    """The candidate's stage and since when (the entry stage since the interview, without a row)."""
+    row = CandidateStage.objects.filter(interview=interview).select_related("stage").first()
+    if row is not None:
+        return row.stage, row.entered_at
+    return stage_entry(team), interview.interviewed_on
+
+
+def stage_next(team, interview) -> Stage | None:
+    """The stage "Advance" moves the candidate to: the next active open stage its posting uses."""
+    current, _ = stage_current(team, interview)
+    if current.closed:
+        return None
+    stages = posting_stages(team, interview.posting) if interview.posting_id else list(stage_rows(team))
+    later = [s for s in stages if not s.closed and s.position > current.position]
+    return later[0] if later else None
+
+
+def stage_history(interview) -> list:
+    """The candidate's stage moves, newest first, with who and why (archived stages included)."""
+    return list(
+        StageMove.objects.filter(interview=interview).select_related(
+            "user", "from_stage", "to_stage", "reason"
+        )
+    )
+
+
+def board(team, user, posting, *, shown: dict[int, int] | None = None) -> list[dict]:
+    """The posting's board: one column per stage it uses, each with its count and its first
+    BOARD_CARDS cards (`shown` asks for more in some columns): the entry column best score first,
+    the others longest in the stage first. Queries: the stages, the counts, one per column and my
+    ratings, however many candidates there are."""
+    shown = shown or {}
+    stages = posting_stages(team, posting)
+    live = Interview.objects.filter(team=team, posting=posting, missing=False)
+    counts = dict(
+        CandidateStage.objects.filter(posting=posting, interview__missing=False)
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )
+    total = live.count()
+    fields = ("id", "remote_id", "name", "email", "score", "status")
+    columns: list[dict] = []
+    ids: list[int] = []
+    for stage in stages:
+        limit = min(shown.get(stage.pk, BOARD_CARDS), BOARD_CARDS_MAX)
+        cards: list[dict]
+        if stage.role == Stage.Role.ENTRY:
+            count = total - sum(n for sid, n in counts.items() if sid != stage.pk)
+            cards = list(
+                live.filter(in_stage(stage))
+                .annotate(since=Coalesce("pipeline__entered_at", "interviewed_on", "synced_at"))
+                .order_by(F("score").desc(nulls_last=True), "-id")
+                .values(*fields, "since")[:limit]
+            )
+        else:
+            count = counts.get(stage.pk, 0)
+            cards = [
+                {**{key: row[f"interview__{key}"] for key in fields}, "since": row["entered_at"]}
+                for row in CandidateStage.objects.filter(
+                    posting=posting, stage=stage, interview__missing=False
+                )
+                .order_by("entered_at", "id")
+                .values(*(f"interview__{key}" for key in fields), "entered_at")[:limit]
+            ]
+        ids += [card["id"] for card in cards]
+        columns.append({"stage": stage, "count": count, "cards": cards, "more": max(count - len(cards), 0)})
+    mine = dict(Rating.objects.filter(user=user, interview_id__in=ids).values_list("interview_id", "stars"))
+    for column in columns:
+        for card in column["cards"]:
+            card["my_rating"] = mine.get(card["id"])
+    return columns

@@ -1,11 +1,14 @@
 from django.urls import path, re_path
 
-from dashboard.review import compare, search, views
+from dashboard.review import compare, pipeline, search, views
 
 urlpatterns = [
     path("postings/", views.postings, name="postings"),
     path("postings/<str:remote_id>/", views.posting, name="posting"),
     path("postings/<str:remote_id>/manage/", views.posting_manage, name="posting_manage"),
+    path("postings/<str:remote_id>/board/", pipeline.board, name="board"),
+    path("postings/<str:remote_id>/board/move/", pipeline.board_move, name="board_move"),
+    path("postings/<str:remote_id>/board/stages/", pipeline.board_stages, name="board_stages"),
     path("postings/<str:remote_id>/export/", views.candidates_export, name="posting_export"),
     path("candidates/", views.candidates_list, name="candidates"),
     path("candidates/export/", views.candidates_export, name="candidates_export"),
@@ -31,4 +34,5 @@ urlpatterns = [
     path("inbox/<int:mention_id>/", views.inbox_open, name="inbox_open"),
     path("audit/", views.audit, name="audit"),
     path("review/settings/", views.review_settings, name="review_settings"),
+    path("review/pipeline/", pipeline.pipeline_settings, name="pipeline_settings"),
 ]

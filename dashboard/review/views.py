@@ -21,7 +21,7 @@ from dashboard.accounts.access import admin_required, member_required, reviewer_
 from dashboard.accounts.http import TeamRequest
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Posting, SyncRun
-from dashboard.review import charts, compare, exports, profile, selectors, services
+from dashboard.review import charts, compare, exports, profile, selectors, services, stages
 from dashboard.review import columns as table_columns
 from dashboard.review.forms import (
     DEFAULT_SORT,
@@ -40,8 +40,10 @@ from dashboard.review.models import (
     BulkAction,
     BulkDecision,
     Decision,
+    RejectReason,
     ReviewSettings,
     Shortlist,
+    Stage,
 )
 from dashboard.review.selectors import candidate_rows, candidates, list_position, with_review
 from heymilo.errors import MalformedResponse
@@ -305,6 +307,10 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         "columns": table_columns.for_table(keys, posting_table=posting is not None),
         "column_choices": table_columns.choices(keys, posting_table=posting is not None),
         "sort_choices": _sort_choices(sort, posting_table=posting is not None),
+        # The stage filter and the bulk bar's "Move to stage": a query each (the reasons only where
+        # the bulk bar shows them, to reviewers).
+        "stages": list(selectors.stage_rows(request.team)),
+        "reasons": selectors.reason_rows(request.team),
     }
 
 
@@ -315,6 +321,7 @@ SORT_WORDS = {
     "posting": ("A to Z", "Z to A"),
     "status": ("A to Z", "Z to A"),
     "decision": ("A to Z", "Z to A"),
+    "stage": ("first to last", "last to first"),
     "eligible": ("not eligible first", "eligible first"),
     "interviewed": ("oldest first", "newest first"),
     "engaged": ("oldest first", "newest first"),
@@ -429,6 +436,18 @@ def _bulk_rows(request: TeamRequest, form):
     return selectors.with_remote_ids(rows, form.cleaned_data["ids"]), item
 
 
+def _bulk_stage(request: TeamRequest, form) -> tuple[Stage, RejectReason | None]:
+    """The stage (and reason) a bulk "Move to stage" names: the team's own, else a 404."""
+    stage = get_object_or_404(Stage.objects.for_team(request.team), pk=form.cleaned_data["stage"])
+    reason_id = form.cleaned_data.get("stage_reason")
+    reason = (
+        get_object_or_404(RejectReason.objects.for_team(request.team), pk=reason_id)
+        if reason_id and stage.closed
+        else None
+    )
+    return stage, reason
+
+
 @reviewer_required
 @require_POST
 def bulk_decide(request: TeamRequest):
@@ -439,8 +458,11 @@ def bulk_decide(request: TeamRequest):
         return render(request, template, {"form": form}, status=200 if request.htmx else 400)
     rows, item = _bulk_rows(request, form)
     action = form.cleaned_data["action"]
+    stage, reason = _bulk_stage(request, form) if action == BulkAction.STAGE else (None, None)
     if not form.cleaned_data["confirmed"]:
         context = {"form": form, "count": rows.count(), "posting": item, "action": action}
+        if stage is not None:
+            context.update(stage=stage, stage_reason=reason)
         if action == BulkAction.DECISION:
             context["value_label"] = Decision.Value(form.cleaned_data["value"]).label
         elif action == BulkAction.SHORTLIST_ADD:
@@ -454,6 +476,14 @@ def bulk_decide(request: TeamRequest):
             value=form.cleaned_data["value"],
             reason=form.cleaned_data["reason"],
         )
+    elif stage is not None:
+        try:
+            batch = stages.bulk_stage_move(
+                request.team, user=request.user, interviews=rows, stage=stage, reason=reason
+            )
+        except stages.StageError as problem:
+            form.add_error("stage_reason" if stage.closed else "stage", str(problem))
+            return render(request, template, {"form": form}, status=200 if request.htmx else 400)
     else:
         batch = services.bulk_shortlist_update(
             request.team, user=request.user, interviews=rows, action=action

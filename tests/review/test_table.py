@@ -107,8 +107,8 @@ def header_keys(html: str) -> list[str]:
 def test_the_posting_table_shows_the_default_columns(login, reviewer, posting, crowd):
     html = login(reviewer).get(f"/postings/{posting.remote_id}/").text
     assert sorted(names_in(html)) == ["int_ada", "int_bob", "int_cy", "int_dee"]
-    # Name (the email muted beside it), status, score, decision, my rating, last engaged: no more.
-    assert header_keys(html) == ["name", "status", "score", "decision", "rating", "engaged"]
+    # Name (the email muted beside it), status, score, decision, stage, my rating, last engaged: no more.
+    assert header_keys(html) == ["name", "status", "score", "decision", "stage", "rating", "engaged"]
     assert 'class="col-resume' not in html and 'class="col-match' not in html
     for text in [
         "Ada Lovelace",
@@ -159,6 +159,7 @@ def test_the_column_chooser_adds_a_column_remembered_for_that_person_only(
         "status",
         "score",
         "decision",
+        "stage",
         "rating",
         "engaged",
     ]
@@ -293,8 +294,9 @@ def test_a_page_of_fifty_takes_a_constant_number_of_queries(
         rating_set(team, interview=row, user=reviewer, stars=3)
     client.get("/candidates/")  # warm the session
     # The posting page also draws its summary strip (two queries) and the webhooks panel, reads the
-    # review settings, remembers the filters, counts the inbox badge and the sidebar's "Waiting for you".
-    with django_assert_max_num_queries(20):
+    # review settings, remembers the filters, counts the inbox badge and the sidebar's "Waiting for you",
+    # and lists the team's stages and reject reasons (the stage filter, the bulk bar's "Move to stage").
+    with django_assert_max_num_queries(22):
         html = client.get(f"/postings/{posting.remote_id}/?sort=decision&eligible=").text
     assert len(names_in(html)) == 50
     with django_assert_max_num_queries(14):

@@ -91,6 +91,14 @@ def _decision_cell(row, env):
     )
 
 
+def _stage_cell(row, env):
+    stage = row.get("stage")
+    if not stage:
+        return f'<td class="col-stage">{MUTED_DASH}</td>'
+    name = text(stage)
+    return f'<td class="col-stage" title="{name}"><span class="badge stage-chip">{name}</span></td>'
+
+
 def _pips(stars) -> str:
     if not stars:
         return f'{MUTED_DASH}<span class="visually-hidden">Not rated by you</span>'
@@ -147,6 +155,7 @@ CELLS = {
     "match": _scored("col-match", "match_score", scores.MATCH),
     "eligible": _eligible_cell,
     "decision": _decision_cell,
+    "stage": _stage_cell,
     "rating": lambda row, env: f'<td class="col-rating">{_pips(row["my_rating"])}</td>',
     "team": _team_cell,
     "interviewed": _interviewed_cell,

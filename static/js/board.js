@@ -1,0 +1,136 @@
+// The posting board and the pipeline settings: CSP-clean (no inline script), no library.
+// Board: a focused card moves with Shift+→ / Shift+← (its → and ← buttons), m opens its Move…
+// menu, arrows walk the cards; cards drag to another column with HTML5 drag and drop, which
+// submits the card's own form (htmx swaps the board), so buttons, keyboard and drag take the
+// same path. A drop on a closed stage opens Move… with that stage chosen, to ask for a reason.
+// Settings: after a change swaps the lists, the focus returns to the same control.
+"use strict";
+
+(function () {
+  function cards() {
+    return Array.from(document.querySelectorAll("#board [data-card]"));
+  }
+
+  function column(card) {
+    return card.closest(".board-column");
+  }
+
+  function moveCard(card, stageId) {
+    const form = card.querySelector("form.board-card-move");
+    if (!form) return;
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "stage";
+    input.value = stageId;
+    form.appendChild(input);
+    form.requestSubmit();
+    input.remove();
+  }
+
+  function openMenu(card, stageId) {
+    const menu = card.querySelector(".board-move-menu");
+    if (!menu) return;
+    menu.open = true;
+    const select = menu.querySelector("[data-move-to]");
+    if (select && stageId) select.value = stageId;
+    const reason = menu.querySelector("[data-move-reason]");
+    (stageId && reason ? reason : select || menu.querySelector("summary")).focus();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const card = event.target.closest && event.target.closest("#board [data-card]");
+    if (!card || event.target !== card || event.ctrlKey || event.metaKey || event.altKey) return;
+    const key = event.key;
+    if (event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft")) {
+      const button = card.querySelector(`[data-move="${key === "ArrowRight" ? "next" : "prev"}"]`);
+      if (button) button.click();
+      event.preventDefault();
+      return;
+    }
+    if (key === "m") {
+      openMenu(card, null);
+      event.preventDefault();
+      return;
+    }
+    const list = cards();
+    const here = list.indexOf(card);
+    let target = null;
+    if (key === "ArrowDown" || key === "ArrowUp") {
+      const mine = list.filter((c) => column(c) === column(card));
+      target = mine[mine.indexOf(card) + (key === "ArrowDown" ? 1 : -1)];
+    } else if (key === "ArrowRight" || key === "ArrowLeft") {
+      const columns = Array.from(document.querySelectorAll("#board .board-column"));
+      let at = columns.indexOf(column(card));
+      const step = key === "ArrowRight" ? 1 : -1;
+      for (at += step; at >= 0 && at < columns.length; at += step) {
+        target = columns[at].querySelector("[data-card]");
+        if (target) break;
+      }
+    }
+    if (target) {
+      target.focus();
+      event.preventDefault();
+    } else if (here >= 0 && key.startsWith("Arrow")) {
+      event.preventDefault();
+    }
+  });
+
+  // Drag and drop: the dragged card's id travels in the drag data.
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target.closest && event.target.closest("#board [data-card]");
+    if (!card) return;
+    event.dataTransfer.setData("text/plain", card.dataset.card);
+    event.dataTransfer.effectAllowed = "move";
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", (event) => {
+    const card = event.target.closest && event.target.closest("#board [data-card]");
+    if (card) card.classList.remove("dragging");
+    document.querySelectorAll(".board-column.drop-here").forEach((c) => c.classList.remove("drop-here"));
+  });
+  document.addEventListener("dragover", (event) => {
+    const target = event.target.closest && event.target.closest("#board .board-column");
+    if (!target) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    document.querySelectorAll(".board-column.drop-here").forEach((c) => {
+      if (c !== target) c.classList.remove("drop-here");
+    });
+    target.classList.add("drop-here");
+  });
+  document.addEventListener("drop", (event) => {
+    const target = event.target.closest && event.target.closest("#board .board-column");
+    if (!target) return;
+    event.preventDefault();
+    target.classList.remove("drop-here");
+    const id = event.dataTransfer.getData("text/plain");
+    const card = document.getElementById(`card-${id}`);
+    if (!card || column(card) === target) return;
+    if (target.dataset.closed) openMenu(card, target.dataset.stage);
+    else moveCard(card, target.dataset.stage);
+  });
+
+  // After a move the board comes back with data-focus naming the moved card: focus it where it
+  // landed (or its column's heading when it is past the cards shown).
+  document.addEventListener("htmx:afterSwap", () => {
+    const board = document.getElementById("board");
+    if (board && board.dataset.focus) {
+      const card = document.getElementById(`card-${board.dataset.focus}`);
+      if (card) card.focus();
+      delete board.dataset.focus;
+    }
+  });
+
+  // Pipeline settings: keep the focus on the same ↑/↓ button across the swap.
+  let focusKey = null;
+  document.addEventListener("htmx:beforeRequest", () => {
+    const active = document.activeElement;
+    focusKey = active && active.dataset ? active.dataset.focusKey || null : null;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!focusKey) return;
+    const again = document.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+    if (again) again.focus();
+    focusKey = null;
+  });
+})();

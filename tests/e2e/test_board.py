@@ -1,0 +1,96 @@
+"""The posting board in Chromium: a card moves by its button, by the keyboard and by drag and drop;
+a drop on a closed stage asks for the reason; the stage settings reorder with the keyboard."""
+
+import pytest
+
+from dashboard.review import selectors
+from dashboard.review.models import Stage
+from tests.e2e.conftest import wait_for_page
+from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.review.conftest import make_interview, make_posting
+from tests.waiting import wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def where(team, remote_id) -> str:
+    from dashboard.mirror.models import Interview
+
+    return selectors.stage_current(team, Interview.objects.get(team=team, remote_id=remote_id))[0].name
+
+
+@pytest.fixture
+def board(live_server, page):
+    team = TeamFactory(name="Acme Hiring")
+    MembershipFactory(user=UserFactory(username="rita"), team=team, role="admin")
+    posting = make_posting(team, title="Backend engineer")
+    for n, name in enumerate(["Ada Lovelace", "Grace Hopper", "Alan Turing"]):
+        make_interview(team, posting, remote_id=f"int_{n}", name=name, score=90 - n * 10)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/postings/{posting.remote_id}/board/")
+    return team, posting
+
+
+def column(page, name):
+    return page.locator(".board-column", has=page.get_by_role("heading", name=name))
+
+
+def test_cards_move_by_button_keyboard_and_drag(page, board):
+    from playwright.sync_api import expect
+
+    team, _ = board
+    # Wide enough for every column at once: a drag cannot scroll the board to a column out of view.
+    page.set_viewport_size({"width": 2200, "height": 900})
+    expect(column(page, "New").locator(".board-card")).to_have_count(3)
+
+    # The → button.
+    page.locator("#card-int_0").get_by_role("button", name="Move to Reviewed").click()
+    expect(column(page, "Reviewed").locator("#card-int_0")).to_be_visible()
+    expect(page.locator(".board-notice")).to_have_text("Ada Lovelace moved to Reviewed.")
+    assert where(team, "int_0") == "Reviewed"
+    # The moved card keeps the focus, so the keyboard goes on from it: Shift+→ moves it again.
+    wait_for_page(page, "document.activeElement && document.activeElement.id === 'card-int_0'")
+    page.keyboard.press("Shift+ArrowRight")
+    expect(column(page, "Hiring-manager interview").locator("#card-int_0")).to_be_visible()
+    assert where(team, "int_0") == "Hiring-manager interview"
+    page.keyboard.press("Shift+ArrowLeft")
+    expect(column(page, "Reviewed").locator("#card-int_0")).to_be_visible()
+
+    # Drag and drop onto an open stage.
+    page.locator("#card-int_1").drag_to(column(page, "Offer"))
+    expect(column(page, "Offer").locator("#card-int_1")).to_be_visible()
+    assert where(team, "int_1") == "Offer"
+
+    # Onto a closed stage: the Move… menu opens with the stage chosen and asks for the reason.
+    page.locator("#card-int_2").drag_to(column(page, "Rejected"))
+    menu = page.locator("#card-int_2 .board-move-menu")
+    expect(menu.locator("[data-move-to]")).to_have_value(
+        str(Stage.objects.get(team=team, name="Rejected").pk)
+    )
+    assert where(team, "int_2") == "New"
+    menu.locator("[data-move-reason]").select_option(label="Salary expectations")
+    menu.get_by_role("button", name="Move", exact=True).click()
+    expect(column(page, "Rejected").locator("#card-int_2")).to_be_visible()
+    assert where(team, "int_2") == "Rejected"
+    expect(column(page, "Rejected").locator(".tab-count")).to_have_text("1")
+    assert page.console_errors == []
+
+
+def test_the_stage_settings_reorder_with_the_keyboard(page, board, live_server):
+    from playwright.sync_api import expect
+
+    team, _ = board
+    page.goto(f"{live_server.url}/review/pipeline/")
+    up = page.get_by_role("button", name="Move Offer up")
+    up.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".board-notice")).to_have_text("“Offer” moved up.")
+    # The focus stays on the same button after the lists are swapped: Enter again moves it on.
+    wait_for_page(page, "document.activeElement && document.activeElement.dataset.focusKey !== undefined")
+    page.keyboard.press("Enter")
+    wait_for(lambda: [s.name for s in selectors.stage_rows(team)][:3] == ["New", "Offer", "Reviewed"])
+    expect(page.locator(".pipeline-list").first.locator("input[type=text]").nth(1)).to_have_value("Offer")
+    assert page.console_errors == []
