@@ -28,8 +28,9 @@
   document.addEventListener("DOMContentLoaded", function () { newest = latestOf(bell()); });
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
+    // detail.target is the bell that was replaced; bell() is the one now in the page.
     const link = bell();
-    if (!link || event.detail.target !== link) return;
+    if (!link || !event.detail.target || event.detail.target.id !== "notifications-link") return;
     const latest = latestOf(link);
     if (newest !== null && latest > newest) announce(link);
     newest = Math.max(newest || 0, latest);
