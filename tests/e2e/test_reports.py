@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from dashboard.review.models import Shortlist
 from dashboard.sharing import services
+from tests.e2e import test_profile as profile_tests
 from tests.e2e.conftest import accessibility_problems, wait_for_page
-from tests.factories import PASSWORD
 from tests.review.conftest import make_posting
 from tests.sharing.conftest import make_candidate
 
@@ -20,10 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, live_server, username: str):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    profile_tests.sign_in(page, live_server, username)
     page.wait_for_url(f"{live_server.url}/")
 
 
@@ -33,6 +30,7 @@ def pdf_pages(page, paper: str) -> list[str]:
     return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
 
 
+# tests/sharing/conftest.py's two fixtures (a conftest there does not reach tests/e2e/).
 @pytest.fixture
 def posting(team):
     return make_posting(team, title="Backend engineer")

@@ -6,7 +6,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.hardening.test_isolation import FILLERS, SKIP_PREFIXES, has_arguments, make_mention, walk
+from tests.hardening.test_isolation import (
+    FILLERS,
+    SKIP_PREFIXES,
+    has_arguments,
+    make_mention,
+    make_share_link,
+    walk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +84,7 @@ def own_objects(team, admin):
         ),
         "delivery": Delivery.objects.create(team=team, method="POST", body="{}"),
         "mention": make_mention(team, interview, admin),
+        "share_link": make_share_link(team, interview, admin),
     }
 
 
