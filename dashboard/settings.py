@@ -356,6 +356,9 @@ else:
         }
     }
 MAIL_PER_RECIPIENT_PER_HOUR = env_int("MAIL_PER_RECIPIENT_PER_HOUR", 20, minimum=1)
+# A refused or unreachable send is retried 5 times, after a random wait up to this, then twice
+# that, four times ... (at most 10 minutes).
+MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30, minimum=1)
 INVITATION_DAYS = 7  # an invitation link opens for this long after it was sent
 
 # How many proxies in front append to X-Forwarded-For (the documented nginx: 1). 0 trusts only

@@ -8,6 +8,7 @@ refusals and dropped connections, and a message given up on shows on its team's 
 
 import functools
 import logging
+import smtplib
 from datetime import timedelta
 from urllib.parse import urljoin
 
@@ -153,13 +154,26 @@ def mail_deliver(mail_id: int) -> None:
     mail.finish(outcome=OutgoingMail.Outcome.SENT, text_body="", html_body="")
 
 
+def failure_words(error: BaseException) -> str:
+    """What an admin reads on Settings: what happened and what to do (the log keeps the details)."""
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return "The mail server refused our sign-in: check the user and password in EMAIL_URL."
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "The mail server refused this address: check it for typos."
+    if isinstance(error, smtplib.SMTPException):
+        return f"The mail server refused the message ({error})."
+    if isinstance(error, TimeoutError):
+        return "The mail server did not answer in time: check that it is running and EMAIL_URL."
+    return "The mail server could not be reached: check that it is running and EMAIL_URL."
+
+
 def mail_give_up(mail_id: int, *, error: BaseException) -> None:
     """The last try failed: logged, and kept (without its bodies) for the team's admins to see."""
     logger.error("Mail #%s not sent: %s: %s", mail_id, type(error).__name__, error)
     mail = OutgoingMail.objects.filter(pk=mail_id).first()
     if mail is not None:
         mail.fail(
-            f"The mail server did not take it: {type(error).__name__}: {error}"[:500],
+            failure_words(error),
             outcome=OutgoingMail.Outcome.SMTP_ERROR,
             text_body="",
             html_body="",

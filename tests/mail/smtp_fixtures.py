@@ -38,7 +38,6 @@ class SMTPServer:
         self._received = threading.Condition()
         self.host = "127.0.0.1"
         self.port = _free_port()
-        self._controller = Controller(self, hostname=self.host, port=self.port)
         self.running = False
 
     # aiosmtpd's handler hook: called once per message the server accepts.
@@ -53,6 +52,8 @@ class SMTPServer:
         return "250 Message accepted for delivery"
 
     def start(self) -> None:
+        """Starts listening (again, after stop(): the same port, as a restarted server)."""
+        self._controller = Controller(self, hostname=self.host, port=self.port)
         self._controller.start()
         self.running = True
 
