@@ -550,6 +550,13 @@ CELERY_BEAT_SCHEDULE["clean-up-import-drafts"] = {
     "schedule": 3600.0,
 }
 
+# Outgoing mail rows are kept MAIL_KEEP_DAYS (the rate cap reads the last hour, admins the last week).
+MAIL_KEEP_DAYS = env_int("MAIL_KEEP_DAYS", 30, minimum=8)
+CELERY_BEAT_SCHEDULE["clean-up-sent-mail"] = {
+    "task": "dashboard.mail.tasks.clean_up_sent_mail",
+    "schedule": 24 * 3600.0,
+}
+
 # --- notifications (dashboard/notifications, issue 21) -------------------------------------------
 # At the top of every hour: each person's daily digest goes out at their chosen hour in their
 # own time zone, so beat cannot send everyone's at one time.

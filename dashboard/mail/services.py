@@ -178,3 +178,13 @@ def mail_give_up(mail_id: int, *, error: BaseException) -> None:
             text_body="",
             html_body="",
         )
+
+
+def mail_clean_up() -> int:
+    """Deletes the rows of messages older than MAIL_KEEP_DAYS that are finished (sent or given up
+    on); the number deleted."""
+    before = timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS)
+    deleted, _ = OutgoingMail.objects.filter(
+        created_at__lt=before, state__in=OutgoingMail.FINISHED_STATES
+    ).delete()
+    return deleted

@@ -28,3 +28,9 @@ def send_queued_mail(self, mail_id: int) -> None:
         backoff = settings.MAIL_RETRY_SECONDS * 2**self.request.retries
         countdown = random.uniform(0, min(600, backoff))
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+# Idempotent: deleting what is already gone deletes nothing. Beat runs it daily.
+@shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, soft_time_limit=120, time_limit=150)
+def clean_up_sent_mail() -> None:
+    services.mail_clean_up()

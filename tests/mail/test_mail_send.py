@@ -109,3 +109,21 @@ def test_a_template_that_does_not_exist_is_logged_not_raised(team, smtp_server, 
         _send(team, template="no_such_template")
     assert not OutgoingMail.objects.exists()
     assert any("could not be queued" in record.getMessage() for record in caplog.records)
+
+
+def test_finished_rows_older_than_mail_keep_days_are_deleted(team, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard.core.tasks import task_named
+
+    old = timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS + 1)
+    sent = OutgoingMail.objects.create(
+        team=team, to="a@example.com", subject="S", state="done", created_at=old
+    )
+    waiting = OutgoingMail.objects.create(team=team, to="a@example.com", subject="S", created_at=old)
+    recent = OutgoingMail.objects.create(team=team, to="a@example.com", subject="S", state="failed")
+    task_named("dashboard.mail.tasks.clean_up_sent_mail").delay()  # by its beat name, inline
+    assert set(OutgoingMail.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+    assert not OutgoingMail.objects.filter(pk=sent.pk).exists()
