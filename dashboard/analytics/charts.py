@@ -1,12 +1,14 @@
 """Geometry for the analytics page's server-drawn SVG charts: coordinates in attributes, colours
 from classes in static/css/analytics.css (the CSP allows no style attribute)."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dashboard.analytics.selectors import OUTCOMES, Completion, ReviewTime, Source, Week, Workload
 
 WIDTH = 1000  # SVG units: about one to a pixel in a wide card, so the labels read at their size
+PHONE_WIDTH = 360  # the same chart drawn for a phone's card, shown instead of it there
 HEIGHT = 220
 LEFT = 40  # room for the y axis labels
 BOTTOM = 24  # room for the x axis labels
@@ -43,10 +45,10 @@ def _nice_top(value: int) -> int:
         step *= 10
 
 
-def weekly_chart(weeks: list[Week]) -> LineChart:
+def weekly_chart(weeks: list[Week], width: int = WIDTH) -> LineChart:
     top = _nice_top(max((max(w.ingested, w.started, w.completed) for w in weeks), default=0))
     base = HEIGHT - BOTTOM
-    span = WIDTH - LEFT - 8
+    span = width - LEFT - 8
     step = span / max(len(weeks) - 1, 1)
 
     def xy(index: int, value: int) -> str:
@@ -65,10 +67,10 @@ def weekly_chart(weeks: list[Week]) -> LineChart:
             ("completed", "Completed"),
         )
     ]
-    every = max(1, round(len(weeks) / 6))
+    every = max(1, math.ceil(len(weeks) / (6 if width >= WIDTH else 3)))
     ticks = [(LEFT + i * step, f"{w.start:%b} {w.start.day}") for i, w in enumerate(weeks) if i % every == 0]
     grid = [(base - (base - 8) * part / 2, top * part // 2) for part in (1, 2)]
-    return LineChart(series, top, ticks, grid)
+    return LineChart(series, top, ticks, grid, width=width)
 
 
 @dataclass

@@ -4,14 +4,27 @@ week, posting, reviewer or source), so the page takes the same queries at any si
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, DateField, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Least, TruncWeek
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
+from dashboard.core.stamps import team_stamp
 from dashboard.ingestion.models import CandidateIngest, ImportRow
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review import charts
@@ -63,33 +76,52 @@ class Week:
     completed: int = 0
 
 
-def _per_week(rows, column: str) -> dict[date, int]:
+class WeekOf(TruncWeek):
+    """The Monday of a moment's week in the current time zone, as a date. PostgreSQL truncates
+    natively; on SQLite Django's TruncWeek calls a Python function per row, so there it is SQLite's
+    own date arithmetic on the stored UTC text: shifted by the zone's offset now, back six days,
+    then forward to a Monday."""
+
+    def __init__(self, column: str):
+        super().__init__(column, output_field=DateField())
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        offset = utc_offset()
+        return f"date({sql}, %s, '-6 days', 'weekday 1')", (*params, f"{offset:+d} seconds")
+
+
+class Seconds(Func):
+    """`later - earlier` in seconds (a float), computed natively by each database: Django's own
+    datetime subtraction is a Python function per row on SQLite."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def utc_offset() -> int:
+    """The current time zone's offset from UTC now, in seconds."""
+    return int((timezone.localtime().utcoffset() or timedelta()).total_seconds())
+
+
+def _per_week(rows, column: str) -> dict[date, dict]:
     counted = (
-        rows.annotate(week=TruncWeek(column, output_field=DateField()))
+        rows.annotate(week=WeekOf(column))
         .values("week")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), completed=Count("id", filter=Q(status="completed")))
         .order_by()
     )
-    return {row["week"]: row["n"] for row in counted}
-
-
-def weekly(scope: Scope) -> list[Week]:
-    """Three GROUP BY week queries: candidates by the day they entered the pipeline, interviews by
-    the day they started (HeyMilo's interviewed_on) and completed interviews by their last
-    engagement (the step that completed them). Every week of the range is listed, empty or not."""
-    rows = scope.interviews()
-    ingested = _per_week(rows.filter(scope.within("entered_on")), "entered_on")
-    started = _per_week(rows.filter(scope.within("interviewed_on")), "interviewed_on")
-    completed = _per_week(rows.filter(scope.within("last_engagement"), status="completed"), "last_engagement")
-    weeks = []
-    day = monday(scope.start)
-    while day <= scope.end:
-        weeks.append(Week(day, ingested.get(day, 0), started.get(day, 0), completed.get(day, 0)))
-        day += timedelta(days=7)
-    return weeks
-
-
-# --- completion rate ------------------------------------------------------------------------------
+    return {row["week"]: row for row in counted}
 
 
 @dataclass
@@ -102,14 +134,32 @@ class Completion:
         return 100 * self.completed / self.started if self.started else None
 
 
-def completion(scope: Scope) -> Completion:
-    """Of the interviews started in the range, how many are completed (one query)."""
-    counts = (
-        scope.interviews()
-        .filter(scope.within("interviewed_on"))
-        .aggregate(started=Count("id"), completed=Count("id", filter=Q(status="completed")))
+def weekly(scope: Scope) -> tuple[list[Week], Completion]:
+    """Three GROUP BY week queries, each read from an index alone: candidates by the day they
+    entered the pipeline, interviews by the day they started (HeyMilo's interviewed_on) with how
+    many of those completed (the completion rate: of the interviews started in the range, the
+    completed), and completed interviews by their last engagement (the step that completed them).
+    Every week of the range is listed, empty or not."""
+    rows = scope.interviews()
+    ingested = _per_week(rows.filter(scope.within("entered_on")), "entered_on")
+    started = _per_week(rows.filter(scope.within("interviewed_on")), "interviewed_on")
+    completed = _per_week(rows.filter(scope.within("last_engagement"), status="completed"), "last_engagement")
+    weeks = []
+    day = monday(scope.start)
+    while day <= scope.end:
+        weeks.append(
+            Week(
+                day,
+                ingested.get(day, {}).get("n", 0),
+                started.get(day, {}).get("n", 0),
+                completed.get(day, {}).get("n", 0),
+            )
+        )
+        day += timedelta(days=7)
+    rate = Completion(
+        sum(row["n"] for row in started.values()), sum(row["completed"] for row in started.values())
     )
-    return Completion(counts["started"], counts["completed"])
+    return weeks, rate
 
 
 # --- score distribution by posting ----------------------------------------------------------------
@@ -174,15 +224,27 @@ class ReviewTime:
         return self.completed - self.reviewed
 
 
+# Later than any review: LEAST without NULLs on both databases (SQLite's is NULL if either is).
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def _first_review():
     """When someone first decided on or rated the interview after it completed: the earlier of two
-    index lookups (Decision's (interview, created_at) index; ratings are one per person)."""
+    index lookups (Decision's (interview, created_at) index; ratings are one per person), each
+    written once in the SQL."""
     after = Q(interview=OuterRef("pk"), created_at__gte=OuterRef("last_engagement"))
     decided = Decision.objects.filter(after).order_by("created_at").values("created_at")[:1]
     rated = Rating.objects.filter(after).order_by("created_at").values("created_at")[:1]
-    first_decision, first_rating = Subquery(decided), Subquery(rated)
-    # LEAST is NULL on SQLite when either side is: each side falls back to the other.
-    return Least(Coalesce(first_decision, first_rating), Coalesce(first_rating, first_decision))
+    never = Value(NEVER, output_field=DateTimeField())
+    return Least(Coalesce(Subquery(decided), never), Coalesce(Subquery(rated), never))
+
+
+NEVER_SECONDS = 1e11  # about 3,000 years: only a wait to NEVER is this long
+
+
+def _wait(seconds: float) -> timedelta:
+    # To the millisecond: SQLite's julianday() difference carries float noise of microseconds.
+    return timedelta(seconds=round(seconds, 3))
 
 
 def percentile_index(count: int, fraction: float) -> int:
@@ -198,25 +260,20 @@ def review_time(scope: Scope) -> ReviewTime:
     rows = (
         scope.interviews()
         .filter(scope.within("last_engagement"), status="completed")
-        .annotate(first_review=_first_review())
+        .annotate(waited=Seconds(_first_review(), F("last_engagement")))
     )
-    counts = rows.aggregate(completed=Count("id"), reviewed=Count("first_review"))
+    # A wait to NEVER is no review yet: millions of days, beyond any real one.
+    unreviewed = Q(waited__gte=NEVER_SECONDS)
+    counts = rows.aggregate(completed=Count("id"), reviewed=Count("id", filter=~unreviewed))
     figure = ReviewTime(counts["completed"], counts["reviewed"])
     n = figure.reviewed
     if not n:
         return figure
-    waits = (
-        rows.filter(first_review__isnull=False)
-        .annotate(
-            waited=ExpressionWrapper(F("first_review") - F("last_engagement"), output_field=DurationField())
-        )
-        .order_by("waited", "id")
-        .values_list("waited", flat=True)
-    )
-    middle = list(waits[(n - 1) // 2 : n // 2 + 1])
+    # Ordered by the wait, the unreviewed (waiting for NEVER) last: the first n are the reviewed.
+    waits = rows.order_by("waited", "id").values_list("waited", flat=True)
+    middle = [_wait(value) for value in waits[(n - 1) // 2 : n // 2 + 1]]
     figure.median = sum(middle, timedelta()) / len(middle)
-    at = percentile_index(n, 0.9)
-    figure.p90 = waits[at]
+    figure.p90 = _wait(waits[percentile_index(n, 0.9)])
     return figure
 
 
@@ -317,3 +374,33 @@ def sources(scope: Scope) -> list[Source]:
         for value in OUTCOMES:
             setattr(entry, value, getattr(entry, value) + row[value])
     return sorted((e for e in merged.values() if e.candidates), key=lambda e: (-e.candidates, e.name.lower()))
+
+
+# --- the page's figures, cached ------------------------------------------------------------------
+
+# A cached page may outlive only a change no writer announces (an import row's outcome): minutes.
+CACHE_SECONDS = 300
+
+
+def page_figures(scope: Scope) -> dict:
+    """Every figure the page draws, computed once per change of the team's data: cached under the
+    team's stamp (dashboard.core.stamps), which every mirror upsert and review write renews, so a
+    new decision or synced interview shows at the next view."""
+    posting = scope.posting.pk if scope.posting is not None else ""
+    offset = utc_offset()
+    key = (
+        f"analytics:{scope.team.pk}:{team_stamp(scope.team.pk)}:{posting}:{scope.start}:{scope.end}:{offset}"
+    )
+    figures = cache.get(key)
+    if figures is None:
+        weeks, rate = weekly(scope)
+        figures = {
+            "weeks": weeks,
+            "completion": rate,
+            "scores": scores_by_posting(scope),
+            "review_time": review_time(scope),
+            "workload": workload(scope),
+            "sources": sources(scope),
+        }
+        cache.set(key, figures, CACHE_SECONDS)
+    return figures

@@ -46,11 +46,9 @@ def _query(scope: selectors.Scope) -> str:
 @reviewer_required
 def analytics(request: TeamRequest):
     form, scope = _filter(request)
-    weeks = selectors.weekly(scope)
-    completion = selectors.completion(scope)
-    review_time = selectors.review_time(scope)
-    people = selectors.workload(scope)
-    by_source = selectors.sources(scope)
+    figures = selectors.page_figures(scope)
+    weeks, completion, review_time = figures["weeks"], figures["completion"], figures["review_time"]
+    people, by_source = figures["workload"], figures["sources"]
     context = {
         "nav": "analytics",
         "filter": form,
@@ -58,10 +56,11 @@ def analytics(request: TeamRequest):
         "query": _query(scope),
         "weeks": weeks,
         "weekly": charts.weekly_chart(weeks),
+        "weekly_phone": charts.weekly_chart(weeks, charts.PHONE_WIDTH),
         "completion": completion,
         "completion_bar_list": [charts.completion_bar(completion)],
         "bands": [(name, scores.BAND_WORDS[name]) for _, name in reversed(scores.BANDS)],
-        "scores": selectors.scores_by_posting(scope),
+        "scores": figures["scores"],
         "review_time": review_time,
         "review_median": charts.duration_words(review_time.median),
         "review_p90": charts.duration_words(review_time.p90),
@@ -81,12 +80,12 @@ def _percent(value: float | None) -> str:
 def _rows(figure: str, scope: selectors.Scope) -> list[list]:
     """The figure as a table: a header row, then a row per week, posting, person or source."""
     if figure == "weekly":
-        weeks = selectors.weekly(scope)
+        weeks, _ = selectors.weekly(scope)
         return [["Week of", "Candidates added", "Interviews started", "Interviews completed"]] + [
             [w.start, w.ingested, w.started, w.completed] for w in weeks
         ]
     if figure == "completion":
-        c = selectors.completion(scope)
+        _, c = selectors.weekly(scope)
         return [
             ["Interviews started", "Completed", "Completion rate (%)"],
             [c.started, c.completed, _percent(c.percent)],
