@@ -59,23 +59,24 @@ def sync_lag() -> Iterator[GaugeMetricFamily]:
     yield never
 
 
+def counted_by(name: str, doc: str, queryset, field: str, values: list[str]) -> GaugeMetricFamily:
+    """One sample per value of `field` (every known value, 0 when none), in one GROUP BY."""
+    family = GaugeMetricFamily(name, doc, labels=[field])
+    counts = dict(queryset.order_by().values(field).annotate(n=Count("id")).values_list(field, "n"))
+    for known in values:
+        family.add_metric([known], counts.get(known, 0))
+    return family
+
+
 def webhooks() -> Iterator[GaugeMetricFamily]:
     now = timezone.now()
-    by_state = GaugeMetricFamily(
+    yield counted_by(
         "dashboard_webhook_deliveries",
         "Webhook deliveries received in the last 24 hours, by their state now.",
-        labels=["state"],
+        Delivery.objects.filter(received_at__gte=now - WINDOW),
+        "state",
+        Delivery.State.values,
     )
-    counts = dict(
-        Delivery.objects.filter(received_at__gte=now - WINDOW)
-        .order_by()
-        .values("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
-    for state in Delivery.State.values:
-        by_state.add_metric([state], counts.get(state, 0))
-    yield by_state
     waiting = Delivery.objects.filter(state__in=BACKLOG).aggregate(n=Count("id"), oldest=Min("received_at"))
     yield GaugeMetricFamily(
         "dashboard_webhook_backlog",
@@ -91,21 +92,13 @@ def webhooks() -> Iterator[GaugeMetricFamily]:
 
 
 def import_rows() -> Iterator[GaugeMetricFamily]:
-    family = GaugeMetricFamily(
+    yield counted_by(
         "dashboard_import_rows",
         "Rows of candidate imports created in the last 24 hours, by outcome.",
-        labels=["outcome"],
+        ImportRow.objects.filter(job__created_at__gte=timezone.now() - WINDOW),
+        "outcome",
+        ImportRow.Outcome.values,
     )
-    counts = dict(
-        ImportRow.objects.filter(job__created_at__gte=timezone.now() - WINDOW)
-        .order_by()
-        .values("outcome")
-        .annotate(n=Count("id"))
-        .values_list("outcome", "n")
-    )
-    for outcome in ImportRow.Outcome.values:
-        family.add_metric([outcome], counts.get(outcome, 0))
-    yield family
 
 
 def queue_depth() -> Iterator[GaugeMetricFamily]:

@@ -7,60 +7,23 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 
-from bench.common import free_port, tcp_socket_inodes
+from bench.common import tcp_socket_inodes
 from tests.celery_fixtures import ROOT, database_url_for_tests
 from tests.conftest import missing_service
+from tests.hardening.test_restarts import PrivateRedis
 from tests.waiting import wait_for
-
-
-class OwnRedis:
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.workdir = workdir
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, timeout=10, message="the test's own redis-server")
-
-    def _answers(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 @pytest.fixture
 def own_redis(tmp_path):
+    """A redis-server of the test's own (tests/hardening's), to stop and start again."""
     if shutil.which("redis-server") is None:
         missing_service("redis-server is not installed")
-    server = OwnRedis(tmp_path)
+    server = PrivateRedis(tmp_path)
     server.start()
     yield server
-    server.stop()
+    server.kill()
 
 
 def start_gunicorn(workdir: Path, port: int, *, workers: int, env: dict[str, str]) -> subprocess.Popen:

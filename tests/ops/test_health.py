@@ -69,7 +69,7 @@ def test_readyz_follows_redis_and_the_worker(client, own_redis, settings):
             "redis": "ok",
             "worker": "ok",
         }
-        own_redis.stop()
+        own_redis.kill()
         status, body = readyz(client)
         assert status == 503
         assert body["checks"] == {"database": "ok", "migrations": "ok", "redis": "fail", "worker": "fail"}
@@ -77,9 +77,12 @@ def test_readyz_follows_redis_and_the_worker(client, own_redis, settings):
         assert readyz(client)[1]["checks"]["worker"] == "fail"
         # What beat does every minute (settings.CELERY_BEAT_SCHEDULE["ops-heartbeat"]): the worker
         # back on the new Redis takes it and is seen again.
-        Celery(broker=own_redis.url).send_task(
-            "dashboard.ops.tasks.heartbeat", queue=os.environ["CELERY_QUEUE"]
-        )
+        # Not the current app: the tests' own app keeps the tests' broker.
+        sender = Celery(broker=own_redis.url, set_as_current=False)
+        try:
+            sender.send_task("dashboard.ops.tasks.heartbeat", queue=os.environ["CELERY_QUEUE"])
+        finally:
+            sender.close()
         wait_for(
             lambda: readyz(client)[0] == 200,
             timeout=60,
