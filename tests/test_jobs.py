@@ -11,11 +11,12 @@ from django.template.loader import render_to_string
 from dashboard.accounts.models import ConnectionCheck
 from dashboard.core.jobs import Job
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
+from dashboard.mail.models import OutgoingMail
 from dashboard.mirror.models import Posting, SyncRun
 from dashboard.webhooks.models import WebhookJob
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-JOBS = [ConnectionCheck, SyncRun, WebhookJob, ImportJob, CandidateIngest, Export]
+JOBS = [ConnectionCheck, SyncRun, WebhookJob, ImportJob, CandidateIngest, Export, OutgoingMail]
 
 
 def events(response) -> dict:
@@ -92,7 +93,7 @@ def test_the_status_region_polls_only_while_the_job_is_active():
     active = ConnectionCheck(pk=3, state="running")
     html = render_to_string("core/_job_status.html", {"job": active, "region": "connection-check"})
     assert 'id="connection-check"' in html and 'hx-get="/settings/connection-checks/3/"' in html
-    assert 'hx-trigger="every 1s"' in html and 'hx-target="this"' in html and "Checking…" in html
+    assert 'hx-trigger="every 1s"' in html and 'hx-target="this"' in html and "Running…" in html
     ended = ConnectionCheck(pk=3, state="failed", outcome="unauthorized", message="<b>no</b>")
     html = render_to_string("core/_job_status.html", {"job": ended, "region": "connection-check"})
     assert "hx-get" not in html and "Key rejected." in html

@@ -12,10 +12,9 @@ from dashboard.core.tasks import HeyMiloTask
 # reports HeyMilo's answer, whatever it is, to the person waiting for it.
 @shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, soft_time_limit=60, time_limit=90)
 def check_connection(check_id: int) -> None:
-    check = ConnectionCheck.objects.select_related("team").filter(id=check_id).first()
-    if check is None or check.is_finished:
-        return
-    services.connection_check_run(check)
+    check = ConnectionCheck.objects.unfinished(check_id)
+    if check is not None:
+        services.connection_check_run(check)
 
 
 # Idempotent: it only reads HeyMilo's health and caches the reading. No retries: the next page

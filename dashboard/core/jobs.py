@@ -18,6 +18,12 @@ class JobQuerySet[M: Job](TeamScopedQuerySet[M]):
     def finished(self):
         return self.filter(state__in=self.model.FINISHED_STATES)
 
+    def unfinished(self, job_id: int) -> M | None:
+        """The job a task was handed, with its team; None when it is gone or has ended (the task
+        was redelivered after it finished, or the job was superseded): nothing left to do."""
+        job = self.select_related("team").filter(id=job_id).first()
+        return None if job is None or job.is_finished else job
+
 
 class Job(models.Model):
     """A connection check, a sync, a webhook change, an import, an added candidate, an export.

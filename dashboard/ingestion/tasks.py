@@ -1,5 +1,6 @@
 """Celery tasks for ingestion: thin, ids in; retries come from HeyMiloTask."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import shared_task
@@ -52,26 +53,26 @@ def clean_up_import_drafts() -> int:
 # Idempotent: a finished request is left alone; an unsure send is marked "check", never repeated.
 @shared_task(base=HeyMiloTask, bind=True, acks_late=True)
 def ingest_candidate(self, item_id: int) -> None:
-    item = CandidateIngest.objects.select_related("team", "posting").filter(id=item_id).first()
-    if item is None or item.is_finished:
-        return
-    try:
-        services.candidate_ingest_send(item)
-    except HeyMiloError as error:
-        if self.will_retry(error):
-            raise
-        services.request_fail(item, error=error)
+    item = CandidateIngest.objects.select_related("posting").unfinished(item_id)
+    _request_send(self, item, services.candidate_ingest_send)
 
 
 # Idempotent: a finished export is left alone; asking HeyMilo again only starts another export.
 @shared_task(base=HeyMiloTask, bind=True, acks_late=True)
 def export_posting(self, item_id: int) -> None:
-    item = Export.objects.select_related("team", "posting").filter(id=item_id).first()
-    if item is None or item.is_finished:
+    _request_send(self, Export.objects.select_related("posting").unfinished(item_id), services.export_send)
+
+
+def _request_send[R: (CandidateIngest, Export)](
+    task: HeyMiloTask, item: R | None, send: Callable[[R], None]
+) -> None:
+    """Sends a posting page's one-off request; when HeyMilo keeps failing, the request fails
+    with the reason once the task's retries are spent."""
+    if item is None:
         return
     try:
-        services.export_send(item)
+        send(item)
     except HeyMiloError as error:
-        if self.will_retry(error):
+        if task.will_retry(error):
             raise
         services.request_fail(item, error=error)

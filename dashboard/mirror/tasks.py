@@ -14,9 +14,9 @@ from heymilo.errors import HeyMiloError
 @shared_task(base=HeyMiloTask, bind=True, acks_late=True)
 def run_sync(self, run_id: int) -> None:
     """One step of a sync run; the next step goes to the back of the queue."""
-    run = SyncRun.objects.select_related("team").filter(id=run_id).first()
-    if run is None or run.is_finished:
-        return  # redelivered after it finished, or superseded: nothing to do
+    run = SyncRun.objects.unfinished(run_id)
+    if run is None:
+        return
     try:
         while services.sync_step(run):
             if self.requeue(run_id):

@@ -55,10 +55,9 @@ def process_pending_deliveries() -> int:
 # the same: a job lost with its worker would leave its page waiting for good.
 @shared_task(base=HeyMiloTask, acks_late=True, max_retries=0, soft_time_limit=120, time_limit=150)
 def run_webhook_job(job_id: int) -> None:
-    job = WebhookJob.objects.select_related("team").filter(id=job_id).first()
-    if job is None or job.is_finished:
-        return
-    subscriptions.webhook_job_run(job)
+    job = WebhookJob.objects.unfinished(job_id)
+    if job is not None:
+        subscriptions.webhook_job_run(job)
 
 
 # Idempotent in effect: a redelivery queues a second refresh per team, which loads the same webhooks.
