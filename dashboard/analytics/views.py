@@ -43,6 +43,17 @@ def _query(scope: selectors.Scope) -> str:
     return urlencode(params)
 
 
+# Each figure's card: its CSV name, title, chart template and whether it spans the page.
+CARDS = [
+    ("weekly", "Candidates and interviews per week", "analytics/_chart_weekly.html", True),
+    ("completion", "Completion rate", "analytics/_chart_completion.html", False),
+    ("review-time", "Time to first review", "analytics/_chart_review_time.html", False),
+    ("scores", "Score distribution by posting", "analytics/_chart_scores.html", True),
+    ("workload", "Reviewer workload", "analytics/_chart_workload.html", False),
+    ("sources", "Outcome by source", "analytics/_chart_sources.html", False),
+]
+
+
 @reviewer_required
 def analytics(request: TeamRequest):
     form, scope = _filter(request)
@@ -51,6 +62,7 @@ def analytics(request: TeamRequest):
     people, by_source = figures["workload"], figures["sources"]
     context = {
         "nav": "analytics",
+        "cards": CARDS,
         "filter": form,
         "scope": scope,
         "query": _query(scope),
@@ -120,7 +132,7 @@ def _rows(figure: str, scope: selectors.Scope) -> list[list]:
     raise Http404("No such figure.")
 
 
-FIGURES = ("weekly", "completion", "scores", "review-time", "workload", "sources")
+FIGURES = [card[0] for card in CARDS]
 
 
 @reviewer_required
