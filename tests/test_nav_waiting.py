@@ -13,7 +13,7 @@ from dashboard.mirror.services import interviews_upsert
 from dashboard.review.services import decision_record, rating_set
 from heymilo.models import Interview as APIInterview
 from tests.review.conftest import make_interview, make_posting
-from tests.test_home import mixed  # noqa: F401 (a fixture, used by name)
+from tests.test_home import mixed, queue_position  # noqa: F401 (mixed: a fixture, used by name)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +26,6 @@ NAV = re.compile(
 def sidebar(html: str) -> tuple[str, int] | None:
     found = NAV.search(html)
     return (unescape(found.group(1)), int(found.group(2))) if found else None
-
-
-def queue_position(client, url: str) -> tuple[str, str]:
-    """Follows a queue link to the profile it opens: (interview remote id, "i of n")."""
-    response = client.get(url)
-    assert response.status_code == 302, url
-    target = response["Location"]
-    page = client.get(target).text
-    assert "Review queue" in page
-    where = re.search(r'class="stepper-count">(\d+ of \d+)<', page).group(1)
-    return target.split("/")[2], where
 
 
 def test_the_sidebar_count_is_homes_and_the_queues(login, reviewer, team, mixed):  # noqa: F811
