@@ -62,7 +62,8 @@ class NotificationQuerySet(TeamScopedQuerySet):
         return self.for_team(team).filter(recipient=user)
 
     def unread(self):
-        return self.filter(read_at__isnull=True)
+        # A mention read in the Inbox is read here too: one mention, two ways to open it.
+        return self.filter(read_at__isnull=True).exclude(mention__read_at__isnull=False)
 
 
 class Notification(models.Model):
@@ -96,6 +97,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.text}"
+
+    @property
+    def is_unread(self) -> bool:
+        """Unread here and, for an @mention, in the Inbox too (load `mention` with the row)."""
+        return self.read_at is None and not (self.mention_id and self.mention and self.mention.read_at)
 
     @property
     def category(self) -> str:

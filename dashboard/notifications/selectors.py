@@ -20,7 +20,7 @@ def latest_unread(team, user) -> Notification | None:
 
 
 def centre_rows(team, user, *, unread_only: bool = False):
-    rows = Notification.objects.for_person(team, user)
+    rows = Notification.objects.for_person(team, user).select_related("mention")
     return rows.unread() if unread_only else rows
 
 

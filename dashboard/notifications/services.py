@@ -245,9 +245,7 @@ def digests_send(*, now: datetime | None = None, everyone: bool = False) -> int:
     from dashboard.mail.services import mail_send
 
     now = now or timezone.now()
-    waiting = Notification.objects.filter(
-        channel=Channel.DIGEST, digested_at__isnull=True, read_at__isnull=True
-    )
+    waiting = Notification.objects.filter(channel=Channel.DIGEST, digested_at__isnull=True).unread()
     people = (
         get_user_model()
         .objects.filter(pk__in=waiting.values("recipient_id"), is_active=True)

@@ -123,3 +123,19 @@ def test_the_follow_button_on_the_posting_page(login, team, viewer, posting):
     assert Follow.objects.get(user=viewer, posting=posting).following
     client.post(f"/postings/{posting.remote_id}/follow/", {"follow": "0"})
     assert not Follow.objects.get(user=viewer, posting=posting).following
+
+
+def test_a_mention_opened_from_the_inbox_is_read_in_the_centre_too(
+    login, team, admin, reviewer, posting, django_capture_on_commit_callbacks
+):
+    from dashboard.review.models import Mention
+    from dashboard.review.services import note_add
+    from tests.review.conftest import make_interview
+
+    with django_capture_on_commit_callbacks(execute=True):
+        note_add(team, user=reviewer, interview=make_interview(team, posting), body="@alice look")
+    client = login(admin)
+    assert "data-unread>1<" in client.get("/notifications/").text
+    client.get(f"/inbox/{Mention.objects.get().pk}/")
+    page = client.get("/notifications/").text
+    assert "data-unread" not in page and 'class="notif-item unread"' not in page
