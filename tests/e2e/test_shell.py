@@ -100,6 +100,10 @@ def world(live_server, sandbox, settings, tmp_path):
         "/imports/",
         f"/imports/{job.id}/",
         "/account/password/",
+        # Sharing (issue 22): the printable report, the profile's share panel as a page, the shortlist.
+        f"/interviews/{profile.remote_id}/report/",
+        f"/interviews/{profile.remote_id}/share/",
+        f"/postings/{posting.remote_id}/share/",
     ]
     admin_pages = [
         f"/postings/{posting.remote_id}/manage/",
@@ -109,6 +113,7 @@ def world(live_server, sandbox, settings, tmp_path):
         "/audit/",
         "/settings/",
         "/settings/members/",
+        "/settings/shares/",
     ]
     return {"url": live_server.url, "pages": pages, "admin_pages": admin_pages, "profile": profile}
 
