@@ -8,12 +8,12 @@ what runs in front of the handlers), api.py, control.py and media.py (the handle
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Unpack
 
 from . import control, data, routes
 from .clock import SimClock
 from .config import SandboxConfig
-from .faults import FaultInjector
+from .faults import FaultInjector, FaultOptions
 from .messages import Request, Response
 from .progression import Progression
 from .ratelimit import RateLimiter
@@ -73,7 +73,7 @@ class Sandbox:
             self.config.time_speed = time_speed
         return {"rate_limit": self.limiter.limit, "time_speed": self.clock.speed}
 
-    def add_fault(self, kind: str, **options: Any) -> dict[str, Any]:
+    def add_fault(self, kind: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
         return self.faults.add(kind, **options).as_dict()
 
     def clear_faults(self) -> None:

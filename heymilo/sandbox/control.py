@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .faults import FaultError
+from .faults import FaultError, FaultOptions
 from .messages import ControlError, Request, Response, json_response
 
 if TYPE_CHECKING:
     from .app import Sandbox
 
-FAULT_FIELDS = {"key", "rate", "count", "seconds", "retry_after", "then"}
+FAULT_FIELDS = FaultOptions.__optional_keys__
 CONFIG_FIELDS = {"rate_limit", "time_speed"}
 
 

@@ -6,12 +6,23 @@ import itertools
 import random
 import threading
 from dataclasses import asdict, dataclass
-from types import EllipsisType
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 KINDS = ("error_500", "rate_limit", "latency", "hang", "drop", "malformed")
 DEFAULT_SECONDS = {"latency": 0.5, "hang": 30.0}
-UNSET = ...  # "retry_after not given" (Ellipsis): the default of 1 second is used
+
+
+class FaultOptions(TypedDict, total=False):
+    """A fault rule's settings, the one list FaultInjector.add, the control endpoint's JSON body
+    and the test handle's add_fault take. A setting left out takes FaultRule's default; exactly
+    one of rate and count is given."""
+
+    key: str | None
+    rate: float | None
+    count: int | None
+    seconds: float | None
+    retry_after: int | None  # None: a 429 without Retry-After (left out: 1 second)
+    then: str
 
 
 class FaultError(ValueError):
@@ -42,17 +53,10 @@ class FaultInjector:
         self._seed = seed
         self._rng = random.Random(seed)
 
-    def add(
-        self,
-        kind: str,
-        *,
-        key: str | None = None,
-        rate: float | None = None,
-        count: int | None = None,
-        seconds: float | None = None,
-        retry_after: int | None | EllipsisType = UNSET,
-        then: str = "close",
-    ) -> FaultRule:
+    def add(self, kind: str, **options: Unpack[FaultOptions]) -> FaultRule:
+        key, rate, count = options.get("key"), options.get("rate"), options.get("count")
+        seconds, retry_after = options.get("seconds"), options.get("retry_after", 1)
+        then = options.get("then", "close")
         if kind not in KINDS:
             raise FaultError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if (rate is None) == (count is None):
@@ -67,8 +71,6 @@ class FaultInjector:
             isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0
         ):
             raise FaultError("'seconds' must be a number >= 0")
-        if retry_after is UNSET:
-            retry_after = 1
         if retry_after is not None and (
             isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
         ):

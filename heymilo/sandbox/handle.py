@@ -6,10 +6,9 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from types import EllipsisType
-from typing import Any
+from typing import Any, Unpack
 
-from .faults import UNSET
+from .faults import FaultOptions
 
 
 class SandboxError(RuntimeError):
@@ -69,23 +68,8 @@ class SandboxHandle:
     def reset(self) -> None:
         self._call("POST", "/_sandbox/reset")
 
-    def add_fault(
-        self,
-        kind: str,
-        *,
-        key: str | None = None,
-        rate: float | None = None,
-        count: int | None = None,
-        seconds: float | None = None,
-        retry_after: int | None | EllipsisType = UNSET,
-        then: str | None = None,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"kind": kind, "key": key}
-        for name, value in (("rate", rate), ("count", count), ("seconds", seconds), ("then", then)):
-            if value is not None:
-                body[name] = value
-        if retry_after is not UNSET:
-            body["retry_after"] = retry_after  # None: a 429 without Retry-After
+    def add_fault(self, kind: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": kind, **options}
         rule: dict[str, Any] = self._call("POST", "/_sandbox/faults", body)
         return rule
 

@@ -10,10 +10,11 @@ import traceback
 import urllib.parse
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Unpack
 
 from .app import Sandbox
 from .config import SandboxConfig
+from .faults import FaultOptions
 from .handle import SandboxHandle
 from .messages import Request, Response, error_response
 
@@ -187,7 +188,7 @@ class SandboxServer:
     def reset(self) -> None:
         self.sandbox.reset()
 
-    def add_fault(self, kind: str, **options: Any) -> dict[str, Any]:
+    def add_fault(self, kind: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
         return self.sandbox.add_fault(kind, **options)
 
     def clear_faults(self) -> None:

@@ -81,7 +81,7 @@ def test_it_injects_429_storms_with_and_without_retry_after(sandbox):
     sandbox.add_fault("rate_limit", count=1, retry_after=None)
     bare = postings(sandbox)
     assert bare.status_code == 429 and "Retry-After" not in bare.headers
-    sandbox.add_fault("rate_limit", count=1, retry_after=...)  # ... means "the default"
+    sandbox.add_fault("rate_limit", count=1)  # retry_after left out: the default
     assert postings(sandbox).headers["Retry-After"] == "1"
 
 
