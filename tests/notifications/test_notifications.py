@@ -322,3 +322,19 @@ def test_an_export_that_fails_tells_whoever_asked_for_it(team, admin, reviewer, 
     assert row.text == "Export of Account Executive failed: HeyMilo answered 500 three times"
     assert row.link == f"/postings/{posting.remote_id}/exports/"
     assert notes_of(admin) == []
+
+
+def test_the_digests_one_click_unsubscribe_keeps_its_kinds_in_the_dashboard_only(
+    team, admin, reviewer, candidates, smtp_server, django_capture_on_commit_callbacks
+):
+    note_add(team, user=admin, interview=candidates[0], body="Mine.")
+    with django_capture_on_commit_callbacks(execute=True):
+        note_add(team, user=reviewer, interview=candidates[0], body="And mine.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.digests_send(everyone=True)
+    [message] = smtp_server.wait(1)
+    url = message["List-Unsubscribe"].strip("<>").removeprefix("http://127.0.0.1:8000")
+    assert Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    digest_kinds = {Kind.INTERVIEW_COMPLETED, Kind.REPLY, Kind.DECISION}
+    chosen = dict(Preference.objects.filter(user=admin).values_list("kind", "channel"))
+    assert chosen == dict.fromkeys(digest_kinds, Channel.IN_APP)
