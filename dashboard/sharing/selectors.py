@@ -95,3 +95,13 @@ def shortlist(team, posting):
 def team_decision(team, row):
     """The team's current decision on the interview (its latest), or None."""
     return Decision.objects.for_team(team).filter(interview=row).select_related("user").first()
+
+
+def interviews_named(team, remote_ids: list[str]):
+    """The team's interviews with these remote ids (ids of other teams match nothing), best first."""
+    return (
+        Interview.objects.for_team(team)
+        .filter(remote_id__in=remote_ids)
+        .select_related("posting")
+        .order_by(F("score").desc(nulls_last=True), "name", "id")
+    )

@@ -132,6 +132,40 @@ def shortlist_share(request: TeamRequest, remote_id: str):
     )
 
 
+# A link made from ticked rows holds at most this many candidates (a table page's worth and more).
+SELECTION_MAX = 100
+
+
+@reviewer_required
+def selection_share(request: TeamRequest):
+    """The rows ticked in a candidate table ("Share ticked", a GET of their ids), shared as one link.
+
+    Ids are looked up in the team only: another team's id, or one that is no interview, is not
+    in the list and so never in the link."""
+    ids = [
+        i
+        for i in (request.GET if request.method != "POST" else request.POST).getlist("ids")
+        if "\x00" not in i
+    ]
+    rows = list(selectors.interviews_named(request.team, ids[:SELECTION_MAX]))
+    context = {"shortlist": rows, "selection": True, "form": ShareLinkForm(), "nav": "candidates"}
+    if request.method != "POST":
+        return render(request, "sharing/shortlist.html", context)
+    form = ShareLinkForm(request.POST)
+    if form.is_valid() and not rows:
+        form.add_error(None, "No candidates ticked: tick rows in a candidate table first.")
+    if not form.is_valid():
+        return render(request, "sharing/shortlist.html", {**context, "form": form}, status=400)
+    _link, token = services.share_link_create(
+        request.team,
+        user=request.user,
+        interviews=rows,
+        days=form.cleaned_data["days"],
+        include_notes=form.cleaned_data["include_notes"],
+    )
+    return render(request, "sharing/shortlist.html", {**context, "made": _public_url(token)})
+
+
 @reviewer_required
 @require_POST
 def share_revoke(request: TeamRequest, link_id: int):

@@ -117,10 +117,10 @@
   // "Compare ticked" is a plain GET to the compare page (it works without JavaScript too). With
   // JavaScript, take it before htmx does: htmx would honour the button's formaction as an AJAX
   // request into the bulk slot. Only the ticked ids go into the URL, not the bulk form's other
-  // fields (its CSRF token has no business in a URL).
+  // fields (its CSRF token has no business in a URL). "Share ticked…" (data-ticked-get) goes the same way.
   document.addEventListener("submit", (event) => {
     const button = event.submitter;
-    if (!button || !button.matches("[data-compare]")) return;
+    if (!button || !button.matches("[data-compare], [data-ticked-get]")) return;
     event.preventDefault();
     event.stopPropagation();
     const url = new URL(button.getAttribute("formaction"), window.location.href);

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from dashboard.review.models import Shortlist
 from dashboard.sharing import services
+from dashboard.sharing.models import ShareLink
 from tests.e2e import test_profile as profile_tests
 from tests.e2e.conftest import accessibility_problems, wait_for_page
 from tests.review.conftest import make_posting
@@ -130,8 +131,6 @@ def test_an_expired_link_is_a_clear_page_in_a_browser(
 
     from django.utils import timezone
 
-    from dashboard.sharing.models import ShareLink
-
     link, token = services.share_link_create(team, user=reviewer, interviews=[candidate])
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     response = page.goto(f"{live_server.url}/s/{token}/")
@@ -160,3 +159,20 @@ def test_the_shared_and_report_pages_pass_axe_light_and_dark(live_server, page, 
             page.goto(f"{live_server.url}{url}")
             found += accessibility_problems(axe, page, f"{label}, {scheme}")
     assert not found, "\n".join(found)
+
+
+def test_ticked_rows_are_shared_from_the_table(live_server, page, team, reviewer, posting, candidate):
+    grace = make_candidate(team, posting, "Grace Hopper", score=91)
+    sign_in(page, live_server, reviewer.username)
+    page.goto(f"{live_server.url}/postings/{posting.remote_id}/")
+    for row in (candidate, grace):
+        page.locator(f'input[name="ids"][value="{row.remote_id}"]').check()
+    page.get_by_role("button", name="Share ticked…").click()
+    page.wait_for_url("**/candidates/share/?ids=*")
+    assert "csrfmiddlewaretoken" not in page.url  # only the ticked ids travel in the URL
+    page.get_by_role("button", name="Create link").click()
+    shared = page.locator("#share-url").input_value()
+    assert "/s/" in shared
+    link = ShareLink.objects.get()
+    assert set(link.interviews.all()) == {candidate, grace}
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]

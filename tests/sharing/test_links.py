@@ -295,3 +295,27 @@ def test_admins_see_and_revoke_every_link_of_the_team(login, team, other_team, a
     mine.refresh_from_db()
     assert mine.revoked_by == admin
     assert "Revoked" in client.get(reverse("share_links")).content.decode()
+
+
+def test_rows_ticked_in_a_table_are_shared_as_one_link(
+    login, team, other_team, reviewer, viewer, posting, candidate
+):
+    grace = make_candidate(team, posting, "Grace Hopper", score=91)
+    theirs = make_candidate(other_team, make_posting(other_team), "Eve Secret", remote_id="int_eve")
+    client = login(reviewer)
+    table = client.get(reverse("posting", args=[posting.remote_id])).content.decode()
+    assert "data-ticked-get>Share ticked" in table
+    url = reverse("selection_share")
+    ticked = [candidate.remote_id, grace.remote_id, theirs.remote_id]
+    page = client.get(url, {"ids": ticked}).content.decode()
+    assert "Ada Lovelace" in page and "Grace Hopper" in page and "Eve Secret" not in page
+    empty = client.post(url, {"days": 7})
+    assert empty.status_code == 400 and b"No candidates ticked" in empty.content
+    response = client.post(url, {"days": 3, "ids": ticked})
+    token = made_token(response)
+    link = ShareLink.objects.get()
+    assert set(link.interviews.all()) == {candidate, grace} and link.posting is None
+    assert abs(link.expires_at - (timezone.now() + timedelta(days=3))) < timedelta(minutes=1)
+    shared = Client().get(f"/s/{token}/").content.decode()
+    assert "Grace Hopper" in shared and "Ada Lovelace" in shared and "Eve Secret" not in shared
+    assert login(viewer).post(url, {"days": 7, "ids": ticked}).status_code == 403
