@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import constant_time_compare
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
@@ -176,7 +177,7 @@ def share_revoke(request: TeamRequest, link_id: int):
         shape = "tr" if request.GET.get("row") == "tr" else "li"
         return render(request, f"sharing/_link_row.html#{shape}", {"link": link, "row": shape})
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         return HttpResponseRedirect(back)
     return HttpResponseRedirect(reverse("share_links"))
 

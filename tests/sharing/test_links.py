@@ -319,3 +319,11 @@ def test_rows_ticked_in_a_table_are_shared_as_one_link(
     shared = Client().get(f"/s/{token}/").content.decode()
     assert "Grace Hopper" in shared and "Ada Lovelace" in shared and "Eve Secret" not in shared
     assert login(viewer).post(url, {"days": 7, "ids": ticked}).status_code == 403
+
+
+def test_revoking_goes_back_only_to_a_page_of_this_site(login, admin, candidate):
+    client = login(admin)
+    for evil in ["//evil.example/", "/\\evil.example/", "https://evil.example/"]:
+        link, _ = services.share_link_create(candidate.team, user=admin, interviews=[candidate])
+        response = client.post(reverse("share_revoke", args=[link.pk]), {"next": evil})
+        assert response["Location"] == reverse("share_links"), evil
