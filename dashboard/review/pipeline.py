@@ -174,26 +174,19 @@ def _apply(request: TeamRequest, what: str, action: str) -> str:
     model = Stage if what == "stage" else RejectReason
     pk = request.POST.get("id", "")
     item = get_object_or_404(model.objects.for_team(team), pk=int(pk) if pk.isdigit() else 0)
-    if what == "stage":
-        assert isinstance(item, Stage)
-        if action == "rename":
-            old = item.name
-            stages.stage_rename(item, user=user, name=name)
-            return f"“{old}” is now “{item.name}”."
-        if action in {"up", "down"}:
-            stages.stage_reorder(item, user=user, up=action == "up")
-            return f"“{item.name}” moved {action}."
-        stages.stage_archive(item, user=user, archived=action == "archive")
-        return f"“{item.name}” {'archived' if action == 'archive' else 'restored'}."
-    assert isinstance(item, RejectReason)
+    rename, reorder, archive = (
+        (stages.stage_rename, stages.stage_reorder, stages.stage_archive)
+        if what == "stage"
+        else (stages.reject_reason_rename, stages.reject_reason_reorder, stages.reject_reason_archive)
+    )
     if action == "rename":
         old = item.name
-        stages.reject_reason_rename(item, user=user, name=name)
+        rename(item, user=user, name=name)
         return f"“{old}” is now “{item.name}”."
     if action in {"up", "down"}:
-        stages.reject_reason_reorder(item, user=user, up=action == "up")
+        reorder(item, user=user, up=action == "up")
         return f"“{item.name}” moved {action}."
-    stages.reject_reason_archive(item, user=user, archived=action == "archive")
+    archive(item, user=user, archived=action == "archive")
     return f"“{item.name}” {'archived' if action == 'archive' else 'restored'}."
 
 

@@ -486,8 +486,8 @@ def profile_row(team, remote_id: str) -> Interview | None:
 
 
 def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
-    """Decisions, ratings and notes as one timeline, newest first (others' ratings only when the
-    team's private-ratings setting lets this person see them): three queries and a prefetch."""
+    """Decisions, stage moves, ratings and notes as one timeline, newest first (others' ratings only
+    when the team's private-ratings setting lets this person see them): four queries and a prefetch."""
     visible = (
         Rating.objects.visible_to(team, user, private=not show_all_ratings, can_review=True)
         .filter(interview=row)
@@ -497,6 +497,8 @@ def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
         Prefetch("mentions", queryset=Mention.objects.select_related("user"))
     )
     items = [("decision", d.created_at, d.user, d) for d in row.decisions.select_related("user")]
+    moves = row.stage_moves.select_related("user", "from_stage", "to_stage", "reason")
+    items += [("stage", m.created_at, m.user, m) for m in moves]
     items += [("rating", r.updated_at, r.user, r) for r in visible]
     items += [("note", n.created_at, n.author, n) for n in notes]
     items.sort(key=lambda item: item[1], reverse=True)

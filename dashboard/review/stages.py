@@ -207,15 +207,26 @@ def stage_create(team, *, user, name: str, kind: str) -> Stage:
     return stage
 
 
+def _rename(item, *, user, name: str, label: str):
+    """A new name; histories show it too (they point at the row, not its old name)."""
+    name = _clean_name(name, type(item), item.team, exclude=item)
+    before = item.name
+    item.name = name
+    item.save(update_fields=["name"])
+    _pipeline_audit(item.team, user=user, before={label: before}, after={label: name})
+    return item
+
+
+def _archive(item, *, user, archived: bool, label: str):
+    item.archived_at = timezone.now() if archived else None
+    item.save(update_fields=["archived_at"])
+    _pipeline_audit(item.team, user=user, before=None, after={label: item.name, "archived": archived})
+    return item
+
+
 @transaction.atomic
 def stage_rename(stage, *, user, name: str) -> Stage:
-    """A new name; histories show it too (they point at the stage, not its old name)."""
-    name = _clean_name(name, Stage, stage.team, exclude=stage)
-    before = stage.name
-    stage.name = name
-    stage.save(update_fields=["name"])
-    _pipeline_audit(stage.team, user=user, before={"stage": before}, after={"stage": name})
-    return stage
+    return _rename(stage, user=user, name=name, label="stage")
 
 
 def _reorder(item, model, *, user, up: bool, label: str) -> None:
@@ -261,10 +272,7 @@ def stage_archive(stage, *, user, archived: bool) -> Stage:
             raise StageError(
                 f"{held} candidate{'s are' if held != 1 else ' is'} in “{stage.name}”: move them first."
             )
-    stage.archived_at = timezone.now() if archived else None
-    stage.save(update_fields=["archived_at"])
-    _pipeline_audit(stage.team, user=user, before=None, after={"stage": stage.name, "archived": archived})
-    return stage
+    return _archive(stage, user=user, archived=archived, label="stage")
 
 
 @transaction.atomic
@@ -278,12 +286,7 @@ def reject_reason_create(team, *, user, name: str) -> RejectReason:
 
 @transaction.atomic
 def reject_reason_rename(reason, *, user, name: str) -> RejectReason:
-    name = _clean_name(name, RejectReason, reason.team, exclude=reason)
-    before = reason.name
-    reason.name = name
-    reason.save(update_fields=["name"])
-    _pipeline_audit(reason.team, user=user, before={"reason": before}, after={"reason": name})
-    return reason
+    return _rename(reason, user=user, name=name, label="reason")
 
 
 @transaction.atomic
@@ -293,10 +296,7 @@ def reject_reason_reorder(reason, *, user, up: bool) -> None:
 
 @transaction.atomic
 def reject_reason_archive(reason, *, user, archived: bool) -> RejectReason:
-    reason.archived_at = timezone.now() if archived else None
-    reason.save(update_fields=["archived_at"])
-    _pipeline_audit(reason.team, user=user, before=None, after={"reason": reason.name, "archived": archived})
-    return reason
+    return _archive(reason, user=user, archived=archived, label="reason")
 
 
 @transaction.atomic

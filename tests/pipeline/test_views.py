@@ -233,3 +233,12 @@ def test_bulk_move_to_a_stage_from_the_table_and_undo(login, reviewer, team, pos
     assert [where(team, r) for r in rows] == ["New", "New", "New"]
     theirs = client.post("/candidates/bulk/", {**data, "stage": 999999}, HTTP_HX_REQUEST="true")
     assert theirs.status_code == 404
+
+
+def test_the_profile_activity_shows_stage_moves_with_who_and_why(login, reviewer, team, posting, rows):
+    reason = RejectReason.objects.get(team=team, name="Salary expectations")
+    stages.stage_move(team, user=reviewer, interview=rows[0], stage=stage(team, "Reviewed"))
+    stages.stage_reject(team, user=reviewer, interview=rows[0], reason=reason, note="Asked for 2x")
+    html = login(reviewer).get(reverse("interview_tab", args=["int_p0", "activity"])).text
+    assert 'Moved to <span class="badge stage-chip">Rejected</span>' in html
+    assert "from Reviewed" in html and "Salary expectations" in html and "“Asked for 2x”" in html
