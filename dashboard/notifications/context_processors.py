@@ -16,11 +16,13 @@ def unread(request: HttpRequest) -> dict[str, object]:
 
     def badge() -> dict[str, object]:
         count = selectors.unread_count(team, user)
+        if not count:  # the usual case: one query, nothing to announce
+            return {"count": 0, "latest": None, "browser": False, "sound": False}
         row = NotificationSettings.objects.filter(user_id=membership.user_id).values_list("browser", "sound")
         browser, sound = row.first() or (False, False)
         return {
             "count": count,
-            "latest": selectors.latest_unread(team, user) if count else None,
+            "latest": selectors.latest_unread(team, user),
             "browser": browser,
             "sound": sound,
         }
