@@ -1,8 +1,11 @@
 """Pipeline pages: a posting's board (a column per stage, moves by button, keyboard and drag) and
 the admins' pipeline settings (stages, reject reasons, a posting's hidden stages)."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -13,6 +16,7 @@ from dashboard.accounts.http import TeamRequest
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review import selectors, stages
 from dashboard.review.models import RejectReason, Stage
+from dashboard.review.views import _url_maker as url_maker  # the tables' quick profile URLs
 
 # Client event after a move: anything else on the page showing the candidate reloads itself.
 REVIEW_CHANGED = "review-changed"
@@ -35,16 +39,30 @@ def _board_context(request: TeamRequest, posting: Posting, **extra) -> dict:
     now = timezone.now()
     # ← and → step between the open stages shown; closed ones are reached through "Move…".
     opens = [c["stage"] for c in columns if not c["stage"].closed]
+    # Worked out here once, not per card in the template: a board shows some seventy cards.
+    profile = url_maker("interview")
+    move = request.GET.get("move", "")
+    move_card = None
     for column in columns:
         stage = column["stage"]
         at = opens.index(stage) if stage in opens else None
         column["prev"] = opens[at - 1] if at else None
         column["next"] = opens[at + 1] if at is not None and at + 1 < len(opens) else None
         for card in column["cards"]:
-            card["days"] = (now - card["since"]).days if card["since"] else None
+            days = (now - card["since"]).days if card["since"] else None
+            card["in_stage"] = "—" if days is None else ("today" if days == 0 else f"{days} d")
+            card["href"] = profile(card["remote_id"])
+            card["label"] = card["name"] or card["email"] or "Unnamed candidate"
+            card["move_query"] = quote(card["remote_id"])
+            if card["remote_id"] == move:
+                move_card = {"remote_id": move, "name": card["label"], "stage": stage.pk}
     context = {
         "posting": posting,
         "columns": columns,
+        "move_url": reverse("board_move", args=[posting.remote_id]),
+        "board_url": reverse("board", args=[posting.remote_id]),
+        "move_card": move_card,
+        "closed_names": ", ".join(c["stage"].name for c in columns if c["stage"].closed),
         "reasons": list(selectors.reason_rows(request.team)),
         "tab": "board",
         "total_candidates": sum(c["count"] for c in columns),
@@ -83,20 +101,19 @@ def _reason(request: TeamRequest) -> RejectReason | None:
 @reviewer_required
 @require_POST
 def board_move(request: TeamRequest, remote_id: str):
-    """Moves one card: to a stage (`stage`), or to the next one (`advance`). A closed stage needs
+    """Moves one card: a card's ← or → sends `move` ("interview:stage"); the Move… dialog sends
+    `interview`, `to`, a reason and a note; `advance` moves to the next stage. A closed stage needs
     a reason; without one the board comes back saying so, the card where it was."""
     posting = _posting(request, remote_id)
-    interview = get_object_or_404(
-        Interview.objects.for_team(request.team).filter(posting=posting),
-        remote_id=request.POST.get("interview", ""),
-    )
+    card, _, card_stage = request.POST.get("move", "").rpartition(":")
+    ours = Interview.objects.for_team(request.team).filter(posting=posting)
+    interview = get_object_or_404(ours, remote_id=request.POST.get("interview") or card)
     error, moved = "", None
     try:
         if request.POST.get("advance"):
             moved = stages.stage_advance(request.team, user=request.user, interview=interview)
         else:
-            # ← / → send `stage`; the Move… menu sends its select, `to`.
-            value = request.POST.get("stage") or request.POST.get("to", "")
+            value = card_stage or request.POST.get("stage") or request.POST.get("to", "")
             stage = get_object_or_404(
                 Stage.objects.for_team(request.team), pk=int(value) if value.isdigit() else 0
             )

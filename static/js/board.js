@@ -1,8 +1,9 @@
 // The posting board and the pipeline settings: CSP-clean (no inline script), no library.
-// Board: a focused card moves with Shift+→ / Shift+← (its → and ← buttons), m opens its Move…
-// menu, arrows walk the cards; cards drag to another column with HTML5 drag and drop, which
-// submits the card's own form (htmx swaps the board), so buttons, keyboard and drag take the
-// same path. A drop on a closed stage opens Move… with that stage chosen, to ask for a reason.
+// Board: a focused card moves with Shift+→ / Shift+← (its → and ← buttons), m opens the Move…
+// dialog for it, arrows walk the cards; cards drag to another column with HTML5 drag and drop,
+// which submits the board's form as the buttons do (htmx swaps the board), so buttons, keyboard
+// and drag take the same path. A drop on a closed stage opens Move… with that stage chosen, to
+// ask for a reason.
 // Settings: after a change swaps the lists, the focus returns to the same control.
 "use strict";
 
@@ -15,27 +16,46 @@
     return card.closest(".board-column");
   }
 
+  // A card's ← and → are submit buttons of the board's one form; a drop sends the same value.
   function moveCard(card, stageId) {
-    const form = card.querySelector("form.board-card-move");
+    const form = card.closest("form[data-move-form]");
     if (!form) return;
     const input = document.createElement("input");
     input.type = "hidden";
-    input.name = "stage";
-    input.value = stageId;
+    input.name = "move";
+    input.value = `${card.dataset.card}:${stageId}`;
     form.appendChild(input);
     form.requestSubmit();
     input.remove();
   }
 
+  // The board's one Move… dialog, opened for a card (and a stage, after a drop on a closed one).
   function openMenu(card, stageId) {
-    const menu = card.querySelector(".board-move-menu");
-    if (!menu) return;
-    menu.open = true;
-    const select = menu.querySelector("[data-move-to]");
-    if (select && stageId) select.value = stageId;
-    const reason = menu.querySelector("[data-move-reason]");
-    (stageId && reason ? reason : select || menu.querySelector("summary")).focus();
+    const dialog = document.getElementById("move-dialog");
+    if (!dialog) return;
+    dialog.querySelector("[data-move-interview]").value = card.dataset.card;
+    dialog.querySelector("[data-move-name]").textContent = card.dataset.name || "";
+    const select = dialog.querySelector("[data-move-to]");
+    select.value = stageId || column(card).dataset.stage;
+    if (dialog.open) dialog.close();
+    dialog.showModal();
+    const reason = dialog.querySelector("[data-move-reason]");
+    (stageId && reason ? reason : select).focus();
   }
+
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest && event.target.closest("[data-move-open]");
+    if (opener) {
+      event.preventDefault();
+      openMenu(opener.closest("[data-card]"), null);
+      return;
+    }
+    const cancel = event.target.closest && event.target.closest("[data-move-cancel]");
+    if (cancel && cancel.closest("dialog")) {
+      event.preventDefault();
+      cancel.closest("dialog").close();
+    }
+  });
 
   document.addEventListener("keydown", (event) => {
     const card = event.target.closest && event.target.closest("#board [data-card]");

@@ -64,18 +64,27 @@ def test_cards_move_by_button_keyboard_and_drag(page, board):
     expect(column(page, "Offer").locator("#card-int_1")).to_be_visible()
     assert where(team, "int_1") == "Offer"
 
-    # Onto a closed stage: the Move… menu opens with the stage chosen and asks for the reason.
+    # Onto a closed stage: the Move… dialog opens for that card with the stage chosen and asks for
+    # the reason.
     page.locator("#card-int_2").drag_to(column(page, "Rejected"))
-    menu = page.locator("#card-int_2 .board-move-menu")
-    expect(menu.locator("[data-move-to]")).to_have_value(
-        str(Stage.objects.get(team=team, name="Rejected").pk)
-    )
+    dialog = page.locator("#move-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-move-name]")).to_have_text("Alan Turing")
+    rejected = Stage.objects.get(team=team, name="Rejected")
+    expect(dialog.locator("[data-move-to]")).to_have_value(str(rejected.pk))
     assert where(team, "int_2") == "New"
-    menu.locator("[data-move-reason]").select_option(label="Salary expectations")
-    menu.get_by_role("button", name="Move", exact=True).click()
+    dialog.locator("[data-move-reason]").select_option(label="Salary expectations")
+    dialog.get_by_role("button", name="Move", exact=True).click()
     expect(column(page, "Rejected").locator("#card-int_2")).to_be_visible()
     assert where(team, "int_2") == "Rejected"
     expect(column(page, "Rejected").locator(".tab-count")).to_have_text("1")
+    # m on a focused card opens the same dialog for it; Escape closes it.
+    page.locator("#card-int_1").focus()
+    page.keyboard.press("m")
+    expect(dialog.locator("[data-move-name]")).to_have_text("Grace Hopper")
+    expect(dialog.locator("[data-move-to]")).to_have_value(str(Stage.objects.get(team=team, name="Offer").pk))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
     assert page.console_errors == []
 
 

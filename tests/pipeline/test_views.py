@@ -43,6 +43,11 @@ def test_the_board_shows_a_column_per_stage_with_counts_and_cards(login, reviewe
     # The score with its scale, through the one score language.
     assert "Person 2" in text and 'title="Mixed: 52 out of 100"' in text
     assert "Move to Reviewed" in text and 'name="csrfmiddlewaretoken"' in text
+    assert f'name="move" value="int_p2:{stage(team, "Reviewed").pk}"' in text
+    # Without script, ⋯ reloads the board with the Move… dialog open for that card.
+    opened = login(reviewer).get(board_url(posting, "?move=int_p2")).text
+    assert '<dialog id="move-dialog"' in opened and 'value="int_p2" data-move-interview' in opened
+    assert "Move <span data-move-name>Person 2</span>" in opened
 
 
 def test_a_card_moves_by_its_buttons_and_the_move_menu(login, reviewer, team, posting, rows):
@@ -69,6 +74,9 @@ def test_a_card_moves_by_its_buttons_and_the_move_menu(login, reviewer, team, po
     )
     assert where(team, rows[1]) == "Rejected"
     assert StageMove.objects.filter(interview=rows[1]).first().reason == reason
+    # A card's ← and → are buttons of the board's one form: `move` names the card and the stage.
+    client.post(url, {"move": f"int_p2:{stage(team, 'Offer').pk}"}, HTTP_HX_REQUEST="true")
+    assert where(team, rows[2]) == "Offer"
     # Without htmx: a redirect back to the board, the outcome as a message.
     plain = client.post(url, {"interview": "int_p0", "advance": "1"})
     assert plain.status_code == 302 and plain["Location"] == board_url(posting)
