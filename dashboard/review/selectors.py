@@ -693,9 +693,13 @@ def board(team, user, posting, *, shown: dict[int, int] | None = None) -> list[d
         cards: list[dict]
         if stage.role == Stage.Role.ENTRY:
             count = total - sum(n for sid, n in counts.items() if sid != stage.pk)
+            # NOT EXISTS per row rather than a join: the scan walks the posting's score index and
+            # stops at the first cards still here (a join with OR read and sorted every candidate).
+            elsewhere = CandidateStage.objects.filter(interview=OuterRef("pk")).exclude(stage=stage)
+            entered = CandidateStage.objects.filter(interview=OuterRef("pk")).values("entered_at")[:1]
             cards = list(
-                live.filter(in_stage(stage))
-                .annotate(since=Coalesce("pipeline__entered_at", "interviewed_on", "synced_at"))
+                live.exclude(Exists(elsewhere))
+                .annotate(since=Coalesce(Subquery(entered), "interviewed_on", "synced_at"))
                 .order_by(F("score").desc(nulls_last=True), "-id")
                 .values(*fields, "since")[:limit]
             )
