@@ -11,19 +11,16 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Value,
-    Window,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, Least, RowNumber, TruncWeek
+from django.db.models.functions import Coalesce, Least, TruncWeek
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
@@ -256,39 +253,27 @@ def percentile_index(count: int, fraction: float) -> int:
 
 
 def review_time(scope: Scope) -> ReviewTime:
-    """Interviews completed in the range and the wait to their first human review, in one query:
-    the waits ranked in order (ROW_NUMBER) beside the counts (COUNT OVER), keeping only the ranks
-    of the median (the middle two for an even count) and the 90th percentile (nearest rank):
+    """Interviews completed in the range and the wait to their first human review: one aggregate
+    for the counts, then the median (the mean of the middle two for an even count) and the 90th
+    percentile (nearest rank), each picked by the database ordering the waits with an OFFSET:
     portable to SQLite, which has no percentile function."""
     rows = (
         scope.interviews()
         .filter(scope.within("last_engagement"), status="completed")
         .annotate(waited=Seconds(_first_review(), F("last_engagement")))
     )
-    # A wait to NEVER is no review yet: millions of days, ranked after every real one.
-    reviewed = Q(waited__lt=NEVER_SECONDS)
-    ranked = rows.annotate(
-        rank=Window(RowNumber(), order_by=[F("waited").asc(), F("id").asc()]),
-        completed=Window(Count("id")),
-        reviewed=Window(Count("id", filter=reviewed)),
-    )
-    n = F("reviewed")
-    whole = IntegerField()
-    picked = ranked.filter(
-        Q(rank=1)  # always one row, for the counts
-        | Q(rank=ExpressionWrapper((n + 1) / 2, output_field=whole))
-        | Q(rank=ExpressionWrapper(n / 2 + 1, output_field=whole))
-        | Q(rank=ExpressionWrapper((n * 9 + 9) / 10, output_field=whole))  # ceil(0.9 n)
-    ).values_list("rank", "waited", "completed", "reviewed")
-    found = {rank: (waited, completed, count) for rank, waited, completed, count in picked}
-    if not found:
-        return ReviewTime(0, 0)
-    _, completed, count = next(iter(found.values()))
-    figure = ReviewTime(completed, count)
-    if count:
-        middle = [_wait(found[rank][0]) for rank in sorted({(count + 1) // 2, count // 2 + 1})]
-        figure.median = sum(middle, timedelta()) / len(middle)
-        figure.p90 = _wait(found[percentile_index(count, 0.9) + 1][0])
+    # A wait to NEVER is no review yet: millions of days, beyond any real one.
+    unreviewed = Q(waited__gte=NEVER_SECONDS)
+    counts = rows.aggregate(completed=Count("id"), reviewed=Count("id", filter=~unreviewed))
+    figure = ReviewTime(counts["completed"], counts["reviewed"])
+    n = figure.reviewed
+    if not n:
+        return figure
+    # Ordered by the wait, the unreviewed (waiting for NEVER) last: the first n are the reviewed.
+    waits = rows.order_by("waited", "id").values_list("waited", flat=True)
+    middle = [_wait(value) for value in waits[(n - 1) // 2 : n // 2 + 1]]
+    figure.median = sum(middle, timedelta()) / len(middle)
+    figure.p90 = _wait(waits[percentile_index(n, 0.9)])
     return figure
 
 
