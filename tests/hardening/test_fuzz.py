@@ -842,7 +842,7 @@ def _nul_urls():
 
     New patterns are picked up by themselves; a non-text argument gets a plain value."""
     from django.urls import reverse
-    from django.urls.converters import IntConverter
+    from django.urls.converters import IntConverter, SlugConverter
 
     from tests.hardening.test_isolation import SKIP_PREFIXES, has_arguments, walk
 
@@ -855,6 +855,8 @@ def _nul_urls():
         for name in pattern.pattern.regex.groupindex:
             if isinstance(converters.get(name), IntConverter):
                 kwargs[name] = 1
+            elif isinstance(converters.get(name), SlugConverter):
+                kwargs[name] = "a-b"  # a slug cannot hold a NUL: Django's router refuses it first
             elif name in regex_values:
                 kwargs[name] = regex_values[name]
             else:
