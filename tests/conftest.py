@@ -64,6 +64,33 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """One Chromium for every browser test in this process: two Playwright sync sessions cannot
+    run in one thread, so no folder starts its own."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.screenshots import chromium_launch
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still synchronous, which Django's async-safety check cannot tell.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        launched = chromium_launch(playwright, chromium_path)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    yield page
+    context.close()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_tasks(request, settings, monkeypatch):
     """Unit tests get a private in-memory cache, a private rate limiter, and run tasks inline;

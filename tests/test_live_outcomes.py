@@ -17,17 +17,12 @@ from dashboard.ingestion import services as ingestion
 from dashboard.ingestion.models import CandidateIngest, ImportJob
 from dashboard.mirror import services as mirror
 from dashboard.mirror.models import Posting, SyncRun
-from tests.e2e import conftest as e2e
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 from tests.ingestion.conftest import upload
 from tests.mirror.helpers import point_team_at
-from tests.webhooks import conftest as webhooks_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
-# tests/e2e's page, on the webhooks tests' browser (which shares tests/e2e's when it is running).
-page = e2e.page
-browser = webhooks_browser.browser
 
 OUTCOME_TIMEOUT = 45_000  # ms: a worker's start on a busy 2-core machine included
 

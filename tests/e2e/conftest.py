@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.screenshots import chromium_launch
 from tests.waiting import wait_for
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -16,24 +15,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = chromium_launch(playwright, chromium_path)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    yield page
-    context.close()
+# `browser` (one Chromium per test process) and `page` live in tests/conftest.py.
 
 
 @pytest.fixture

@@ -207,6 +207,7 @@ def test_the_phone_menu_opens_and_closes_with_the_keyboard(browser, world):
         "Search",
         "Inbox",
         "Waiting",
+        "Analytics",
         "Webhooks",
         "Imports",
         "Syncs",
@@ -241,6 +242,7 @@ def test_the_sidebar_shows_admin_links_only_to_admins(browser, world):
         "Search",
         "Inbox",
         "Waiting",
+        "Analytics",
         "Webhooks",
         "Imports",
         "Syncs",
@@ -258,6 +260,7 @@ def test_the_sidebar_shows_admin_links_only_to_admins(browser, world):
         "Search",
         "Inbox",
         "Waiting",
+        "Analytics",
         "Imports",
     ]
     assert reviewer.locator(".nav-heading").count() == 0

@@ -3,7 +3,6 @@
 import pytest
 
 from dashboard.mirror.models import Posting
-from tests.e2e.conftest import browser  # noqa: F401 (Chromium for test_browser.py, a fixture used by name)
 from tests.review.conftest import make_interview, make_posting
 
 

@@ -6,15 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e import conftest as e2e
 from tests.review.conftest import make_interview
-from tests.webhooks.conftest import browser as webhooks_browser
-
-# The Chromium fixtures of the end-to-end tests, shared here.
-# Function-scoped and shared with tests/e2e's session browser when that one is up: two Playwright
-# sync sessions cannot run in one thread.
-browser = webhooks_browser
-page = e2e.page
 
 COMPARE_BUTTON = (
     '<button type="submit" class="button small" formaction="/candidates/compare/" '
