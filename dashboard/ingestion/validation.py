@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from phonenumbers import geocoder
 
 from dashboard.ingestion import headers
 
@@ -180,7 +179,11 @@ def country_name(*, code: int = 0, region: str = "") -> str:
     if code == 1:
         return "North American"
     region = region or phonenumbers.region_code_for_country_code(code)
-    # libphonenumber's own country names (its geocoder data): no second table to keep.
+    # libphonenumber's own country names (its geocoder data): no second table to keep. Imported
+    # here, for a message naming a country: its data costs a worker about 100 MB and most of a
+    # second, which a file of valid phones need not pay (docs/performance.md, ingest).
+    from phonenumbers import geocoder
+
     return geocoder._region_display_name(region, "en") or region
 
 
