@@ -22,6 +22,8 @@ def setup_django(database_url: str | None = None) -> Path:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
     # Production mode, as workers run: with DEBUG on, Django keeps every query in memory.
     os.environ.setdefault("DEBUG", "0")
+    # The access line per request (dashboard/ops) would drown the figures and time the terminal.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("SECRET_KEY", "bench-" + "x7!Lq2#vR9@pZ4$wT6^kM8&nB1*cF3(hJ5)dG0")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "q9nJgC7kcmhxr0D3xN2uUuVuq4wDdPbIqgk0rjM2Jf0=")
