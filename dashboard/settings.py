@@ -379,6 +379,8 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": VAR_DIR / "uploads"},
     },
+    # Uploads between an import's steps, which may run on different hosts: in the database.
+    "uploads": {"BACKEND": "dashboard.ingestion.storage.DatabaseStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -387,6 +389,13 @@ STORAGES = {
         )
     },
 }
+# The entry of STORAGES uploads are kept in: "default" to use STORAGES["default"] (S3-compatible
+# storage through django-storages, docs/deploy.md); never a host's own disk with several hosts.
+UPLOAD_STORAGE = env_str("UPLOAD_STORAGE", "uploads")
+if UPLOAD_STORAGE not in STORAGES:
+    raise ImproperlyConfigured(
+        f"UPLOAD_STORAGE={UPLOAD_STORAGE!r} names no entry of STORAGES ({', '.join(STORAGES)})."
+    )
 
 # --- Redis: Celery broker, result backend and Django's cache ---------------------------------
 

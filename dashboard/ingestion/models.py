@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.core.jobs import Job
 from dashboard.mirror.models import Posting
@@ -22,7 +23,7 @@ class ImportJob(Job):
 
     posting = models.ForeignKey(Posting, models.CASCADE, related_name="import_jobs")
     file_name = models.CharField("file name as uploaded (shown only)", max_length=255)
-    stored_name = models.CharField("generated name in default storage", max_length=255)
+    stored_name = models.CharField("generated name in upload storage; blank once deleted", max_length=255)
     encoding = models.CharField(max_length=20, default="utf-8")
     delimiter = models.CharField(max_length=1, default=",")
     header = models.JSONField(default=list)
@@ -158,3 +159,20 @@ class Export(Request):
 
     def __str__(self) -> str:
         return f"export {self.job_id or self.id}"
+
+
+class UploadChunk(models.Model):
+    """A piece of an upload kept in the database (dashboard/ingestion/storage.py): every host
+    reads the same file, and none keeps it on its own disk."""
+
+    name = models.CharField("the file's name in upload storage", max_length=255)
+    number = models.PositiveIntegerField("the piece's place in the file, from 0")
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "number"], name="upload_chunk_name_number")]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.number}"
