@@ -227,6 +227,7 @@ INSTALLED_APPS = [
     "dashboard.analytics",
     "dashboard.sharing",
     "dashboard.notifications",
+    "dashboard.scorecards",
 ]
 
 MIDDLEWARE = [

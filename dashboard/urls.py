@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("dashboard.ingestion.urls")),
     path("", include("dashboard.notifications.urls")),
     path("", include("dashboard.analytics.urls")),
+    path("", include("dashboard.scorecards.urls")),
     path("admin/", admin.site.urls),
     # For probes and Prometheus (dashboard/ops): last, so people's pages resolve first.
     path("healthz", ops_views.healthz, name="healthz"),

@@ -1,0 +1,55 @@
+"""HeyMilo's own scorecard read as criteria: each interview scorecard question is a criterion the AI
+scored out of 10, known by its question id (or its words when HeyMilo gave no id)."""
+
+from dataclasses import dataclass
+
+from dashboard.core import scores
+from heymilo.models import Interview as APIInterview
+
+AI_SCALE = scores.QUESTION
+
+
+@dataclass(frozen=True)
+class AICriterion:
+    key: str
+    name: str
+    description: str
+    rank: int | None
+
+
+def question_key(question_id: str | None, text: str | None) -> str:
+    if question_id:
+        return question_id[:320]
+    return ("text:" + " ".join((text or "").lower().split()))[:320]
+
+
+def _questions(doc: APIInterview | None):
+    web = doc.web_interview if doc is not None else None
+    return web.scorecard.questions if web is not None and web.scorecard is not None else ()
+
+
+def criteria(doc: APIInterview | None) -> list[AICriterion]:
+    """The questions of one interview's scorecard as criteria, in HeyMilo's order."""
+    found = []
+    for q in _questions(doc):
+        if not (q.question_id or q.question):
+            continue
+        found.append(
+            AICriterion(
+                question_key(q.question_id, q.question),
+                (q.question or q.question_id or "")[:300],
+                q.evaluation_criteria or "",
+                q.rank,
+            )
+        )
+    return found
+
+
+def criterion_scores(doc: APIInterview | None) -> dict[str, float]:
+    """{criterion key: the AI's score out of 10} for the scored questions of one interview."""
+    found: dict[str, float] = {}
+    for q in _questions(doc):
+        if q.not_scored or q.evaluation_score is None:
+            continue
+        found[question_key(q.question_id, q.question)] = float(q.evaluation_score)
+    return found

@@ -1,0 +1,3 @@
+"""The scorecards app's URLs."""
+
+urlpatterns: list = []
