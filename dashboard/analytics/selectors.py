@@ -2,11 +2,11 @@
 tables: the database counts, groups and orders; Python only lays out what comes back (a row per
 week, posting, reviewer or source), so the page takes the same queries at any size."""
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Count,
     DateField,
@@ -114,13 +114,10 @@ def utc_offset() -> int:
     return int((timezone.localtime().utcoffset() or timedelta()).total_seconds())
 
 
-def _per_week(rows, column: str) -> dict[date, dict]:
-    counted = (
-        rows.annotate(week=WeekOf(column))
-        .values("week")
-        .annotate(n=Count("id"), completed=Count("id", filter=Q(status="completed")))
-        .order_by()
-    )
+def _per_week(rows, column: str, **counts) -> dict[date, dict]:
+    """Rows per week of `column`, and any other `counts` asked for: each column a count reads must
+    be in the index the query walks, or every candidate's wide row is read."""
+    counted = rows.annotate(week=WeekOf(column)).values("week").annotate(n=Count("id"), **counts).order_by()
     return {row["week"]: row for row in counted}
 
 
@@ -142,7 +139,11 @@ def weekly(scope: Scope) -> tuple[list[Week], Completion]:
     Every week of the range is listed, empty or not."""
     rows = scope.interviews()
     ingested = _per_week(rows.filter(scope.within("entered_on")), "entered_on")
-    started = _per_week(rows.filter(scope.within("interviewed_on")), "interviewed_on")
+    started = _per_week(
+        rows.filter(scope.within("interviewed_on")),
+        "interviewed_on",
+        completed=Count("id", filter=Q(status="completed")),
+    )
     completed = _per_week(rows.filter(scope.within("last_engagement"), status="completed"), "last_engagement")
     weeks = []
     day = monday(scope.start)
@@ -177,24 +178,30 @@ class PostingScores:
 
 def scores_by_posting(scope: Scope) -> list[PostingScores]:
     """Scored interviews started in the range, counted per posting and 5-point score step in one
-    GROUP BY (the posting page's steps: review.charts.score_step), drawn as its histogram."""
+    GROUP BY over the interview_started index alone (the posting page's steps:
+    review.charts.score_step), drawn as its histogram; then the postings' names. Joining the
+    postings into the count searched them once per interview."""
     tally = (
         scope.interviews()
         .filter(scope.within("interviewed_on"), score__isnull=False)
         .annotate(step=charts.score_step())
-        .values("posting_id", "posting__title", "posting__remote_id", "step")
+        .values("posting_id", "step")
         .annotate(n=Count("id"))
         .order_by()
     )
     grouped: dict[int, list[dict]] = {}
-    names: dict[int, tuple[str, str]] = {}
     for row in tally:
         grouped.setdefault(row["posting_id"], []).append(row)
-        names[row["posting_id"]] = (row["posting__title"] or "", row["posting__remote_id"] or "")
+    names = {
+        pk: (title or "", remote_id or "")
+        for pk, title, remote_id in Posting.objects.for_team(scope.team)
+        .filter(pk__in=[pk for pk in grouped if pk is not None])
+        .values_list("pk", "title", "remote_id")
+    }
     figures = []
     for posting_id, rows in grouped.items():
         bars = charts.histogram(rows)
-        title, remote_id = names[posting_id]
+        title, remote_id = names.get(posting_id, ("", ""))
         figures.append(
             PostingScores(
                 posting_id,
@@ -244,36 +251,53 @@ NEVER_SECONDS = 1e11  # about 3,000 years: only a wait to NEVER is this long
 
 def _wait(seconds: float) -> timedelta:
     # To the millisecond: SQLite's julianday() difference carries float noise of microseconds.
-    return timedelta(seconds=round(seconds, 3))
+    return timedelta(seconds=round(float(seconds), 3))
 
 
-def percentile_index(count: int, fraction: float) -> int:
-    """The nearest-rank percentile's 0-based position among `count` sorted values."""
-    return max(0, math.ceil(fraction * count) - 1)
+# The review wait's three figures from one pass: the waits are computed once (a materialised
+# CTE: each is two index lookups and date arithmetic per interview), the reviewed ones numbered in
+# order, and the median's one or two ranks and the 90th percentile's (nearest rank, ceil(9m/10) in
+# integers) picked from them. Portable to SQLite, which has no percentile function; PostgreSQL
+# and SQLite 3.35+ both read MATERIALIZED.
+REVIEW_WAIT_SQL = """
+WITH waits AS MATERIALIZED ({waits}),
+ranked AS MATERIALIZED (
+    SELECT waited, ROW_NUMBER() OVER (ORDER BY waited, id) AS rank FROM waits WHERE waited < %s
+),
+counts AS (SELECT (SELECT COUNT(*) FROM waits) AS completed, (SELECT COUNT(*) FROM ranked) AS reviewed)
+SELECT counts.completed, counts.reviewed, ranked.rank, ranked.waited
+FROM counts LEFT JOIN ranked ON ranked.rank IN (
+    (counts.reviewed + 1) / 2, counts.reviewed / 2 + 1, (9 * counts.reviewed + 9) / 10
+)
+ORDER BY ranked.rank
+"""
 
 
 def review_time(scope: Scope) -> ReviewTime:
-    """Interviews completed in the range and the wait to their first human review: one aggregate
-    for the counts, then the median (the mean of the middle two for an even count) and the 90th
-    percentile (nearest rank), each picked by the database ordering the waits with an OFFSET:
-    portable to SQLite, which has no percentile function."""
-    rows = (
+    """Interviews completed in the range and the wait to their first human review: the median
+    (the mean of the middle two for an even count) and the 90th percentile (nearest rank), in one
+    query (REVIEW_WAIT_SQL). Three passes over the waits (a count, then each rank by ORDER BY
+    ... OFFSET) cost three times the lookups (docs/performance.md)."""
+    waits = (
         scope.interviews()
         .filter(scope.within("last_engagement"), status="completed")
         .annotate(waited=Seconds(_first_review(), F("last_engagement")))
+        .order_by()
+        .values("waited", "id")
     )
-    # A wait to NEVER is no review yet: millions of days, beyond any real one.
-    unreviewed = Q(waited__gte=NEVER_SECONDS)
-    counts = rows.aggregate(completed=Count("id"), reviewed=Count("id", filter=~unreviewed))
-    figure = ReviewTime(counts["completed"], counts["reviewed"])
-    n = figure.reviewed
-    if not n:
+    sql, params = waits.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A wait to NEVER is no review yet: millions of days, beyond any real one.
+        cursor.execute(REVIEW_WAIT_SQL.format(waits=sql), (*params, NEVER_SECONDS))
+        rows = cursor.fetchall()
+    completed, reviewed = rows[0][0], rows[0][1]
+    figure = ReviewTime(completed, reviewed)
+    if not reviewed:
         return figure
-    # Ordered by the wait, the unreviewed (waiting for NEVER) last: the first n are the reviewed.
-    waits = rows.order_by("waited", "id").values_list("waited", flat=True)
-    middle = [_wait(value) for value in waits[(n - 1) // 2 : n // 2 + 1]]
+    at = {rank: value for _, _, rank, value in rows}
+    middle = [_wait(at[rank]) for rank in sorted({(reviewed + 1) // 2, reviewed // 2 + 1})]
     figure.median = sum(middle, timedelta()) / len(middle)
-    figure.p90 = _wait(waits[percentile_index(n, 0.9)])
+    figure.p90 = _wait(at[(9 * reviewed + 9) // 10])
     return figure
 
 
@@ -329,10 +353,14 @@ class Source:
 
 
 def _by_source(rows, team) -> list[dict]:
-    """Rows sent to HeyMilo whose metadata names a source, counted by it, with their interview's
-    status and the team's current decision looked up by HeyMilo's id (the unique (team, remote id)
-    index, then Decision's own)."""
-    interview = Interview.objects.for_team(team).filter(remote_id=OuterRef("interview_id"), missing=False)
+    """Rows sent to HeyMilo whose metadata names a source, counted by source, their interview's
+    status and the team's current decision (each looked up once per row by HeyMilo's id: the
+    unique (team, remote id) index, then Decision's own): a few groups per source, which the
+    caller adds up. Counting each outcome with its own FILTER looked the decision up once per
+    outcome."""
+    interview = (
+        Interview.objects.for_team(team).filter(remote_id=OuterRef("interview_id"), missing=False).order_by()
+    )
     latest = Decision.objects.filter(
         interview__team=team, interview__remote_id=OuterRef("interview_id"), interview__missing=False
     ).order_by("-created_at", "-id")
@@ -345,12 +373,8 @@ def _by_source(rows, team) -> list[dict]:
             interview_status=Subquery(interview.values("status")[:1]),
             decision=Subquery(latest.values("value")[:1]),
         )
-        .values("source")
-        .annotate(
-            candidates=Count("id"),
-            completed=Count("id", filter=Q(interview_status="completed")),
-            **{value: Count("id", filter=Q(decision=value)) for value in OUTCOMES},
-        )
+        .values("source", "interview_status", "decision")
+        .annotate(n=Count("id"))
         .order_by()
     )
 
@@ -369,10 +393,11 @@ def sources(scope: Scope) -> list[Source]:
     merged: dict[str, Source] = {}
     for row in _by_source(imported, scope.team) + _by_source(added, scope.team):
         entry = merged.setdefault(row["source"], Source(row["source"]))
-        entry.candidates += row["candidates"]
-        entry.completed += row["completed"]
-        for value in OUTCOMES:
-            setattr(entry, value, getattr(entry, value) + row[value])
+        entry.candidates += row["n"]
+        if row["interview_status"] == "completed":
+            entry.completed += row["n"]
+        if row["decision"] in OUTCOMES:
+            setattr(entry, row["decision"], getattr(entry, row["decision"]) + row["n"])
     return sorted((e for e in merged.values() if e.candidates), key=lambda e: (-e.candidates, e.name.lower()))
 
 

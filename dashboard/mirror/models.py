@@ -121,9 +121,12 @@ class Interview(models.Model):
             models.Index(fields=["team", "name"]),
             models.Index(fields=["team", "last_engagement"]),
             models.Index(fields=["team", "missing", "entered_on"], name="interview_entered"),
-            # Analytics' interviews started (with how many completed) and completed, by week: read
-            # from the index alone.
-            models.Index(fields=["team", "missing", "interviewed_on", "status"], name="interview_started"),
+            # Analytics' interviews started (with how many completed) and completed, by week, and
+            # the scores by posting of those started: read from the index alone.
+            models.Index(
+                fields=["team", "missing", "interviewed_on", "status", "posting", "score"],
+                name="interview_started",
+            ),
             models.Index(fields=["team", "missing", "status", "last_engagement"], name="interview_completed"),
             models.Index(fields=["team", "resume_score"]),
             models.Index(fields=["team", "match_score"]),

@@ -82,7 +82,11 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["interview", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["interview", "-created_at", "-id"]),
+            # Analytics' workload: a team's decisions in a range, by person, from the index alone.
+            models.Index(fields=["team", "created_at", "user"], name="decision_workload"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_value_display()} ({self.interview})"
@@ -117,6 +121,12 @@ class Rating(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        indexes = [
+            # Analytics: an interview's first rating after it completed (the review wait), and a
+            # team's ratings in a range by person (workload), each from an index alone.
+            models.Index(fields=["interview", "created_at"], name="rating_first"),
+            models.Index(fields=["team", "created_at", "user"], name="rating_workload"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["interview", "user"], name="one_rating_per_user"),
             models.CheckConstraint(condition=models.Q(stars__gte=1, stars__lte=5), name="stars_1_to_5"),

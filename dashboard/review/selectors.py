@@ -677,13 +677,24 @@ def board(team, user, posting, *, shown: dict[int, int] | None = None) -> list[d
     shown = shown or {}
     stages = posting_stages(team, posting)
     live = Interview.objects.filter(team=team, posting=posting, missing=False)
+    # Counted from the (posting, stage) index alone, then the few candidates HeyMilo no longer
+    # returns taken off: a join to the interviews to filter them read every candidate's wide row.
     counts = dict(
-        CandidateStage.objects.filter(posting=posting, interview__missing=False)
+        CandidateStage.objects.filter(posting=posting)
         .order_by()
         .values("stage")
         .annotate(n=Count("id"))
         .values_list("stage", "n")
     )
+    gone = (
+        Interview.objects.filter(team=team, posting=posting, missing=True, pipeline__isnull=False)
+        .order_by()
+        .values("pipeline__stage")
+        .annotate(n=Count("id"))
+        .values_list("pipeline__stage", "n")
+    )
+    for stage_id, n in gone:
+        counts[stage_id] -= n
     total = live.count()
     fields = ("id", "remote_id", "name", "email", "score", "status")
     columns: list[dict] = []
