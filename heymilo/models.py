@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Self
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 from heymilo.errors import MalformedResponse
 
@@ -200,11 +201,114 @@ def _require_dict(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
-def _require_id(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = _str(data.get(key))
-    if not value:
+def _required_str(value: Any, key: str, what: str) -> str:
+    text = _str(value)
+    if not text:
         raise MalformedResponse(f"{what} has no {key}")
-    return value
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# One from_dict for every model: each field is read from the key of its name, by the reader its
+# annotation names (str | None: _str, float | None: _num, tuple[Model, ...]: _parse_all, ...; a
+# plain str is a required id). A field whose key is named otherwise says so in its metadata
+# (`_key`); one read by a rule of its own is marked `_BY_HAND` and given by its class's from_dict.
+
+_BY_HAND: Mapping[str, Any] = {"by_hand": True}
+
+
+def _key(name: str) -> Mapping[str, Any]:
+    return {"key": name}
+
+
+type _Reader = Callable[[Any], Any]
+
+_SCALAR_READERS: dict[Any, _Reader] = {str: _str, float: _num, int: _int, bool: _bool, datetime: _time}
+
+# Per model class, the function that builds one from its dict: written on first use (_compile).
+_PARSERS: dict[type, Callable[..., Any]] = {}
+
+
+class _Parsed:
+    """A typed view of one JSON object of the API; `raw` keeps the object as it came."""
+
+    __slots__ = ()
+    _what: ClassVar[str]  # what MalformedResponse calls the object
+
+    if TYPE_CHECKING:
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        parse = _PARSERS.get(cls) or _compile(cls)
+        parsed: Self = parse(_require_dict(data, cls._what))
+        return parsed
+
+    @classmethod
+    def _parse(cls, data: dict[str, Any], **by_hand: Any) -> Self:
+        """For a from_dict of its own: it reads the _BY_HAND fields and passes them here."""
+        parse = _PARSERS.get(cls) or _compile(cls)
+        parsed: Self = parse(data, **by_hand)
+        return parsed
+
+
+def _compile(cls: type[_Parsed]) -> Callable[..., Any]:
+    """The parser of `cls`, written out as one would by hand: `cls(read(get(key)), ..., data)`.
+
+    Written from the fields as dataclasses writes __init__ (exec), because parsing is on the sync
+    path and a loop over the fields cost it markedly more (docs/performance.md). The arguments are
+    positional, raw last: constructing a frozen dataclass costs most of parsing, keywords more.
+    """
+    hints = get_type_hints(cls)
+    *parsed, raw = fields(cls)  # type: ignore[arg-type]  # every _Parsed is a dataclass
+    if raw.name != "raw":
+        raise TypeError(f"{cls.__name__}: the last field of a parsed model is raw")
+    scope: dict[str, Any] = {"cls": cls}
+    by_hand: list[str] = []
+    arguments: list[str] = []
+    for number, f in enumerate(parsed):
+        if f.metadata.get("by_hand"):
+            if f.name in ("cls", "data", "get"):
+                raise TypeError(f"{cls.__name__}: a field given by hand cannot be called {f.name}")
+            by_hand.append(f.name)
+            arguments.append(f.name)
+        else:
+            key = f.metadata.get("key", f.name)
+            scope[f"read_{number}"] = _reader(hints[f.name], key, cls._what)
+            arguments.append(f"read_{number}(get({key!r}))")
+    keywords = f", *, {', '.join(by_hand)}" if by_hand else ""
+    exec(  # noqa: S102 (the source is made of field names and repr()'d keys only)
+        f"def parse(data{keywords}):\n    get = data.get\n    return cls({', '.join(arguments)}, data)", scope
+    )
+    parse: Callable[..., Any] = scope["parse"]
+    _PARSERS[cls] = parse
+    return parse
+
+
+def _reader(hint: Any, key: str, what: str) -> _Reader:
+    args = get_args(hint)
+    optional = type(None) in args
+    if optional:
+        (hint,) = (arg for arg in args if arg is not type(None))
+    if hint is str and not optional:
+        return partial(_required_str, key=key, what=what)
+    if hint in _SCALAR_READERS:
+        return _SCALAR_READERS[hint]
+    if get_origin(hint) is dict:
+        return _dict
+    if get_origin(hint) is tuple:
+        item = get_args(hint)[0]
+        if item is str:
+            return _strs
+        if isinstance(item, type) and issubclass(item, _Parsed):
+            return partial(_parse_all, parse=item.from_dict)
+    if isinstance(hint, type) and issubclass(hint, _Parsed):
+        parse = hint.from_dict
+        if optional:
+            return lambda value: parse(value) if isinstance(value, dict) else None
+        return lambda value: parse(_dict(value))
+    raise TypeError(f"{what}: no reader for a field of type {hint!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +316,9 @@ def _require_id(data: Mapping[str, Any], key: str, what: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class RootLevelConfigs:
+class RootLevelConfigs(_Parsed):
+    _what = "root_level_configs"
+
     instructions: str | None = None
     company_overview: str | None = None
     job_overview: str | None = None
@@ -221,38 +327,17 @@ class RootLevelConfigs:
     interviewer_name: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "root_level_configs")
-        return cls(
-            instructions=_str(data.get("instructions")),
-            company_overview=_str(data.get("company_overview")),
-            job_overview=_str(data.get("job_overview")),
-            interview_process_overview=_str(data.get("interview_process_overview")),
-            language=_str(data.get("language")),
-            interviewer_name=_str(data.get("interviewer_name")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class WorkflowStep:
+class WorkflowStep(_Parsed):
     """One step of a posting's agentic workflow (resume, web_interview, conversational_sms...)."""
+
+    _what = "workflow step"
 
     type: str | None
     unique_id: str | None
     config: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "workflow step")
-        return cls(
-            type=_str(data.get("type")),
-            unique_id=_str(data.get("unique_id")),
-            config=_dict(data.get("config")),
-            raw=data,
-        )
 
     @property
     def instructions(self) -> str | None:
@@ -288,8 +373,10 @@ class WorkflowStep:
 
 
 @dataclass(frozen=True, slots=True)
-class Posting:
+class Posting(_Parsed):
     """A job posting (HeyMilo's UI calls them interviewers)."""
+
+    _what = "posting"
 
     posting_id: str
     title: str | None = None
@@ -307,27 +394,6 @@ class Posting:
     agentic_workflow: tuple[WorkflowStep, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "posting")
-        return cls(
-            posting_id=_require_id(data, "posting_id", "posting"),
-            title=_str(data.get("title")),
-            name=_str(data.get("name")),
-            description=_str(data.get("description")),
-            company_id=_str(data.get("company_id")),
-            created_at=_time(data.get("created_at")),
-            last_updated=_time(data.get("last_updated")),
-            archived=_bool(data.get("archived")),
-            deadline=_time(data.get("deadline")),
-            finalized=_bool(data.get("finalized")),
-            phone_number_id=_str(data.get("phone_number_id")),
-            url_key=_str(data.get("url_key")),
-            root_level_configs=RootLevelConfigs.from_dict(_dict(data.get("root_level_configs"))),
-            agentic_workflow=_parse_all(data.get("agentic_workflow"), WorkflowStep.from_dict),
-            raw=data,
-        )
-
     @property
     def step_types(self) -> tuple[str, ...]:
         return tuple(step.type for step in self.agentic_workflow if step.type)
@@ -338,8 +404,10 @@ class Posting:
 
 
 @dataclass(frozen=True, slots=True)
-class WorkflowStepStatus:
+class WorkflowStepStatus(_Parsed):
     """Where one candidate stands on one workflow step."""
+
+    _what = "workflow step status"
 
     id: str | None
     order: int | None = None
@@ -348,22 +416,14 @@ class WorkflowStepStatus:
     required: bool | None = None
     is_analyzing_call: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
-    last_updated: datetime | None = None
+    last_updated: datetime | None = field(default=None, metadata=_BY_HAND)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "workflow step status")
-        return cls(
-            id=_str(data.get("id")),
-            order=_int(data.get("order")),
-            started=_bool(data.get("started")),
-            complete=_bool(data.get("complete")),
-            required=_bool(data.get("required")),
-            is_analyzing_call=_bool(data.get("is_analyzing_call")),
-            details=_dict(data.get("details")),
-            last_updated=_time(data.get("last_updated_timestamp", data.get("last_updated"))),
-            raw=data,
+        data = _require_dict(data, cls._what)
+        return cls._parse(
+            data, last_updated=_time(data.get("last_updated_timestamp", data.get("last_updated")))
         )
 
     @property
@@ -372,22 +432,19 @@ class WorkflowStepStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class Workflow:
-    steps: tuple[WorkflowStepStatus, ...] = ()
+class Workflow(_Parsed):
+    _what = "workflow"
+
+    steps: tuple[WorkflowStepStatus, ...] = field(default=(), metadata=_BY_HAND)
     all_complete: bool | None = None
     last_engagement: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "workflow")
+        data = _require_dict(data, cls._what)
         steps = _parse_all(data.get("step_by_step"), WorkflowStepStatus.from_dict)
-        return cls(
-            steps=tuple(sorted(steps, key=lambda s: (s.order is None, s.order or 0))),
-            all_complete=_bool(data.get("all_complete")),
-            last_engagement=_time(data.get("last_engagement")),
-            raw=data,
-        )
+        return cls._parse(data, steps=tuple(sorted(steps, key=lambda s: (s.order is None, s.order or 0))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,25 +452,16 @@ class Workflow:
 
 
 @dataclass(frozen=True, slots=True)
-class TranscriptTurn:
+class TranscriptTurn(_Parsed):
     """One utterance. `timestamp` stays a float: it may be seconds from the start, not Unix time."""
+
+    _what = "transcript turn"
 
     speaker: str | None
     text: str | None
     timestamp: float | None = None
     timestamp_str: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "transcript turn")
-        return cls(
-            speaker=_str(data.get("speaker")),
-            text=_str(data.get("text")),
-            timestamp=_num(data.get("timestamp")),
-            timestamp_str=_str(data.get("timestamp_str")),
-            raw=data,
-        )
 
     @property
     def role(self) -> str:
@@ -426,25 +474,19 @@ class TranscriptTurn:
 
 
 @dataclass(frozen=True, slots=True)
-class InterviewSummary:
+class InterviewSummary(_Parsed):
+    _what = "summary"
+
     highlights: tuple[str, ...] = ()
     lowlights: tuple[str, ...] = ()
     match_score: float | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "summary")
-        return cls(
-            highlights=_strs(data.get("highlights")),
-            lowlights=_strs(data.get("lowlights")),
-            match_score=_num(data.get("match_score")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class ScorecardQuestion:
+class ScorecardQuestion(_Parsed):
+    _what = "scorecard question"
+
     question_id: str | None
     question: str | None = None
     evaluation_summary: str | None = None
@@ -457,120 +499,73 @@ class ScorecardQuestion:
     chat_transcript: tuple[TranscriptTurn, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "scorecard question")
-        return cls(
-            question_id=_str(data.get("question_id")),
-            question=_str(data.get("question")),
-            evaluation_summary=_str(data.get("evaluation_summary")),
-            evaluation_criteria=_str(data.get("evaluation_criteria")),
-            preview_timestamp=_num(data.get("preview_timestamp")),
-            evaluation_score=_num(data.get("evaluation_score")),
-            rank=_int(data.get("rank")),
-            score_weight=_num(data.get("score_weight")),
-            not_scored=_bool(data.get("not_scored")),
-            chat_transcript=_parse_all(data.get("chat_transcript"), TranscriptTurn.from_dict),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Scorecard:
+class Scorecard(_Parsed):
+    _what = "scorecard"
+
     match_details: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     questions: tuple[ScorecardQuestion, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "scorecard")
-        return cls(
-            match_details=_strs(data.get("match_details")),
-            tags=_strs(data.get("tags")),
-            questions=_parse_all(data.get("questions"), ScorecardQuestion.from_dict),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Remark:
+class Remark(_Parsed):
+    _what = "remark"
+
     details: str | None
-    transcript_reference: TranscriptTurn | None = None
+    transcript_reference: TranscriptTurn | None = field(default=None, metadata=_BY_HAND)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "remark")
+        data = _require_dict(data, cls._what)
+        # Unlike the other nested objects, an empty reference is no reference.
         reference = _opt_dict(data.get("transcript_reference"))
-        return cls(
-            details=_str(data.get("details")),
-            transcript_reference=TranscriptTurn.from_dict(reference) if reference else None,
-            raw=data,
+        return cls._parse(
+            data, transcript_reference=TranscriptTurn.from_dict(reference) if reference else None
         )
 
 
 @dataclass(frozen=True, slots=True)
-class CommunicationEvaluation:
+class CommunicationEvaluation(_Parsed):
+    _what = "communication evaluation"
+
     score: float | None
     remarks: tuple[Remark, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "communication evaluation")
-        return cls(
-            score=_num(data.get("score")),
-            remarks=_parse_all(data.get("remarks"), Remark.from_dict),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Communication:
+class Communication(_Parsed):
+    _what = "communication"
+
     speech_score: float | None = None
     evaluations: tuple[CommunicationEvaluation, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "communication")
-        return cls(
-            speech_score=_num(data.get("speech_score")),
-            evaluations=_parse_all(data.get("evaluations"), CommunicationEvaluation.from_dict),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class WebInterviewInfo:
+class WebInterviewInfo(_Parsed):
+    _what = "web_interview_info"
+
     summary: InterviewSummary | None = None
     scorecard: Scorecard | None = None
     communication: Communication | None = None
-    transcript: tuple[TranscriptTurn, ...] = ()
+    transcript: tuple[TranscriptTurn, ...] = field(default=(), metadata=_BY_HAND)
     audio_recording_link: str | None = None
     video_recording_link: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "web_interview_info")
-        summary = _opt_dict(data.get("summary"))
-        scorecard = _opt_dict(data.get("scorecard"))
-        communication = _opt_dict(data.get("communication"))
+        data = _require_dict(data, cls._what)
         # The reference wraps the turns as {"transcript": [...]}; accept a bare list as well.
         transcript = data.get("transcript")
         if isinstance(transcript, dict):
             transcript = transcript.get("transcript")
-        return cls(
-            summary=InterviewSummary.from_dict(summary) if summary is not None else None,
-            scorecard=Scorecard.from_dict(scorecard) if scorecard is not None else None,
-            communication=(Communication.from_dict(communication) if communication is not None else None),
-            transcript=_parse_all(transcript, TranscriptTurn.from_dict),
-            audio_recording_link=_str(data.get("audio_recording_link")),
-            video_recording_link=_str(data.get("video_recording_link")),
-            raw=data,
-        )
+        return cls._parse(data, transcript=_parse_all(transcript, TranscriptTurn.from_dict))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,7 +573,9 @@ class WebInterviewInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class ResumeCriterion:
+class ResumeCriterion(_Parsed):
+    _what = "resume criterion"
+
     criteria_id: str | None
     criteria_text: str | None = None
     score: float | None = None
@@ -587,22 +584,11 @@ class ResumeCriterion:
     standout_parts: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "resume criterion")
-        return cls(
-            criteria_id=_str(data.get("criteria_id")),
-            criteria_text=_str(data.get("criteria_text")),
-            score=_num(data.get("score")),
-            confidence_score=_num(data.get("confidence_score")),
-            reasons=_strs(data.get("reasons")),
-            standout_parts=_strs(data.get("standout_parts")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class ResumeScore:
+class ResumeScore(_Parsed):
+    _what = "score_criteria"
+
     overall_score: float | None = None
     confidence_score: float | None = None
     criteria: tuple[ResumeCriterion, ...] = ()
@@ -610,21 +596,11 @@ class ResumeScore:
     improvement_areas: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "score_criteria")
-        return cls(
-            overall_score=_num(data.get("overall_score")),
-            confidence_score=_num(data.get("confidence_score")),
-            criteria=_parse_all(data.get("criteria"), ResumeCriterion.from_dict),
-            highlights=_strs(data.get("highlights")),
-            improvement_areas=_strs(data.get("improvement_areas")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class EligibilityCriterion:
+class EligibilityCriterion(_Parsed):
+    _what = "eligibility criterion"
+
     criteria_id: str | None
     criteria_text: str | None = None
     pass_criteria: bool | None = None
@@ -632,57 +608,26 @@ class EligibilityCriterion:
     reasons: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "eligibility criterion")
-        return cls(
-            criteria_id=_str(data.get("criteria_id")),
-            criteria_text=_str(data.get("criteria_text")),
-            pass_criteria=_bool(data.get("pass_criteria")),
-            confidence_score=_num(data.get("confidence_score")),
-            reasons=_strs(data.get("reasons")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Eligibility:
+class Eligibility(_Parsed):
+    _what = "eligibility_criteria"
+
     is_eligible: bool | None = None
     confidence_score: float | None = None
     criteria: tuple[EligibilityCriterion, ...] = ()
     skill_gaps: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "eligibility_criteria")
-        return cls(
-            is_eligible=_bool(data.get("is_eligible")),
-            confidence_score=_num(data.get("confidence_score")),
-            criteria=_parse_all(data.get("criteria"), EligibilityCriterion.from_dict),
-            skill_gaps=_strs(data.get("skill_gaps")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class ResumeInfo:
+class ResumeInfo(_Parsed):
+    _what = "resume_interview_info"
+
     score_criteria: ResumeScore | None = None
-    eligibility: Eligibility | None = None
+    eligibility: Eligibility | None = field(default=None, metadata=_key("eligibility_criteria"))
     resume_link: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "resume_interview_info")
-        score = _opt_dict(data.get("score_criteria"))
-        eligibility = _opt_dict(data.get("eligibility_criteria"))
-        return cls(
-            score_criteria=ResumeScore.from_dict(score) if score is not None else None,
-            eligibility=Eligibility.from_dict(eligibility) if eligibility is not None else None,
-            resume_link=_str(data.get("resume_link")),
-            raw=data,
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -690,77 +635,72 @@ class ResumeInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class InterviewDetails:
+class InterviewDetails(_Parsed):
     """The core of an interview: who the candidate is, where they stand, the headline score."""
+
+    _what = "interview details"
 
     interview_id: str | None = None
     candidate_id: str | None = None
     name: str | None = None
     email: str | None = None
-    phone: str | None = None
+    phone: str | None = field(default=None, metadata=_BY_HAND)
     status: str | None = None
     score: float | None = None
     interviewed_on: datetime | None = None
     actions: dict[str, Any] = field(default_factory=dict)
     workflow_status: Workflow | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    resume_file_link: str | None = None
-    final_score: float | None = None
-    skill_highlights: tuple[str, ...] = ()
-    audio_recording_link: str | None = None
-    video_recording_link: str | None = None
+    # From metadata.resume and metadata.web_interview:
+    resume_file_link: str | None = field(default=None, metadata=_BY_HAND)
+    final_score: float | None = field(default=None, metadata=_BY_HAND)
+    skill_highlights: tuple[str, ...] = field(default=(), metadata=_BY_HAND)
+    audio_recording_link: str | None = field(default=None, metadata=_BY_HAND)
+    video_recording_link: str | None = field(default=None, metadata=_BY_HAND)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "interview details")
+        data = _require_dict(data, cls._what)
         metadata = _dict(data.get("metadata"))
         resume = _dict(metadata.get("resume"))
         web = _dict(metadata.get("web_interview"))
-        workflow_status = _opt_dict(data.get("workflow_status"))
-        return cls(
-            interview_id=_str(data.get("interview_id")),
-            candidate_id=_str(data.get("candidate_id")),
-            name=_str(data.get("name")),
-            email=_str(data.get("email")),
+        return cls._parse(
+            data,
             phone=_str(data.get("phone", data.get("phone_number"))),
-            status=_str(data.get("status")),
-            score=_num(data.get("score")),
-            interviewed_on=_time(data.get("interviewed_on")),
-            actions=_dict(data.get("actions")),
-            workflow_status=(Workflow.from_dict(workflow_status) if workflow_status is not None else None),
-            metadata=metadata,
             resume_file_link=_str(resume.get("file_link")),
             final_score=_num(web.get("final_score")),
             skill_highlights=_strs(web.get("skill_highlights")),
             audio_recording_link=_str(web.get("audio_recording_link")),
             video_recording_link=_str(web.get("video_recording_link")),
-            raw=data,
         )
 
 
 @dataclass(frozen=True, slots=True)
-class Interview:
+class Interview(_Parsed):
     """One candidate's interview for one posting, with everything HeyMilo's AI made of it.
 
     Recording links are signed URLs that expire: re-fetch the interview before playing an old one.
     """
 
-    interview_id: str
+    _what = "interview"
+
+    interview_id: str = field(metadata=_BY_HAND)
     posting_id: str | None = None
     posting_title: str | None = None
     posting_interview_type: str | None = None
     company_name: str | None = None
     company_image: str | None = None
-    details: InterviewDetails = field(default_factory=InterviewDetails)
-    workflow: Workflow = field(default_factory=Workflow)
-    web_interview: WebInterviewInfo | None = None
-    resume: ResumeInfo | None = None
+    details: InterviewDetails = field(default_factory=InterviewDetails, metadata=_BY_HAND)
+    workflow: Workflow = field(default_factory=Workflow, metadata=_BY_HAND)
+    # From agentic_data:
+    web_interview: WebInterviewInfo | None = field(default=None, metadata=_BY_HAND)
+    resume: ResumeInfo | None = field(default=None, metadata=_BY_HAND)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "interview")
+        data = _require_dict(data, cls._what)
         details = InterviewDetails.from_dict(_dict(data.get("details")))
         interview_id = _str(data.get("interview_id")) or details.interview_id
         if not interview_id:
@@ -775,18 +715,13 @@ class Interview:
         agentic = _dict(data.get("agentic_data"))
         web = _opt_dict(agentic.get("web_interview_info"))
         resume = _opt_dict(agentic.get("resume_interview_info"))
-        return cls(
+        return cls._parse(
+            data,
             interview_id=interview_id,
-            posting_id=_str(data.get("posting_id")),
-            posting_title=_str(data.get("posting_title")),
-            posting_interview_type=_str(data.get("posting_interview_type")),
-            company_name=_str(data.get("company_name")),
-            company_image=_str(data.get("company_image")),
             details=details,
             workflow=workflow,
             web_interview=WebInterviewInfo.from_dict(web) if web is not None else None,
             resume=ResumeInfo.from_dict(resume) if resume is not None else None,
-            raw=data,
         )
 
     @property
@@ -854,7 +789,9 @@ class Interview:
 
 
 @dataclass(frozen=True, slots=True)
-class Webhook:
+class Webhook(_Parsed):
+    _what = "webhook"
+
     webhook_id: str
     posting_id: str | None = None
     url: str | None = None
@@ -865,54 +802,24 @@ class Webhook:
     updated_at: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "webhook")
-        return cls(
-            webhook_id=_require_id(data, "webhook_id", "webhook"),
-            posting_id=_str(data.get("posting_id")),
-            url=_str(data.get("url")),
-            event_type=_str(data.get("event_type")),
-            http_method=_str(data.get("http_method")),
-            is_active=_bool(data.get("is_active")),
-            created_at=_time(data.get("created_at")),
-            updated_at=_time(data.get("updated_at")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class InterviewLink:
+class InterviewLink(_Parsed):
+    _what = "interview link"
+
     interview_id: str
     interview_link: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "interview link")
-        return cls(
-            interview_id=_require_id(data, "interview_id", "interview link"),
-            interview_link=_str(data.get("interview_link")),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class IngestionResult:
+class IngestionResult(_Parsed):
+    _what = "ingestion result"
+
     message: str | None = None
     ingestion_id: str | None = None
     interview_details: tuple[InterviewLink, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "ingestion result")
-        return cls(
-            message=_str(data.get("message")),
-            ingestion_id=_str(data.get("ingestion_id")),
-            interview_details=_parse_all(data.get("interview_details"), InterviewLink.from_dict),
-            raw=data,
-        )
 
     @property
     def interview_ids(self) -> tuple[str, ...]:
@@ -920,21 +827,13 @@ class IngestionResult:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportJob:
+class ExportJob(_Parsed):
+    _what = "export job"
+
     job_id: str | None = None
     status: str | None = None
     file_url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Self:
-        data = _require_dict(data, "export job")
-        return cls(
-            job_id=_str(data.get("job_id")),
-            status=_str(data.get("status")),
-            file_url=_str(data.get("file_url")),
-            raw=data,
-        )
 
 
 @dataclass(frozen=True, slots=True)
