@@ -4,6 +4,7 @@ scored out of 10, known by its question id (or its words when HeyMilo gave no id
 from dataclasses import dataclass
 
 from dashboard.core import scores
+from heymilo.errors import HeyMiloError
 from heymilo.models import Interview as APIInterview
 
 AI_SCALE = scores.QUESTION
@@ -21,6 +22,15 @@ def question_key(question_id: str | None, text: str | None) -> str:
     if question_id:
         return question_id[:320]
     return ("text:" + " ".join((text or "").lower().split()))[:320]
+
+
+def parse(row) -> APIInterview | None:
+    """A mirrored interview's document, typed (None when it cannot be read); the id is the row's,
+    as the mirror's own `Interview.parsed` does."""
+    try:
+        return APIInterview.from_dict({**(row.document or {}), "interview_id": row.remote_id})
+    except (HeyMiloError, ValueError, TypeError):
+        return None
 
 
 def _questions(doc: APIInterview | None):

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboard.mirror.models import Interview
-from dashboard.review.profile import parse_document
 from dashboard.review.services import audit_record
 from dashboard.scorecards import ai
 from dashboard.scorecards.models import (
@@ -52,7 +51,7 @@ def _seed_criteria(posting) -> list[ai.AICriterion]:
     found: dict[str, ai.AICriterion] = {}
     order: dict[str, tuple] = {}
     for n, row in enumerate(rows):
-        for m, criterion in enumerate(ai.criteria(parse_document(row))):
+        for m, criterion in enumerate(ai.criteria(ai.parse(row))):
             if criterion.key not in found:
                 found[criterion.key] = criterion
                 order[criterion.key] = (criterion.rank if criterion.rank is not None else 1_000_000, n, m)
@@ -122,7 +121,7 @@ def posting_template_set(team, *, user, posting, template) -> PostingTemplate:
 
 def outline_parse(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """An outline as [(section, [(criterion, what good looks like)])]: a line starting with "#" is
-    a section, each line under it a criterion, its description after " — " (or " -- ")."""
+    a section, each line under it a criterion, its description after "—" (or " -- ")."""
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -142,7 +141,7 @@ def outline_parse(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
                 f"Line {number}: start with a section (a line like “# Skills”) above the criteria."
             )
         line = line.lstrip("-•* ").strip()
-        for separator in (" — ", " -- "):
+        for separator in ("—", " -- "):
             if separator in line:
                 name, description = (part.strip() for part in line.split(separator, 1))
                 break
@@ -302,7 +301,7 @@ def scorecard_save(
     if submitting and card.submitted_at is None:
         card.submitted_at = now
     card.save()
-    ai_scores = ai.criterion_scores(parse_document(interview))
+    ai_scores = ai.criterion_scores(ai.parse(interview))
     existing = {a.criterion_id: a for a in Answer.objects.filter(scorecard=card)}
     for criterion_id, criterion in criteria.items():
         if criterion_id not in ratings and criterion_id not in existing:
@@ -368,7 +367,7 @@ def ai_scores_refresh(team, *, interview_ids) -> int:
     if not answers:
         return 0
     docs = {
-        row.pk: ai.criterion_scores(parse_document(row))
+        row.pk: ai.criterion_scores(ai.parse(row))
         for row in Interview.objects.filter(pk__in={a.interview_id for a in answers}).only(
             "document", "remote_id"
         )

@@ -12,6 +12,7 @@ from dashboard.ingestion.models import CandidateIngest, ImportJob
 from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
 from dashboard.notifications.models import Notification
 from dashboard.review.models import BulkDecision
+from dashboard.scorecards.models import ScorecardTemplate
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +73,7 @@ def theirs(other_team, outsider):
         "notification": Notification.objects.create(
             team=other_team, recipient=outsider, kind="mention", text="Secret Candidate", link="/"
         ),
+        "scorecard_template": ScorecardTemplate.objects.create(team=other_team, name="Secret Candidate's card"),
     }
 
 
@@ -112,6 +114,7 @@ FILLERS = {
     "interview_tab": lambda o: {"remote_id": o["interview"].remote_id, "tab": "resume"},
     "interview_refresh": lambda o: {"remote_id": o["interview"].remote_id},
     "decide": lambda o: {"remote_id": o["interview"].remote_id},
+    "interview_stage": lambda o: {"remote_id": o["interview"].remote_id},
     "rate": lambda o: {"remote_id": o["interview"].remote_id},
     "add_note": lambda o: {"remote_id": o["interview"].remote_id},
     "shortlist": lambda o: {"remote_id": o["interview"].remote_id},
@@ -160,6 +163,11 @@ FILLERS = {
     # analytics: the figure is no object; the posting in its filter is (the page itself says it
     # is not one of ours: tests/analytics)
     "analytics_csv": lambda o: {"figure": "weekly", "?": f"posting={o['posting'].remote_id}"},
+    # scorecards
+    "scorecard": lambda o: {"remote_id": o["interview"].remote_id},
+    "posting_scorecard": lambda o: {"remote_id": o["posting"].remote_id},
+    "scorecard_template": lambda o: {"template_id": o["scorecard_template"].id},
+    "calibration_csv": lambda o: {"figure": "disputed", "?": f"posting={o['posting'].remote_id}"},
 }
 
 

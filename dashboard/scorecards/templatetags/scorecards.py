@@ -1,0 +1,71 @@
+"""Scorecard regions on other apps' pages (the profile, compare, a posting's Manage tab, the shared
+reports): their templates include ours and load these tags, so their views need not know of us."""
+
+from django import template
+
+from dashboard.scorecards import selectors
+from dashboard.scorecards.forms import PostingTemplateForm
+from dashboard.scorecards.models import PostingTemplate, Rating, Recommendation, ScorecardTemplate
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def scorecard_panel(context, interview) -> dict:
+    from dashboard.scorecards.views import panel_context
+
+    return panel_context(context["request"], interview)
+
+
+@register.simple_tag(takes_context=True)
+def compare_recommendations(context, columns) -> list[dict]:
+    """Per compared column, in its order: the recommendations the person may see and how many are
+    hidden from them until they submit their own."""
+    request = context["request"]
+    found = selectors.team_recommendations(
+        request.team,
+        user=request.user,
+        interviews=[c.row for c in columns],
+        can_review=request.membership.can_review,
+    )
+    return [found[c.row.pk] for c in columns]
+
+
+@register.simple_tag
+def shared_scorecards(interview) -> list[dict]:
+    return selectors.submitted_scorecards(interview)
+
+
+@register.simple_tag
+def posting_scorecard_choice(posting) -> dict:
+    choice = PostingTemplate.objects.filter(posting=posting).select_related("template").first()
+    form = PostingTemplateForm(
+        team=posting.team, initial={"template": choice.template_id if choice else None}
+    )
+    return {
+        "choice": choice,
+        "form": form,
+        "any": ScorecardTemplate.objects.filter(team=posting.team_id).exists(),
+    }
+
+
+@register.filter
+def rating_word(value) -> str:
+    return Rating(value).label if value in Rating.values else ""
+
+
+@register.filter
+def recommendation_word(value) -> str:
+    return Recommendation(value).label if value in Recommendation.values else ""
+
+
+@register.filter
+def reviewer_name(user) -> str:
+    if user is None:
+        return "Former member"
+    return user.get_full_name() or user.username
+
+
+@register.filter
+def get_note(notes, section_id) -> str:
+    return (notes or {}).get(str(section_id), "")
