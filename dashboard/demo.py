@@ -161,34 +161,10 @@ def main() -> None:
             wait_port(SANDBOX_PORT, sandbox, "The HeyMilo sandbox")
         creds = passwords()
         if with_redis:
+            celery = [sys.executable, "-m", "celery", "-A", "dashboard"]
+            start([*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], "a Celery worker")
             start(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "dashboard",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    "2",
-                ],
-                "a Celery worker",
-            )
-            start(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "dashboard",
-                    "beat",
-                    "--loglevel",
-                    "INFO",
-                    "--schedule",
-                    str(VAR / "celerybeat-schedule"),
-                ],
+                [*celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")],
                 "Celery beat",
             )
         else:
