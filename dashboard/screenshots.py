@@ -176,37 +176,25 @@ def shoot(base: str, ids: dict, password: str) -> list[Path]:
         page.wait_for_url(f"{base}/")
         state = login.storage_state()
         login.close()
-        for size, viewport in SIZES.items():
-            phone = viewport["width"] < 900
-            for scheme in ("light", "dark"):
-                context = browser.new_context(
-                    viewport=viewport,
-                    color_scheme=scheme,
-                    storage_state=state,
-                    device_scale_factor=1,
-                    # A phone: touch and no hover, so shortcut hints stay hidden as they would.
-                    is_mobile=phone,
-                    has_touch=phone,
-                )
-                page = context.new_page()
-                for name, path in pages(ids).items():
-                    if scheme == "dark" and name not in DARK:
-                        continue
-                    page.goto(f"{base}{path}")
-                    # A page that keeps polling is still worth its picture.
-                    with contextlib.suppress(PlaywrightTimeout):
-                        page.wait_for_load_state("networkidle", timeout=10_000)
-                    suffix = "-dark" if scheme == "dark" else ""
-                    target = OUT / f"{name}-{size}{suffix}.png"
-                    # caret="initial": Playwright otherwise leaves style="" on inputs (see tests/e2e).
+        for size, scheme, context in contexts(browser, storage_state=state):
+            page = context.new_page()
+            for name, path in pages(ids).items():
+                if scheme == "dark" and name not in DARK:
+                    continue
+                page.goto(f"{base}{path}")
+                # A page that keeps polling is still worth its picture.
+                with contextlib.suppress(PlaywrightTimeout):
+                    page.wait_for_load_state("networkidle", timeout=10_000)
+                suffix = "-dark" if scheme == "dark" else ""
+                target = OUT / f"{name}-{size}{suffix}.png"
+                # caret="initial": Playwright otherwise leaves style="" on inputs (see tests/e2e).
+                page.screenshot(path=str(target), caret="initial", animations="disabled")
+                written.append(target)
+                if SIZES[size]["width"] < 900 and name == "home" and scheme == "light":  # the menu, open
+                    page.get_by_role("button", name="Menu").click()
+                    target = OUT / f"menu-{size}.png"
                     page.screenshot(path=str(target), caret="initial", animations="disabled")
                     written.append(target)
-                    if phone and name == "home" and scheme == "light":  # the folded navigation, open
-                        page.get_by_role("button", name="Menu").click()
-                        target = OUT / f"menu-{size}.png"
-                        page.screenshot(path=str(target), caret="initial", animations="disabled")
-                        written.append(target)
-                context.close()
         written.append(shoot_printed_report(browser, base, ids, state))
         written.extend(shoot_signed_out(browser, base, ids))
         browser.close()
@@ -222,6 +210,19 @@ def shoot_signed_out(browser, base: str, ids: dict) -> list[Path]:
         "password-reset-confirm": ids["reset"],
     }
     written = []
+    for size, scheme, context in contexts(browser):
+        page = context.new_page()
+        for name, path in paths.items():
+            page.goto(f"{base}{path}")
+            target = OUT / f"{name}-{size}{'-dark' if scheme == 'dark' else ''}.png"
+            page.screenshot(path=str(target), caret="initial", animations="disabled")
+            written.append(target)
+    return written
+
+
+def contexts(browser, **options):
+    """(size, colour scheme, a browser context for them) for each of SIZES, light and dark; each
+    context is closed once the next is asked for."""
     for size, viewport in SIZES.items():
         phone = viewport["width"] < 900
         for scheme in ("light", "dark"):
@@ -229,17 +230,13 @@ def shoot_signed_out(browser, base: str, ids: dict) -> list[Path]:
                 viewport=viewport,
                 color_scheme=scheme,
                 device_scale_factor=1,
+                # A phone: touch and no hover, so shortcut hints stay hidden as they would.
                 is_mobile=phone,
                 has_touch=phone,
+                **options,
             )
-            page = context.new_page()
-            for name, path in paths.items():
-                page.goto(f"{base}{path}")
-                target = OUT / f"{name}-{size}{'-dark' if scheme == 'dark' else ''}.png"
-                page.screenshot(path=str(target), caret="initial", animations="disabled")
-                written.append(target)
+            yield size, scheme, context
             context.close()
-    return written
 
 
 def shoot_printed_report(browser, base: str, ids: dict, state) -> Path:
