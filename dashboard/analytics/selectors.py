@@ -352,19 +352,24 @@ class Source:
         return self.candidates - self.advance - self.hold - self.reject
 
 
-def _by_source(rows, team) -> list[dict]:
+BY_SOURCE_SQL = (
+    "SELECT source, interview_status, decision, COUNT(*) FROM ({rows}) AS each_row GROUP BY 1, 2, 3"
+)
+
+
+def _by_source(rows, team) -> list[tuple[str, str | None, str | None, int]]:
     """Rows sent to HeyMilo whose metadata names a source, counted by source, their interview's
-    status and the team's current decision (each looked up once per row by HeyMilo's id: the
-    unique (team, remote id) index, then Decision's own): a few groups per source, which the
-    caller adds up. Counting each outcome with its own FILTER looked the decision up once per
-    outcome."""
+    status and the team's current decision: a few groups per source, which the caller adds up.
+    Each row's interview and decision are looked up once, by HeyMilo's id (the interview_remote
+    index, then Decision's own), in an inner query the GROUP BY reads: grouped directly, SQLite
+    evaluated each lookup twice, and a FILTER per outcome once per outcome."""
     interview = (
         Interview.objects.for_team(team).filter(remote_id=OuterRef("interview_id"), missing=False).order_by()
     )
     latest = Decision.objects.filter(
         interview__team=team, interview__remote_id=OuterRef("interview_id"), interview__missing=False
     ).order_by("-created_at", "-id")
-    return list(
+    each = (
         rows.exclude(interview_id="")
         .annotate(source=Coalesce(*(KT(f"metadata__{key}") for key in SOURCE_KEYS)))
         .filter(source__isnull=False)
@@ -373,10 +378,13 @@ def _by_source(rows, team) -> list[dict]:
             interview_status=Subquery(interview.values("status")[:1]),
             decision=Subquery(latest.values("value")[:1]),
         )
-        .values("source", "interview_status", "decision")
-        .annotate(n=Count("id"))
         .order_by()
+        .values("source", "interview_status", "decision")
     )
+    sql, params = each.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(BY_SOURCE_SQL.format(rows=sql), params)
+        return cursor.fetchall()
 
 
 def sources(scope: Scope) -> list[Source]:
@@ -391,13 +399,13 @@ def sources(scope: Scope) -> list[Source]:
         imported = imported.filter(job__posting=scope.posting)
         added = added.filter(posting=scope.posting)
     merged: dict[str, Source] = {}
-    for row in _by_source(imported, scope.team) + _by_source(added, scope.team):
-        entry = merged.setdefault(row["source"], Source(row["source"]))
-        entry.candidates += row["n"]
-        if row["interview_status"] == "completed":
-            entry.completed += row["n"]
-        if row["decision"] in OUTCOMES:
-            setattr(entry, row["decision"], getattr(entry, row["decision"]) + row["n"])
+    for source, status, decision, n in _by_source(imported, scope.team) + _by_source(added, scope.team):
+        entry = merged.setdefault(source, Source(source))
+        entry.candidates += n
+        if status == "completed":
+            entry.completed += n
+        if decision in OUTCOMES:
+            setattr(entry, decision, getattr(entry, decision) + n)
     return sorted((e for e in merged.values() if e.candidates), key=lambda e: (-e.candidates, e.name.lower()))
 
 

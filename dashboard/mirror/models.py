@@ -128,6 +128,8 @@ class Interview(models.Model):
                 name="interview_started",
             ),
             models.Index(fields=["team", "missing", "status", "last_engagement"], name="interview_completed"),
+            # Analytics' outcome by source looks each imported candidate up by HeyMilo's id.
+            models.Index(fields=["team", "remote_id", "missing", "status"], name="interview_remote"),
             models.Index(fields=["team", "resume_score"]),
             models.Index(fields=["team", "match_score"]),
             models.Index(fields=["team", "eligible"]),
