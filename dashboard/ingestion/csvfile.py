@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.core.files.storage import default_storage
+from dashboard.ingestion.storage import upload_storage
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -23,7 +23,7 @@ class CsvError(ValueError):
 class Table:
     """A stored upload we know how to read: its encoding, delimiter and header."""
 
-    name: str  # in default storage
+    name: str  # in upload storage
     encoding: str
     delimiter: str
     header: tuple[str, ...]
@@ -125,12 +125,12 @@ def shown_line(raw: str) -> str:
 
 def _text(table: Table) -> io.TextIOWrapper:
     # newline="" lets the csv module see quoted line breaks inside fields as data.
-    return io.TextIOWrapper(default_storage.open(table.name, "rb"), encoding=table.encoding, newline="")
+    return io.TextIOWrapper(upload_storage().open(table.name, "rb"), encoding=table.encoding, newline="")
 
 
 def open_table(name: str, max_columns: int | None = None) -> Table:
     """Check the stored file `name` and find how to read it; raise CsvError when it cannot be."""
-    with default_storage.open(name, "rb") as raw:
+    with upload_storage().open(name, "rb") as raw:
         head = raw.read(BLOCK)
     if not head.strip(b" \t\r\n\xef\xbb\xbf\xff\xfe\x00"):
         raise CsvError("The file is empty. Upload a CSV file with a header row and one candidate per row.")
@@ -184,7 +184,7 @@ def line_count(name: str) -> int:
     """Lines in the stored file, counted without decoding: an estimate of its rows for progress
     (a quoted line break inside a cell counts as one more)."""
     newlines = returns = 0
-    with default_storage.open(name, "rb") as raw:
+    with upload_storage().open(name, "rb") as raw:
         while block := raw.read(BLOCK):
             newlines += block.count(b"\n")
             returns += block.count(b"\r")
@@ -207,7 +207,7 @@ def _encoding(name: str, head: bytes) -> str:
 
 def _decodes(name: str, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
-    with default_storage.open(name, "rb") as raw:
+    with upload_storage().open(name, "rb") as raw:
         try:
             while block := raw.read(BLOCK):
                 if b"\x00" in block:

@@ -96,6 +96,9 @@ class ImportRow(models.Model):
     # Known for this posting already (mirror or an earlier import): HeyMilo returns that interview.
     existing = models.BooleanField(default=False)
     error = models.TextField(blank=True, default="")
+    # A row not sent keeps its cells as written: the "rows not sent" download is built from them
+    # after the upload itself is deleted (the import ended).
+    cells = models.JSONField(default=list)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     interview_id = models.CharField(max_length=100, blank=True, default="")
     interview_link = models.URLField(max_length=500, blank=True, default="")

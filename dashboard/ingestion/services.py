@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -15,6 +14,7 @@ from dashboard.core.heymilo_api import client_for
 from dashboard.core.tasks import task_named
 from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
+from dashboard.ingestion.storage import upload_storage
 from dashboard.mirror.models import Interview, SyncRun
 from dashboard.mirror.services import sync_request
 from heymilo.errors import (
@@ -49,7 +49,9 @@ def import_create(team, *, posting, user, upload, retake: bool) -> ImportJob:
             f"The file is {upload.size / 1_048_576:.1f} MB; the most one import takes is "
             f"{settings.UPLOAD_MAX_BYTES / 1_048_576:.0f} MB. Split it into smaller files."
         )
-    stored = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", upload)
+    # Kept where every host reads it (UPLOAD_STORAGE): the preview, the mapping and the check
+    # may each land on another host.
+    stored = upload_storage().save(f"imports/{uuid.uuid4().hex}.csv", upload)
     try:
         table = csvfile.open_table(stored, max_columns=settings.UPLOAD_MAX_COLUMNS)
         job = ImportJob(
@@ -77,7 +79,7 @@ def import_create(team, *, posting, user, upload, retake: bool) -> ImportJob:
             if job.rows_total == 0:
                 raise csvfile.CsvError(NO_ROWS)
     except BaseException:
-        default_storage.delete(stored)
+        upload_storage().delete(stored)
         raise
     return job
 
@@ -114,6 +116,7 @@ ROW_COLUMNS = (
     "status",
     "existing",
     "error",
+    "cells",
     "outcome",
     "interview_id",
     "interview_link",
@@ -187,6 +190,7 @@ def _validate(job: ImportJob, table: csvfile.Table, write) -> None:
                 status,
                 existing,
                 " ".join(errors),
+                json_param([] if status == ImportRow.Status.VALID else row.cells),
                 ImportRow.Outcome.PENDING,
                 "",
                 "",
@@ -275,7 +279,7 @@ def _check_failed(job: ImportJob, beat, error: str) -> None:
     with transaction.atomic():
         beat(state=ImportJob.State.FAILED, message=error, finished_at=timezone.now())
         job.rows.all().delete()
-    default_storage.delete(job.stored_name)
+    upload_delete(job)
 
 
 def import_remap(job: ImportJob, *, mapping: dict[str, str], retake: bool) -> None:
@@ -286,7 +290,7 @@ def import_remap(job: ImportJob, *, mapping: dict[str, str], retake: bool) -> No
         for col, target in job.mapping.items()
     }
     job.retake = retake
-    if default_storage.size(job.stored_name) <= CHECK_INLINE_BYTES:
+    if upload_storage().size(job.stored_name) <= CHECK_INLINE_BYTES:
         import_validate(job)
         return
     with transaction.atomic():
@@ -327,9 +331,10 @@ def import_cancel(job: ImportJob) -> None:
     """The chunk being sent finishes; the rest stays unsent."""
     ImportJob.objects.filter(id=job.id).update(cancel_requested=True)
     # A job no worker has picked up yet can be cancelled at once.
-    ImportJob.objects.filter(id=job.id, state=ImportJob.State.QUEUED).update(
+    if ImportJob.objects.filter(id=job.id, state=ImportJob.State.QUEUED).update(
         state=ImportJob.State.CANCELLED, finished_at=timezone.now()
-    )
+    ):
+        upload_delete(job)
 
 
 def import_step(job_id: int) -> bool:
@@ -454,6 +459,7 @@ def _refused(rows: list[ImportRow], error: ValidationError) -> None:
 
 def _finish(job: ImportJob, **ending) -> None:
     job.finish(**ending)
+    upload_delete(job)  # its rows hold all an ended import needs
     if job.rows.filter(outcome=ImportRow.Outcome.INGESTED).exists():
         # The new interviews reach the posting's candidate table through the mirror.
         transaction.on_commit(
@@ -492,7 +498,11 @@ def import_resume_stalled(job: ImportJob | None = None) -> int:
 def import_drafts_clean_up(*, older_than: timedelta) -> int:
     """Delete the drafts (previews nobody started) created more than `older_than` ago, with their
     stored files, in every team; returns how many. Only drafts: an import that was queued, ran or
-    ended is the record of what was sent, and a big file being checked is not a draft yet."""
+    ended is the record of what was sent, and a big file being checked is not a draft yet.
+
+    Also deletes what an earlier deletion missed: the file of an ended import (its storage was
+    unreachable then), and a file no import names that is older than `older_than` (its upload
+    request died between storing it and saving the job)."""
     cutoff = timezone.now() - older_than
     old = ImportJob.objects.filter(state=ImportJob.State.DRAFT, created_at__lt=cutoff)
     count = 0
@@ -502,13 +512,45 @@ def import_drafts_clean_up(*, older_than: timedelta) -> int:
         if not deleted:
             continue
         count += 1
-        try:
-            if stored_name:
-                default_storage.delete(stored_name)
-        except OSError as error:  # gone already (some storages raise for that) or unreachable
-            # The draft is gone either way; one file must not keep the others from going.
-            log.warning("import draft %s: its file %s was not deleted: %s", job_id, stored_name, error)
+        _file_delete(job_id, stored_name)
+    for job in ImportJob.objects.finished().exclude(stored_name="").only("id", "stored_name"):
+        upload_delete(job)
+    _orphans_delete(cutoff)
     return count
+
+
+def upload_delete(job: ImportJob) -> None:
+    """Delete an import's stored upload, once nothing reads it again (it ended, or its check
+    failed); the job then names no file. A storage out of reach leaves the name for the sweep."""
+    if job.stored_name and _file_delete(job.id, job.stored_name):
+        ImportJob.objects.filter(id=job.id, stored_name=job.stored_name).update(stored_name="")
+        job.stored_name = ""
+
+
+def _file_delete(job_id: int, stored_name: str) -> bool:
+    try:
+        if stored_name:
+            upload_storage().delete(stored_name)
+    except OSError as error:  # gone already (some storages raise for that) or unreachable
+        # One file must not keep the others from going.
+        log.warning("import %s: its file %s was not deleted: %s", job_id, stored_name, error)
+        return False
+    return True
+
+
+def _orphans_delete(cutoff) -> None:
+    storage = upload_storage()
+    try:
+        names = {f"imports/{name}" for name in storage.listdir("imports")[1]}
+    except (NotImplementedError, OSError):  # a storage that cannot list (or no file stored yet)
+        return
+    names -= set(ImportJob.objects.filter(stored_name__in=names).values_list("stored_name", flat=True))
+    for name in names:
+        try:
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+        except (NotImplementedError, OSError) as error:
+            log.warning("upload %s, named by no import, was not deleted: %s", name, error)
 
 
 # --- single candidate and export ---------------------------------------------------------------

@@ -270,11 +270,9 @@ def import_csv(request: TeamRequest, job_id: int, kind: str):
     if kind == "invalid":
         # The original columns plus an error column: fix the file and upload it again.
         writer.writerow([csv_safe(c) for c in [*job.header, "error"]])
-        table = services.import_table_open(job)
-        wanted = dict(job.rows.exclude(status=ImportRow.Status.VALID).values_list("number", "error"))
-        for number, cells in table.rows(settings.UPLOAD_MAX_ROWS):
-            if number in wanted:
-                writer.writerow([csv_safe(c) for c in [*cells, wanted[number]]])
+        rows = job.rows.exclude(status=ImportRow.Status.VALID).values_list("cells", "error")
+        for cells, error in rows.iterator(chunk_size=2000):
+            writer.writerow([csv_safe(c) for c in [*cells, error]])
         return response
     writer.writerow(
         ["row", "name", "email", "phone", "status", "outcome", "interview_id", "interview_link", "error"]

@@ -226,6 +226,7 @@ def upload_storage(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "uploads"},
         },
     }
+    settings.UPLOAD_STORAGE = "default"  # on disk, to look at the files
     return tmp_path / "uploads"
 
 

@@ -9,8 +9,9 @@ FILES = Path(__file__).resolve().parent / "files"
 
 
 @pytest.fixture(autouse=True)
-def upload_storage(settings, tmp_path):
-    """Uploads go to this test's own directory, never var/uploads."""
+def private_default_storage(settings, tmp_path):
+    """Anything put in default storage goes to this test's own directory, never var/uploads.
+    Uploads themselves go to the database (UPLOAD_STORAGE's default), as in production."""
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -19,6 +20,13 @@ def upload_storage(settings, tmp_path):
         },
     }
     return tmp_path / "uploads"
+
+
+@pytest.fixture
+def upload_storage(settings, private_default_storage):
+    """Uploads kept on disk instead (UPLOAD_STORAGE="default"), for a test that looks at the files."""
+    settings.UPLOAD_STORAGE = "default"
+    return private_default_storage
 
 
 @pytest.fixture
@@ -34,7 +42,7 @@ def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
 
 
 def stored(name: str, content: bytes | None = None) -> str:
-    """Save a fixture file (or bytes) in default storage; return its stored name."""
-    from django.core.files.storage import default_storage
+    """Save a fixture file (or bytes) in upload storage; return its stored name."""
+    from dashboard.ingestion.storage import upload_storage
 
-    return default_storage.save("imports/test.csv", upload(name, content))
+    return upload_storage().save("imports/test.csv", upload(name, content))

@@ -5,6 +5,9 @@ import pytest
 from dashboard.ingestion.csvfile import CsvError, open_table
 from tests.ingestion.conftest import stored
 
+# The files are read from upload storage: the database.
+pytestmark = pytest.mark.django_db
+
 NAMES = ["José Müller", "Zoë O'Brien", "Ana Lima"]
 
 

@@ -110,7 +110,9 @@ def test_it_keeps_newer_drafts_and_every_import_that_is_not_a_draft(posting, upl
     assert services.import_drafts_clean_up(older_than=timedelta(days=7)) == 0
     kept = [new, *others]
     assert set(ImportJob.objects.values_list("id", flat=True)) == {job.id for job in kept}
-    assert all((upload_storage / job.stored_name).exists() for job in kept)
+    # Files stay with what may read them again; an ended import's rows hold all it needs.
+    ended = {job.id for job in others if job.is_finished}
+    assert all((upload_storage / job.stored_name).exists() == (job.id not in ended) for job in kept)
 
 
 def test_it_cleans_up_every_teams_drafts(posting, other_team, upload_storage):
@@ -177,8 +179,8 @@ def test_beat_runs_the_clean_up_hourly(settings):
 def test_a_worker_runs_beats_clean_up(start_worker, posting, upload_storage, tmp_path):
     from dashboard.celery import app
 
-    # The worker's default storage is VAR_DIR/uploads: this test's upload_storage.
-    worker = start_worker(extra_env={"VAR_DIR": str(tmp_path)})
+    # The worker's uploads are on disk too, in VAR_DIR/uploads: this test's upload_storage.
+    worker = start_worker(extra_env={"VAR_DIR": str(tmp_path), "UPLOAD_STORAGE": "default"})
     old, young = make_job(posting, days_old=8), make_job(posting, days_old=1)
     done = make_job(posting, state=ImportJob.State.DONE, days_old=30)
     app.send_task(TASK)  # by name, as beat sends it
@@ -188,5 +190,7 @@ def test_a_worker_runs_beats_clean_up(start_worker, posting, upload_storage, tmp
         message="the worker to delete the old draft",
     )
     assert set(ImportJob.objects.values_list("id", flat=True)) == {young.id, done.id}, worker.log()[-2000:]
-    assert not (upload_storage / old.stored_name).exists()
-    assert (upload_storage / young.stored_name).exists() and (upload_storage / done.stored_name).exists()
+    assert not (upload_storage / old.stored_name).exists() and (upload_storage / young.stored_name).exists()
+    # An ended import keeps its record and rows; its file, which a deletion missed, goes.
+    assert not (upload_storage / done.stored_name).exists()
+    assert ImportJob.objects.get(id=done.id).stored_name == ""

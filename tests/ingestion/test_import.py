@@ -244,7 +244,10 @@ def test_the_results_csv_is_safe_from_formula_injection(login, reviewer, posting
     assert names == ['\'=HYPERLINK("http://evil")', "'+cmd", "'-2+3", "'@SUM(A1)", "Tab", "Plain"]
     assert rows[1][8] == "'=1+1"
     # The invalid-rows download is protected the same way.
-    job.rows.filter(number=3).update(status=ImportRow.Status.INVALID, error="-bad")
+    # Judged invalid, a row keeps its cells as written, which the download writes back.
+    job.rows.filter(number=3).update(
+        status=ImportRow.Status.INVALID, error="-bad", cells=["+cmd", "plus@example.com", "x"]
+    )
     content = client.get(f"/imports/{job.id}/invalid.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[1] == ["'+cmd", "plus@example.com", "x", "'-bad"]

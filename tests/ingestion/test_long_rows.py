@@ -7,6 +7,9 @@ from dashboard.ingestion.csvfile import open_table, shown_line
 from dashboard.ingestion.models import ImportJob
 from tests.ingestion.conftest import stored, upload
 
+# The files are read from upload storage: the database.
+pytestmark = pytest.mark.django_db
+
 LONG = (
     b"name,email,phone,source\n"
     b"Ada Lovelace,ada@example.com,2065550101,fair\n"

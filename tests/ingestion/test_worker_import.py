@@ -92,11 +92,10 @@ def test_a_worker_killed_mid_import_is_resumed_without_duplicates(
 
 
 def test_a_worker_checks_a_big_upload_while_the_page_polls_its_progress(
-    start_worker, team, admin, live_posting, login, upload_storage
+    start_worker, team, admin, live_posting, login
 ):
     rows = 8000  # some 330 KB: over the size checked within the upload request
-    # The worker reads the file from this test's upload directory (VAR_DIR/uploads).
-    start_worker(extra_env={"VAR_DIR": str(upload_storage.parent)})
+    start_worker()  # reads the upload from the database
     job = services.import_create(
         team, posting=live_posting, user=admin, upload=upload("people.csv", people(rows)), retake=False
     )
