@@ -73,7 +73,7 @@ def theirs(other_team, outsider):
         "notification": Notification.objects.create(
             team=other_team, recipient=outsider, kind="mention", text="Secret Candidate", link="/"
         ),
-        "scorecard_template": ScorecardTemplate.objects.create(team=other_team, name="Secret Candidate's card"),
+        "scorecard_template": ScorecardTemplate.objects.create(team=other_team, name="Secret card"),
     }
 
 
