@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# BENCH_SCALE=100000 runs the benches at a larger team beside the default 10,000 (opt-in: slow).
+SCALE = int(os.environ.get("BENCH_SCALE", "0")) or None
+CACHE_DIR = ROOT / "var" / "bench"
 
 
 def setup_django(database_url: str | None = None) -> Path:
@@ -38,6 +41,55 @@ def setup_django(database_url: str | None = None) -> Path:
     # Production static storage serves hashed names from the manifest collectstatic writes.
     call_command("collectstatic", verbosity=0, interactive=False)
     return workdir
+
+
+def setup_cached_django(name: str, build) -> bool:
+    """Django on a database that keeps what build() made, for the next run: a SQLite file under
+    var/bench/, or with BENCH_DATABASE_URL a PostgreSQL database of its own beside the one named
+    (its name plus _name). build() runs in a database named ..._building, renamed when it returns,
+    so an interrupted build is started again rather than measured. Returns True when it built."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        base, _, database = url.rpartition("/")
+        final = f"{database}_{name.replace('-', '_')}"
+        with _postgres_admin(base) as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [final])
+            if cursor.fetchone():
+                setup_django(f"{base}/{final}")
+                return False
+            cursor.execute(f'DROP DATABASE IF EXISTS "{final}_building"')
+            cursor.execute(f'CREATE DATABASE "{final}_building"')
+        setup_django(f"{base}/{final}_building")
+    else:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        final_path = CACHE_DIR / f"{name}.sqlite3"
+        if final_path.exists():
+            setup_django(f"sqlite:///{final_path}")
+            return False
+        building_path = CACHE_DIR / f"{name}.building.sqlite3"
+        building_path.unlink(missing_ok=True)
+        setup_django(f"sqlite:///{building_path}")
+    from django.db import connection
+
+    build()
+    connection.close()
+    if url:
+        with _postgres_admin(base) as cursor:
+            cursor.execute(f'ALTER DATABASE "{final}_building" RENAME TO "{final}"')
+        connection.settings_dict["NAME"] = final
+    else:
+        os.replace(building_path, final_path)
+        connection.settings_dict["NAME"] = str(final_path)
+    return True
+
+
+@contextmanager
+def _postgres_admin(base_url: str):
+    """A cursor on the server's postgres database (autocommit: CREATE and ALTER DATABASE)."""
+    import psycopg
+
+    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as admin:
+        yield admin.cursor()
 
 
 def free_port() -> int:

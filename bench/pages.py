@@ -13,9 +13,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from bench.common import reference_workload, setup_django, table
+from bench.common import SCALE, reference_workload, setup_cached_django, setup_django, table
 
-INTERVIEWS = int(os.environ.get("BENCH_INTERVIEWS", "10000"))
+INTERVIEWS = SCALE or int(os.environ.get("BENCH_INTERVIEWS", "10000"))
 SMALL = max(100, INTERVIEWS // 10)
 RUNS = int(os.environ.get("BENCH_RUNS", "50"))
 WARMUP = 5
@@ -323,7 +323,90 @@ def member_client(team, username: str, role: str = "reviewer"):
     return user, client
 
 
+def build_scaled() -> None:
+    """BENCH_SCALE's teams, kept under var/bench/ between runs: the big one and one a tenth its
+    size (10,000 at 100,000), with their members and an admin, named so a rerun finds them."""
+    from django.db import connection
+
+    from dashboard.accounts.models import Membership, Team
+    from dashboard.mirror.services import planner_statistics_refresh
+    from tests.factories import UserFactory
+
+    for slug, count in (("bench-big", INTERVIEWS), ("bench-small", SMALL)):
+        team = Team.objects.create(name=f"Bench {count:,}", slug=slug)
+        users = [UserFactory(username=slug), UserFactory(username=f"{slug}-other")]
+        Membership.objects.create(user=users[0], team=team, role="reviewer")
+        started = time.perf_counter()
+        build(team, count, f"{slug}-key", users)
+        print(f"  built {count:,} interviews in {time.perf_counter() - started:.0f} s", flush=True)
+    staff = UserFactory(username="bench-staff", is_staff=True, is_superuser=True)
+    staff.save()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    else:
+        planner_statistics_refresh()
+
+
+def logged_in(username: str):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def main_scaled() -> None:
+    """The pages at BENCH_SCALE candidates beside the same pages at a tenth of that, timed in
+    the same rounds (so the shared machine's slow spells fall on both alike)."""
+    setup_cached_django(f"pages-{INTERVIEWS}", build_scaled)
+    from django.db import connection
+
+    from dashboard.accounts.models import Team
+    from dashboard.mirror.models import Posting
+    from dashboard.mirror.services import planner_statistics_refresh
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # indexes a migration added since the build
+    else:
+        planner_statistics_refresh()
+    measured = {}
+    for slug in ("bench-big", "bench-small"):
+        team = Team.objects.get(slug=slug)
+        posting = Posting.objects.get(team=team)
+        measured[slug] = (team, logged_in(slug), pages(posting, best_four(team)))
+    calls = {}
+    for slug, (_, client, listed) in measured.items():
+        for label, url, headers in listed:
+            calls[(label, slug)] = lambda client=client, url=url, headers=headers: client.get(url, **headers)
+    calls[(REFERENCE, "")] = reference_workload
+    timings = timed_together(calls)
+    rows = [("database", connection.vendor, "")]
+    big_client, small_client = measured["bench-big"][1], measured["bench-small"][1]
+    for (label, url, headers), (_, small_url, _) in zip(
+        measured["bench-big"][2], measured["bench-small"][2], strict=True
+    ):
+        big, small = timings[(label, "bench-big")], timings[(label, "bench-small")]
+        rows.append(
+            (
+                label,
+                f"{big[0]:.1f} / {big[1]:.1f} ms",
+                f"p50 / p95 at {INTERVIEWS:,}; {small[0]:.1f} / {small[1]:.1f} ms at {SMALL:,}; "
+                f"queries {query_count(big_client, url, headers)} / "
+                f"{query_count(small_client, small_url, headers)}",
+            )
+        )
+    p50, p95, _ = timings[(REFERENCE, "")]
+    rows.append((REFERENCE, f"{p50:.1f} / {p95:.1f} ms", "this machine's own noise, no server at all"))
+    table(rows)
+
+
 def main() -> None:
+    if SCALE:
+        main_scaled()
+        return
     setup_django(os.environ.get("BENCH_DATABASE_URL"))
     register_admin()
     from django.db import connection
