@@ -26,39 +26,49 @@ def health_cache_key(team_id: int) -> str:
     return f"team:{team_id}:heymilo-health"
 
 
+# What an error means, in words a hiring manager understands: the first kind it is wins
+# (Unauthorized and RateLimited are kinds of APIStatusError). {message} is the error's own
+# sentence, {status} the HTTP status HeyMilo answered with.
+_ERROR_WORDS: tuple[tuple[type[HeyMiloError], str, str], ...] = (
+    # Refused before connecting, so it tells nothing about what listens there.
+    (
+        AddressNotAllowed,
+        ConnectionCheck.Outcome.UNREACHABLE,
+        "{message}. Nothing was sent: check the base URL.",
+    ),
+    (
+        Unauthorized,
+        ConnectionCheck.Outcome.UNAUTHORIZED,
+        "HeyMilo rejected the API key. Check it in HeyMilo's settings and paste it again.",
+    ),
+    (
+        RateLimited,
+        ConnectionCheck.Outcome.RATE_LIMITED,
+        "HeyMilo says we are sending too many requests right now. Try again in a minute.",
+    ),
+    (
+        APITimeoutError,
+        ConnectionCheck.Outcome.UNREACHABLE,
+        "HeyMilo did not answer in time. It may be down or the base URL may be wrong.",
+    ),
+    (
+        APIConnectionError,
+        ConnectionCheck.Outcome.UNREACHABLE,
+        "Could not reach HeyMilo at the base URL. Check the address and try again.",
+    ),
+    (
+        APIStatusError,
+        ConnectionCheck.Outcome.ERROR,
+        "HeyMilo answered with an error ({status}). Try again later.",
+    ),
+)
+
+
 def describe_error(error: HeyMiloError) -> tuple[str, str]:
     """(outcome, sentence) in words a hiring manager understands."""
-    if isinstance(error, AddressNotAllowed):
-        # Refused before connecting, so it tells nothing about what listens there.
-        return (
-            ConnectionCheck.Outcome.UNREACHABLE,
-            f"{str(error).rstrip('.')}. Nothing was sent: check the base URL.",
-        )
-    if isinstance(error, Unauthorized):
-        return (
-            ConnectionCheck.Outcome.UNAUTHORIZED,
-            "HeyMilo rejected the API key. Check it in HeyMilo's settings and paste it again.",
-        )
-    if isinstance(error, RateLimited):
-        return (
-            ConnectionCheck.Outcome.RATE_LIMITED,
-            "HeyMilo says we are sending too many requests right now. Try again in a minute.",
-        )
-    if isinstance(error, APITimeoutError):
-        return (
-            ConnectionCheck.Outcome.UNREACHABLE,
-            "HeyMilo did not answer in time. It may be down or the base URL may be wrong.",
-        )
-    if isinstance(error, APIConnectionError):
-        return (
-            ConnectionCheck.Outcome.UNREACHABLE,
-            "Could not reach HeyMilo at the base URL. Check the address and try again.",
-        )
-    if isinstance(error, APIStatusError):
-        return (
-            ConnectionCheck.Outcome.ERROR,
-            f"HeyMilo answered with an error ({error.status}). Try again later.",
-        )
+    for kind, outcome, words in _ERROR_WORDS:
+        if isinstance(error, kind):
+            return outcome, words.format(message=str(error).rstrip("."), status=getattr(error, "status", ""))
     return ConnectionCheck.Outcome.ERROR, "HeyMilo sent a reply we could not understand."
 
 
