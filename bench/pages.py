@@ -90,7 +90,58 @@ def build(team, count: int, key: str, users):
             Rating.objects.bulk_create(ratings)
     spread_over_a_year(team, anchor, rng)
     place_on_stages(team, posting, rng)
+    add_scorecards(team, posting, users, rng)
     return posting
+
+
+def add_scorecards(team, posting, users, rng) -> None:
+    """A submitted scorecard from each user on every candidate (the calibration page's data): each
+    criterion of the posting's template (seeded from HeyMilo's questions) rated near the AI's score
+    of it, one time in four far from it."""
+    from dashboard.mirror.models import Interview
+    from dashboard.scorecards import ai
+    from dashboard.scorecards.models import Answer, Criterion, Scorecard
+    from dashboard.scorecards.services import template_for_posting
+
+    template = template_for_posting(team, posting=posting)
+    criteria = list(Criterion.objects.filter(template=template))
+    now = datetime.now(UTC)
+    rows = Interview.objects.filter(posting=posting).only("remote_id", "document").order_by("pk")
+    for start in range(0, rows.count(), 1000):
+        cards, scored = [], []
+        for row in rows[start : start + 1000]:
+            scores = ai.criterion_scores(ai.parse(row))
+            for user in users:
+                cards.append(
+                    Scorecard(
+                        team=team,
+                        interview=row,
+                        user=user,
+                        template=template,
+                        recommendation=rng.randint(1, 4),
+                        submitted_at=now,
+                    )
+                )
+                scored.append(scores)
+        Scorecard.objects.bulk_create(cards)
+        answers = []
+        for card, scores in zip(cards, scored, strict=True):
+            for c in criteria:
+                score = scores.get(c.ai_key)
+                near = round((score if score is not None else 5) * 0.4)
+                rating = rng.randint(1, 4) if rng.random() < 0.25 else near
+                answers.append(
+                    Answer(
+                        team=team,
+                        scorecard=card,
+                        interview_id=card.interview_id,
+                        criterion=c,
+                        rating=max(1, min(4, rating)),
+                        ai_score=score,
+                        submitted=True,
+                    )
+                )
+        Answer.objects.bulk_create(answers, batch_size=2000)
 
 
 def place_on_stages(team, posting, rng) -> None:
@@ -269,6 +320,7 @@ def pages(posting, top: list[str]) -> list[tuple[str, str, dict]]:
             f"/analytics/?{urlencode({'start': str(YEAR_AGO), 'end': str(TODAY)})}",
             {},
         ),
+        ("calibration, all postings", "/calibration/", {}),
     ]
 
 
@@ -280,6 +332,7 @@ def best_four(team) -> list[str]:
 
 
 UNCACHED = "analytics, 12 months, first view after a change"
+UNCACHED_CALIBRATION = "calibration, first view after a change"
 
 
 def uncached(team, client, url: str):
@@ -458,6 +511,7 @@ def main() -> None:
     # from that cache (above) and as the first view after a change, which computes them all.
     analytics_url = next(url for label, url, _ in measured if label.startswith("analytics"))
     calls[UNCACHED] = lambda: uncached(big, client, analytics_url)
+    calls[UNCACHED_CALIBRATION] = lambda: uncached(big, client, "/calibration/")
     calls[REFERENCE] = reference_workload
     for label, (p50, p95, cpu) in timed_together(calls).items():
         note = (
@@ -466,7 +520,7 @@ def main() -> None:
             else " (target p95 ≤ 50 ms)"
             if label == "board"
             else " (target p95 ≤ 100 ms)"
-            if label.startswith("analytics")
+            if label.startswith(("analytics", "calibration"))
             else " (reference)"
             if label.startswith("admin")
             else ": this machine's own noise, no server at all"
@@ -500,6 +554,14 @@ def main() -> None:
             UNCACHED,
             f"{uncached_queries(big, client, analytics_url)} / "
             f"{uncached_queries(small, small_client, small_analytics)}",
+            f"queries at {INTERVIEWS:,} / {SMALL:,} rows",
+        )
+    )
+    rows.append(
+        (
+            UNCACHED_CALIBRATION,
+            f"{uncached_queries(big, client, '/calibration/')} / "
+            f"{uncached_queries(small, small_client, '/calibration/')}",
             f"queries at {INTERVIEWS:,} / {SMALL:,} rows",
         )
     )
