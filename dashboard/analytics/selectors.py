@@ -352,17 +352,21 @@ class Source:
         return self.candidates - self.advance - self.hold - self.reject
 
 
-BY_SOURCE_SQL = (
-    "SELECT source, interview_status, decision, COUNT(*) FROM ({rows}) AS each_row GROUP BY 1, 2, 3"
-)
+# Each row's source, status and decision computed once (materialised): the source is a JSON
+# look-up under three spellings, which a filter in the same query wrote out twice more.
+BY_SOURCE_SQL = """
+WITH each_row AS MATERIALIZED ({rows})
+SELECT source, interview_status, decision, COUNT(*) FROM each_row
+WHERE source IS NOT NULL AND source <> '' GROUP BY 1, 2, 3
+"""
 
 
 def _by_source(rows, team) -> list[tuple[str, str | None, str | None, int]]:
     """Rows sent to HeyMilo whose metadata names a source, counted by source, their interview's
     status and the team's current decision: a few groups per source, which the caller adds up.
     Each row's interview and decision are looked up once, by HeyMilo's id (the interview_remote
-    index, then Decision's own), in an inner query the GROUP BY reads: grouped directly, SQLite
-    evaluated each lookup twice, and a FILTER per outcome once per outcome."""
+    index, then Decision's own), in an inner query the GROUP BY reads (BY_SOURCE_SQL): grouped
+    directly, SQLite evaluated each lookup twice, and a FILTER per outcome once per outcome."""
     interview = (
         Interview.objects.for_team(team).filter(remote_id=OuterRef("interview_id"), missing=False).order_by()
     )
@@ -371,10 +375,8 @@ def _by_source(rows, team) -> list[tuple[str, str | None, str | None, int]]:
     ).order_by("-created_at", "-id")
     each = (
         rows.exclude(interview_id="")
-        .annotate(source=Coalesce(*(KT(f"metadata__{key}") for key in SOURCE_KEYS)))
-        .filter(source__isnull=False)
-        .exclude(source="")
         .annotate(
+            source=Coalesce(*(KT(f"metadata__{key}") for key in SOURCE_KEYS)),
             interview_status=Subquery(interview.values("status")[:1]),
             decision=Subquery(latest.values("value")[:1]),
         )
