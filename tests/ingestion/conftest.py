@@ -36,6 +36,19 @@ def posting(team):
     return Posting.objects.create(team=team, remote_id="P-ENG", title="Backend Engineer", url_key="eng-key")
 
 
+@pytest.fixture
+def live_posting(team, sandbox):
+    """A posting of the sandbox's, the team pointed at the sandbox."""
+    from dashboard.mirror.models import Posting
+    from tests.mirror.helpers import point_team_at
+
+    point_team_at(team, sandbox)
+    doc = sandbox.postings()[0]
+    return Posting.objects.create(
+        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
+    )
+
+
 def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
     data = (FILES / name).read_bytes() if content is None else content
     return SimpleUploadedFile(name, data, content_type="text/csv")

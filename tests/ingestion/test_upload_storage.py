@@ -18,15 +18,14 @@ from django.utils import timezone
 from dashboard.ingestion import services
 from dashboard.ingestion.models import ImportJob, ImportRow, UploadChunk
 from dashboard.ingestion.storage import CHUNK_BYTES, DatabaseStorage, upload_storage
-from dashboard.mirror.models import Posting
 from tests.ingestion.conftest import upload
 from tests.ingestion.test_worker_import import assert_each_row_ingested_once, finished
-from tests.mirror.helpers import point_team_at
 from tests.test_settings import production_env, run_manage
 from tests.waiting import wait_for
 
 # A header the automatic mapping does not take for the email: a person maps it on the next page.
 HEADER = b"Full name,Reach at,Source\n"
+MAPPED = {"col0": "name", "col1": "email", "col2": "metadata"}
 
 
 def people(count: int) -> bytes:
@@ -54,15 +53,6 @@ def host(settings, root: Path):
         settings.STORAGES, settings.MEDIA_ROOT = saved
 
 
-@pytest.fixture
-def live_posting(team, sandbox):
-    point_team_at(team, sandbox)
-    doc = sandbox.postings()[0]
-    return Posting.objects.create(
-        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
-    )
-
-
 def post_upload(client, posting, content: bytes, name="people.csv") -> ImportJob:
     response = client.post("/imports/upload/", {"posting": posting.id, "file": upload(name, content)})
     assert response.status_code == 302, response.text
@@ -88,7 +78,7 @@ def test_upload_mapping_and_import_on_three_hosts_ingest_every_row_once(
     assert job.is_draft and "email" not in job.mapping.values()  # waits for a person to map it
     with host(settings, web_b):  # the mapping lands on the other web host
         client = login(admin)
-        response = client.post(f"/imports/{job.id}/mapping/", {"col0": "name", "col1": "email", "col2": "metadata"})
+        response = client.post(f"/imports/{job.id}/mapping/", MAPPED)
         assert response.status_code == 302, response.text
         job.refresh_from_db()
         assert (job.rows_valid, job.rows_invalid) == (rows, 0)
@@ -128,7 +118,7 @@ def test_the_same_steps_on_disk_fail_on_the_second_host(settings, tmp_path, logi
         job = post_upload(login(admin), posting, people(5))
     assert len(files_under(tmp_path / "web-a")) == 1
     with host(settings, tmp_path / "web-b"), pytest.raises(FileNotFoundError):
-        login(admin).post(f"/imports/{job.id}/mapping/", {"col0": "name", "col1": "email", "col2": "metadata"})
+        login(admin).post(f"/imports/{job.id}/mapping/", MAPPED)
 
 
 # --- deleted when nothing reads it again --------------------------------------------------------
