@@ -47,6 +47,17 @@ class ApiError(Exception):
         self.status, self.detail, self.error_type = status, detail, error_type
         self.errors, self.headers = errors, headers or {}
 
+    def response(self) -> Response:
+        """The error as the API answers it: {"detail", "status_code", "error_type"[, "errors"]}."""
+        body: dict[str, Any] = {
+            "detail": self.detail,
+            "status_code": self.status,
+            "error_type": self.error_type,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return json_response(self.status, body, self.headers)
+
 
 class ControlError(ApiError):
     def __init__(self, detail: str, status: int = 400) -> None:
@@ -60,19 +71,6 @@ def json_response(status: int, payload: Any, headers: dict[str, str] | None = No
         # A lone surrogate (put in by a test) has no UTF-8: escape it, as JSON.stringify does.
         body = json.dumps(payload).encode()
     return Response(status, body, headers or {})
-
-
-def error_response(
-    status: int,
-    detail: str,
-    error_type: str,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    body: dict[str, Any] = {"detail": detail, "status_code": status, "error_type": error_type}
-    if errors:
-        body["errors"] = errors
-    return json_response(status, body, headers)
 
 
 def validation_error(errors: list[dict[str, Any]]) -> ApiError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from . import api, control, media
-from .messages import ApiError, ControlError, Request, Response, error_response
+from .messages import ApiError, ControlError, Request, Response
 
 if TYPE_CHECKING:
     from .app import Sandbox
@@ -95,7 +95,7 @@ def dispatch(sb: Sandbox, req: Request) -> Response:
             return _sandbox_call(sb, req)
         return _api_call(sb, req)
     except ApiError as exc:
-        return error_response(exc.status, exc.detail, exc.error_type, exc.errors, exc.headers)
+        return exc.response()
 
 
 # ---------------------------------------------------------------------- sandbox calls
@@ -136,7 +136,7 @@ def _api_call(sb: Sandbox, req: Request) -> Response:
     try:
         response = _route_api(sb, req)
     except ApiError as exc:
-        response = error_response(exc.status, exc.detail, exc.error_type, exc.errors, exc.headers)
+        response = exc.response()
     if not response.drop and "X-RateLimit-Limit" not in response.headers:
         # Every API response carries the rate-limit headers, errors included.
         response.headers.update(sb.limiter.peek(key if key in sb.world.keys else None))
@@ -167,15 +167,15 @@ def _run_api(sb: Sandbox, req: Request, route: Route, params: dict[str, str], ke
         if rule.kind == "latency":
             sb.sleep(rule.seconds or 0)
         elif rule.kind == "error_500":
-            return error_response(500, "Internal Server Error (injected fault)", "internal_server_error")
+            return ApiError(500, "Internal Server Error (injected fault)", "internal_server_error").response()
         elif rule.kind == "rate_limit":
             headers = sb.limiter.peek(key)
             headers["X-RateLimit-Remaining"] = "0"
             if rule.retry_after is not None:
                 headers["Retry-After"] = str(rule.retry_after)
-            return error_response(
+            return ApiError(
                 429, "Rate limit exceeded (injected fault)", "rate_limit_exceeded", headers=headers
-            )
+            ).response()
         elif rule.kind == "hang":
             sb.sleep(rule.seconds or 0)
             if rule.then == "close":

@@ -16,7 +16,7 @@ from .app import Sandbox
 from .config import SandboxConfig
 from .faults import FaultOptions
 from .handle import SandboxHandle
-from .messages import Request, Response, error_response
+from .messages import ApiError, Request, Response
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -47,7 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
-                response = error_response(413, "Request body too large", "payload_too_large")
+                response = ApiError(413, "Request body too large", "payload_too_large").response()
                 self.close_connection = True
             else:
                 body = self.rfile.read(length) if length > 0 else b""
@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response = sandbox.handle(request)
         except Exception:  # a bug must answer 500, never kill the server
             traceback.print_exc(file=sys.stderr)
-            response = error_response(500, "Internal Server Error", "internal_server_error")
+            response = ApiError(500, "Internal Server Error", "internal_server_error").response()
         try:
             if response.drop:
                 status = "dropped"
