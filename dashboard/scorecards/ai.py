@@ -1,5 +1,5 @@
 """HeyMilo's own scorecard read as criteria: each interview scorecard question is a criterion the AI
-scored out of 10, known by its question id (or its words when HeyMilo gave no id)."""
+scored out of 10, known by its words (or its id when it has none)."""
 
 from dataclasses import dataclass
 
@@ -19,9 +19,10 @@ class AICriterion:
 
 
 def question_key(question_id: str | None, text: str | None) -> str:
-    if question_id:
-        return question_id[:320]
-    return ("text:" + " ".join((text or "").lower().split()))[:320]
+    """A question's identity across a posting's interviews: its words (HeyMilo gives each
+    interview's copy of a question an id of its own), else its id."""
+    words = " ".join((text or "").lower().split())
+    return ("text:" + words)[:320] if words else (question_id or "")[:320]
 
 
 def parse(row) -> APIInterview | None:

@@ -74,8 +74,8 @@ class Criterion(models.Model):
     # What good looks like, shown beside the rating buttons.
     description = models.TextField(blank=True, default="")
     position = models.PositiveIntegerField(default=0)
-    # The HeyMilo scorecard question this criterion rates (its question id, or "text:" and its
-    # words when HeyMilo gave none); empty when the AI does not score it.
+    # The HeyMilo scorecard question this criterion rates ("text:" and its words, or its id when it
+    # has no words: scorecards.ai.question_key); empty when the AI does not score it.
     ai_key = models.CharField(max_length=320, blank=True, default="")
     archived_at = models.DateTimeField(null=True, blank=True)
 

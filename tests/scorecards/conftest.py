@@ -4,6 +4,7 @@ scorecard and calibration tests."""
 import pytest
 
 from dashboard.mirror.models import Interview, Posting
+from dashboard.scorecards.ai import question_key
 
 QUESTIONS = (
     ("q_sql", "Walk us through a SQL query you tuned", "Explains indexes and measures before and after"),
@@ -15,6 +16,9 @@ QUESTIONS = (
     ("q_plan", "How would you plan a migration?", "Breaks the work into safe, reversible steps"),
 )
 
+# The criterion key of each question (its words: each interview's copy has an id of its own).
+KEY = {qid: question_key(qid, text) for qid, text, _ in QUESTIONS}
+
 
 def scorecard_doc(scores: dict[str, float | None]) -> dict:
     """An interview document whose web interview scorecard scores these questions (None: not scored)."""
@@ -22,7 +26,13 @@ def scorecard_doc(scores: dict[str, float | None]) -> dict:
     for rank, (qid, text, criteria) in enumerate(QUESTIONS):
         if qid not in scores:
             continue
-        question = {"question_id": qid, "question": text, "evaluation_criteria": criteria, "rank": rank}
+        # Each interview's copy of a question has an id of its own, as HeyMilo's do.
+        question = {
+            "question_id": f"{qid}-{id(scores)}",
+            "question": text,
+            "evaluation_criteria": criteria,
+            "rank": rank,
+        }
         if scores[qid] is None:
             question["not_scored"] = True
         else:

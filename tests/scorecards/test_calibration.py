@@ -16,7 +16,7 @@ from dashboard.mirror.models import Posting
 from dashboard.review.models import CandidateStage, Decision, Stage
 from dashboard.scorecards import selectors, services
 from dashboard.scorecards.models import Answer, Criterion
-from tests.scorecards.conftest import make_candidate
+from tests.scorecards.conftest import KEY, make_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,8 @@ def scored(team, posting, admin, reviewer):
             ai.pop("q_team")  # HeyMilo did not ask this one
         rows.append(make_candidate(team, posting, 100 + n, score=rng.randint(20, 95), ai=ai))
     template = services.template_for_posting(team, posting=posting)
-    criteria = {c.ai_key: c for c in Criterion.objects.filter(template=template)}
+    by_key = {c.ai_key: c for c in Criterion.objects.filter(template=template)}
+    criteria = {qid: by_key[key] for qid, key in KEY.items()}
     for row in rows:
         for user in (admin, reviewer):
             ratings = {c.pk: rng.choice([1, 2, 3, 3, 4, None]) for c in criteria.values()}
@@ -213,7 +214,7 @@ def test_a_criterion_rated_for_too_few_candidates_shows_no_figure(team, posting,
         for n in range(selectors.MIN_SAMPLE - 1)
     ]
     template = services.template_for_posting(team, posting=posting)
-    sql = Criterion.objects.get(template=template, ai_key="q_sql")
+    sql = Criterion.objects.get(template=template, ai_key=KEY["q_sql"])
     for n, row in enumerate(rows):
         services.scorecard_save(
             team,

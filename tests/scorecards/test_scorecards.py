@@ -15,7 +15,7 @@ from dashboard.scorecards.models import (
     Scorecard,
     ScorecardTemplate,
 )
-from tests.scorecards.conftest import QUESTIONS, make_candidate
+from tests.scorecards.conftest import KEY, QUESTIONS, make_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_a_postings_template_is_seeded_from_heymilos_scorecard_questions(team, p
 
     criteria = criteria_of(template)
     assert [c.name for c in criteria] == [text for _, text, _ in QUESTIONS]
-    assert [c.ai_key for c in criteria] == [qid for qid, _, _ in QUESTIONS]
+    assert [c.ai_key for c in criteria] == [KEY[qid] for qid, _, _ in QUESTIONS]
     assert criteria[0].description == QUESTIONS[0][2]
     assert template.seeded_from == posting
     assert PostingTemplate.objects.get(posting=posting).template == template
