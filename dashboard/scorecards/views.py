@@ -219,7 +219,12 @@ def rho_bars(figures: selectors.Figures) -> list[HBar]:
 
 def gap_bars(figures: selectors.Figures) -> list[HBar]:
     return [
-        HBar(c.name, [("gap", 0.0, round(min(c.gap, 100.0), 2), 0)], c.n, f"{c.gap:.0f} points")
+        HBar(
+            c.name,
+            [("gap", 0.0, round(min(c.gap, 100.0), 2), 0)],
+            c.n,
+            f"{c.gap:.0f} points, people {'higher' if c.lean >= 0 else 'lower'}",
+        )
         for c in figures.widest
     ]
 
