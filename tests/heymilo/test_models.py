@@ -335,3 +335,74 @@ def test_it_keeps_models_frozen():
 
     with pytest.raises(AttributeError):
         webhook.url = "https://evil.example"  # type: ignore[misc]
+
+
+def test_a_model_whose_field_no_reader_knows_is_refused_with_the_field_type_named():
+    from dataclasses import dataclass, field
+    from typing import Any
+
+    from heymilo.models import _Parsed
+
+    @dataclass(frozen=True, slots=True)
+    class Odd(_Parsed):
+        _what = "odd thing"
+
+        tags: frozenset[str] = frozenset()
+        raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    with pytest.raises(TypeError, match=r"odd thing: no reader for a field of type frozenset\[str\]"):
+        Odd.from_dict({"tags": ["a"]})
+
+
+def test_a_model_must_end_with_raw():
+    from dataclasses import dataclass, field
+    from typing import Any
+
+    from heymilo.models import _Parsed
+
+    @dataclass(frozen=True, slots=True)
+    class Backwards(_Parsed):
+        _what = "backwards"
+
+        raw: dict[str, Any] = field(default_factory=dict, repr=False)
+        name: str | None = None
+
+    with pytest.raises(TypeError, match="Backwards: the last field of a parsed model is raw"):
+        Backwards.from_dict({"name": "x"})
+
+
+def test_the_fields_read_by_rules_of_their_own():
+    remark = {"details": "clear", "transcript_reference": {}}
+    interview = Interview.from_dict(
+        {
+            "interview_id": "i1",
+            "details": {
+                "phone_number": "+12065551234",
+                "workflow_status": {
+                    "step_by_step": [
+                        {"id": "second", "order": 2, "last_updated_timestamp": 1700000000},
+                        {"id": "first", "order": 1, "last_updated": 1600000000},
+                    ]
+                },
+                "metadata": {"resume": {"file_link": "https://r"}, "web_interview": {"final_score": "7.5"}},
+            },
+            "agentic_data": {
+                "resume_interview_info": {"eligibility_criteria": {"is_eligible": True}},
+                "web_interview_info": {
+                    "transcript": [{"speaker": "AI", "text": "hi"}],
+                    "communication": {"evaluations": [{"score": 1, "remarks": [remark]}]},
+                },
+            },
+        }
+    )
+
+    assert interview.details.phone == "+12065551234"  # phone, else phone_number
+    first, second = interview.workflow.steps  # from details.workflow_status, sorted by order
+    assert (first.id, second.id) == ("first", "second")
+    assert first.last_updated == datetime.fromtimestamp(1600000000, UTC)
+    assert second.last_updated == datetime.fromtimestamp(1700000000, UTC)
+    assert (interview.resume_link, interview.overall_score) == ("https://r", 7.5)  # from metadata
+    assert interview.is_eligible is True  # resume.eligibility is read from eligibility_criteria
+    assert [turn.text for turn in interview.transcript] == ["hi"]  # a bare list of turns
+    evaluation = interview.web_interview.communication.evaluations[0]
+    assert evaluation.remarks[0].transcript_reference is None  # an empty reference is none
