@@ -430,6 +430,8 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     assert browser.served[1][1] == "web1" and browser.served[2][1] == "web2", browser.served[:3]
     assert {("imports", "web1"), ("imports", "web2")} <= served, browser.served
 
+    on_disk = [str(p) for h in cluster.hosts.values() for p in (h.var / "uploads").rglob("*") if p.is_file()]
+    assert not on_disk, f"uploads kept on a host's disk: {on_disk}"
     expected = workdir / "client" / "expected.json"
     expected.write_text(
         json.dumps(
@@ -459,4 +461,5 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
         f"{sum(h == 'web2' for _, h, _, _ in browser.served)} on web2, signed in once"
     )
     result["deliveries_per_web_host"] = sender.by_host
+    result["upload_files_on_host_disks"] = 0
     return result
