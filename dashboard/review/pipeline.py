@@ -3,6 +3,7 @@ the admins' pipeline settings (stages, reject reasons, a posting's hidden stages
 
 from urllib.parse import quote
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django_htmx.http import trigger_client_event
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.mirror.models import Interview, Posting
-from dashboard.review import selectors, stages
+from dashboard.review import selectors, stages, views
 from dashboard.review.models import RejectReason, Stage
 from dashboard.review.views import _url_maker as url_maker  # the tables' quick profile URLs
 
@@ -231,3 +232,43 @@ def pipeline_settings(request: TeamRequest):
         # An htmx error answers 200 so htmx swaps the message in (it ignores 4xx bodies).
         return render(request, "review/pipeline_settings.html#lists", context)
     return render(request, "review/pipeline_settings.html", context, status=status)
+
+
+class StageMoveForm(forms.Form):
+    """The profile's "Move to…": a stage, a reason (closed stages) and a note."""
+
+    to = forms.IntegerField()
+    reason = forms.IntegerField(required=False)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+@reviewer_required
+@require_POST
+def interview_stage(request: TeamRequest, remote_id: str):
+    """Moves the candidate from their profile to any stage the team has (a closed one with a
+    reason), as the board's Move… does; the header comes back with the outcome, or the sentence
+    saying what is missing."""
+    row = views._get_interview(request, remote_id)
+    form = StageMoveForm(request.POST)
+    done = ""
+    if form.is_valid():
+        stage = get_object_or_404(Stage.objects.for_team(request.team), pk=form.cleaned_data["to"])
+        reason = None
+        if form.cleaned_data["reason"]:
+            reason = get_object_or_404(
+                RejectReason.objects.for_team(request.team), pk=form.cleaned_data["reason"]
+            )
+        try:
+            moved = stages.stage_move(
+                request.team,
+                user=request.user,
+                interview=row,
+                stage=stage,
+                reason=reason,
+                note=form.cleaned_data["note"],
+            )
+        except stages.StageError as problem:
+            form.add_error(None, str(problem))
+        else:
+            done = f"Moved to {stage.name}." if moved is not None else f"Already in {stage.name}."
+    return views._after_review(request, row, done, "stage_form", form)

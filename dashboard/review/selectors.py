@@ -473,7 +473,7 @@ def profile_rows(team):
     own = done.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id"))
     return (
         Interview.objects.for_team(team)
-        .select_related("posting", "shortlisted_entry__added_by")
+        .select_related("posting", "shortlisted_entry__added_by", "pipeline")
         .annotate(
             refreshed_at=Subquery(own.values("finished_at")[:1]),
             team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1]),
@@ -658,6 +658,33 @@ def stage_next(team, interview) -> Stage | None:
     stages = posting_stages(team, interview.posting) if interview.posting_id else list(stage_rows(team))
     later = [s for s in stages if not s.closed and s.position > current.position]
     return later[0] if later else None
+
+
+def stage_panel(team, interview) -> dict:
+    """The profile's stage line: where the candidate is and since when, the stage "Advance" moves
+    them to, the stages "Move to…" offers (those their posting uses, and where they are now if
+    the posting hides it) and the team's reject reasons. Two queries: the team's stages with
+    whether the posting hides each, and the reasons; the candidate's row comes with the profile's
+    (profile_rows selects `pipeline`)."""
+    hidden = HiddenStage.objects.filter(posting_id=interview.posting_id, stage=OuterRef("pk"))
+    every = list(stage_rows(team, archived=True).annotate(hidden=Exists(hidden)))
+    try:
+        row = interview.pipeline
+    except CandidateStage.DoesNotExist:
+        row = None
+    if row is not None:
+        current, since = next(s for s in every if s.pk == row.stage_id), row.entered_at
+    else:
+        current, since = next(s for s in every if s.role == Stage.Role.ENTRY), interview.interviewed_on
+    stages = [s for s in every if s.archived_at is None and not s.hidden]
+    later = [s for s in stages if not s.closed and s.position > current.position]
+    return {
+        "stage": current,
+        "stage_since": since,
+        "stage_next": None if current.closed or not later else later[0],
+        "stage_choices": stages if current in stages else [current, *stages],
+        "reject_reasons": list(reason_rows(team)),
+    }
 
 
 def stage_history(interview) -> list:

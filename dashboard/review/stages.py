@@ -17,12 +17,14 @@ from dashboard.review.models import (
     BulkAction,
     BulkDecision,
     CandidateStage,
+    Decision,
+    DecisionValue,
     HiddenStage,
     RejectReason,
     Stage,
     StageMove,
 )
-from dashboard.review.services import audit_record
+from dashboard.review.services import audit_record, decision_record
 
 
 class StageError(ValueError):
@@ -110,6 +112,31 @@ def stage_reject(team, *, user, interview, reason, note: str = "") -> StageMove 
     return stage_move(
         team, user=user, interview=interview, stage=selectors.stage_rejected(team), reason=reason, note=note
     )
+
+
+@transaction.atomic
+def decision_stage_record(
+    team, *, user, interview, value: str, reason=None, note: str = ""
+) -> tuple[Decision, StageMove | None]:
+    """The profile's decision and where it puts the candidate, as one action: Advance also moves
+    them to the next active stage their posting uses (none from the last open stage or a closed
+    one), Reject to the Rejected stage with one of the team's reasons (required), Hold leaves the
+    stage as it is. The decision keeps the reason's name and the note as its reason."""
+    if value == DecisionValue.REJECT and reason is None:
+        raise StageError("Choose a reason to reject: the team's reasons are under “Add a reason”.")
+    if reason is not None and value != DecisionValue.REJECT:
+        reason = None
+    note = note.strip()
+    said = f"{reason.name}: {note}" if reason is not None and note else (reason.name if reason else note)
+    decision = decision_record(team, user=user, interview=interview, value=value, reason=said)
+    move = None
+    if value == DecisionValue.ADVANCE:
+        following = selectors.stage_next(team, interview)
+        if following is not None:
+            move = stage_move(team, user=user, interview=interview, stage=following)
+    elif value == DecisionValue.REJECT:
+        move = stage_reject(team, user=user, interview=interview, reason=reason, note=note)
+    return decision, move
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("interviews/<str:remote_id>/refresh/", views.interview_refresh, name="interview_refresh"),
     path("interviews/<str:remote_id>/decide/", views.decide, name="decide"),
+    path("interviews/<str:remote_id>/stage/", pipeline.interview_stage, name="interview_stage"),
     path("interviews/<str:remote_id>/rate/", views.rate, name="rate"),
     path("interviews/<str:remote_id>/notes/", views.add_note, name="add_note"),
     path("interviews/<str:remote_id>/shortlist/", views.shortlist, name="shortlist"),

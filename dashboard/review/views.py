@@ -564,8 +564,11 @@ def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "rating_form": forms.get("rating_form") or RatingForm(initial={"stars": ratings["mine"]}),
         "note_form": forms.get("note_form") or NoteForm(),
+        "stage_form": forms.get("stage_form"),  # the "Move to…" form, back with its error
         "nav": "candidates",
     }
+    # Where the candidate is in the pipeline, in the header beside the decision.
+    context.update(selectors.stage_panel(request.team, row))
     # The side panel (rating, notes, activity) is on every tab: a new note shows there at once.
     activity = _activity(request, row)
     # The newest decision is the current one (the timeline holds them all, with their users).
@@ -723,17 +726,38 @@ def _after_review(request: TeamRequest, row, done: str, form_name: str, form, re
 def decide(request: TeamRequest, remote_id: str):
     row = _get_interview(request, remote_id)
     form = DecisionForm(request.POST)
+    done = ""
     if form.is_valid():
-        services.decision_record(
-            request.team,
-            interview=row,
-            user=request.user,
-            value=form.cleaned_data["value"],
-            reason=form.cleaned_data["reason"],
+        # Advance and Reject move the stage too (stages.decision_stage_record); Reject needs one
+        # of the team's reasons, chosen beside the free text.
+        value = request.POST.get("reject_reason", "")
+        reason = (
+            get_object_or_404(RejectReason.objects.for_team(request.team), pk=int(value))
+            if value.isdigit()
+            else None
         )
-        done = f"Decision recorded: {form.cleaned_data['value']}."
-    else:
-        done = ""
+        from_compare = request.POST.get("from") == "compare"
+        try:
+            if from_compare and reason is None and form.cleaned_data["value"] == "reject":
+                # The comparison has no reason picker: its Reject is the verdict alone, and the
+                # candidate stays in their stage until someone moves them with a reason.
+                services.decision_record(request.team, interview=row, user=request.user, value="reject")
+                move = None
+            else:
+                _, move = stages.decision_stage_record(
+                    request.team,
+                    interview=row,
+                    user=request.user,
+                    value=form.cleaned_data["value"],
+                    reason=reason,
+                    note=form.cleaned_data["reason"],
+                )
+        except stages.StageError as problem:
+            form.add_error(None, str(problem))
+        else:
+            done = f"Decision recorded: {form.cleaned_data['value']}." + (
+                f" Moved to {move.to_stage}." if move is not None else ""
+            )
     return _after_review(request, row, done, "decision_form", form)
 
 

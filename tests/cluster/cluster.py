@@ -85,6 +85,7 @@ class Cluster:
         self.lb_url = f"https://{address('lb')}"
         self.env_common = {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(workdir),
             "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",  # the code is read-only to the hosts
@@ -113,7 +114,7 @@ class Cluster:
     # --- environment --------------------------------------------------------------------------
 
     def env(self, host: Host) -> dict:
-        return {**self.env_common, "VAR_DIR": str(host.var), "HOME": str(host.var)}
+        return {**self.env_common, "VAR_DIR": str(host.var)}
 
     def log(self, name: str) -> Path:
         return self.hosts[name].var / f"{name}.log"

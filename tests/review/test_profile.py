@@ -248,8 +248,9 @@ def test_the_profile_takes_a_constant_number_of_queries(
     nav = urlencode({"list": "sort=-score"})
     for tab in ["", "activity/"]:
         # 17: the header's inbox badge, review settings, the notes' mentions and the sidebar's
-        # "Waiting for you" joined the page; 18: the activity's stage moves.
-        with django_assert_max_num_queries(18):
+        # "Waiting for you" joined the page; 18: the activity's stage moves; 20: the header's
+        # stage line (the team's stages with the posting's hidden ones, the reasons).
+        with django_assert_max_num_queries(20):
             assert client.get(f"/interviews/{rows[2].remote_id}/{tab}?{nav}").status_code == 200
 
 
