@@ -252,6 +252,8 @@ class AuditAction(models.TextChoices):
     STAGE = "stage", "Stage move"
     BULK_STAGE = "bulk_stage", "Bulk stage move"
     PIPELINE = "pipeline", "Pipeline settings"
+    SHARE_CREATE = "share_create", "Share link made"
+    SHARE_REVOKE = "share_revoke", "Share link revoked"
 
 
 class AuditEntry(models.Model):

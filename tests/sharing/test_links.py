@@ -327,3 +327,40 @@ def test_revoking_goes_back_only_to_a_page_of_this_site(login, admin, candidate)
         link, _ = services.share_link_create(candidate.team, user=admin, interviews=[candidate])
         response = client.post(reverse("share_revoke", args=[link.pk]), {"next": evil})
         assert response["Location"] == reverse("share_links"), evil
+
+
+def test_making_and_revoking_a_link_are_in_the_teams_audit_log(
+    login, team, admin, reviewer, posting, candidate
+):
+    from dashboard.review.models import AuditEntry
+
+    client = login(reviewer)
+    create(client, candidate, days="3")
+    link = ShareLink.objects.get()
+    made = AuditEntry.objects.get(action=AuditEntry.Action.SHARE_CREATE)
+    assert (made.team, made.user, made.interview, made.interview_ids) == (
+        team,
+        reviewer,
+        candidate,
+        ["int_ada"],
+    )
+    assert made.after["link"] == link.pk and made.after["include_notes"] is False
+    assert "token" not in str(made.after) and made_token_absent(made, link)
+    # An admin revokes someone else's link: the log says who, and that it was not its maker.
+    login(admin).post(reverse("share_revoke", args=[link.pk]), {"next": reverse("share_links")})
+    revoked = AuditEntry.objects.get(action=AuditEntry.Action.SHARE_REVOKE)
+    assert (revoked.user, revoked.interview_ids, revoked.after) == (
+        admin,
+        ["int_ada"],
+        {"revoked": True, "by_maker": False},
+    )
+    # A second revocation changes nothing and logs nothing.
+    assert not services.share_link_revoke(team, link=link, user=reviewer)
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.SHARE_REVOKE).count() == 1
+    page = login(admin).get(reverse("audit")).content.decode()
+    assert "Share link made" in page and "Share link revoked" in page
+
+
+def made_token_absent(entry, link) -> bool:
+    """The audit entry never holds the token or its hash."""
+    return link.token_hash not in str(entry.after) and link.token_hash not in str(entry.before)
