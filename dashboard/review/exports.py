@@ -2,7 +2,11 @@
 
 import csv
 
+from django.db.models import F, OuterRef, Subquery
+
 from dashboard.core.csv_cells import csv_safe
+from dashboard.review.models import StageKind, StageMove
+from dashboard.review.selectors import stage_name
 
 CSV_COLUMNS = [
     ("Name", "name"),
@@ -15,6 +19,8 @@ CSV_COLUMNS = [
     ("Match score", "match_score"),
     ("Eligible", "eligible"),
     ("Team decision", "decision"),
+    ("Stage", "stage"),
+    ("Stage reason", "stage_reason"),
     ("My rating", "my_rating"),
     ("Team rating", "team_rating"),
     ("Shortlisted", "shortlisted"),
@@ -33,6 +39,14 @@ def csv_lines(rows):
     """Yields the CSV one line at a time, so an export of any size streams in constant memory."""
     writer = csv.writer(_Echo())
     yield writer.writerow([title for title, _ in CSV_COLUMNS])
+    # The stage by name, and for a closed one (Rejected, Withdrawn) the reason of the move into it.
+    into = StageMove.objects.filter(interview=OuterRef("pk"), to_stage=OuterRef("pipeline__stage"))
+    rows = rows.annotate(
+        stage=stage_name(),
+        stage_kind=F("pipeline__stage__kind"),
+        stage_reason_name=Subquery(into.order_by("-created_at", "-id").values("reason__name")[:1]),
+    )
     for row in rows.iterator(chunk_size=2000):
+        row.stage_reason = row.stage_reason_name if row.stage_kind == StageKind.CLOSED else ""
         row.posting_title = row.posting.title if row.posting else ""
         yield writer.writerow([csv_safe(getattr(row, attr)) for _, attr in CSV_COLUMNS])

@@ -250,3 +250,20 @@ def test_the_profile_activity_shows_stage_moves_with_who_and_why(login, reviewer
     html = login(reviewer).get(reverse("interview_tab", args=["int_p0", "activity"])).text
     assert 'Moved to <span class="badge stage-chip">Rejected</span>' in html
     assert "from Reviewed" in html and "Salary expectations" in html and "“Asked for 2x”" in html
+
+
+def test_the_csv_export_has_the_stage_and_the_reason_of_a_closed_one(login, reviewer, team, posting, rows):
+    import csv
+    import io
+
+    reason = RejectReason.objects.get(team=team, name="Skills do not match")
+    stages.stage_move(team, user=reviewer, interview=rows[0], stage=stage(team, "Offer"))
+    stages.stage_reject(team, user=reviewer, interview=rows[1], reason=reason, note="No Go")
+    response = login(reviewer).get(reverse("posting_export", args=[posting.remote_id]) + "?sort=name")
+    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    got = {row["Name"]: (row["Stage"], row["Stage reason"]) for row in table}
+    assert got == {
+        "Person 0": ("Offer", ""),
+        "Person 1": ("Rejected", "Skills do not match"),
+        "Person 2": ("New", ""),
+    }
