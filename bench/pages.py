@@ -376,21 +376,83 @@ def member_client(team, username: str, role: str = "reviewer"):
     return user, client
 
 
+def copy_team(source, target, posting, users: list, prefixes: list[str]) -> None:
+    """The source team's interviews, decisions, ratings and stages copied into `target`'s
+    `posting` once per prefix (put before each remote id), in SQL: the documents rendered once."""
+    from django.db import connection
+
+    from dashboard.mirror.models import Interview
+    from dashboard.review.models import CandidateStage, Decision, Rating, Stage
+
+    def columns(model) -> list[str]:
+        return [f.column for f in model._meta.concrete_fields if not f.primary_key]
+
+    interviews, stage = Interview._meta.db_table, Stage._meta.db_table
+    source_users = [m.user_id for m in source.memberships.order_by("user__username")]
+    targets = [u.pk for u in users]
+    user_map = " ".join(f"WHEN {a} THEN {b}" for a, b in zip(source_users, targets, strict=True))
+    # Only our own names and numbers are formatted into these statements.
+    replaced = {
+        "team_id": str(target.pk),
+        "posting_id": str(posting.pk),
+        "posting_remote_id": f"'{posting.remote_id}'",
+        "user_id": f"CASE r.user_id {user_map} END",
+        "stage_id": f"(SELECT t.id FROM {stage} t JOIN {stage} o ON o.name = t.name "
+        f"WHERE o.id = r.stage_id AND t.team_id = {target.pk})",
+    }
+    with connection.cursor() as cursor:
+        for prefix in prefixes:
+            names = columns(Interview)
+            picked = [
+                f"'{prefix}' || r.remote_id" if c == "remote_id" else replaced.get(c, f"r.{c}") for c in names
+            ]
+            cursor.execute(
+                f"INSERT INTO {interviews} ({', '.join(names)}) "
+                f"SELECT {', '.join(picked)} FROM {interviews} r WHERE r.team_id = {source.pk}"
+            )
+            for model in (Decision, Rating, CandidateStage):
+                names = columns(model)
+                picked = ["n.id" if c == "interview_id" else replaced.get(c, f"r.{c}") for c in names]
+                cursor.execute(
+                    f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) "
+                    f"SELECT {', '.join(picked)} "
+                    f"FROM {model._meta.db_table} r JOIN {interviews} o ON o.id = r.interview_id "
+                    f"JOIN {interviews} n ON n.team_id = {target.pk} "
+                    f"AND n.remote_id = '{prefix}' || o.remote_id "
+                    f"WHERE o.team_id = {source.pk}"
+                )
+
+
 def build_scaled() -> None:
     """BENCH_SCALE's teams, kept under var/bench/ between runs: the big one and one a tenth its
-    size (10,000 at 100,000), with their members and an admin, named so a rerun finds them."""
+    size (10,000 at 100,000), with their members and an admin, named so a rerun finds them.
+
+    On PostgreSQL the small team's documents, rendered once, are copied ten times into the big
+    team (the same 10,000 candidates under ten sets of ids): rendering 100,000 more took hours on
+    the shared machine."""
     from django.db import connection
 
     from dashboard.accounts.models import Membership, Team
+    from dashboard.mirror.models import Posting
     from dashboard.mirror.services import planner_statistics_refresh
     from tests.factories import UserFactory
 
-    for slug, count in (("bench-big", INTERVIEWS), ("bench-small", SMALL)):
+    copies = connection.vendor == "postgresql"
+    teams = []
+    for slug, count in (("bench-small", SMALL), ("bench-big", INTERVIEWS)):
         team = Team.objects.create(name=f"Bench {count:,}", slug=slug)
         users = [UserFactory(username=slug), UserFactory(username=f"{slug}-other")]
         Membership.objects.create(user=users[0], team=team, role="reviewer")
+        Membership.objects.create(user=users[1], team=team, role="reviewer")
         started = time.perf_counter()
-        build(team, count, f"{slug}-key", users)
+        if copies and teams:
+            posting = Posting.objects.get(team=teams[0])  # saved as a new row of the big team
+            posting.pk, posting.team, posting.remote_id = None, team, f"{slug}-posting"
+            posting.save()
+            copy_team(teams[0], team, posting, users, [f"c{n}-" for n in range(count // SMALL)])
+        else:
+            build(team, count, f"{slug}-key", users)
+        teams.append(team)
         print(f"  built {count:,} interviews in {time.perf_counter() - started:.0f} s", flush=True)
     staff = UserFactory(username="bench-staff", is_staff=True, is_superuser=True)
     staff.save()

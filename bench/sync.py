@@ -8,10 +8,12 @@ import os
 import resource
 import time
 
-from bench.common import sandbox, setup_django, table
+from bench.common import SCALE, sandbox, setup_django, table
 
 POSTINGS = int(os.environ.get("BENCH_POSTINGS", "10"))
 PER_POSTING = int(os.environ.get("BENCH_INTERVIEWS_PER_POSTING", "1000"))
+# BENCH_SCALE=100000: 20 postings of 5,000 after the default 10 of 1,000 (peak memory grows only).
+SIZES = [(POSTINGS, PER_POSTING), *([(20, SCALE // 20)] if SCALE else [])]
 
 
 def run_full_sync(team):
@@ -28,8 +30,9 @@ def run_full_sync(team):
     return run, elapsed
 
 
-def main() -> None:
-    setup_django()
+def measure(postings: int, per_posting: int) -> list[tuple[str, str, str]]:
+    """Full syncs of `postings` x `per_posting` interviews: at HeyMilo's limit, unlimited, and a
+    quiet re-sync; with the syncing process's peak memory so far."""
     from django.conf import settings
 
     from dashboard.accounts.models import Team
@@ -37,20 +40,21 @@ def main() -> None:
     from dashboard.mirror.models import Interview
     from heymilo.ratelimit import TokenBucket
 
-    total = POSTINGS * PER_POSTING
+    total = postings * per_posting
+    stamp = time.time_ns()
     rows = []
     common = [
         "--postings",
-        str(POSTINGS),
+        str(postings),
         "--interviews-per-posting",
-        str(PER_POSTING),
+        str(per_posting),
         "--api-key",
         "bench-key",
     ]
 
     # 1. At HeyMilo's limit (300/min), with the dashboard's own limiter doing the pacing.
     with sandbox(*common, "--rate-limit", "300") as url:
-        team = Team.objects.create(name="Limited", slug="limited", heymilo_base_url=url)
+        team = Team.objects.create(name="Limited", slug=f"limited-{stamp}", heymilo_base_url=url)
         team.set_api_key("bench-key")
         team.save()
         limiter = TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=settings.HEYMILO_RATE_PERIOD)
@@ -59,18 +63,18 @@ def main() -> None:
         requests = run.pages_done
         floor = requests / (settings.HEYMILO_RATE_LIMIT / settings.HEYMILO_RATE_PERIOD)
         assert Interview.objects.filter(team=team).count() == total
-        rows.append(("full sync at 300 req/min", f"{limited:.1f} s", f"{requests} requests"))
+        rows.append((f"full sync at 300 req/min, {total:,}", f"{limited:.1f} s", f"{requests} requests"))
         rows.append(("  ÷ floor (requests ÷ 5/s)", f"{limited / floor:.2f}", "target ≤ 1.15"))
 
     # 2. With the limit lifted: how fast the mirror itself writes.
     with sandbox(*common, "--rate-limit", "1000000") as url:
-        team = Team.objects.create(name="Unlimited", slug="unlimited", heymilo_base_url=url)
+        team = Team.objects.create(name="Unlimited", slug=f"unlimited-{stamp}", heymilo_base_url=url)
         team.set_api_key("bench-key")
         team.save()
         limiter = TokenBucket(limit=10**9, period=60)
         heymilo_api.shared_rate_limiter = lambda: limiter
         _, unlimited = run_full_sync(team)
-        rows.append(("full sync, limit lifted", f"{unlimited:.1f} s", ""))
+        rows.append((f"full sync, limit lifted, {total:,}", f"{unlimited:.1f} s", ""))
         rows.append(("  throughput", f"{total / unlimited:.0f} int/s", "target ≥ 500"))
         quiet_run, quiet = run_full_sync(team)
         assert quiet_run.rows_created == quiet_run.rows_updated == 0
@@ -78,7 +82,17 @@ def main() -> None:
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("peak RSS of the syncing process", f"{rss_mb:.0f} MB", "target ≤ 250 MB"))
-    print(f"bench/sync.py: {POSTINGS} postings x {PER_POSTING} interviews = {total:,} interviews")
+    return rows
+
+
+def main() -> None:
+    setup_django(os.environ.get("BENCH_DATABASE_URL"))
+    from django.db import connection
+
+    rows = [("database", connection.vendor, "")]
+    for postings, per_posting in SIZES:
+        print(f"bench/sync.py: {postings} postings x {per_posting} interviews = {postings * per_posting:,}")
+        rows += measure(postings, per_posting)
     table(rows)
 
 

@@ -4,16 +4,20 @@ score distribution and median, the person's review) in two queries."""
 from dataclasses import dataclass, field
 from typing import cast
 
+from django.core.cache import cache
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Floor, Greatest, Least
 
 from dashboard.core import labels, scores
+from dashboard.core.stamps import team_stamp
 from dashboard.review.models import Decision, Rating
 from dashboard.review.selectors import candidate_rows
 
 BINS = 10  # score buckets of 10 points on HeyMilo's 0-100 scale
 STEP = 5  # counted in 5-point steps: the Good band starts at 65, inside the 60s bar
 CHART_HEIGHT = 120  # SVG units
+# How long a cached strip may outlive a change no writer announced (as the sidebar's count).
+SUMMARY_TTL = 300
 
 
 @dataclass
@@ -205,6 +209,19 @@ def median_score(posting, scored: int) -> float | None:
 
 
 def summary(posting, user, *, reviewer: bool = True) -> Summary:
+    """The strip above the table, cached under the team's stamp (which every mirror and review
+    write changes): its GROUP BY and median read every candidate of the posting, which at
+    100,000 candidates was most of the page (docs/performance.md, "100,000 candidates")."""
+    key = f"posting-summary:{posting.team_id}:{team_stamp(posting.team_id)}:{posting.pk}:"
+    key += str(user.pk) if reviewer else "team"
+    found = cache.get(key)
+    if found is None:
+        found = _summary(posting, user, reviewer=reviewer)
+        cache.set(key, found, SUMMARY_TTL)
+    return found
+
+
+def _summary(posting, user, *, reviewer: bool) -> Summary:
     """The strip above the table in two queries: one GROUP BY for the pipeline, the histogram and
     this person's review (a reviewer) or the team's decisions (anyone else), then the median.
     Correlated EXISTS for the reviews: measured cheaper on SQLite than "id IN (subquery)"

@@ -7,6 +7,7 @@ counted every status, Home every undecided interview of the team). Every functio
 number of queries whatever the team's size: aggregates and window functions, never a query per row.
 """
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -27,8 +28,10 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
 from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus
@@ -169,26 +172,60 @@ def shortlisted_count(rows) -> int:
     return rows.filter(shortlisted=True).count()
 
 
-def list_position(rows, pk: int) -> dict:
-    """Where the interview `pk` sits in the ordered list `rows`: its 1-based index (None when it is
-    not in the list), the remote ids before and after it, and the list's length.
+def list_count(team, user, rows, *, posting=None, query: str = "", keep=None) -> int:
+    """The length of a candidate list: `rows`, which the table's query string `query` selects (in
+    `posting`, or all candidates), for `user` (their own filters: unreviewed, my rating).
 
-    Reads the list's primary keys alone, which the list indexes cover, then the two neighbours'
-    remote ids: reading every remote id of a long list cost a visit to each row, and numbering
-    the rows with window functions in SQL was slower still (docs/performance.md)."""
-    ids = list(rows.values_list("pk", flat=True))
-    position: dict[str, int | str | None] = {"index": None, "prev": None, "next": None, "total": len(ids)}
-    try:
-        index = ids.index(pk)
-    except ValueError:
+    Cached under the team's stamp, which every mirror and review write changes: counting a filter
+    that no index answers (a name search) reads every candidate it matches, and the table and each
+    profile opened from it ask for the same length. The key holds the query's digest."""
+    digest = hashlib.blake2b(query.encode(), digest_size=12).hexdigest()
+    where = posting.pk if posting is not None else "all"
+    key = f"list-count:{team.pk}:{team_stamp(team.pk)}:{user.pk}:{where}:{keep}:{digest}"
+    count = cache.get(key)
+    if count is None:
+        count = rows.count()
+        cache.set(key, count, WAITING_TTL)
+    return count
+
+
+def list_position(rows, pk: int, *, total: int) -> dict:
+    """Where the interview `pk` sits in the ordered list `rows` (CandidateFilter.apply's: one
+    order, nulls last, then the id): its 1-based index (None when it is not in the list), the
+    remote ids before and after it, and the list's length `total` (list_count()'s).
+
+    By its place in the order (keyset): the rows before it are counted and the neighbours are
+    the first row on either side, read along the list's index. Reading every id of the list to
+    find it in Python cost a visit to each of 100,000 candidates (docs/performance.md)."""
+    position: dict[str, int | str | None] = {"index": None, "prev": None, "next": None, "total": total}
+    order = rows.query.order_by[0]
+    ascending = not order.descending
+    keyed = rows.annotate(list_key=order.expression)
+    found = list(keyed.filter(pk=pk).values_list("list_key", flat=True)[:1])
+    if not found:
         return position
-    before = ids[index - 1] if index else None
-    after = ids[index + 1] if index + 1 < len(ids) else None
-    # Keyed by pk; a neighbour that is not there (None) finds nothing.
-    remote: dict[int | None, str] = dict(
-        Interview.objects.filter(pk__in=[before, after]).values_list("pk", "remote_id")
+    value = found[0]
+    # Conditions as lookup expressions rather than keyword filters: Django takes every branch of an
+    # OR naming an annotation across a join (the stage's) as needing that join, and turned the
+    # LEFT JOIN that keeps the candidates with no stage row into an inner one.
+    key, own = F("list_key"), F("pk")
+    earlier, later = (LessThan, GreaterThan) if ascending else (GreaterThan, LessThan)
+    if value is None:  # nulls last: only the other nulls are ordered by id
+        before = Q(IsNull(key, False)) | Q(IsNull(key, True), earlier(own, pk))
+        after = Q(IsNull(key, True), later(own, pk))
+    else:
+        before = Q(earlier(key, value)) | Q(Exact(key, value), earlier(own, pk))
+        after = Q(later(key, value)) | Q(Exact(key, value), later(own, pk)) | Q(IsNull(key, True))
+    # The row just before, with how many rows come before it (a count over the same rows): one query.
+    nearest = list(
+        keyed.filter(before)
+        .reverse()
+        .annotate(before=Window(Count("pk")))
+        .values_list("remote_id", "before")[:1]
     )
-    position.update(index=index + 1, prev=remote.get(before), next=remote.get(after))
+    prev, index = nearest[0] if nearest else (None, 0)
+    following = keyed.filter(after).values_list("remote_id", flat=True).first()
+    position.update(index=index + 1, prev=prev, next=following)
     return position
 
 

@@ -230,6 +230,10 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     # made PostgreSQL compute every skipped row's decision and ratings (docs/performance.md).
     # "Show N more" grows `shown` from the page on; the same three queries at any length.
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
+    # The list's length as the profiles opened from it count it (cached under the team's stamp).
+    paginator.count = selectors.list_count(
+        request.team, request.user, rows, posting=posting, query=_query(params, page=None, shown=None)
+    )
     page = paginator.get_page(params.get("page"))
     shown = _shown(params)
     offset = max(page.start_index() - 1, 0)
@@ -530,7 +534,9 @@ def _list_position(request: TeamRequest, row) -> dict:
     rows = _listed(request, form, item, keep=row.pk if queue else None)
     list_url = reverse("posting", args=[item.remote_id]) if item else reverse("candidates")
     list_url += "?" + request.GET["list"] if request.GET["list"] else ""
-    return {"list_url": list_url, "queue": queue, "posting": item, **list_position(rows, row.pk)}
+    query, keep = request.GET["list"], row.pk if queue else None
+    total = selectors.list_count(request.team, request.user, rows, posting=item, query=query, keep=keep)
+    return {"list_url": list_url, "queue": queue, "posting": item, **list_position(rows, row.pk, total=total)}
 
 
 def _activity(request: TeamRequest, row) -> list[dict]:
