@@ -3,7 +3,7 @@
 // dialog for it, arrows walk the cards; cards drag to another column with HTML5 drag and drop,
 // which submits the board's form as the buttons do (htmx swaps the board), so buttons, keyboard
 // and drag take the same path. A drop on a closed stage opens Move… with that stage chosen, to
-// ask for a reason.
+// ask for a reason. On touch screens the buttons and Move… are the path; cards do not drag.
 // Settings: after a change swaps the lists, the focus returns to the same control.
 "use strict";
 
@@ -94,6 +94,17 @@
       event.preventDefault();
     }
   });
+
+  // Touch screens: no dragging (a finger on a card scrolls the page, and HTML5 drag and drop
+  // does not start from touch reliably); each card's ←, → and ⋯ (Move…) are the whole path, and
+  // the board's help drops its drag sentence (board.css, pointer: coarse).
+  const touch = window.matchMedia("(pointer: coarse)");
+  function undrag() {
+    if (!touch.matches) return;
+    document.querySelectorAll("#board [draggable]").forEach((card) => card.removeAttribute("draggable"));
+  }
+  undrag();
+  document.addEventListener("htmx:afterSwap", undrag);
 
   // Drag and drop: the dragged card's id travels in the drag data.
   document.addEventListener("dragstart", (event) => {

@@ -103,3 +103,44 @@ def test_the_stage_settings_reorder_with_the_keyboard(page, board, live_server):
     wait_for(lambda: [s.name for s in selectors.stage_rows(team)][:3] == ["New", "Offer", "Reviewed"])
     expect(page.locator(".pipeline-list").first.locator("input[type=text]").nth(1)).to_have_value("Offer")
     assert page.console_errors == []
+
+
+def test_on_a_phone_the_buttons_and_move_dialog_are_the_whole_path(browser, live_server):
+    """390 px, touch: the columns stack, cards do not drag and the help does not offer it; ← → and
+    ⋯ (Move…, with the reason for a closed stage) move a card, with nothing scrolling sideways."""
+    from playwright.sync_api import expect
+
+    team = TeamFactory(name="Acme Hiring")
+    MembershipFactory(user=UserFactory(username="rita"), team=team, role="reviewer")
+    posting = make_posting(team, title="Backend engineer")
+    make_interview(team, posting, remote_id="int_0", name="Ada Lovelace", score=90)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("rita")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server.url}/postings/{posting.remote_id}/board/")
+        card = page.locator("#card-int_0")
+        expect(card).to_be_visible()
+        assert card.get_attribute("draggable") is None
+        expect(page.locator(".drag-hint")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        card.get_by_role("button", name="Move to Reviewed").tap()
+        expect(column(page, "Reviewed").locator("#card-int_0")).to_be_visible()
+        assert where(team, "int_0") == "Reviewed"
+        assert page.locator("#card-int_0").get_attribute("draggable") is None  # after the swap too
+        page.locator("#card-int_0 [data-move-open]").tap()
+        dialog = page.locator("#move-dialog")
+        expect(dialog).to_be_visible()
+        dialog.locator("[data-move-to]").select_option(label="Withdrawn")
+        dialog.locator("[data-move-reason]").select_option(label="Candidate withdrew")
+        dialog.get_by_role("button", name="Move", exact=True).tap()
+        expect(column(page, "Withdrawn").locator("#card-int_0")).to_be_visible()
+        assert where(team, "int_0") == "Withdrawn"
+        assert errors == []
+    finally:
+        context.close()
