@@ -15,7 +15,16 @@ from dashboard.mirror.models import Interview
 from dashboard.review.models import Decision, ReviewSettings, Stage
 from dashboard.review.selectors import latest_decision
 from dashboard.scorecards import ai
-from dashboard.scorecards.models import SCALE, Answer, Criterion, Revision, Scorecard, Section
+from dashboard.scorecards.models import (
+    SCALE,
+    Answer,
+    Criterion,
+    PostingTemplate,
+    Revision,
+    Scorecard,
+    ScorecardTemplate,
+    Section,
+)
 
 # People split on a criterion when their ratings are two or more points apart on the 4-point scale
 # (Weak beside Good, Mixed beside Strong): one step apart is ordinary noise.
@@ -64,32 +73,50 @@ class Panel:
     scale: int = SCALE
 
 
-def panel(team, *, user, interview, template, can_review: bool) -> Panel:
-    """The profile's scorecard region: the template's criteria with HeyMilo's score of each, my
-    answers (draft or submitted), and the team's submitted scorecards I may see. A reviewer with
-    private ratings on sees teammates' scorecards only once theirs is submitted; viewers, who never
-    score, see every submitted one (as they see every rating). Five queries."""
-    cards = list(
+def visible_cards(team, *, user, interview) -> list[Scorecard]:
+    """The candidate's scorecards this person may be shown: their own (draft or not) and the
+    submitted ones (panel() then hides teammates' from a reviewer who has not submitted)."""
+    return list(
         Scorecard.objects.for_team(team)
         .filter(interview=interview)
         .filter(Q(user=user) | Q(submitted_at__isnull=False))
-        .select_related("user")
+        .select_related("user", "template")
         .order_by("submitted_at", "id")
     )
+
+
+def posting_template(posting) -> ScorecardTemplate | None:
+    """The template a posting's reviewers fill in; None until the first one is started."""
+    choice = PostingTemplate.objects.filter(posting=posting).select_related("template").first()
+    return choice.template if choice is not None else None
+
+
+def panel(team, *, user, interview, template, cards: list[Scorecard], can_review: bool) -> Panel:
+    """The profile's scorecard region: the template's criteria with HeyMilo's score of each, my
+    answers (draft or submitted), and the team's submitted scorecards I may see. A reviewer with
+    private ratings on sees teammates' scorecards only once theirs is submitted; viewers, who never
+    score, see every submitted one (as they see every rating). At most four queries beside
+    visible_cards(), none of them when there is nothing to read."""
     mine = next((c for c in cards if c.user_id == user.pk), None)
     theirs = [c for c in cards if c.user_id != user.pk and c.submitted_at is not None]
-    blind = can_review and ratings_private(team) and not (mine and mine.submitted)
+    blind = bool(theirs) and can_review and not (mine and mine.submitted) and ratings_private(team)
     shown = ([mine] if mine and mine.submitted else []) + ([] if blind else theirs)
     answers: dict[int, dict[int, int | None]] = {}
-    for card_id, criterion_id, rating in Answer.objects.filter(
-        scorecard__in=[c.pk for c in cards]
-    ).values_list("scorecard_id", "criterion_id", "rating"):
-        answers.setdefault(card_id, {})[criterion_id] = rating
-    ai_scores = ai.criterion_scores(ai.parse(interview))
-    criteria = list(
-        Criterion.objects.filter(template=template, archived_at__isnull=True)
-        .select_related("section")
-        .order_by("section__position", "section_id", "position", "id")
+    readable = [c.pk for c in ([mine] if mine else []) + shown]
+    if readable:
+        for card_id, criterion_id, rating in Answer.objects.filter(scorecard__in=readable).values_list(
+            "scorecard_id", "criterion_id", "rating"
+        ):
+            answers.setdefault(card_id, {})[criterion_id] = rating
+    ai_scores = ai.criterion_scores(ai.parse(interview)) if template is not None else {}
+    criteria = (
+        list(
+            Criterion.objects.filter(template=template, archived_at__isnull=True)
+            .select_related("section")
+            .order_by("section__position", "section_id", "position", "id")
+        )
+        if template is not None
+        else []
     )
     notes = mine.notes if mine else {}
     sections: list[SectionRows] = []
@@ -101,10 +128,14 @@ def panel(team, *, user, interview, template, can_review: bool) -> Panel:
         row.others = [answers.get(c.pk, {}).get(criterion.pk) for c in shown]
         sections[-1].rows.append(row)
     recommendations = [c.recommendation for c in shown if c.recommendation]
-    revisions = list(
-        Revision.objects.filter(scorecard__in=[c.pk for c in shown])
-        .select_related("user", "scorecard__user")
-        .order_by("-created_at", "-id")
+    revisions = (
+        list(
+            Revision.objects.filter(scorecard__in=[c.pk for c in shown])
+            .select_related("user", "scorecard__user")
+            .order_by("-created_at", "-id")
+        )
+        if shown
+        else []
     )
     return Panel(
         template,

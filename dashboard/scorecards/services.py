@@ -5,7 +5,7 @@ Each write is one transaction; a scorecard write goes through review's audit_rec
 renews the team's stamp so cached figures (the calibration page) are computed again. Bad input
 raises ScorecardError with a sentence the page shows as it is; nothing is written then."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dashboard.mirror.models import Interview
@@ -104,7 +104,12 @@ def template_for_posting(team, *, posting, user=None) -> ScorecardTemplate:
     if choice is not None:
         return choice.template
     template = template_seed(team, posting=posting, user=user)
-    PostingTemplate.objects.create(team=team, posting=posting, template=template, chosen_by=user)
+    try:
+        with transaction.atomic():
+            PostingTemplate.objects.create(team=team, posting=posting, template=template, chosen_by=user)
+    except IntegrityError:  # someone else's first view seeded it meanwhile: theirs stands
+        template.delete()
+        return PostingTemplate.objects.get(posting=posting).template
     return template
 
 
@@ -271,7 +276,7 @@ def scorecard_save(
         template = (
             template_for_posting(team, posting=interview.posting, user=user)
             if interview.posting_id
-            else _team_fallback(team, user=user)
+            else template_for_team(team, user=user)
         )
         card = Scorecard(team=team, interview=interview, user=user, template=template)
     criteria = {c.pk: c for c in Criterion.objects.filter(template=card.template)}
@@ -343,8 +348,8 @@ def _ratings_of(card: Scorecard) -> dict[str, int | None]:
     return {str(c): r for c, r in Answer.objects.filter(scorecard=card).values_list("criterion_id", "rating")}
 
 
-def _team_fallback(team, *, user) -> ScorecardTemplate:
-    """A candidate with no posting: the team's first template, or a generic one."""
+def template_for_team(team, *, user) -> ScorecardTemplate:
+    """For a candidate with no posting: the team's first template, or a generic one made now."""
     template = ScorecardTemplate.objects.for_team(team).order_by("id").first()
     if template is not None:
         return template

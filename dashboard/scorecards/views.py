@@ -19,7 +19,7 @@ from dashboard.core.csv_cells import csv_safe
 from dashboard.mirror.models import Interview, Posting
 from dashboard.scorecards import selectors, services
 from dashboard.scorecards.forms import CalibrationFilter, PostingTemplateForm, TemplateForm, scorecard_data
-from dashboard.scorecards.models import Rating, Recommendation, Scorecard, ScorecardTemplate
+from dashboard.scorecards.models import Rating, Recommendation, ScorecardTemplate
 
 REGION = "scorecard-panel"
 
@@ -27,23 +27,31 @@ REGION = "scorecard-panel"
 # --- the profile's scorecard region -------------------------------------------------------------------
 
 
-def _template_for(request: TeamRequest, interview):
-    mine = Scorecard.objects.filter(interview=interview, user=request.user).select_related("template").first()
+def _template_for(request: TeamRequest, interview, cards, *, create: bool = False):
+    """The template of my scorecard, else the one the candidate's posting uses. A GET writes
+    nothing: before anyone starts a scorecard for the posting there is none (create: seed it)."""
+    mine = next((c for c in cards if c.user_id == request.user.pk), None)
     if mine is not None:
         return mine.template
     if interview.posting_id:
-        return services.template_for_posting(request.team, posting=interview.posting, user=request.user)
-    return services._team_fallback(request.team, user=request.user)
+        if create:
+            return services.template_for_posting(request.team, posting=interview.posting, user=request.user)
+        return selectors.posting_template(interview.posting)
+    if create:
+        return services.template_for_team(request.team, user=request.user)
+    return ScorecardTemplate.objects.for_team(request.team).order_by("id").first()
 
 
-def panel_context(request: TeamRequest, interview, **extra) -> dict:
+def panel_context(request: TeamRequest, interview, *, create: bool = False, **extra) -> dict:
     """What templates/scorecards/_panel.html needs (the profile includes it through the tag)."""
-    template = _template_for(request, interview)
+    cards = selectors.visible_cards(request.team, user=request.user, interview=interview)
+    template = _template_for(request, interview, cards, create=create)
     panel = selectors.panel(
         request.team,
         user=request.user,
         interview=interview,
         template=template,
+        cards=cards,
         can_review=request.membership.can_review,
     )
     if extra.get("posted") is not None:
@@ -78,7 +86,13 @@ def scorecard(request: TeamRequest, remote_id: str):
             panel_context(request, interview, error="Your role in this team does not allow scoring."),
             status=403,
         )
-    template = _template_for(request, interview)
+    if request.POST.get("action") == "start":  # the posting's first scorecard: its template now
+        context = panel_context(request, interview, create=True)
+        if request.htmx:
+            return render(request, "scorecards/_panel.html", context)
+        return redirect(profile)
+    cards = selectors.visible_cards(request.team, user=request.user, interview=interview)
+    template = _template_for(request, interview, cards, create=True)
     criteria = list(template.criteria.filter(archived_at__isnull=True))
     sections = list(template.sections.filter(archived_at__isnull=True))
     try:

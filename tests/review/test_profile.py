@@ -251,8 +251,9 @@ def test_the_profile_takes_a_constant_number_of_queries(
         # "Waiting for you" joined the page; 18: the activity's stage moves; 20: the list position
         # by keyset (the row's sort value, the row before with the count before it, the row after,
         # and the list's length, which a table page viewed first would have cached); 22: the
-        # header's stage line (the team's stages with the posting's hidden ones, the reasons).
-        with django_assert_max_num_queries(22):
+        # header's stage line (the team's stages with the posting's hidden ones, the reasons); 24:
+        # the scorecards region (the candidate's scorecards, the posting's template).
+        with django_assert_max_num_queries(24):
             assert client.get(f"/interviews/{rows[2].remote_id}/{tab}?{nav}").status_code == 200
 
 

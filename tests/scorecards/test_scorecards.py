@@ -351,3 +351,20 @@ def test_the_printed_report_carries_the_submitted_scorecards(team, admin, review
     block = page.split("Team scorecards")[1]
     assert "Strong yes" in block and "4/4 Strong" in block
     assert "Strong no" not in block  # a draft is nobody's but its author's
+
+
+def test_a_profile_view_writes_nothing_and_the_first_scorecard_starts_the_postings_template(
+    team, reviewer, login, candidate
+):
+    client = login(reviewer)
+    page = client.get(reverse("interview", args=[candidate.remote_id])).content.decode()
+    assert "Fill in your scorecard" in page
+    assert not ScorecardTemplate.objects.exists() and not PostingTemplate.objects.exists()
+
+    response = post_card(client, candidate, action="start")
+    assert response.status_code == 302
+    template = PostingTemplate.objects.get(posting=candidate.posting).template
+    assert template.seeded_from == candidate.posting
+    page = client.get(reverse("interview", args=[candidate.remote_id])).content.decode()
+    assert "Submit scorecard" in page and QUESTIONS[0][1] in page
+    assert not Scorecard.objects.exists()  # starting is not scoring
