@@ -19,6 +19,13 @@ def where(team, remote_id) -> str:
     return selectors.stage_current(team, Interview.objects.get(team=team, remote_id=remote_id))[0].name
 
 
+def sign_in(page, base: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture
 def board(live_server, page):
     team = TeamFactory(name="Acme Hiring")
@@ -26,10 +33,7 @@ def board(live_server, page):
     posting = make_posting(team, title="Backend engineer")
     for n, name in enumerate(["Ada Lovelace", "Grace Hopper", "Alan Turing"]):
         make_interview(team, posting, remote_id=f"int_{n}", name=name, score=90 - n * 10)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("rita")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/postings/{posting.remote_id}/board/")
     return team, posting
 
@@ -119,10 +123,7 @@ def test_on_a_phone_the_buttons_and_move_dialog_are_the_whole_path(browser, live
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("rita")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server.url)
         page.goto(f"{live_server.url}/postings/{posting.remote_id}/board/")
         card = page.locator("#card-int_0")
         expect(card).to_be_visible()
