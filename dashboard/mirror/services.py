@@ -71,6 +71,25 @@ def sync_request(team: Team, *, scope: str = SyncRun.Scope.TEAM, target: str = "
     return run
 
 
+def sync_end_dead() -> int:
+    """Ends every active run whose worker died, of any team and scope; returns how many.
+
+    sync_request ends a dead run only when the same data is asked for again. An interview's
+    refresh started for a webhook delivery is often never asked for again (the delivery was
+    finished by a later refresh of the same interview), so its run stayed `running` for good
+    after its worker host was killed (tests/cluster). Beat's round calls this.
+    """
+    ended = 0
+    for run in SyncRun.objects.active():
+        if not is_alive(run) and run.finish(
+            state=SyncRun.State.INTERRUPTED,
+            outcome="interrupted",
+            message="The worker running this sync stopped.",
+        ):
+            ended += 1
+    return ended
+
+
 # --- running them ----------------------------------------------------------------------------
 
 

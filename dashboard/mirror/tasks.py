@@ -32,7 +32,9 @@ def run_sync(self, run_id: int) -> None:
 # Idempotent: sync_request returns the live run of a team instead of starting a second one.
 @shared_task(base=HeyMiloTask, acks_late=True, max_retries=0)
 def sync_all_teams() -> int:
-    """Beat's entry point: a full sync for every team with a usable key."""
+    """Beat's entry point: a full sync for every team with a usable key (after ending the runs
+    whose worker died, which nothing else may ask for again)."""
+    services.sync_end_dead()
     count = 0
     teams = Team.objects.exclude(api_key_encrypted="").exclude(api_key_status=KeyStatus.INVALID)
     for team in teams:

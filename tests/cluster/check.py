@@ -19,7 +19,7 @@ def main(path: str) -> dict:
 
     from dashboard.accounts.models import Team
     from dashboard.core.jobs import Job
-    from dashboard.ingestion.models import ImportJob, ImportRow
+    from dashboard.ingestion.models import ImportJob, ImportRow, UploadChunk
     from dashboard.webhooks.models import Delivery
     from heymilo.sandbox import SandboxHandle
     from tests.mirror.helpers import assert_mirror_matches
@@ -57,6 +57,10 @@ def main(path: str) -> dict:
     outcomes = Counter(job.rows.values_list("outcome", flat=True))
     assert outcomes == {ImportRow.Outcome.INGESTED: len(emails)}, outcomes
     found["csv_rows_ingested_once"] = len(emails)
+    # The upload lived in the database (any host reads it) and went when the import ended.
+    chunks = UploadChunk.objects.count()
+    assert job.stored_name == "" and chunks == 0, (job.stored_name, chunks)
+    found["upload_chunks_left"] = 0
 
     # Every delivery stored, and processed once: one `processed` per event; a copy stored because
     # the sender resent it (a host went away under it) is a `duplicate`, never processed again.

@@ -85,7 +85,6 @@ class Cluster:
         self.lb_url = f"https://{address('lb')}"
         self.env_common = {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "HOME": str(workdir),
             "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",  # the code is read-only to the hosts
@@ -104,6 +103,7 @@ class Cluster:
             # a silent import and a stuck delivery noticed in seconds rather than minutes.
             "SYNC_INTERVAL_MINUTES": "1",
             "SYNC_LOCK_TTL": "15",
+            "SYNC_QUEUED_TIMEOUT": "120",
             "INGEST_STALL_SECONDS": "15",
             "WEBHOOK_SWEEP_AFTER_SECONDS": "10",
             "WEBHOOK_PROCESSING_TIMEOUT": "100",
@@ -114,7 +114,7 @@ class Cluster:
     # --- environment --------------------------------------------------------------------------
 
     def env(self, host: Host) -> dict:
-        return {**self.env_common, "VAR_DIR": str(host.var)}
+        return {**self.env_common, "VAR_DIR": str(host.var), "HOME": str(host.var)}
 
     def log(self, name: str) -> Path:
         return self.hosts[name].var / f"{name}.log"

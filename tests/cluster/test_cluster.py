@@ -27,6 +27,7 @@ import pytest
 import requests
 import urllib3
 
+from heymilo.sandbox import SandboxHandle
 from tests.cluster import netns
 from tests.cluster.cluster import (
     API_KEY,
@@ -38,6 +39,7 @@ from tests.cluster.cluster import (
     postgres_bin,
 )
 from tests.conftest import missing_service
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -178,17 +180,6 @@ class Sender:
             thread.join(timeout)
 
 
-def wait(predicate, *, timeout: float, message: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
-        time.sleep(interval)
-
-
 def needs() -> None:
     """Skips (or fails, under REQUIRE_SERVICES=1) naming what this machine lacks."""
     why = netns.unavailable()
@@ -239,6 +230,8 @@ def test_the_dashboard_on_seven_hosts_survives_killed_workers_a_cut_link_and_a_s
             summary(cluster, log, checked)
             cluster.stop_db()
             cluster.net.close()
+        else:  # it failed while making the hosts: those made so far go
+            netns.remove_stale()
         shutil.rmtree(workdir, ignore_errors=True)
         with capsys.disabled():
             print("\n== cluster run\n" + "\n".join(log.lines))
@@ -277,10 +270,13 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     browser.act("GET", "/", pin="web2")
     log("reviewer signed in on web1, the home page opened on web2 with that session")
 
-    # --- a full sync; worker1 SIGKILLed in the middle ------------------------------------------
+    # --- a full sync; the worker host running it SIGKILLed in the middle ------------------------
+    sandbox = SandboxHandle(cluster.sandbox_url, api_key=API_KEY, other_api_key=None)
+    # HeyMilo answering slowly until the kill, so it falls mid-sync on a fast machine too.
+    sandbox.add_fault("latency", seconds=0.3, rate=1.0)
     browser.act("POST", "/syncs/start/", pin="web2")
     team_runs = "SELECT id, state, pages_done FROM mirror_syncrun WHERE scope = 'team' ORDER BY id"
-    wait(
+    wait_for(
         lambda: any(state == "running" and pages >= 2 for _, state, pages in cluster.sql(team_runs)),
         timeout=120,
         message="the sync to write pages",
@@ -290,10 +286,11 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     killed = cluster.hosts[victim].kill()
     run_id, _, pages = cluster.sql(team_runs)[-1]
     log(f"FAULT: SIGKILL to {victim} ({killed} process group) mid-sync: run {run_id} at page {pages}")
+    sandbox.clear_faults()
     time.sleep(3)
     cluster.start_worker(victim)
     log(f"{victim} started again")
-    wait(
+    wait_for(
         lambda: (
             (runs := cluster.sql(team_runs))
             and runs[-1][1] == "done"
@@ -329,7 +326,7 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
         assert state not in ("failed", "cancelled"), f"import {job_id} {state}: {message}"
         return state == "draft"
 
-    wait(draft, timeout=120, message="the uploaded file's check", interval=0.3)
+    wait_for(draft, timeout=120, message="the uploaded file's check", interval=0.3)
     log(f"CSV of {CSV_ROWS} rows ({len(csv)} bytes) uploaded on web1 as import {job_id}, checked by a worker")
     browser.act(
         "POST",
@@ -338,18 +335,19 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
         data={"col0": "name", "col1": "email", "col2": "metadata"},
         expect=(302,),
     )
-    wait(draft, timeout=120, message="the mapping's check", interval=0.3)
+    wait_for(draft, timeout=120, message="the mapping's check", interval=0.3)
     log("columns mapped on web2, checked again by a worker")
     interviews = cluster.sql(
         "SELECT i.remote_id, p.remote_id FROM mirror_interview i "
         "JOIN mirror_posting p ON p.id = i.posting_id ORDER BY i.remote_id"
     )
+    sandbox.add_fault("latency", seconds=0.3, rate=1.0)  # as for the sync: the kill falls mid-import
     browser.act("POST", f"/imports/{job_id}/start/", pin="web1", expect=(302,))
     sender = Sender(cluster.lb_url, token, interviews).start()
     log(f"import started on web1; {DELIVERIES} webhook deliveries being sent over {DELIVERY_SECONDS:.0f}s")
 
     rows_done = "SELECT count(*) FROM ingestion_importrow WHERE job_id = %s AND outcome <> 'pending'"
-    wait(
+    wait_for(
         lambda: cluster.sql(rows_done, job_id)[0][0] >= CSV_ROWS // 5,
         timeout=180,
         message="a fifth of the import to be sent",
@@ -359,6 +357,7 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     killed = cluster.hosts[victim].kill()
     sent_rows = cluster.sql(rows_done, job_id)[0][0]
     log(f"FAULT: SIGKILL to {victim} ({killed} process group) mid-import: {sent_rows}/{CSV_ROWS} rows sent")
+    sandbox.clear_faults()
     browser.act("GET", f"/imports/{job_id}/progress/", pin="web2")
     time.sleep(3)
     cluster.start_worker(victim)
@@ -373,7 +372,7 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     cluster.net.restore(cut)
     log(f"{cut}'s link up again after 20 s ({sender.sent} deliveries sent)")
 
-    wait(lambda: sender.sent >= DELIVERIES // 2, timeout=120, message="half the deliveries", interval=0.2)
+    wait_for(lambda: sender.sent >= DELIVERIES // 2, timeout=120, message="half the deliveries", interval=0.2)
     cluster.hosts["web2"].stop()
     log(f"FAULT: web2 stopped (SIGTERM to gunicorn; {sender.sent} deliveries sent)")
 
@@ -388,10 +387,10 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
         assert state not in ("failed", "cancelled"), f"import {job_id} {state}: {message}"
         return state == "done"
 
-    wait(import_done, timeout=240, message="the import to finish", interval=2)
+    wait_for(import_done, timeout=240, message="the import to finish", interval=2)
     log("import done")
     pending = "SELECT count(*) FROM webhooks_delivery WHERE state IN ('received', 'processing')"
-    wait(
+    wait_for(
         lambda: cluster.sql(pending)[0][0] == 0,
         timeout=300,
         message="every delivery to be processed",
@@ -402,7 +401,7 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     # --- a last full sync, then the checks -----------------------------------------------------
     before = cluster.sql(team_runs)[-1][0]
     browser.act("POST", "/syncs/start/")
-    wait(
+    wait_for(
         lambda: (
             (runs := cluster.sql(team_runs))
             and runs[-1][0] > before
@@ -413,17 +412,15 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
         message="the last full sync",
         interval=1,
     )
-    wait(
-        lambda: (
-            not cluster.sql(
-                "SELECT id FROM mirror_syncrun WHERE state IN ('queued', 'running') UNION ALL "
-                "SELECT id FROM ingestion_importjob WHERE state IN ('checking', 'queued', 'running')"
-            )
-        ),
-        timeout=120,
-        message="no sync or import running",
-        interval=1,
+    active = (
+        "SELECT 'sync', id, scope || ' ' || target, state, created_at::text FROM mirror_syncrun "
+        "WHERE state IN ('queued', 'running') UNION ALL SELECT 'import', id, '', state, created_at::text "
+        "FROM ingestion_importjob WHERE state IN ('checking', 'queued', 'running')"
     )
+    try:
+        wait_for(lambda: not cluster.sql(active), timeout=180, message="no sync or import left", interval=1)
+    except AssertionError as error:
+        raise AssertionError(f"{error}: {cluster.sql(active)}") from None
     log("last full sync done")
     served = {(what.split(" ")[1].split("/")[1], host) for what, host, _, _ in browser.served}
     hosts_used = {host for _, host, _, _ in browser.served}
@@ -431,6 +428,8 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
     assert browser.served[1][1] == "web1" and browser.served[2][1] == "web2", browser.served[:3]
     assert {("imports", "web1"), ("imports", "web2")} <= served, browser.served
 
+    on_disk = [str(p) for h in cluster.hosts.values() for p in (h.var / "uploads").rglob("*") if p.is_file()]
+    assert not on_disk, f"uploads kept on a host's disk: {on_disk}"
     expected = workdir / "client" / "expected.json"
     expected.write_text(
         json.dumps(
@@ -460,4 +459,5 @@ def run(cluster: Cluster, log: Log, workdir: Path) -> dict:
         f"{sum(h == 'web2' for _, h, _, _ in browser.served)} on web2, signed in once"
     )
     result["deliveries_per_web_host"] = sender.by_host
+    result["upload_files_on_host_disks"] = 0
     return result

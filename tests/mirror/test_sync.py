@@ -1,6 +1,9 @@
 """Sync against the sandbox over HTTP (tasks inline): exact mirror, quiet re-syncs, failures."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus
 from dashboard.mirror import services
@@ -225,6 +228,30 @@ def test_sync_all_teams_skips_teams_without_a_usable_key(
     with django_capture_on_commit_callbacks(execute=True):
         assert sync_all_teams.apply().get() == 1
     assert SyncRun.objects.get().team == team
+
+
+def test_beat_ends_the_runs_whose_worker_died_whatever_their_scope(team, settings):
+    """An interview's refresh whose worker host was killed is never asked for again when a later
+    refresh finished its delivery: beat's round ends it (it stayed `running` in tests/cluster)."""
+    from django.core.cache import cache
+
+    from dashboard.mirror.tasks import sync_all_teams
+
+    settings.SYNC_QUEUED_TIMEOUT = 60
+    old = timezone.now() - timedelta(seconds=61)
+    orphan = SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target="I-1", state="running")
+    stale = SyncRun.objects.create(team=team, scope=SyncRun.Scope.POSTING, target="P-1", created_at=old)
+    waiting = SyncRun.objects.create(team=team, scope=SyncRun.Scope.POSTING, target="P-2")
+    alive = SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target="I-2", state="running")
+    cache.set(services.run_lock_key(alive), alive.id, 60)
+
+    sync_all_teams.apply().get()
+
+    for run in (orphan, stale, waiting, alive):
+        run.refresh_from_db()
+    assert (orphan.state, orphan.outcome) == (SyncRun.State.INTERRUPTED, "interrupted")
+    assert stale.state == SyncRun.State.INTERRUPTED
+    assert waiting.state == SyncRun.State.QUEUED and alive.state == SyncRun.State.RUNNING
 
 
 @pytest.mark.parametrize(("seconds", "steps"), [(0, 10), (60, 1)])
