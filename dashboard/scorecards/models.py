@@ -164,7 +164,14 @@ class Answer(models.Model):
                 name="rating_1_to_4",
             ),
         ]
-        indexes = [models.Index(fields=["team", "submitted", "criterion", "interview"])]
+        # Covers the calibration page's reads (ratings beside AI scores by criterion and candidate)
+        # without visiting the rows (docs/performance.md).
+        indexes = [
+            models.Index(
+                fields=["team", "submitted", "criterion", "interview", "rating", "ai_score"],
+                name="answer_calibration",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.rating}"
