@@ -113,13 +113,6 @@ class Interview(models.Model):
                 name="interview_list_search",
             ),
             models.Index(fields=["team", "posting", "missing", "score"], name="interview_list_score"),
-            # A filtered table's first page in the default order: walked newest first, the score
-            # range and the search read from the index, it stops after a page of matches instead
-            # of sorting every match (docs/performance.md, "100,000 candidates").
-            models.Index(
-                fields=["team", "posting", "missing", "status", "interviewed_on", "score", "search"],
-                name="interview_list_status_newest",
-            ),
             # The posting page's pipeline funnel counts steps completed.
             models.Index(
                 fields=["team", "posting", "missing", "steps_complete"], name="interview_list_steps"
