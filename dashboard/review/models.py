@@ -254,6 +254,7 @@ class AuditAction(models.TextChoices):
     PIPELINE = "pipeline", "Pipeline settings"
     SHARE_CREATE = "share_create", "Share link made"
     SHARE_REVOKE = "share_revoke", "Share link revoked"
+    SCORECARD = "scorecard", "Scorecard"
 
 
 class AuditEntry(models.Model):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dashboard.mirror.models import Interview
+from dashboard.review.models import AuditAction
 from dashboard.review.services import audit_record
 from dashboard.scorecards import ai
 from dashboard.scorecards.models import (
@@ -32,7 +33,7 @@ GENERIC = (
     ("Working with others", ("Communication",), ""),
 )
 MAX_NOTE = 5000
-AUDIT_ACTION = "scorecard"
+AUDIT_ACTION = AuditAction.SCORECARD
 
 
 class ScorecardError(ValueError):

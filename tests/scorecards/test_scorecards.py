@@ -5,7 +5,7 @@ shared report."""
 import pytest
 from django.urls import reverse
 
-from dashboard.review.models import ReviewSettings
+from dashboard.review.models import AuditEntry, ReviewSettings
 from dashboard.scorecards import services
 from dashboard.scorecards.models import (
     Answer,
@@ -256,6 +256,19 @@ def test_an_amendment_is_kept_with_its_history(team, reviewer, login, candidate)
     assert Scorecard.objects.get().submitted
     page = client.get(reverse("interview", args=[candidate.remote_id])).content.decode()
     assert "Amend your scorecard" in page and "Saw the take-home" in page and "History (3" in page
+
+
+def test_the_audit_page_names_scorecard_actions_in_words(team, admin, reviewer, login, candidate):
+    template = services.template_for_posting(team, posting=candidate.posting)
+    post_card(login(reviewer), candidate, recommendation="3", **answers_for(template, [3, 3]))
+
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SCORECARD)
+    assert entry.interview == candidate and entry.user == reviewer
+    page = login(admin).get(reverse("audit")).content.decode()
+    row = page.split('id="audit-table"')[1]
+    assert ">Scorecard</span>" in row and ">scorecard</span>" not in row
+    # The action filter offers it too.
+    assert '<option value="scorecard">Scorecard</option>' in page
 
 
 def test_the_profile_shows_the_ais_criterion_scores_beside_the_people_and_flags_a_split(
