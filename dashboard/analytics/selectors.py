@@ -2,8 +2,10 @@
 tables: the database counts, groups and orders; Python only lays out what comes back (a row per
 week, posting, reviewer or source), so the page takes the same queries at any size."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -411,31 +413,69 @@ def sources(scope: Scope) -> list[Source]:
     return sorted((e for e in merged.values() if e.candidates), key=lambda e: (-e.candidates, e.name.lower()))
 
 
-# --- the page's figures, cached ------------------------------------------------------------------
+# --- the page's figures, cached, stale while they are recomputed -------------------------------------
 
-# A cached page may outlive only a change no writer announces (an import row's outcome): minutes.
-CACHE_SECONDS = 300
+# Figures older than this are recomputed even under the same stamp: a change no writer announces
+# (an import row's outcome) shows within minutes.
+FRESH_SECONDS = 300
+# How long a (team, filter)'s last figures are kept to be served while newer ones are computed.
+KEEP_SECONDS = 7 * 24 * 3600
 
 
-def page_figures(scope: Scope) -> dict:
-    """Every figure the page draws, computed once per change of the team's data: cached under the
-    team's stamp (dashboard.core.stamps), which every mirror upsert and review write renews, so a
-    new decision or synced interview shows at the next view."""
+@dataclass(frozen=True)
+class CachedFigures:
+    """The figures of a (team, filter), when they were computed and whether they are still the
+    team's current ones (computed under its stamp of now, recently)."""
+
+    figures: Any
+    computed_at: datetime
+    current: bool
+
+
+def figures_key(scope: Scope) -> str:
+    """The cache key of a (team, filter): the team, posting, range and the time zone's offset,
+    never the stamp, so the last figures can be found (and served) after a change."""
     posting = scope.posting.pk if scope.posting is not None else ""
-    offset = utc_offset()
-    key = (
-        f"analytics:{scope.team.pk}:{team_stamp(scope.team.pk)}:{posting}:{scope.start}:{scope.end}:{offset}"
-    )
-    figures = cache.get(key)
-    if figures is None:
-        weeks, rate = weekly(scope)
-        figures = {
-            "weeks": weeks,
-            "completion": rate,
-            "scores": scores_by_posting(scope),
-            "review_time": review_time(scope),
-            "workload": workload(scope),
-            "sources": sources(scope),
-        }
-        cache.set(key, figures, CACHE_SECONDS)
+    return f"analytics:{scope.team.pk}:{posting}:{scope.start}:{scope.end}:{utc_offset()}"
+
+
+def compute_figures(scope: Scope) -> dict:
+    """Every figure the page draws: the six aggregates, the slow part of the page."""
+    weeks, rate = weekly(scope)
+    return {
+        "weeks": weeks,
+        "completion": rate,
+        "scores": scores_by_posting(scope),
+        "review_time": review_time(scope),
+        "workload": workload(scope),
+        "sources": sources(scope),
+    }
+
+
+def cached_entry(key: str, team_id: int) -> CachedFigures | None:
+    """The last figures cached under `key`, None when there are none (first view of the filter,
+    or evicted). `current` is False once the team's stamp has been renewed (every mirror upsert and
+    review write renews it, dashboard.core.stamps) or they are old. Also the calibration page's."""
+    entry = cache.get(key)
+    if entry is None:
+        return None
+    stamp, computed_at, figures = entry
+    fresh = timezone.now() - computed_at < timedelta(seconds=FRESH_SECONDS)
+    return CachedFigures(figures, computed_at, fresh and stamp == team_stamp(team_id))
+
+
+def store_entry[T](key: str, team_id: int, compute: Callable[[], T]) -> T:
+    """Computes the figures and keeps them with the stamp they were computed under, read before
+    computing: a change made meanwhile leaves them stale, to be computed again."""
+    stamp = team_stamp(team_id)
+    figures = compute()
+    cache.set(key, (stamp, timezone.now(), figures), KEEP_SECONDS)
     return figures
+
+
+def cached_figures(scope: Scope) -> CachedFigures | None:
+    return cached_entry(figures_key(scope), scope.team.pk)
+
+
+def store_figures(scope: Scope) -> dict:
+    return store_entry(figures_key(scope), scope.team.pk, lambda: compute_figures(scope))

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from dashboard.accounts.access import reviewer_required
 from dashboard.accounts.http import TeamRequest
-from dashboard.analytics import charts, selectors
+from dashboard.analytics import charts, selectors, services
 from dashboard.analytics.forms import AnalyticsFilter
 from dashboard.core import scores
 from dashboard.core.csv_cells import csv_safe
@@ -54,10 +54,22 @@ CARDS = [
 ]
 
 
+def _page_figures(scope: selectors.Scope) -> tuple[dict, selectors.CachedFigures | None]:
+    """The figures to draw now: the cached ones, even stale (a recompute is then queued, once, and
+    the page says they are updating); computed here only when this filter has none at all yet
+    (its first view ever, or evicted), since there is nothing else to show."""
+    cached = selectors.cached_figures(scope)
+    if cached is None:
+        return selectors.store_figures(scope), None
+    if not cached.current:
+        services.figures_recompute_enqueue(scope=scope)
+    return cached.figures, cached
+
+
 @reviewer_required
 def analytics(request: TeamRequest):
     form, scope = _filter(request)
-    figures = selectors.page_figures(scope)
+    figures, cached = _page_figures(scope)
     weeks, completion, review_time = figures["weeks"], figures["completion"], figures["review_time"]
     people, by_source = figures["workload"], figures["sources"]
     context = {
@@ -66,6 +78,8 @@ def analytics(request: TeamRequest):
         "filter": form,
         "scope": scope,
         "query": _query(scope),
+        "updating": cached is not None and not cached.current,
+        "computed_at": cached.computed_at if cached is not None else None,
         "weeks": weeks,
         "weekly": charts.weekly_chart(weeks),
         "weekly_phone": charts.weekly_chart(weeks, charts.PHONE_WIDTH),
@@ -82,7 +96,9 @@ def analytics(request: TeamRequest):
         "sources": by_source,
         "source_bars": charts.source_bars(by_source),
     }
-    return render(request, "analytics/analytics.html", context)
+    # The updating region polls itself: the same view, drawing only the figures.
+    template = "analytics/analytics.html#figures" if request.htmx else "analytics/analytics.html"
+    return render(request, template, context)
 
 
 def _percent(value: float | None) -> str:
@@ -90,25 +106,35 @@ def _percent(value: float | None) -> str:
 
 
 def _rows(figure: str, scope: selectors.Scope) -> list[list]:
-    """The figure as a table: a header row, then a row per week, posting, person or source."""
+    """The figure as a table: a header row, then a row per week, posting, person or source.
+
+    From the page's cached figures when they are current; otherwise this one figure is computed
+    here (one or two queries, a sixth of the page's work), not the stale ones: a file carries no
+    "as of" line, and it is asked for to be used elsewhere, so it must be the data as it is now."""
+    cached = selectors.cached_figures(scope)
+    found = cached.figures if cached is not None and cached.current else None
+
+    def get(name, compute):
+        return found[name] if found is not None else compute(scope)
+
     if figure == "weekly":
-        weeks, _ = selectors.weekly(scope)
+        weeks = get("weeks", lambda s: selectors.weekly(s)[0])
         return [["Week of", "Candidates added", "Interviews started", "Interviews completed"]] + [
             [w.start, w.ingested, w.started, w.completed] for w in weeks
         ]
     if figure == "completion":
-        _, c = selectors.weekly(scope)
+        c = get("completion", lambda s: selectors.weekly(s)[1])
         return [
             ["Interviews started", "Completed", "Completion rate (%)"],
             [c.started, c.completed, _percent(c.percent)],
         ]
     if figure == "scores":
-        figures = selectors.scores_by_posting(scope)
+        figures = get("scores", selectors.scores_by_posting)
         labels = [bar.label for bar in figures[0].bars] if figures else []
         header = ["Posting", "HeyMilo posting id", "Scored", *[f"Score {label} (/100)" for label in labels]]
         return [header] + [[f.title, f.remote_id, f.scored, *[bar.count for bar in f.bars]] for f in figures]
     if figure == "review-time":
-        r = selectors.review_time(scope)
+        r = get("review_time", selectors.review_time)
         return [
             [
                 "Completed interviews",
@@ -121,13 +147,13 @@ def _rows(figure: str, scope: selectors.Scope) -> list[list]:
         ]
     if figure == "workload":
         return [["Reviewer", "Decisions", "Ratings"]] + [
-            [p.name, p.decisions, p.ratings] for p in selectors.workload(scope)
+            [p.name, p.decisions, p.ratings] for p in get("workload", selectors.workload)
         ]
     if figure == "sources":
         header = ["Source", "Candidates", "Completed", "Advance", "Hold", "Reject", "No decision"]
         return [header] + [
             [s.name, s.candidates, s.completed, s.advance, s.hold, s.reject, s.undecided]
-            for s in selectors.sources(scope)
+            for s in get("sources", selectors.sources)
         ]
     raise Http404("No such figure.")
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dashboard.analytics import selectors
 from dashboard.analytics.selectors import Scope
@@ -17,7 +18,8 @@ from dashboard.core.stamps import team_changed
 from dashboard.ingestion.models import CandidateIngest, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import Decision, Rating
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -438,21 +440,133 @@ def test_the_queries_do_not_grow_with_the_data(login, admin, team, other_team):
     assert len(big) == len(small), [q["sql"][:120] for q in big.captured_queries]
 
 
-def test_a_second_view_is_cached_until_the_team_changes(login, admin, team, other_team):
-    world = World(team, other_team, size=20)
-    client = login(admin)
-    url = f"/analytics/?start={START}&end={END}"
-    client.get(url)
-    with CaptureQueriesContext(connection) as first:
-        before = client.get(url).context["workload"]
-    # A decision through the service renews the team's stamp: the next view counts it.
+def expected_weeks(world, posting=None, start=START, end=END) -> dict:
+    """Candidates added, interviews started and completed per Monday, counted here from the rows."""
+    expected: dict = {}
+    for interview in world.ours(posting):
+        for key, moment in (
+            ("ingested", interview.entered_on),
+            ("started", interview.interviewed_on),
+            ("completed", interview.last_engagement if interview.status == "completed" else None),
+        ):
+            if in_range(moment, start, end):
+                week = expected.setdefault(
+                    monday(moment.date()), {"ingested": 0, "started": 0, "completed": 0}
+                )
+                week[key] += 1
+    return expected
+
+
+def week_counts(weeks) -> dict:
+    return {
+        w.start: {"ingested": w.ingested, "started": w.started, "completed": w.completed}
+        for w in weeks
+        if w.ingested or w.started or w.completed
+    }
+
+
+def decide(world, team):
+    """A decision through the service, as a reviewer would: it renews the team's stamp."""
     from dashboard.review import services
 
     completed = next(i for i in world.ours() if i.status == "completed")
     services.decision_record(team, user=world.people[0], interview=completed, value="hold")
-    with CaptureQueriesContext(connection) as after_change:
-        after = client.get(url).context["workload"]
-    assert len(after_change) > len(first)  # the figures were computed again
-    assert sum(p.decisions for p in after) == sum(p.decisions for p in before) + (
-        START <= date.today() <= END
-    )
+
+
+def test_a_change_serves_the_last_figures_as_updating_and_queues_one_recompute(
+    login, admin, team, other_team, django_capture_on_commit_callbacks
+):
+    world = World(team, other_team, size=20)
+    client = login(admin)
+    today = timezone.localdate()
+    url = f"/analytics/?start={START}&end={today}"
+    first = client.get(url)  # the filter's first view ever: computed here
+    assert "updating" not in first.content.decode()
+    before = sum(p.decisions for p in first.context["workload"])
+
+    decide(world, team)
+    with django_capture_on_commit_callbacks() as queued:
+        stale = client.get(url)
+        again = client.get(url)
+        polled = client.get(url, headers={"HX-Request": "true"})
+    body = stale.content.decode()
+    assert "Figures as of" in body and "· updating" in body and 'hx-trigger="every 2s"' in body
+    assert sum(p.decisions for p in stale.context["workload"]) == before  # the last figures, at once
+    assert "updating" in again.content.decode() and "updating" in polled.content.decode()
+    assert "<h1>" not in polled.content.decode()  # the poll draws the figures region only
+    assert len(queued) == 1  # three views while it is pending queue one recompute
+
+    for run in queued:  # the worker's turn (tasks run inline in tests)
+        run()
+    fresh = client.get(url, headers={"HX-Request": "true"})
+    body = fresh.content.decode()
+    assert "updating" not in body and "hx-trigger" not in body  # the poll stops
+    assert sum(p.decisions for p in fresh.context["workload"]) == before + 1
+    assert week_counts(fresh.context["weeks"]) == expected_weeks(world, end=today)
+    # Current again: the next view queues nothing.
+    with django_capture_on_commit_callbacks() as queued:
+        assert "updating" not in client.get(url).content.decode()
+    assert queued == []
+
+
+def test_the_csv_is_of_the_data_now_while_the_page_is_updating(
+    login, admin, team, other_team, django_capture_on_commit_callbacks
+):
+    world = World(team, other_team, size=20)
+    client = login(admin)
+    today = timezone.localdate()
+    query = f"?start={START}&end={today}"
+    client.get(f"/analytics/{query}")
+    decide(world, team)
+    with django_capture_on_commit_callbacks():
+        assert "updating" in client.get(f"/analytics/{query}").content.decode()
+    rows = read_csv(client.get(f"/analytics/workload.csv{query}"))
+    expected = selectors.workload(Scope(team, None, START, today))
+    assert sum(int(row[1]) for row in rows[1:]) == sum(p.decisions for p in expected)
+
+
+def test_the_cached_figures_are_each_teams_own_and_each_filters_own(login, admin, team, other_team):
+    ours = World(team, other_team, size=12)
+    theirs_admin = MembershipFactory(team=other_team, user=UserFactory(username="globex"), role="admin").user
+    World(other_team, TeamFactory(name="Initech"), size=30, seed=5, prefix="g")
+    url = f"/analytics/?start={START}&end={END}"
+    mine = login(admin).get(url)
+    assert week_counts(mine.context["weeks"]) == expected_weeks(ours)
+    other = login(theirs_admin).get(url)  # the same filter, another team: never our figures
+    theirs_now = selectors.weekly(Scope(other_team, None, START, END))[0]
+    assert week_counts(other.context["weeks"]) == week_counts(theirs_now) != expected_weeks(ours)
+    names = {p.name for p in other.context["workload"]}
+    assert "gRev0" in names and not names & {"Rev0", "Rev1", "Rev2"}, names
+    assert {p.name for p in login(admin).get(url).context["workload"]} == {"Rev0", "Rev1", "Rev2"}
+
+    posting = ours.postings[0]
+    keys = {
+        selectors.figures_key(Scope(team, None, START, END)),
+        selectors.figures_key(Scope(other_team, None, START, END)),
+        selectors.figures_key(Scope(team, posting, START, END)),
+        selectors.figures_key(Scope(team, None, START + timedelta(days=1), END)),
+        selectors.figures_key(Scope(team, None, START, END - timedelta(days=1))),
+    }
+    assert len(keys) == 5
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_recomputes_the_figures_and_the_poll_shows_them(
+    celery_worker, login, admin, team, other_team
+):
+    world = World(team, other_team, size=12)
+    client = login(admin)
+    today = timezone.localdate()
+    url = f"/analytics/?start={START}&end={today}"
+    before = sum(p.decisions for p in client.get(url).context["workload"])
+    decide(world, team)
+    assert "· updating" in client.get(url).content.decode()
+
+    def poll():
+        response = client.get(url, headers={"HX-Request": "true"})
+        return response if "updating" not in response.content.decode() else None
+
+    fresh = wait_for(poll, timeout=30, interval=0.5, message="the worker's figures")
+    assert sum(p.decisions for p in fresh.context["workload"]) == before + 1, celery_worker.log()[-2000:]
+    assert week_counts(fresh.context["weeks"]) == expected_weeks(world, end=today)
