@@ -2,11 +2,22 @@
 stages (Reject asks for one of the team's reasons), Hold leaving the stage, "Move to…" any stage,
 each move in the candidate's history and the audit log."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.review import selectors, stages
-from dashboard.review.models import AuditEntry, Decision, HiddenStage, RejectReason, Stage, StageMove
+from dashboard.review.models import (
+    AuditEntry,
+    CandidateStage,
+    Decision,
+    HiddenStage,
+    RejectReason,
+    Stage,
+    StageMove,
+)
 from tests.review.conftest import make_interview
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +52,11 @@ def test_the_profile_shows_the_stage_and_time_in_it(login, reviewer, viewer, tea
     )
     stages.stage_move(team, user=reviewer, interview=row, stage=stage(team, "Offer"))
     page = login(viewer).get(reverse("interview", args=["int_s1"])).text
-    assert '<span class="badge stage-chip">Offer</span> <span class="muted">for 0' in page
+    # Right after a move: "just now", never "for 0 minutes"; then how long.
+    assert '<span class="badge stage-chip">Offer</span> <span class="muted">just now</span>' in page
+    CandidateStage.objects.filter(interview=row).update(entered_at=timezone.now() - timedelta(minutes=5))
+    page = login(viewer).get(reverse("interview", args=["int_s1"])).text
+    assert '<span class="badge stage-chip">Offer</span> <span class="muted">for 5\xa0minutes</span>' in page
     assert "Move to…" not in page and "Advance moves to" not in page  # a viewer cannot move
 
 

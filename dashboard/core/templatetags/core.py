@@ -30,6 +30,17 @@ def since(value) -> str:
 
 
 @register.filter
+def for_since(value) -> str:
+    """How long something has been as it is, after its name ("Offer for 3 days"): "just now" for
+    the first minute (right after a move), never "for 0 minutes"."""
+    if not value:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"for {timesince(value)}"
+
+
+@register.filter
 def safe_url(value) -> str:
     """A remote URL (interview, resume, recording, export links) as an href or src only when it is
     http(s), else empty: never a javascript:, data: or vbscript: URL from remote text, in any case
