@@ -54,7 +54,7 @@ def measure(postings: int, per_posting: int) -> list[tuple[str, str, str]]:
 
     # 1. At HeyMilo's limit (300/min), with the dashboard's own limiter doing the pacing.
     with sandbox(*common, "--rate-limit", "300") as url:
-        team = Team.objects.create(name="Limited", slug=f"limited-{stamp}", heymilo_base_url=url)
+        team = Team.objects.create(name=f"Limited {stamp}", slug=f"limited-{stamp}", heymilo_base_url=url)
         team.set_api_key("bench-key")
         team.save()
         limiter = TokenBucket(limit=settings.HEYMILO_RATE_LIMIT, period=settings.HEYMILO_RATE_PERIOD)
@@ -68,7 +68,7 @@ def measure(postings: int, per_posting: int) -> list[tuple[str, str, str]]:
 
     # 2. With the limit lifted: how fast the mirror itself writes.
     with sandbox(*common, "--rate-limit", "1000000") as url:
-        team = Team.objects.create(name="Unlimited", slug=f"unlimited-{stamp}", heymilo_base_url=url)
+        team = Team.objects.create(name=f"Unlimited {stamp}", slug=f"unlimited-{stamp}", heymilo_base_url=url)
         team.set_api_key("bench-key")
         team.save()
         limiter = TokenBucket(limit=10**9, period=60)
