@@ -5,12 +5,11 @@ calibration page's figures, each one or two queries whatever the number of candi
 import math
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Abs
 
-from dashboard.core.stamps import team_stamp
+from dashboard.analytics.selectors import CachedFigures, cached_entry, store_entry
 from dashboard.mirror.models import Interview
 from dashboard.review.models import Decision, ReviewSettings, Stage
 from dashboard.review.selectors import latest_decision
@@ -424,15 +423,31 @@ def disputed(team, posting=None) -> list[Disputed]:
     ]
 
 
-CACHE_SECONDS = 300
+def figures_key(team, posting=None) -> str:
+    """The cache key of a (team, posting)'s figures, without the stamp: the last figures are found
+    (and served, marked as updating) after a change, while a worker computes the new ones."""
+    return f"calibration:{team.pk}:{posting.pk if posting is not None else ''}"
+
+
+def compute_figures(team, posting=None) -> Figures:
+    """Every calibration figure, four queries whatever the number of candidates: the slow part."""
+    return Figures(outcomes(team, posting), criteria_figures(team, posting), disputed(team, posting))
+
+
+def cached_figures(team, posting=None) -> CachedFigures | None:
+    """The last figures of this team and posting, None when there are none yet; not `current` once
+    the team's stamp has been renewed (every review write and mirror upsert renews it)."""
+    return cached_entry(figures_key(team, posting), team.pk)
+
+
+def store_figures(team, posting=None) -> Figures:
+    return store_entry(figures_key(team, posting), team.pk, lambda: compute_figures(team, posting))
 
 
 def figures(team, posting=None) -> Figures:
-    """Every calibration figure, cached under the team's stamp (every review write and mirror upsert
-    renews it), so a submitted scorecard or a move shows at the next view. Four queries uncached."""
-    key = f"calibration:{team.pk}:{team_stamp(team.pk)}:{posting.pk if posting is not None else ''}"
-    found = cache.get(key)
-    if found is None:
-        found = Figures(outcomes(team, posting), criteria_figures(team, posting), disputed(team, posting))
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+    """The team's figures as the data is now: the cached ones while current, else computed here
+    (the CSV downloads: a file carries no "as of" line, so it is never the stale figures)."""
+    found = cached_figures(team, posting)
+    if found is not None and found.current:
+        return found.figures
+    return store_figures(team, posting)

@@ -8,10 +8,12 @@ raises ScorecardError with a sentence the page shows as it is; nothing is writte
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dashboard.mirror.models import Interview
+from dashboard.accounts.models import Team
+from dashboard.analytics.services import recompute_done, recompute_enqueue
+from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import AuditAction
 from dashboard.review.services import audit_record
-from dashboard.scorecards import ai
+from dashboard.scorecards import ai, selectors
 from dashboard.scorecards.models import (
     Answer,
     Criterion,
@@ -390,3 +392,35 @@ def ai_scores_refresh(team, *, interview_ids) -> int:
 
 def ai_scores_refresh_signal(sender, *, team, interview_ids, **kwargs) -> None:
     ai_scores_refresh(team, interview_ids=interview_ids)
+
+
+# --- the calibration page's figures, recomputed in a worker ---------------------------------------------
+
+RECOMPUTE_TASK = "dashboard.scorecards.tasks.recompute_calibration"
+
+
+def calibration_recompute_enqueue(team, *, posting=None) -> bool:
+    """Queues one recompute of this (team, posting)'s figures unless one is pending (analytics'
+    deduplicated queue); True if queued."""
+    return recompute_enqueue(
+        key=selectors.figures_key(team, posting),
+        task=RECOMPUTE_TASK,
+        args=[team.pk, posting.pk if posting is not None else None],
+    )
+
+
+def calibration_recompute(*, team_id: int, posting_id: int | None) -> None:
+    """Computes and caches the figures; a team or posting deleted meanwhile leaves nothing to do."""
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        return
+    posting = None
+    if posting_id is not None:
+        posting = Posting.objects.for_team(team).filter(pk=posting_id).first()
+        if posting is None:
+            return
+    key = selectors.figures_key(team, posting)
+    try:
+        selectors.store_figures(team, posting)
+    finally:
+        recompute_done(key=key)

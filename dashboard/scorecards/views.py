@@ -244,17 +244,32 @@ def gap_bars(figures: selectors.Figures) -> list[HBar]:
 
 
 @reviewer_required
+@vary_on_headers("HX-Request")
 def calibration(request: TeamRequest):
     form, posting = _scope(request)
-    figures = selectors.figures(request.team, posting)
+    # The last figures, even stale: a change queues one recompute in a worker and the page says
+    # they are updating. Computed here only when this posting has none at all yet (its first view
+    # ever, or evicted): there is nothing else to show.
+    cached = selectors.cached_figures(request.team, posting)
+    if cached is None:
+        figures = selectors.store_figures(request.team, posting)
+    else:
+        figures = cached.figures
+        if not cached.current:
+            services.calibration_recompute_enqueue(request.team, posting=posting)
+    updating = cached is not None and not cached.current
+    # The updating region polls itself: the same view, drawing only the figures.
+    page = "scorecards/calibration.html#figures" if request.htmx else "scorecards/calibration.html"
     return render(
         request,
-        "scorecards/calibration.html",
+        page,
         {
             "nav": "analytics",
             "filter": form,
             "posting": posting,
             "query": f"posting={posting.remote_id}" if posting else "",
+            "updating": updating,
+            "computed_at": cached.computed_at if cached is not None else None,
             "figures": figures,
             "rate_bars": rate_bars(figures),
             "rho_bars": rho_bars(figures),

@@ -9,11 +9,14 @@ import random
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
+from dashboard.analytics.services import recompute_done
+from dashboard.core.stamps import team_changed
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Interview
 from dashboard.review.models import CandidateStage, Stage
-from dashboard.scorecards import ai, services
+from dashboard.scorecards import ai, selectors, services
 from dashboard.scorecards.models import Criterion, Scorecard
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.mirror.helpers import point_team_at
@@ -147,4 +150,17 @@ def test_a_reviewer_scores_a_candidate_and_sees_the_team_beside_the_ai(live_serv
     expect(page.locator("h1")).to_have_text("People versus the AI")
     expect(page.locator("#criteria-title")).to_be_visible()
     photograph(page, "calibration")
+
+    # After a change: the last figures at once, said to be updating, and the new ones swapped in
+    # by the page's poll once the worker's recompute is done (held pending while photographed).
+    key = selectors.figures_key(team)
+    cache.add(key + ":recompute", 1, 60)
+    team_changed(team.pk)  # as any decision or sync would
+    page.goto(f"{live_server.url}/calibration/")
+    expect(page.locator(".analytics-as-of")).to_contain_text("· updating")
+    expect(page.locator("#criteria-title")).to_be_visible()
+    photograph(page, "calibration-updating")
+    recompute_done(key=key)
+    expect(page.locator(".analytics-as-of")).to_have_count(0, timeout=15000)
+    expect(page.locator("#calibration-figures")).not_to_have_attribute("hx-trigger", "every 2s")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]

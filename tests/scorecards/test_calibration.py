@@ -8,6 +8,7 @@ import math
 import random
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -208,7 +209,9 @@ def test_the_most_disputed_candidates_are_those_furthest_from_the_ai(team, posti
     assert listed[0].remote_id == max(gaps, key=lambda k: gaps[k])
 
 
-def test_a_criterion_rated_for_too_few_candidates_shows_no_figure(team, posting, admin, reviewer, login):
+def test_a_criterion_rated_for_too_few_candidates_shows_no_figure(
+    team, posting, admin, reviewer, login, django_capture_on_commit_callbacks
+):
     rows = [
         make_candidate(team, posting, n, score=50, ai={"q_sql": n % 10 + 1})
         for n in range(selectors.MIN_SAMPLE - 1)
@@ -229,7 +232,8 @@ def test_a_criterion_rated_for_too_few_candidates_shows_no_figure(team, posting,
     assert figure.n == selectors.MIN_SAMPLE - 1 and figure.rho is None
     assert selectors.figures(team, posting).widest == []
 
-    page = login(reviewer).get(reverse("calibration") + f"?posting={posting.remote_id}").content.decode()
+    client = login(reviewer)
+    page = client.get(reverse("calibration") + f"?posting={posting.remote_id}").content.decode()
     assert "Too few" in page
     assert "too few to say" in page
     assert "A figure needs at least 10 candidates" in page
@@ -241,7 +245,10 @@ def test_a_criterion_rated_for_too_few_candidates_shows_no_figure(team, posting,
     )
     (figure,) = selectors.criteria_figures(team, posting)
     assert figure.n == selectors.MIN_SAMPLE and figure.rho is not None
-    page = login(reviewer).get(reverse("calibration") + f"?posting={posting.remote_id}").content.decode()
+    url = reverse("calibration") + f"?posting={posting.remote_id}"
+    with django_capture_on_commit_callbacks(execute=True):  # the last figures; the recompute runs
+        assert "· updating" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
     assert f"(n={selectors.MIN_SAMPLE})" in page
 
 
@@ -307,11 +314,90 @@ def test_the_page_takes_the_same_queries_at_any_number_of_candidates(team, posti
             )
 
     def queries() -> int:
+        # The first view of the posting, which computes the figures here (later ones after a
+        # change serve the last figures and leave the computing to a worker).
+        cache.delete(selectors.figures_key(team))
         with CaptureQueriesContext(connection) as seen:
             assert client.get(reverse("calibration")).status_code == 200
         return len(seen)
 
     add(12, 0)
     small = queries()
-    add(30, 100)  # each write renews the team's stamp: the next view computes again
+    add(30, 100)
     assert queries() == small
+
+
+# --- the figures after a change: the last ones, marked as updating, while a worker computes -----------
+
+
+def test_after_a_change_the_page_serves_the_last_figures_as_updating_and_one_recompute_renews_them(
+    team, posting, scored, admin, reviewer, login, django_capture_on_commit_callbacks
+):
+    _rows, criteria = scored
+    sql = criteria["q_sql"]
+    client = login(reviewer)
+    url = reverse("calibration") + f"?posting={posting.remote_id}"
+    # The posting's first view computes them here: nothing older to show.
+    first = client.get(url).content.decode()
+    assert "updating" not in first
+    old_n = len(expected_pairs(sql))
+    assert f"(n={old_n})" in first
+
+    # A change: one more candidate scored (every scorecard write renews the team's stamp).
+    row = make_candidate(team, posting, 300, score=90, ai={"q_sql": 9, "q_team": 2})
+    services.scorecard_save(
+        team,
+        user=admin,
+        interview=row,
+        ratings={c.pk: 1 for c in criteria.values()},
+        recommendation=1,
+        notes={},
+        submit=True,
+    )
+    with django_capture_on_commit_callbacks() as queued:
+        stale = client.get(url).content.decode()
+        polled = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "Figures as of" in stale and "· updating" in stale and 'hx-trigger="every 2s"' in stale
+    assert f"(n={old_n})" in stale and f"(n={old_n + 1})" not in stale
+    # The poll draws the figures region alone, still the old ones, and queues nothing more.
+    assert "<html" not in polled and "· updating" in polled and f"(n={old_n})" in polled
+    assert len(queued) == 1
+
+    queued[0]()  # the queued task (inline in tests) computes them as a worker would
+
+    fresh = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "updating" not in fresh and "hx-trigger" not in fresh
+    pairs = expected_pairs(sql)
+    assert len(pairs) == old_n + 1
+    rho = spearman([h for h, _ in pairs], [a for _, a in pairs])
+    assert f"{rho:+.2f} (n={old_n + 1})" in fresh
+    figure = next(
+        f for f in selectors.cached_figures(team, posting).figures.criteria if f.criterion_id == sql.pk
+    )
+    assert figure.rho == pytest.approx(rho, abs=1e-9)
+    assert figure.gap == pytest.approx(sum(abs(h * 25 - a * 10) for h, a in pairs) / len(pairs))
+    # Nothing is left pending: the next change queues a recompute again.
+    services.scorecard_save(
+        team, user=reviewer, interview=row, ratings={sql.pk: 4}, recommendation=4, notes={}, submit=True
+    )
+    with django_capture_on_commit_callbacks() as queued:
+        assert "· updating" in client.get(url).content.decode()
+    assert len(queued) == 1
+
+
+def test_the_cached_figures_are_kept_per_team_and_posting(
+    team, posting, scored, reviewer, outsider, other_team, login
+):
+    keys = {
+        selectors.figures_key(team, posting),
+        selectors.figures_key(team),
+        selectors.figures_key(other_team),
+    }
+    assert len(keys) == 3
+    assert "Candidate 1" in login(reviewer).get(reverse("calibration")).content.decode()
+    assert selectors.cached_figures(team) is not None
+    assert selectors.cached_figures(team, posting) is None  # another filter: nothing yet
+    assert selectors.cached_figures(other_team) is None
+    # The other team's first view computes its own figures, never the cached ones of this team.
+    page = login(outsider).get(reverse("calibration")).content.decode()
+    assert "Candidate 1" not in page and "No submitted scorecard rates a criterion" in page
