@@ -24,8 +24,12 @@ def test_each_single_review_action_writes_an_entry_with_before_and_after(login, 
     client.post(url + "rate/", {"stars": "2"})
     client.post(url + "rate/", {"stars": "4"})
     client.post(url + "notes/", {"body": "Strong on SQL"})
-    entries = list(AuditEntry.objects.order_by("id"))
-    assert [e.action for e in entries] == ["decision", "decision", "rating", "rating", "note"]
+    everything = list(AuditEntry.objects.order_by("id"))
+    # Advancing also moves the candidate to the next stage (issue 19): its own entry, after the decision.
+    assert [e.action for e in everything] == ["decision", "decision", "stage", "rating", "rating", "note"]
+    stage_move = everything.pop(2)
+    assert stage_move.interview == rows[0] and stage_move.user == reviewer
+    entries = everything
     assert all(e.team == team and e.user == reviewer and e.interview == rows[0] for e in entries)
     assert all(e.interview_ids == [rows[0].remote_id] and e.count == 1 for e in entries)
     assert (entries[0].before, entries[0].after) == (None, {"value": "hold", "reason": "References"})
