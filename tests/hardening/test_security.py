@@ -51,6 +51,7 @@ def own_objects(team, admin):
     from dashboard.mirror.models import Interview, Posting, SyncRun, TranscriptLine
     from dashboard.notifications.models import Notification
     from dashboard.review.models import BulkDecision
+    from dashboard.scorecards.models import ScorecardTemplate
     from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
     team.set_api_key(API_KEY)
@@ -92,6 +93,7 @@ def own_objects(team, admin):
         "notification": Notification.objects.create(
             team=team, recipient=admin, kind="mention", text="Our Candidate", link="/"
         ),
+        "scorecard_template": ScorecardTemplate.objects.create(team=team, name="Our card"),
     }
 
 
