@@ -102,7 +102,7 @@ def test_the_stage_settings_reorder_with_the_keyboard(page, board, live_server):
     page.keyboard.press("Enter")
     expect(page.locator(".board-notice")).to_have_text("“Offer” moved up.")
     # The focus stays on the same button after the lists are swapped: Enter again moves it on.
-    wait_for_page(page, "document.activeElement && document.activeElement.dataset.focusKey !== undefined")
+    expect(page.get_by_role("button", name="Move Offer up")).to_be_focused()
     page.keyboard.press("Enter")
     wait_for(lambda: [s.name for s in selectors.stage_rows(team)][:3] == ["New", "Offer", "Reviewed"])
     expect(page.locator(".pipeline-list").first.locator("input[type=text]").nth(1)).to_have_value("Offer")

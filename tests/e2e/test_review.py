@@ -81,7 +81,7 @@ def test_it_filters_opens_a_profile_switches_tabs_and_decides(live_server, page,
     screenshot("review-3-profile-interview-tab")
 
     page.get_by_text("Add a reason").click()  # the reason is optional, folded under the decision
-    page.get_by_label("Reason").fill("Clear answers on the scorecard")
+    page.get_by_role("textbox", name="Reason (optional)").fill("Clear answers on the scorecard")
     page.get_by_role("button", name="Advance").click()
     expect(page.locator("#profile-header")).to_contain_text("Decision recorded: advance.")
     page.get_by_role("link", name="Activity", exact=True).click()

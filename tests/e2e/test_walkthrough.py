@@ -310,7 +310,7 @@ def test_a_new_hiring_manager_walks_the_whole_dashboard(live_server, page, sandb
     # 7. Decide (advance, with a reason) and add a note.
     page.get_by_role("link", name=f"← {candidate.name}").click()
     page.get_by_text("Add a reason").click()  # the reason is optional, folded under the decision
-    page.get_by_label("Reason").fill("Clear, specific answers")
+    page.get_by_role("textbox", name="Reason (optional)").fill("Clear, specific answers")
     page.get_by_role("button", name="Advance").click()
     expect(page.locator("#profile-header")).to_contain_text("Decision recorded: advance.")
     # The side panel follows the decision (its activity refreshes) before the note is typed in it.
