@@ -8,9 +8,7 @@ import pytest
 
 from dashboard.ingestion.models import ImportJob
 from dashboard.ingestion.validation import guess_mapping
-from dashboard.mirror.models import Posting
 from tests.ingestion.conftest import upload
-from tests.mirror.helpers import point_team_at
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +18,6 @@ FIRST = (
     b"Bad Email,not-an-email,+44 20 7946 0958,referral\n"
     b"Bad Phone,badphone@example.com,12345,fair\n"
 )
-
-
-@pytest.fixture
-def live_posting(team, sandbox):
-    point_team_at(team, sandbox)
-    doc = sandbox.postings()[0]
-    return Posting.objects.create(
-        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
-    )
 
 
 def upload_file(client, posting, name, content) -> ImportJob:

@@ -5,18 +5,8 @@ import pytest
 from dashboard.ingestion import services
 from dashboard.ingestion.models import CandidateIngest, Export
 from dashboard.mirror.models import Posting
-from tests.mirror.helpers import point_team_at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def live_posting(team, sandbox):
-    point_team_at(team, sandbox)
-    doc = sandbox.postings()[0]
-    return Posting.objects.create(
-        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
-    )
 
 
 def test_it_adds_a_candidate_and_shows_the_interview_link(

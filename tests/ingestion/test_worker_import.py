@@ -4,22 +4,11 @@ import pytest
 
 from dashboard.ingestion import services
 from dashboard.ingestion.models import ImportJob, ImportRow
-from dashboard.mirror.models import Posting
 from tests.ingestion.conftest import upload
 from tests.ingestion.test_import import people
-from tests.mirror.helpers import point_team_at
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def live_posting(team, sandbox):
-    point_team_at(team, sandbox)
-    doc = sandbox.postings()[0]
-    return Posting.objects.create(
-        team=team, remote_id=doc["posting_id"], title=doc["title"], url_key=doc["url_key"]
-    )
 
 
 def new_job(team, posting, user, rows: int) -> ImportJob:
