@@ -70,6 +70,8 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.session = requests.Session()
+        # The load balancer's certificate is made for this run (cluster.py), for no name a client
+        # could check; TLS is there because deploy/nginx.conf serves only HTTPS. Senders do the same.
         self.served: list[tuple[str, str, int, str]] = []  # method path, upstream, status, pin
 
     def request(self, method: str, path: str, *, pin: str | None = None, **kwargs) -> requests.Response:
