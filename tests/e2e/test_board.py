@@ -60,6 +60,8 @@ def test_cards_move_by_button_keyboard_and_drag(page, board):
     page.keyboard.press("Shift+ArrowRight")
     expect(column(page, "Hiring-manager interview").locator("#card-int_0")).to_be_visible()
     assert where(team, "int_0") == "Hiring-manager interview"
+    # The card is in its new column before the swap settles and focuses it: wait for the focus again.
+    wait_for_page(page, "document.activeElement && document.activeElement.id === 'card-int_0'")
     page.keyboard.press("Shift+ArrowLeft")
     expect(column(page, "Reviewed").locator("#card-int_0")).to_be_visible()
 
