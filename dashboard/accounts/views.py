@@ -28,10 +28,13 @@ from dashboard.accounts.forms import (
 from dashboard.accounts.http import SignedInRequest, TeamRequest
 from dashboard.accounts.middleware import SESSION_KEY
 from dashboard.accounts.models import ConnectionCheck, Invitation, Membership, Role
-from dashboard.core.jobs import job_status
+from dashboard.core.jobs import JobRegion
 from dashboard.mail.selectors import mail_failures
 
 CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
+# The check's status region; once it has finished, the key line re-renders with what the check
+# found.
+CHECK_REGION = JobRegion(template="accounts/settings.html#connection-check", event=CONNECTION_CHECKED)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -105,26 +108,13 @@ def connection_check_start(request: TeamRequest):
     if not request.htmx:
         return redirect("team_settings")
     check.refresh_from_db()  # tasks run inline (development) have finished it already
-    return _check_result(request, check, polled=False)
+    return CHECK_REGION.render(request, check, {"check": check}, polled=False)
 
 
 @admin_required
 def connection_check_status(request: TeamRequest, check_id: int):
     check = get_object_or_404(ConnectionCheck, id=check_id, team=request.team)
-    return _check_result(request, check, polled=True)
-
-
-def _check_result(request: TeamRequest, check: ConnectionCheck, polled: bool):
-    """The check's status region; once it has finished, the key line re-renders with what the
-    check found (CONNECTION_CHECKED)."""
-    return job_status(
-        request,
-        "accounts/settings.html#connection-check",
-        {"check": check},
-        finished=check.is_finished,
-        event=CONNECTION_CHECKED,
-        polled=polled,
-    )
+    return CHECK_REGION.render(request, check, {"check": check})
 
 
 @admin_required

@@ -1,5 +1,7 @@
 """The one shape of work a worker carries out and a page polls: `Job` and its status response."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.shortcuts import render
@@ -121,3 +123,18 @@ def job_status(
         if event:
             trigger_client_event(response, event)
     return response
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRegion:
+    """Where a page shows one kind of job: the region's template and the event its ending fires.
+    Both the POST that starts the job and the region's poll answer with it, so they cannot drift
+    apart."""
+
+    template: str
+    event: str
+
+    def render(self, request, job: Job, context: dict, *, polled: bool = True):
+        return job_status(
+            request, self.template, context, finished=job.is_finished, event=self.event, polled=polled
+        )

@@ -6,26 +6,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
-from dashboard.core.jobs import job_status
+from dashboard.core.jobs import JobRegion
 from dashboard.mirror import selectors, services
 from dashboard.mirror.models import Posting, SyncRun
 
 # Fired by the response that first shows a run finished: the page header's freshness line and the
 # candidate table listen for it and fetch themselves again.
 SYNC_FINISHED = "sync-finished"
-
-
-def _progress(request: TeamRequest, run: SyncRun, polled: bool = True):
-    """The run's status region; once it has ended, the page's freshness line and candidate table
-    fetch themselves again (SYNC_FINISHED)."""
-    return job_status(
-        request,
-        "mirror/progress.html",
-        {"run": run},
-        finished=run.is_finished,
-        event=SYNC_FINISHED,
-        polled=polled,
-    )
+PROGRESS_REGION = JobRegion(template="mirror/progress.html", event=SYNC_FINISHED)
 
 
 @reviewer_required
@@ -43,13 +31,13 @@ def sync_start(request: TeamRequest):
     if not request.htmx:
         return redirect("posting", remote_id) if remote_id else redirect("sync_runs")
     # Ended already (tasks run inline, or a sync that was skipped): no poll will say so.
-    return _progress(request, run, polled=False)
+    return PROGRESS_REGION.render(request, run, {"run": run}, polled=False)
 
 
 @member_required
 def sync_progress(request: TeamRequest, run_id: int):
     run = get_object_or_404(SyncRun, id=run_id, team=request.team)
-    return _progress(request, run)
+    return PROGRESS_REGION.render(request, run, {"run": run})
 
 
 @member_required

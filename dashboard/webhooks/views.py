@@ -10,13 +10,16 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.access import admin_required, member_required
 from dashboard.accounts.http import TeamRequest
-from dashboard.core.jobs import job_status
+from dashboard.core.jobs import JobRegion
 from dashboard.mirror.models import Posting
 from dashboard.webhooks import processing, receiving, selectors, subscriptions
 from dashboard.webhooks.forms import DeliveryFilterForm, WebhookFilterForm, WebhookForm
 from dashboard.webhooks.models import Delivery, WebhookJob, WebhookSubscription
 
 WEBHOOKS_CHANGED = "webhooks-changed"  # the webhooks table listens for it
+# The job's status region; once it has finished, the webhooks table re-renders with what the job
+# changed.
+JOB_REGION = JobRegion(template="webhooks/job.html#job", event=WEBHOOKS_CHANGED)
 
 
 # The unguessable token in the URL is the credential (HeyMilo publishes no signature), so this view
@@ -65,20 +68,7 @@ def _job_response(request: TeamRequest, job: WebhookJob):
     if not request.htmx:
         return redirect("webhook_job", job_id=job.id)
     job.refresh_from_db()  # tasks run inline (development) have finished it already
-    return _job_partial(request, job, polled=False)
-
-
-def _job_partial(request: TeamRequest, job: WebhookJob, polled: bool):
-    """The job's status region; once it has finished, the webhooks table re-renders with what
-    the job changed (WEBHOOKS_CHANGED)."""
-    return job_status(
-        request,
-        "webhooks/job.html#job",
-        _job_context(request, job),
-        finished=job.is_finished,
-        event=WEBHOOKS_CHANGED,
-        polled=polled,
-    )
+    return JOB_REGION.render(request, job, _job_context(request, job), polled=False)
 
 
 @admin_required
@@ -174,7 +164,7 @@ def webhook_job(request: TeamRequest, job_id: int):
     job = get_object_or_404(WebhookJob, id=job_id, team=request.team)
     if not request.htmx:
         return render(request, "webhooks/job.html", _job_context(request, job))
-    return _job_partial(request, job, polled=True)
+    return JOB_REGION.render(request, job, _job_context(request, job))
 
 
 @admin_required
