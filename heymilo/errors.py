@@ -7,7 +7,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import requests
 
@@ -40,6 +40,14 @@ MAX_BODY_CHARS = 2000
 MAX_DETAIL_CHARS = 200
 
 
+class Where(TypedDict, total=False):
+    """The request an error is about, which every error may name: the one list of these keywords
+    each subclass passes on to HeyMiloError."""
+
+    method: str | None
+    path: str | None
+
+
 class HeyMiloError(Exception):
     """Root of every error this package raises on purpose."""
 
@@ -58,15 +66,8 @@ class TransportError(HeyMiloError):
     reached the server (connection refused, connect timeout, DNS failure), True when it certainly
     did, None when requests cannot tell (e.g. the server dropped a pooled connection)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        request_sent: bool | None = None,
-    ):
-        super().__init__(message, method=method, path=path)
+    def __init__(self, message: str, *, request_sent: bool | None = None, **where: Unpack[Where]):
+        super().__init__(message, **where)
         self.request_sent = request_sent
 
 
@@ -86,15 +87,8 @@ class AmbiguousOutcome(HeyMiloError):
     `cause` is the timeout or connection error behind it.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        cause: HeyMiloError | None = None,
-    ):
-        super().__init__(message, method=method, path=path)
+    def __init__(self, message: str, *, cause: HeyMiloError | None = None, **where: Unpack[Where]):
+        super().__init__(message, **where)
         self.cause = cause
 
 
@@ -114,16 +108,8 @@ class AddressNotAllowed(HeyMiloError):
 class MalformedResponse(HeyMiloError):
     """The API answered, but with something that cannot be parsed into what was asked for."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        body: Any = None,
-    ):
-        super().__init__(message, method=method, path=path)
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None, **where: Unpack[Where]):
+        super().__init__(message, **where)
         self.status = status
         self.body = body
 
@@ -138,13 +124,12 @@ class APIStatusError(HeyMiloError):
         status: int,
         detail: str | None = None,
         error_type: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
         request_id: str | None = None,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        **where: Unpack[Where],
     ):
-        super().__init__(message, method=method, path=path)
+        super().__init__(message, **where)
         self.status = status
         self.detail = detail
         self.error_type = error_type
