@@ -80,18 +80,10 @@ class FaultInjector:
         if then not in ("close", "respond"):
             raise FaultError("'then' must be 'close' or 'respond'")
         if seconds is None:
-            seconds = DEFAULT_SECONDS.get(kind)
+            options["seconds"] = DEFAULT_SECONDS.get(kind)
         with self._lock:
-            rule = FaultRule(
-                id=next(self._ids),
-                kind=kind,
-                key=key,
-                rate=rate,
-                count=count,
-                seconds=seconds,
-                retry_after=retry_after,
-                then=then,
-            )
+            # The options as given: what they leave out takes FaultRule's default.
+            rule = FaultRule(id=next(self._ids), kind=kind, **options)
             self._rules.append(rule)
             return rule
 
