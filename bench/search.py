@@ -90,7 +90,7 @@ def build(team, count: int = INTERVIEWS, postings: int = 1) -> None:
             with search_index.bulk_writes([row.pk for row in rows]):
                 transcript_lines_insert(
                     (
-                        row.pk,
+                        row,
                         [
                             {
                                 "position": p,
@@ -219,7 +219,7 @@ def main() -> None:
     transcript_lines_insert(
         [
             (
-                interview.pk,
+                interview,
                 [
                     {
                         "position": p,

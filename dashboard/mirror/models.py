@@ -155,8 +155,25 @@ class Interview(models.Model):
         return f"{self.steps_complete}/{self.steps_total}" if self.steps_total else "–"
 
 
+class TranscriptLineQuerySet(TeamScopedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Lines made without their team take their interview's (see TranscriptLine.team)."""
+        objs = list(objs)
+        missing = {line.interview_id for line in objs if line.team_id is None}
+        if missing:
+            teams = dict(Interview.objects.filter(id__in=missing).values_list("id", "team_id"))
+            for line in objs:
+                if line.team_id is None:
+                    line.team_id = teams[line.interview_id]
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class TranscriptLine(models.Model):
     interview = models.ForeignKey(Interview, models.CASCADE, related_name="transcript_lines")
+    # The interview's team, on the line too: the full-text index holds it as a column, so a
+    # search reads only its own team's lines at any size (docs/performance.md, transcript search);
+    # SQLite's index triggers cannot look it up without tying the interview table's schema to them.
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+", db_index=False)
     position = models.PositiveIntegerField()
     speaker = models.CharField(max_length=40, blank=True, default="")  # lower case
     text = models.TextField(blank=True, default="")
@@ -164,12 +181,20 @@ class TranscriptLine(models.Model):
     offset_seconds = models.FloatField(null=True, blank=True)
     timestamp_str = models.CharField(max_length=20, blank=True, default="")
 
+    objects = TranscriptLineQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["interview", "position"], name="line_position_unique")]
+        indexes = [models.Index(fields=["team", "id"], name="line_team_newest")]
         ordering = ["interview", "position"]
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:40]}"
+
+    def save(self, *args, **kwargs):
+        if self.team_id is None:
+            self.team_id = self.interview.team_id
+        super().save(*args, **kwargs)
 
 
 class SyncRun(Job):

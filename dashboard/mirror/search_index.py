@@ -31,14 +31,14 @@ def bulk_writes(interview_ids: list[int]) -> Iterator[None]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("INSERT INTO transcripts_index_pause DEFAULT VALUES")
         cursor.execute(
-            f"INSERT INTO {FTS}({FTS}, rowid, text) "  # noqa: S608
-            f"SELECT 'delete', id, text FROM {LINES} WHERE interview_id IN ({marks})",
+            f"INSERT INTO {FTS}({FTS}, rowid, text, team_id) "  # noqa: S608
+            f"SELECT 'delete', id, text, team_id FROM {LINES} WHERE interview_id IN ({marks})",
             interview_ids,
         )
         yield
         cursor.execute(
-            f"INSERT INTO {FTS}(rowid, text) "  # noqa: S608
-            f"SELECT id, text FROM {LINES} WHERE interview_id IN ({marks})",
+            f"INSERT INTO {FTS}(rowid, text, team_id) "  # noqa: S608
+            f"SELECT id, text, team_id FROM {LINES} WHERE interview_id IN ({marks})",
             interview_ids,
         )
         cursor.execute("DELETE FROM transcripts_index_pause")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 MAX_LENGTH = 200
 MAX_TERMS = 12
+PREFIX_MIN = 3  # the shortest prefix* the index answers without merging every matching word's list
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -47,6 +48,8 @@ def parse(text: str) -> list[Term]:
             found = [w.lower() for w in WORD.findall(raw)]
             for position, word in enumerate(found):
                 last = position == len(found) - 1
+                if prefix and last and len(word) < PREFIX_MIN:
+                    raise QueryError(f"Type at least {PREFIX_MIN} letters before the * (kube*, not k*).")
                 terms.append(Term((word,), prefix=prefix and last))
     if not terms:
         raise QueryError("Search for words: punctuation alone matches nothing.")

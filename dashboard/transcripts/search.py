@@ -1,5 +1,6 @@
 """Searching every transcript line of a team with the database's own full-text index."""
 
+import math
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -9,7 +10,10 @@ from dashboard.transcripts import query as q
 
 CANDIDATES_PER_PAGE = 20  # results are paged by candidate
 SNIPPETS = 3  # matching lines shown per candidate; the rest are a link into their transcript
-RANKED_MATCHES_MAX = 2_000  # above this many matching lines, newest first instead of ranked
+# A search reads at most this many of the team's newest matching lines to count and order them.
+# Up to it, counts are exact and the best matches come first; above it, the counts say "2,000+"
+# and candidates come newest first, so a word said in millions of lines costs what a rare one does.
+RANKED_MATCHES_MAX = 2_000
 
 
 @dataclass
@@ -29,9 +33,25 @@ class CandidateResult:
         return max(0, self.matches - len(self.hits))
 
 
+@dataclass
+class SearchPage:
+    terms: list
+    results: list[CandidateResult]
+    matches: int = 0  # matching lines, all pages (RANKED_MATCHES_MAX when `more_than`: more)
+    candidates: int = 0  # candidates with a matching line, all pages (idem)
+    number: int = 1
+    pages: int = 1  # when `more_than`, the pages known so far: this one, and the next if any
+    more_than: bool = False  # over RANKED_MATCHES_MAX matching lines: counts are lower bounds
+
+    @property
+    def find_text(self) -> str:
+        """What the reader's find looks for (plain text, no query syntax): the first word or phrase."""
+        return " ".join(self.terms[0].words) if self.terms else ""
+
+
 def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[str, list]:
     """The filters as SQL over lines `l` of interviews `i`: only our own fragments, values as params."""
-    filters, params = ["i.team_id = %s", "i.missing = %s"], [team.id, False]
+    filters, params = ["l.team_id = %s", "i.missing = %s"], [team.id, False]
     if within is not None:
         # The caller's own filter (the Search page's team decision): the ORM writes that subquery.
         subquery, subparams = within.values("id").query.sql_with_params()
@@ -49,40 +69,77 @@ def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[s
     return " AND ".join(filters), params
 
 
-def _engine(terms):
-    """The full-text parts of the SQL for this database: (match, best-first aggregate, source,
-    the query's text, the newest-first aggregate)."""
+@dataclass
+class _Matching:
+    """The team's matching lines `l` (joined to their interviews `i`) in this database's SQL."""
+
+    tables: str  # FROM ...
+    match: str  # the full-text condition, one parameter
+    query: str  # its parameter
+    where: str  # the filters, over l and i
+    params: list  # theirs
+    newest: str  # the column that orders the matches newest first along the index
+
+    @property
+    def source(self) -> str:
+        return f"{self.tables} WHERE {self.match} AND {self.where}"
+
+    @property
+    def source_params(self) -> list:
+        return [self.query, *self.params]
+
+
+def _matching(team, terms, where: str, params: list) -> _Matching:
     if connection.vendor == "postgresql":
-        return (
+        return _Matching(
+            "FROM mirror_transcriptline l JOIN mirror_interview i ON i.id = l.interview_id",
             "to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)",
-            "MAX(ts_rank(to_tsvector('simple', l.text), to_tsquery('simple', %s))) DESC",
-            "mirror_transcriptline l",
             q.to_tsquery(terms),
-            True,
+            where,
+            params,
+            "l.id",
         )
-    # FTS5's rank is lower for better matches.
-    return (
+    # The index holds each line's team (transcripts 0003): FTS5 reads this team's lines only,
+    # newest first, and the words in the text column only. CROSS JOIN keeps the index the outer
+    # loop: SQLite's planner would otherwise walk every line of the team and probe the index.
+    return _Matching(
+        "FROM transcripts_line_fts f CROSS JOIN mirror_transcriptline l ON l.id = f.rowid "
+        "JOIN mirror_interview i ON i.id = l.interview_id",
         "transcripts_line_fts MATCH %s",
-        "MIN(f.rank)",
-        "transcripts_line_fts f JOIN mirror_transcriptline l ON l.id = f.rowid",
-        q.to_fts5(terms),
-        False,
+        _fts5_match(team, terms),
+        where,
+        params,
+        "f.rowid",
     )
 
 
-@dataclass
-class SearchPage:
-    terms: list
-    results: list[CandidateResult]
-    matches: int = 0  # matching lines, all pages
-    candidates: int = 0  # candidates with a matching line, all pages
-    number: int = 1
-    pages: int = 1
+def _fts5_match(team, terms) -> str:
+    return f'team_id : "{int(team.id)}" AND text : ({q.to_fts5(terms)})'
 
-    @property
-    def find_text(self) -> str:
-        """What the reader's find looks for (plain text, no query syntax): the first word or phrase."""
-        return " ".join(self.terms[0].words) if self.terms else ""
+
+def _newest_lines(matching: _Matching, limit: int) -> list[tuple]:
+    """(id, interview id, position, text) of the newest `limit` matching lines."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.id, l.interview_id, l.position, l.text {matching.source} "
+            f"ORDER BY {matching.newest} DESC LIMIT %s",
+            [*matching.source_params, limit],
+        )
+        return cursor.fetchall()
+
+
+def _scores(lines: list[tuple], terms) -> dict[int, float]:
+    """Each line's BM25 term-frequency score (k1 1.2, b 0.75) over the matching lines: more of
+    the words in a shorter line scores higher. Every line has every term, so the terms' rarity
+    (BM25's other half) would not change the order."""
+    lengths = {line_id: max(1, len(q.WORD.findall(text))) for line_id, _, _, text in lines}
+    average = sum(lengths.values()) / max(1, len(lengths))
+    scores = {}
+    for line_id, _, _, text in lines:
+        found = sum(1 for _, matched in q.highlight(text, terms) if matched)
+        norm = 1.2 * (0.25 + 0.75 * lengths[line_id] / average)
+        scores[line_id] = found * 2.2 / (found + norm) if found else 0.0
+    return scores
 
 
 def search_page(
@@ -97,52 +154,65 @@ def search_page(
     within=None,
     annotate=None,
 ) -> SearchPage:
-    """One page of candidates whose transcripts match, best match first, each with its number of
-    matching lines and its first few (SNIPPETS) in transcript order. Four queries whatever the page
-    or the team's size: the counts, the page's candidates, their snippets, their rows.
+    """One page of candidates whose transcripts match, each with its number of matching lines and
+    its first few (SNIPPETS) in transcript order. Up to RANKED_MATCHES_MAX matching lines the best
+    match comes first, by its best line; above it the newest. Three queries when the counts are
+    exact (the newest lines, the page's rows, their snippets), four above (each shown candidate's
+    own count), whatever the team's size; a deep page of a very common word reads more lines.
 
     `within`: an Interview queryset only whose interviews can match (the Search page's team
     decision); `annotate`: annotations each result's interview carries (its decision). The search
-    knows nothing of what they mean, so it depends on no app above mirror. Without a `within` no
-    subquery is added: restricting to all the team's interviews cost the rare-word search several
-    times over."""
+    knows nothing of what they mean, so it depends on no app above mirror."""
     terms = q.parse(text)
     if not terms:
         return SearchPage(terms, [])
     where, params = _where(team, posting=posting, speaker=speaker, status=status, within=within)
-    match, best, source, query, postgres = _engine(terms)
-    joined = f"FROM {source} JOIN mirror_interview i ON i.id = l.interview_id WHERE {match} AND {where}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), count(DISTINCT l.interview_id) {joined}", [query, *params])
-        matches, candidates = cursor.fetchone()
-    pages = max(1, -(-candidates // per_page))
+    matching = _matching(team, terms, where, params)
     try:
-        number = min(max(1, int(page)), pages)
+        number = max(1, int(page))
     except (TypeError, ValueError):
         number = 1
-    if not candidates:
+
+    limit = RANKED_MATCHES_MAX + 1
+    lines = _newest_lines(matching, limit)
+    if not lines:
         return SearchPage(terms, [], 0, 0, 1, 1)
-    # Ranking every line of a very common word costs more than it tells: newest lines first.
-    order = "MAX(l.id) DESC" if matches > RANKED_MATCHES_MAX else f"{best}, MAX(l.id) DESC"
-    rank_params = [query] if postgres and matches <= RANKED_MATCHES_MAX else []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT l.interview_id, count(*) {joined} GROUP BY l.interview_id "
-            f"ORDER BY {order}, l.interview_id LIMIT %s OFFSET %s",
-            [query, *params, *rank_params, per_page, (number - 1) * per_page],
-        )
-        found = cursor.fetchall()
-    ids = [interview_id for interview_id, _ in found]
-    marks = ", ".join(["%s"] * len(ids))
-    # The first few matching lines of each of the page's candidates, in transcript order.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM (SELECT l.id, ROW_NUMBER() OVER (PARTITION BY l.interview_id "  # noqa: S608
-            f"ORDER BY l.position, l.id) AS n {joined} AND l.interview_id IN ({marks})) s "
-            "WHERE n <= %s",
-            [query, *params, *ids, SNIPPETS],
-        )
-        line_ids = [row[0] for row in cursor.fetchall()]
+    more_than = len(lines) == limit
+    if not more_than:
+        scores = _scores(lines, terms)
+        best: dict[int, tuple[float, int]] = {}
+        counts: dict[int, int] = {}
+        for line_id, interview_id, _, _ in lines:
+            counts[interview_id] = counts.get(interview_id, 0) + 1
+            mine = (scores[line_id], line_id)
+            best[interview_id] = max(best.get(interview_id, mine), mine)
+        order = sorted(best, key=lambda pk: (-best[pk][0], -best[pk][1], pk))
+        pages = max(1, math.ceil(len(order) / per_page))
+        number = min(number, pages)
+        ids = order[(number - 1) * per_page : number * per_page]
+        shown = set(ids)
+        snippets = _first_lines(row for row in lines if row[1] in shown)
+        found = SearchPage(terms, [], len(lines), len(order), number, pages)
+    else:
+        # Newest first: candidates in the order their newest matching line comes; read further
+        # back only as far as this page needs.
+        order = _in_order_of_appearance(lines)
+        while len(order) <= number * per_page and len(lines) == limit:
+            limit *= 4
+            lines = _newest_lines(matching, limit)
+            order = _in_order_of_appearance(lines)
+        last = max(1, math.ceil(len(order) / per_page))
+        if len(lines) < limit:  # read to the end: everything is known
+            more_than, number = False, min(number, last)
+        else:
+            number = min(number, last)
+        ids = order[(number - 1) * per_page : number * per_page]
+        has_next = len(order) > number * per_page
+        counts, snippets = _counts_and_first_lines(matching, ids)
+        if more_than:
+            found = SearchPage(terms, [], RANKED_MATCHES_MAX, len(order), number, number + has_next, True)
+        else:
+            found = SearchPage(terms, [], len(lines), len(order), number, last)
     interviews = {
         row.id: row
         for row in Interview.objects.for_team(team)
@@ -151,11 +221,69 @@ def search_page(
         .defer("document", "content_hash", "posting__document")
         .annotate(**(annotate or {}))
     }
-    results = {pk: CandidateResult(interviews[pk], matches=count) for pk, count in found if pk in interviews}
-    for line in TranscriptLine.objects.filter(id__in=line_ids).order_by("position", "id"):
+    results = {pk: CandidateResult(interviews[pk], matches=counts[pk]) for pk in ids if pk in interviews}
+    for line in TranscriptLine.objects.filter(id__in=snippets).order_by("position", "id"):
         if line.interview_id in results:
             results[line.interview_id].hits.append(Hit(line, q.highlight(line.text, terms)))
-    return SearchPage(terms, [results[pk] for pk in ids if pk in results], matches, candidates, number, pages)
+    found.results = [results[pk] for pk in ids if pk in results]
+    return found
+
+
+def _in_order_of_appearance(lines: list[tuple]) -> list[int]:
+    return list(dict.fromkeys(interview_id for _, interview_id, _, _ in lines))
+
+
+def _first_lines(lines) -> list[int]:
+    """The ids of each interview's first SNIPPETS lines in transcript order."""
+    by_interview: dict[int, list[tuple[int, int]]] = {}
+    for line_id, interview_id, position, _ in lines:
+        by_interview.setdefault(interview_id, []).append((position, line_id))
+    return [line_id for found in by_interview.values() for _, line_id in sorted(found)[:SNIPPETS]]
+
+
+def _counts_and_first_lines(matching: _Matching, ids: list[int]) -> tuple[dict[int, int], list[int]]:
+    """Each of these candidates' matching lines (a transcript's few dozen), counted, and the
+    first SNIPPETS of each."""
+    if not ids:
+        return {}, []
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT l.id, l.interview_id, l.position, '' {matching.source} "
+                f"AND l.interview_id IN ({marks})",
+                [*matching.source_params, *ids],
+            )
+        else:
+            # A transcript's lines are written together: one index probe per candidate over its
+            # range of ids finds them, where a probe per line would cost ~0.15 ms each.
+            # MATERIALIZED keeps the probes first; else the planner walks the team's lines.
+            cursor.execute(
+                "SELECT MIN(id), MAX(id) FROM mirror_transcriptline "  # noqa: S608
+                f"WHERE interview_id IN ({marks}) GROUP BY interview_id",
+                ids,
+            )
+            ranges = cursor.fetchall()
+            probe = (
+                f"SELECT rowid AS id FROM transcripts_line_fts WHERE {matching.match} "  # noqa: S608
+                "AND rowid BETWEEN %s AND %s"
+            )
+            cursor.execute(
+                f"WITH f AS MATERIALIZED ({' UNION ALL '.join([probe] * len(ranges))}) "  # noqa: S608
+                "SELECT l.id, l.interview_id, l.position, '' FROM f CROSS JOIN mirror_transcriptline l "
+                "ON l.id = f.id JOIN mirror_interview i ON i.id = l.interview_id "
+                f"WHERE l.interview_id IN ({marks}) AND {matching.where}",
+                [
+                    *(value for low, high in ranges for value in (matching.query, low, high)),
+                    *ids,
+                    *matching.params,
+                ],
+            )
+        lines = cursor.fetchall()
+    counts: dict[int, int] = {}
+    for _, interview_id, _, _ in lines:
+        counts[interview_id] = counts.get(interview_id, 0) + 1
+    return counts, _first_lines(lines)
 
 
 def search(

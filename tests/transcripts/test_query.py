@@ -21,6 +21,8 @@ def test_it_parses_words_phrases_and_prefixes():
         ("x" * 5000, "too long"),
         ("*** ) ( --", "punctuation alone"),
         (" ".join(["word"] * 13), "at most 12"),
+        ("ku*", "at least 3 letters"),
+        ('python "a b" k*', "at least 3 letters"),
     ],
 )
 def test_it_refuses_malformed_queries_with_a_message(text, message):

@@ -110,7 +110,7 @@ def test_lines_written_by_the_sync_path_are_searchable_and_edits_follow(team, co
     transcript_lines_insert(
         [
             (
-                interview.id,
+                interview,
                 [
                     {
                         "position": 5,
@@ -310,3 +310,37 @@ def test_the_speaker_and_status_filters_show_their_current_value(login, viewer, 
 def test_an_empty_search_lists_nothing_and_counts_nothing(login, viewer, many):
     html = login(viewer).get("/search/", {"q": "madagascar"}).text
     assert "No transcript matches" in html and " matches in " not in html
+
+
+def test_the_teams_id_in_the_index_is_never_a_word_to_match(team, other_team, corpus):
+    """SQLite's index holds each line's team as a column; typed words only ever match the text."""
+    TranscriptLine.objects.filter(text__contains=str(team.id)).delete()  # "alert(1)" says a 1
+    assert search(team, str(team.id), speaker="")[1] == []
+    assert search(team, f'"{team.id}"', speaker="")[1] == []
+    said = Interview.objects.get(remote_id="int_2")
+    TranscriptLine.objects.create(interview=said, position=9, speaker="candidate", text=f"Room {team.id}")
+    assert names(search(team, str(team.id))[1]) == ["Alan Turing"]
+
+
+def test_over_the_cap_every_candidate_is_on_one_page_with_their_own_count(
+    login, viewer, many, monkeypatch
+):
+    """Over RANKED_MATCHES_MAX matching lines the counts are lower bounds and candidates come
+    newest first; each page reads back only as far as it needs (four times further each time),
+    and no candidate is lost or repeated at a cut, each with their exact number of lines."""
+    from dashboard.transcripts import search as module
+
+    monkeypatch.setattr(module, "RANKED_MATCHES_MAX", 30)
+    lines = sum(k % 7 + 1 for k in range(45))  # 174
+    client = login(viewer)
+    pages = [client.get("/search/", {"q": "zanzibar", "page": n}).text for n in (1, 2, 3)]
+    # Page 1 read 124 lines (31, then 124): 21 candidates or more, not every line.
+    assert "<strong>30+</strong> matches in <strong>" in pages[0]
+    assert "newest first · page 1" in pages[0] and 'href="?q=zanzibar&amp;page=2"' in pages[0]
+    # Page 2 needed 41 candidates and read to the end: the counts are exact again.
+    assert f"<strong>{lines}</strong> matches in <strong>45</strong> candidates" in pages[1]
+    seen = [pk for html in pages for pk in re.findall(r'<h2><a href="/interviews/(int_m\d+)/"', html)]
+    assert len(seen) == 45 and len(set(seen)) == 45
+    assert seen[:2] == ["int_m44", "int_m43"]  # newest lines first
+    busy = re.search(r'int_m06/"(?:(?!</article>).)*</article>', "".join(pages), re.S).group(0)
+    assert "7 matches" in busy and "4 more in this transcript" in busy
