@@ -1,5 +1,6 @@
 """Searching every transcript line of a team with the database's own full-text index."""
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -91,13 +92,14 @@ class _Matching:
 
 def _matching(team, terms, where: str, params: list) -> _Matching:
     if connection.vendor == "postgresql":
+        match, query = "to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)", q.to_tsquery(terms)
         return _Matching(
             "FROM mirror_transcriptline l JOIN mirror_interview i ON i.id = l.interview_id",
-            "to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)",
-            q.to_tsquery(terms),
+            match,
+            query,
             where,
             params,
-            "l.id",
+            "l.id" if _postgres_estimate(match, query) > POSTGRES_WALK_FROM else "l.id + 0",
         )
     # The index holds each line's team (transcripts 0003): FTS5 reads this team's lines only,
     # newest first, and the words in the text column only. CROSS JOIN keeps the index the outer
@@ -111,6 +113,24 @@ def _matching(team, terms, where: str, params: list) -> _Matching:
         params,
         "f.rowid",
     )
+
+
+# PostgreSQL's GIN index finds every matching line but in no order; newest first with a limit,
+# the planner walks the team's lines back and tests each. The walk wins for common words and is
+# ruinous for rare ones (a rare word over 5,000,000 lines: 53 s walking, 5 ms by the index), and
+# the planner cannot tell them apart under ORDER BY ... LIMIT (docs/performance.md). So its own
+# estimate of the matching lines, asked first, chooses: above this, the walk; else the index
+# (ORDER BY l.id + 0 hides the order of the primary key from it).
+POSTGRES_WALK_FROM = 50_000
+
+
+def _postgres_estimate(match: str, query: str) -> int:
+    with connection.cursor() as cursor:
+        # Only our own fragment is formatted in; the query is a parameter.
+        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM mirror_transcriptline l WHERE {match}", [query])  # noqa: S608
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _fts5_match(team, terms) -> str:

@@ -344,3 +344,23 @@ def test_over_the_cap_every_candidate_is_on_one_page_with_their_own_count(
     assert seen[:2] == ["int_m44", "int_m43"]  # newest lines first
     busy = re.search(r'int_m06/"(?:(?!</article>).)*</article>', "".join(pages), re.S).group(0)
     assert "7 matches" in busy and "4 more in this transcript" in busy
+
+
+@pytest.mark.parametrize("text", ["zanzibar", "zanz*", '"line 3"'])
+def test_both_postgresql_plans_find_the_same_page(team, many, monkeypatch, text):
+    """PostgreSQL walks the team's newest lines for common words and asks the index for rare
+    ones, by its own estimate: either way, the same candidates with the same counts."""
+    from django.db import connection
+
+    from dashboard.transcripts import search as module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's index reads the team's lines newest first itself")
+
+    def page(walk_from):
+        monkeypatch.setattr(module, "POSTGRES_WALK_FROM", walk_from)
+        found = module.search_page(team, text, page=2)
+        return [(r.interview.remote_id, r.matches, [h.line.id for h in r.hits]) for r in found.results]
+
+    by_index, by_walk = page(10**9), page(-1)
+    assert by_index == by_walk and by_index
