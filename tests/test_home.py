@@ -234,3 +234,24 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
         html = client.get("/").text
     assert "Start reviewing" in html
     assert small <= 30
+
+
+def test_the_waiting_counts_per_posting_are_read_once_then_again_after_a_review(login, reviewer, team, mixed):
+    """Counting everything waiting grows with the team, so Home caches the per-posting counts under
+    the team's stamp: the next visit reads none, and a review shows the new counts at once."""
+    client = login(reviewer)
+
+    def visit():
+        with CaptureQueriesContext(connection) as seen:
+            html = client.get("/").text
+        grouped = [q for q in seen.captured_queries if "GROUP BY" in q["sql"] and "COUNT(" in q["sql"]]
+        return html, len(grouped)
+
+    html, grouped = visit()
+    assert grouped == 1 and {"Review 5 →", "Review 1 →"} <= set(links(html))
+    html, grouped = visit()
+    assert grouped == 0 and {"Review 5 →", "Review 1 →"} <= set(links(html))
+    rating_set(team, interview=mixed["waiting"][0], user=reviewer, stars=3)
+    html, grouped = visit()
+    assert grouped == 1 and "Review 4 →" in links(html)
+    assert "5 interviews are waiting for your review across 2 postings." in html

@@ -267,3 +267,36 @@ def test_the_csv_export_has_the_stage_and_the_reason_of_a_closed_one(login, revi
         "Person 1": ("Rejected", "Skills do not match"),
         "Person 2": ("New", ""),
     }
+
+
+def test_the_board_counts_are_read_once_then_again_after_any_change(login, reviewer, team, posting, rows):
+    """The column counts grow with the posting, so they are cached under the team's stamp: the
+    next view reads none of them, and a move (or a sync) shows the new counts at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(reviewer)
+
+    def view():
+        with CaptureQueriesContext(connection) as seen:
+            text = client.get(board_url(posting)).text
+        counted = [
+            q for q in seen.captured_queries if "COUNT(" in q["sql"] and "review_candidatestage" in q["sql"]
+        ]
+        return text, len(counted)
+
+    first, reads = view()
+    assert reads > 0 and 'New <span class="tab-count">3</span>' in first
+    again, counted = view()
+    assert counted == 0 and 'New <span class="tab-count">3</span>' in again
+    stages.stage_move(team, user=reviewer, interview=rows[0], stage=stage(team, "Offer"))
+    moved, counted = view()
+    assert counted == reads
+    assert (
+        'New <span class="tab-count">2</span>' in moved and 'Offer <span class="tab-count">1</span>' in moved
+    )
+    make_interview(team, posting, remote_id="int_new", name="Newcomer")  # as a sync would
+    from dashboard.core.stamps import team_changed
+
+    team_changed(team.pk)
+    assert 'New <span class="tab-count">3</span>' in view()[0]
