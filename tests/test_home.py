@@ -236,9 +236,9 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     assert small <= 30
 
 
-def test_the_waiting_counts_per_posting_are_read_once_then_again_after_a_review(login, reviewer, team, mixed):
-    """Counting everything waiting grows with the team, so Home caches the per-posting counts under
-    the team's stamp: the next visit reads none, and a review shows the new counts at once."""
+def test_what_waits_is_read_once_then_again_after_a_review(login, reviewer, team, mixed):
+    """Counting and picking what waits grows with the team, so Home caches them under the team's
+    stamp: the next visit reads none, and a review shows the new counts at once."""
     client = login(reviewer)
 
     def visit():
