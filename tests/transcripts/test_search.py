@@ -322,9 +322,7 @@ def test_the_teams_id_in_the_index_is_never_a_word_to_match(team, other_team, co
     assert names(search(team, str(team.id))[1]) == ["Alan Turing"]
 
 
-def test_over_the_cap_every_candidate_is_on_one_page_with_their_own_count(
-    login, viewer, many, monkeypatch
-):
+def test_over_the_cap_every_candidate_is_on_one_page_with_their_own_count(login, viewer, many, monkeypatch):
     """Over RANKED_MATCHES_MAX matching lines the counts are lower bounds and candidates come
     newest first; each page reads back only as far as it needs (four times further each time),
     and no candidate is lost or repeated at a cut, each with their exact number of lines."""
