@@ -68,7 +68,7 @@ def visible_ratings(team, *, user, interviews, private: bool, can_review: bool) 
 def addable_rows(team, *, posting_id: int | None, exclude: list[str], limit: int) -> list[Interview]:
     """Candidates one may add without going back: the posting's others still in HeyMilo (the
     team's, without a posting), best score first, along the list's score index (sorting by name
-    too read every candidate of the posting: 182 ms at 100,000)."""
+    too read every candidate of the posting: the compare page grew with it, docs/performance.md)."""
     rows = Interview.objects.for_team(team).filter(missing=False).exclude(remote_id__in=exclude)
     if posting_id is not None:
         rows = rows.filter(posting_id=posting_id)

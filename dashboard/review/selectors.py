@@ -318,9 +318,9 @@ def waiting_for(team, user) -> dict:
 
     Returns {"total", "postings" (count of postings with something waiting), "groups" (the first
     POSTINGS_SHOWN), "by_posting" ({posting id: count}, for the deadlines)}."""
-    # Both the counts and the picks read every waiting row (at 100,000: 226 ms on SQLite, 140 ms
-    # on PostgreSQL), so they are cached under the team's stamp as the sidebar's total is
-    # (docs/performance.md).
+    # Both the counts and the picks read every waiting row, so Home grew with the team: they are
+    # cached under the team's stamp as the sidebar's total is (docs/performance.md, pages at
+    # 100,000).
     key = f"waiting-for:{team.pk}:{user.pk}:{team_stamp(team.pk)}"
     found = cache.get(key)
     if found is None:
@@ -748,8 +748,8 @@ def stage_history(interview) -> list:
 
 def _board_counts(team, posting, live) -> tuple[dict[int, int], int]:
     """Candidates per stage moved to (the entry stage's are the rest) and in all. They grow with
-    the posting (19 ms at 100,000), so they are cached under the team's stamp, which every
-    mirror write and stage move changes."""
+    the posting (the board's p95, docs/performance.md), so they are cached under the team's
+    stamp, which every mirror write and stage move changes."""
     key = f"board-counts:{team.pk}:{team_stamp(team.pk)}:{posting.pk}"
     cached = cache.get(key)
     if cached is not None:

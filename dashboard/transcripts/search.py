@@ -117,7 +117,7 @@ def _matching(team, terms, where: str, params: list) -> _Matching:
 
 # PostgreSQL's GIN index finds every matching line but in no order; newest first with a limit,
 # the planner walks the team's lines back and tests each. The walk wins for common words and is
-# ruinous for rare ones (a rare word over 5,000,000 lines: 53 s walking, 5 ms by the index), and
+# ruinous for rare ones (the rare-word search at 100,000 interviews, docs/performance.md), and
 # the planner cannot tell them apart under ORDER BY ... LIMIT (docs/performance.md). So its own
 # estimate of the matching lines, asked first, chooses: above this, the walk; else the index
 # (ORDER BY l.id + 0 hides the order of the primary key from it).
@@ -276,7 +276,7 @@ def _counts_and_first_lines(matching: _Matching, ids: list[int]) -> tuple[dict[i
             )
         else:
             # A transcript's lines are written together: one index probe per candidate over its
-            # range of ids finds them, where a probe per line would cost ~0.15 ms each.
+            # range of ids finds them, at a probe per candidate rather than per line.
             # MATERIALIZED keeps the probes first; else the planner walks the team's lines.
             cursor.execute(
                 "SELECT MIN(id), MAX(id) FROM mirror_transcriptline "  # noqa: S608
