@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -177,8 +178,9 @@ def search_page(
     """One page of candidates whose transcripts match, each with its number of matching lines and
     its first few (SNIPPETS) in transcript order. Up to RANKED_MATCHES_MAX matching lines the best
     match comes first, by its best line; above it the newest. Three queries when the counts are
-    exact (the newest lines, the page's rows, their snippets), four above (each shown candidate's
-    own count), whatever the team's size; a deep page of a very common word reads more lines.
+    exact (the newest lines, the page's rows, their snippets), five above (each shown candidate's
+    own lines: their id ranges and the probes on SQLite), and PostgreSQL's estimate before them,
+    whatever the team's size; a deep page of a very common word reads more lines.
 
     `within`: an Interview queryset only whose interviews can match (the Search page's team
     decision); `annotate`: annotations each result's interview carries (its decision). The search
@@ -201,9 +203,8 @@ def search_page(
     if not more_than:
         scores = _scores(lines, terms)
         best: dict[int, tuple[float, int]] = {}
-        counts: dict[int, int] = {}
+        counts = Counter(interview_id for _, interview_id, _, _ in lines)
         for line_id, interview_id, _, _ in lines:
-            counts[interview_id] = counts.get(interview_id, 0) + 1
             mine = (scores[line_id], line_id)
             best[interview_id] = max(best.get(interview_id, mine), mine)
         order = sorted(best, key=lambda pk: (-best[pk][0], -best[pk][1], pk))
@@ -222,10 +223,8 @@ def search_page(
             lines = _newest_lines(matching, limit)
             order = _in_order_of_appearance(lines)
         last = max(1, math.ceil(len(order) / per_page))
-        if len(lines) < limit:  # read to the end: everything is known
-            more_than, number = False, min(number, last)
-        else:
-            number = min(number, last)
+        number = min(number, last)
+        more_than = len(lines) == limit  # else every line was read: the counts are exact again
         ids = order[(number - 1) * per_page : number * per_page]
         has_next = len(order) > number * per_page
         counts, snippets = _counts_and_first_lines(matching, ids)
@@ -261,11 +260,11 @@ def _first_lines(lines) -> list[int]:
     return [line_id for found in by_interview.values() for _, line_id in sorted(found)[:SNIPPETS]]
 
 
-def _counts_and_first_lines(matching: _Matching, ids: list[int]) -> tuple[dict[int, int], list[int]]:
+def _counts_and_first_lines(matching: _Matching, ids: list[int]) -> tuple[Counter[int], list[int]]:
     """Each of these candidates' matching lines (a transcript's few dozen), counted, and the
     first SNIPPETS of each."""
     if not ids:
-        return {}, []
+        return Counter(), []
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -300,10 +299,7 @@ def _counts_and_first_lines(matching: _Matching, ids: list[int]) -> tuple[dict[i
                 ],
             )
         lines = cursor.fetchall()
-    counts: dict[int, int] = {}
-    for _, interview_id, _, _ in lines:
-        counts[interview_id] = counts.get(interview_id, 0) + 1
-    return counts, _first_lines(lines)
+    return Counter(interview_id for _, interview_id, _, _ in lines), _first_lines(lines)
 
 
 def search(
