@@ -152,14 +152,17 @@
     }
   });
 
-  // Pipeline settings: keep the focus on the same ↑/↓ button across the swap.
+  // Pipeline settings: keep the focus on the same ↑/↓ button across the swap. Only the pipeline's
+  // own requests count: the status poll's requests start and settle in between.
   let focusKey = null;
-  document.addEventListener("htmx:beforeRequest", () => {
+  const inPipeline = (event) => Boolean(event.detail.elt && event.detail.elt.closest("#pipeline"));
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (!inPipeline(event)) return;
     const active = document.activeElement;
     focusKey = active && active.dataset ? active.dataset.focusKey || null : null;
   });
-  document.addEventListener("htmx:afterSettle", () => {
-    if (!focusKey) return;
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (!focusKey || !(event.detail.target && event.detail.target.id === "pipeline")) return;
     const again = document.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
     if (again) again.focus();
     focusKey = null;
