@@ -34,7 +34,9 @@ from dashboard.mail.selectors import mail_failures
 CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listens for it
 # The check's status region; once it has finished, the key line re-renders with what the check
 # found.
-CHECK_REGION = JobRegion(template="accounts/settings.html#connection-check", event=CONNECTION_CHECKED)
+CHECK_REGION = JobRegion(
+    template="accounts/settings.html#connection-check", event=CONNECTION_CHECKED, name="check"
+)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -105,16 +107,13 @@ def connection_check_start(request: TeamRequest):
         check = ConnectionCheck.objects.create(team=request.team, requested_by=request.user)
         # On commit: the worker must find the row it is handed.
         tasks.check_connection.delay_on_commit(check.id)
-    if not request.htmx:
-        return redirect("team_settings")
-    check.refresh_from_db()  # tasks run inline (development) have finished it already
-    return CHECK_REGION.render(request, check, {"check": check}, polled=False)
+    return CHECK_REGION.started(request, check, fallback=reverse("team_settings"))
 
 
 @admin_required
 def connection_check_status(request: TeamRequest, check_id: int):
     check = get_object_or_404(ConnectionCheck, id=check_id, team=request.team)
-    return CHECK_REGION.render(request, check, {"check": check})
+    return CHECK_REGION.render(request, check)
 
 
 @admin_required

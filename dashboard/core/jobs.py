@@ -1,10 +1,12 @@
 """The one shape of work a worker carries out and a page polls: `Job` and its status response."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -127,14 +129,30 @@ def job_status(
 
 @dataclass(frozen=True, kw_only=True)
 class JobRegion:
-    """Where a page shows one kind of job: the region's template and the event its ending fires.
-    Both the POST that starts the job and the region's poll answer with it, so they cannot drift
-    apart."""
+    """Where a page shows one kind of job: the region's template, the name the job has in it and
+    the event its ending fires. The POST that starts the job and the region's poll both answer
+    with it, so they cannot drift apart."""
 
     template: str
     event: str
+    name: str = "job"
 
-    def render(self, request, job: Job, context: dict, *, polled: bool = True):
+    def render(self, request, job: Job, context: dict | None = None, *, polled: bool = True):
         return job_status(
-            request, self.template, context, finished=job.is_finished, event=self.event, polled=polled
+            request,
+            self.template,
+            {self.name: job} if context is None else context,
+            finished=job.is_finished,
+            event=self.event,
+            polled=polled,
         )
+
+    def started(self, request, job: Job, *, fallback: str, context: Callable[[Any], dict] | None = None):
+        """The answer to the POST that queued `job`: the page at `fallback` without htmx, else the
+        region as it stands now (`context` makes the region's context from the job). Tasks run
+        inline (development) or a job that ended at once (a skipped sync) have finished it already,
+        and no poll will say so: hence the fresh read."""
+        if not request.htmx:
+            return redirect(fallback)
+        job.refresh_from_db()
+        return self.render(request, job, None if context is None else context(job), polled=False)

@@ -1,6 +1,7 @@
 """Mirror pages: sync start, progress and history (the review app shows postings and interviews)."""
 
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -13,7 +14,7 @@ from dashboard.mirror.models import Posting, SyncRun
 # Fired by the response that first shows a run finished: the page header's freshness line and the
 # candidate table listen for it and fetch themselves again.
 SYNC_FINISHED = "sync-finished"
-PROGRESS_REGION = JobRegion(template="mirror/progress.html", event=SYNC_FINISHED)
+PROGRESS_REGION = JobRegion(template="mirror/progress.html", event=SYNC_FINISHED, name="run")
 
 
 @reviewer_required
@@ -28,16 +29,14 @@ def sync_start(request: TeamRequest):
         )
     else:
         run = services.sync_request(request.team, user=request.user)
-    if not request.htmx:
-        return redirect("posting", remote_id) if remote_id else redirect("sync_runs")
-    # Ended already (tasks run inline, or a sync that was skipped): no poll will say so.
-    return PROGRESS_REGION.render(request, run, {"run": run}, polled=False)
+    fallback = reverse("posting", args=[remote_id]) if remote_id else reverse("sync_runs")
+    return PROGRESS_REGION.started(request, run, fallback=fallback)
 
 
 @member_required
 def sync_progress(request: TeamRequest, run_id: int):
     run = get_object_or_404(SyncRun, id=run_id, team=request.team)
-    return PROGRESS_REGION.render(request, run, {"run": run})
+    return PROGRESS_REGION.render(request, run)
 
 
 @member_required

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -65,10 +66,8 @@ def webhooks(request: TeamRequest):
 
 
 def _job_response(request: TeamRequest, job: WebhookJob):
-    if not request.htmx:
-        return redirect("webhook_job", job_id=job.id)
-    job.refresh_from_db()  # tasks run inline (development) have finished it already
-    return JOB_REGION.render(request, job, _job_context(request, job), polled=False)
+    fallback = reverse("webhook_job", kwargs={"job_id": job.id})
+    return JOB_REGION.started(request, job, fallback=fallback, context=lambda job: _job_context(request, job))
 
 
 @admin_required
