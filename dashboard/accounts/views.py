@@ -35,7 +35,10 @@ CONNECTION_CHECKED = "connection-checked"  # the settings page's key line listen
 # The check's status region; once it has finished, the key line re-renders with what the check
 # found.
 CHECK_REGION = JobRegion(
-    template="accounts/settings.html#connection-check", event=CONNECTION_CHECKED, name="check"
+    template="accounts/settings.html#connection-check",
+    event=CONNECTION_CHECKED,
+    name="check",
+    model=ConnectionCheck,
 )
 
 
@@ -112,8 +115,7 @@ def connection_check_start(request: TeamRequest):
 
 @admin_required
 def connection_check_status(request: TeamRequest, check_id: int):
-    check = get_object_or_404(ConnectionCheck, id=check_id, team=request.team)
-    return CHECK_REGION.render(request, check)
+    return CHECK_REGION.poll(request, check_id)
 
 
 @admin_required

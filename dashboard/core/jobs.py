@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -136,6 +136,7 @@ class JobRegion:
     template: str
     event: str
     name: str = "job"
+    model: type[Job] | None = None  # for poll()
 
     def render(self, request, job: Job, context: dict | None = None, *, polled: bool = True):
         return job_status(
@@ -146,6 +147,11 @@ class JobRegion:
             event=self.event,
             polled=polled,
         )
+
+    def poll(self, request, job_id: int):
+        """The region's own poll: the team's job of this kind, or 404."""
+        assert self.model is not None, "poll() needs the region's model"
+        return self.render(request, get_object_or_404(self.model, id=job_id, team=request.team))
 
     def started(self, request, job: Job, *, fallback: str, context: Callable[[Any], dict] | None = None):
         """The answer to the POST that queued `job`: the page at `fallback` without htmx, else the

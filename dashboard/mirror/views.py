@@ -14,7 +14,7 @@ from dashboard.mirror.models import Posting, SyncRun
 # Fired by the response that first shows a run finished: the page header's freshness line and the
 # candidate table listen for it and fetch themselves again.
 SYNC_FINISHED = "sync-finished"
-PROGRESS_REGION = JobRegion(template="mirror/progress.html", event=SYNC_FINISHED, name="run")
+PROGRESS_REGION = JobRegion(template="mirror/progress.html", event=SYNC_FINISHED, name="run", model=SyncRun)
 
 
 @reviewer_required
@@ -35,8 +35,7 @@ def sync_start(request: TeamRequest):
 
 @member_required
 def sync_progress(request: TeamRequest, run_id: int):
-    run = get_object_or_404(SyncRun, id=run_id, team=request.team)
-    return PROGRESS_REGION.render(request, run)
+    return PROGRESS_REGION.poll(request, run_id)
 
 
 @member_required
