@@ -31,7 +31,14 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact, GreaterThan, IsNull, LessThan
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+)
 from django.utils import timezone
 
 from dashboard.accounts.models import KeyStatus
@@ -215,7 +222,10 @@ def list_position(rows, pk: int, *, total: int) -> dict:
         after = Q(IsNull(key, True), later(own, pk))
     else:
         before = Q(earlier(key, value)) | Q(Exact(key, value), earlier(own, pk))
-        after = Q(later(key, value)) | Q(Exact(key, value), later(own, pk)) | Q(IsNull(key, True))
+        # One range of the list's index (this value onwards) that the first row ends: with the
+        # nulls OR'ed in too, SQLite merged three index searches and sorted all they found.
+        later_or_same = GreaterThanOrEqual if ascending else LessThanOrEqual
+        after = Q(later_or_same(key, value), Q(later(key, value)) | Q(later(own, pk)))
     # The row just before, with how many rows come before it (a count over the same rows): one query.
     nearest = list(
         keyed.filter(before)
@@ -225,6 +235,8 @@ def list_position(rows, pk: int, *, total: int) -> dict:
     )
     prev, index = nearest[0] if nearest else (None, 0)
     following = keyed.filter(after).values_list("remote_id", flat=True).first()
+    if following is None and value is not None:  # the last with a value: the nulls come next
+        following = keyed.filter(IsNull(key, True)).values_list("remote_id", flat=True).first()
     position.update(index=index + 1, prev=prev, next=following)
     return position
 

@@ -98,6 +98,27 @@ def test_another_teams_posting_in_the_url_is_not_used(login, reviewer, team, pos
     assert unescape(re.search(r'<a href="([^"]+)">Candidates</a>', bar).group(1)) == "/candidates/?sort=name"
 
 
+@pytest.mark.parametrize("sort", ["-score", "score"])
+def test_next_runs_from_the_last_score_on_to_the_candidates_without_one(login, reviewer, team, posting, sort):
+    """Candidates with no score come last either way: after the last one with a score, "next"
+    is the first of them (a query of its own), and they step on through each other. Equal
+    values (no score too) go by id in the direction of the sort."""
+    high, low, low_too = (make_interview(team, posting, score=s) for s in (80, 70, 70))
+    blank = [make_interview(team, posting, score=None) for _ in range(2)]
+    descending = [high, low_too, low, blank[1], blank[0]]
+    order = descending if sort == "-score" else [low, low_too, high, *blank]
+    client = login(reviewer)
+    nav = urlencode({"list": f"sort={sort}", "in": posting.remote_id})
+    for number, (row, following) in enumerate(zip(order, [*order[1:], None], strict=True), start=1):
+        bar = top_bar(client.get(f"/interviews/{row.remote_id}/?{nav}").text)
+        assert re.search(rf">\s*{number} of 5\s*<", bar), (sort, number)
+        nxt = step(bar, "Next candidate")
+        if following is None:
+            assert nxt is None
+        else:
+            assert nxt.startswith(f"/interviews/{following.remote_id}/?"), (sort, number)
+
+
 @pytest.mark.parametrize(
     "list_query", ["sort=-score", "sort=-rating&decision=hold", "sort=-score&unreviewed=on"]
 )
