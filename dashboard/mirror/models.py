@@ -102,8 +102,11 @@ class Interview(models.Model):
         # Lists always filter on `missing`: with it in the index, counting and paging a posting's
         # candidates never reads the (wide) rows themselves.
         indexes = [
+            # The default order with the filter columns after it: a filtered page walks it newest
+            # first and stops at its last row (selectors.page_ids, which names it on SQLite).
             models.Index(
-                fields=["team", "posting", "missing", "interviewed_on"], name="interview_list_default"
+                fields=["team", "posting", "missing", "interviewed_on", "id", "status", "score", "search"],
+                name="interview_list_default",
             ),
             models.Index(fields=["team", "missing", "interviewed_on"], name="interview_all_default"),
             # Covers the common filters (status, score range, name or email search) and the default

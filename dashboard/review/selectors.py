@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -162,6 +163,36 @@ def table_rows(team, user, ids: list[int], *, posting=None, show_all_ratings: bo
         candidate_rows(team, posting).filter(pk__in=ids), user, show_all_ratings=show_all_ratings
     )
     return {row["id"]: row for row in rows.order_by().values(*TABLE_COLUMNS, **columns)}
+
+
+# The index a posting's table walks in its date order (mirror's Interview.Meta), filter columns
+# included: page_ids() names it to SQLite.
+WALK_INDEX = "interview_list_default"
+
+
+def page_ids(rows, offset: int, limit: int, *, walk: bool = False) -> list[int]:
+    """The ids of `rows` (CandidateFilter.apply's, in order) from `offset`, at most `limit`.
+
+    `walk` (a posting's table in its date order): SQLite is told to walk WALK_INDEX, checking the
+    filters on each entry and stopping at the last row wanted. Its planner rather narrows a score
+    range or a status through another index and sorts every match, as it cannot count on a walk
+    stopping early: the bench's filtered table sorted all its matches to keep 50, so it grew with
+    the posting (docs/performance.md, session 12). PostgreSQL walks its own order index
+    (mirror 0004) and stops on its own."""
+    ids = rows.values_list("pk", flat=True)[offset : offset + limit]
+    if not walk or connection.vendor != "sqlite":
+        return list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(*walk_sql(ids))
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def walk_sql(ids) -> tuple[str, tuple]:
+    """The SQL of the ids query `ids` reading the interviews through WALK_INDEX (SQLite)."""
+    sql, params = ids.query.sql_with_params()
+    table = f'FROM "{Interview._meta.db_table}"'
+    # The outer query's table comes first: the filters' subqueries read other tables, after it.
+    return sql.replace(table, f'{table} INDEXED BY "{WALK_INDEX}"', 1), params
 
 
 def interviews(team, remote_ids):
@@ -547,14 +578,25 @@ def profile_row(team, remote_id: str) -> Interview | None:
     return profile_rows(team).filter(remote_id=remote_id).first()
 
 
-def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
+def interview_ratings(row) -> list[Rating]:
+    """Every rating of the candidate, with its user: the profile's rating summary and timeline
+    are both read from these (one query for the two)."""
+    return list(Rating.objects.filter(interview=row).select_related("user"))
+
+
+def activity(team, user, row, *, show_all_ratings: bool, ratings: list[Rating] | None = None) -> list[dict]:
     """Decisions, stage moves, ratings and notes as one timeline, newest first (others' ratings only
-    when the team's private-ratings setting lets this person see them): four queries and a prefetch."""
-    visible = (
-        Rating.objects.visible_to(team, user, private=not show_all_ratings, can_review=True)
-        .filter(interview=row)
-        .select_related("user")
-    )
+    when the team's private-ratings setting lets this person see them): four queries and a prefetch,
+    three when the candidate's `ratings` (interview_ratings()) are given."""
+    if ratings is None:
+        visible = list(
+            Rating.objects.visible_to(team, user, private=not show_all_ratings, can_review=True)
+            .filter(interview=row)
+            .select_related("user")
+        )
+    else:  # Rating.visible_to for one candidate: all of them once I rated it, else mine (none)
+        rated = show_all_ratings or any(r.user_id == user.pk for r in ratings)
+        visible = ratings if rated else []
     notes = row.notes.select_related("author").prefetch_related(
         Prefetch("mentions", queryset=Mention.objects.select_related("user"))
     )
@@ -567,12 +609,21 @@ def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
     return [{"kind": kind, "when": when, "who": who, "item": obj} for kind, when, who, obj in items]
 
 
-def rating_summary(row, user, *, show_all_ratings: bool) -> dict:
-    """My stars and the team's average for this candidate in one query; the average is hidden
-    while private ratings keep it from someone who has not rated yet."""
-    summary = Rating.objects.filter(interview=row).aggregate(
-        average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user))
-    )
+def rating_summary(row, user, *, show_all_ratings: bool, ratings: list[Rating] | None = None) -> dict:
+    """My stars and the team's average for this candidate in one query (none when its `ratings`
+    are given); the average is hidden while private ratings keep it from someone who has not
+    rated yet."""
+    if ratings is None:
+        summary = Rating.objects.filter(interview=row).aggregate(
+            average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user))
+        )
+    else:
+        stars = [r.stars for r in ratings]
+        summary = {
+            "average": sum(stars) / len(stars) if stars else None,
+            "count": len(stars),
+            "mine": max((r.stars for r in ratings if r.user_id == user.pk), default=None),
+        }
     summary["hidden"] = not show_all_ratings and summary["mine"] is None
     return summary
 

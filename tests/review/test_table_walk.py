@@ -1,0 +1,108 @@
+"""A posting's table in date order reads its page by walking the list's date index (selectors.page_ids):
+the same rows in the same order as the plain query, whatever the filters, and on SQLite a plan that
+stops at the page instead of sorting every match."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
+
+from dashboard.review import selectors
+from dashboard.review.forms import CandidateFilter
+from tests.review.conftest import make_interview, make_posting
+from tests.review.test_table import names_in
+
+pytestmark = pytest.mark.django_db
+
+FILTERS = [
+    "sort=-interviewed",
+    "sort=interviewed",
+    "q=an&status=completed&score_min=40&score_max=90",
+    "q=an&status=completed&score_min=40&score_max=90&sort=interviewed",
+    "score_min=40&score_max=90",
+    "status=pending&q=lee",
+    "q=nobody-by-this-name",
+    "decision=none&eligible=yes",
+]
+
+
+@pytest.fixture
+def many(team, posting):
+    """Sixty candidates of the posting (and a few of another): statuses, scores and names mixed,
+    several interviewed at the same moment (the id breaks the tie) and some never."""
+    now = timezone.now()
+    names = ["Ann Lee", "Bo Han", "Cy Diaz", "Di Ngan", "Ed Moss"]
+    rows = [
+        make_interview(
+            team,
+            posting,
+            name=f"{names[n % 5]} {n}",
+            status=("completed", "completed", "pending", "knocked_out")[n % 4],
+            score=None if n % 7 == 0 else (n * 37) % 100,
+            eligible=(True, False, None)[n % 3],
+            interviewed_on=None if n % 11 == 0 else now - timedelta(hours=n // 3),
+        )
+        for n in range(60)
+    ]
+    other = make_posting(team, title="Elsewhere")
+    for n in range(5):
+        make_interview(team, other, name=f"Ann Other {n}", score=60)
+    return rows
+
+
+def listed(team, user, posting, query: str):
+    """The rows the table lists for this query (views._listed)."""
+    form = CandidateFilter(QueryDict(query))
+    rows = selectors.candidate_rows(team, posting)
+    return form.apply(selectors.with_review(rows, user) if form.needs_review_columns else rows, user)
+
+
+@pytest.mark.parametrize("query", FILTERS)
+def test_the_walk_reads_the_same_page_as_the_plain_query(team, reviewer, posting, many, query):
+    rows = listed(team, reviewer, posting, query)
+    everything = list(rows.values_list("pk", flat=True))
+    for offset, limit in [(0, 50), (0, 7), (7, 7), (40, 50), (100, 50)]:
+        walked = selectors.page_ids(rows, offset, limit, walk=True)
+        assert walked == everything[offset : offset + limit], (query, offset)
+
+
+def test_the_filtered_table_lists_its_rows_newest_first(login, reviewer, posting, many):
+    html = (
+        login(reviewer)
+        .get(
+            f"/postings/{posting.remote_id}/?q=an&status=completed&score_min=40&score_max=90",
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="candidate-table",
+        )
+        .text
+    )
+    expected = [
+        row.remote_id
+        for row in sorted(
+            (
+                row
+                for row in many
+                if "an" in row.search
+                and row.status == "completed"
+                and row.score is not None
+                and 40 <= row.score <= 90
+            ),
+            key=lambda row: (row.interviewed_on is not None, row.interviewed_on, row.pk),
+            reverse=True,
+        )
+    ]
+    assert len(expected) > 3
+    assert names_in(html) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the index is named to SQLite only")
+def test_sqlite_walks_the_date_index_and_sorts_nothing(team, reviewer, posting, many):
+    rows = listed(team, reviewer, posting, "q=an&status=completed&score_min=40&score_max=90")
+    sql, params = selectors.walk_sql(rows.values_list("pk", flat=True)[:50])
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+    assert f"COVERING INDEX {selectors.WALK_INDEX}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
