@@ -578,14 +578,25 @@ def profile_row(team, remote_id: str) -> Interview | None:
     return profile_rows(team).filter(remote_id=remote_id).first()
 
 
-def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
+def interview_ratings(row) -> list[Rating]:
+    """Every rating of the candidate, with its user: the profile's rating summary and timeline
+    are both read from these (one query for the two)."""
+    return list(Rating.objects.filter(interview=row).select_related("user"))
+
+
+def activity(team, user, row, *, show_all_ratings: bool, ratings: list[Rating] | None = None) -> list[dict]:
     """Decisions, stage moves, ratings and notes as one timeline, newest first (others' ratings only
-    when the team's private-ratings setting lets this person see them): four queries and a prefetch."""
-    visible = (
-        Rating.objects.visible_to(team, user, private=not show_all_ratings, can_review=True)
-        .filter(interview=row)
-        .select_related("user")
-    )
+    when the team's private-ratings setting lets this person see them): four queries and a prefetch,
+    three when the candidate's `ratings` (interview_ratings()) are given."""
+    if ratings is None:
+        visible = list(
+            Rating.objects.visible_to(team, user, private=not show_all_ratings, can_review=True)
+            .filter(interview=row)
+            .select_related("user")
+        )
+    else:  # Rating.visible_to for one candidate: all of them once I rated it, else mine (none)
+        rated = show_all_ratings or any(r.user_id == user.pk for r in ratings)
+        visible = ratings if rated else []
     notes = row.notes.select_related("author").prefetch_related(
         Prefetch("mentions", queryset=Mention.objects.select_related("user"))
     )
@@ -598,12 +609,21 @@ def activity(team, user, row, *, show_all_ratings: bool) -> list[dict]:
     return [{"kind": kind, "when": when, "who": who, "item": obj} for kind, when, who, obj in items]
 
 
-def rating_summary(row, user, *, show_all_ratings: bool) -> dict:
-    """My stars and the team's average for this candidate in one query; the average is hidden
-    while private ratings keep it from someone who has not rated yet."""
-    summary = Rating.objects.filter(interview=row).aggregate(
-        average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user))
-    )
+def rating_summary(row, user, *, show_all_ratings: bool, ratings: list[Rating] | None = None) -> dict:
+    """My stars and the team's average for this candidate in one query (none when its `ratings`
+    are given); the average is hidden while private ratings keep it from someone who has not
+    rated yet."""
+    if ratings is None:
+        summary = Rating.objects.filter(interview=row).aggregate(
+            average=Avg("stars"), count=Count("id"), mine=Max("stars", filter=Q(user=user))
+        )
+    else:
+        stars = [r.stars for r in ratings]
+        summary = {
+            "average": sum(stars) / len(stars) if stars else None,
+            "count": len(stars),
+            "mine": max((r.stars for r in ratings if r.user_id == user.pk), default=None),
+        }
     summary["hidden"] = not show_all_ratings and summary["mine"] is None
     return summary
 

@@ -553,7 +553,9 @@ def _shortlist_entry(row):
 
 def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
     doc = profile.parse_document(row)
-    ratings = selectors.rating_summary(row, request.user, show_all_ratings=_show_all_ratings(request))
+    everyone = selectors.interview_ratings(row)  # the summary's and the timeline's
+    show_all = _show_all_ratings(request)
+    ratings = selectors.rating_summary(row, request.user, show_all_ratings=show_all, ratings=everyone)
     context = {
         "interview": row,
         "doc": doc,
@@ -577,7 +579,9 @@ def _profile_context(request: TeamRequest, row, tab: str, **forms) -> dict:
     # Where the candidate is in the pipeline, in the header beside the decision.
     context.update(selectors.stage_panel(request.team, row))
     # The side panel (rating, notes, activity) is on every tab: a new note shows there at once.
-    activity = _activity(request, row)
+    activity = selectors.activity(
+        request.team, request.user, row, show_all_ratings=show_all, ratings=everyone
+    )
     # The newest decision is the current one (the timeline holds them all, with their users).
     context["decision"] = next((a["item"] for a in activity if a["kind"] == "decision"), None)
     context.update(_side_context(request, activity), ratings_hidden=ratings["hidden"])
