@@ -19,6 +19,7 @@ from dashboard.scorecards.models import (
     Answer,
     Criterion,
     PostingTemplate,
+    Rating,
     Revision,
     Scorecard,
     ScorecardTemplate,
@@ -37,12 +38,42 @@ def ratings_private(team) -> bool:
 # --- the profile -----------------------------------------------------------------------------------
 
 
+# The scorecard form's rating scale: (value, label), weakest first.
+RATINGS = [(int(value), str(label)) for value, label in Rating.choices]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str  # the radio button's element id
+    value: str
+    label: str
+    checked: bool
+
+
 @dataclass
 class Row:
     criterion: Criterion
     ai_score: float | None
     mine: int | None = None
     others: list[int | None] = field(default_factory=list)
+
+    @property
+    def field_name(self) -> str:
+        """The form field of my rating of this criterion, its radio buttons' ids prefixed with it."""
+        return f"r-{self.criterion.pk}"
+
+    @property
+    def scale(self) -> list[Choice]:
+        """The radio buttons of my rating, their ids and values as text: the form repeats each
+        several times per button, and a number is formatted for the locale every time it is shown."""
+        name, mine = self.field_name, self.mine
+        return [Choice(f"{name}-{value}", str(value), label, mine == value) for value, label in RATINGS]
+
+    @property
+    def cells(self) -> list[Choice | None]:
+        """People's ratings of this criterion as the comparison table shows them (None: not rated)."""
+        words = dict(RATINGS)
+        return [Choice("", str(r), words.get(r, ""), False) if r else None for r in self.others]
 
     @property
     def split(self) -> bool:
