@@ -159,14 +159,13 @@ def panel(team, *, user, interview, template, cards: list[Scorecard], can_review
         sections[-1].rows.append(row)
     recommendations = [c.recommendation for c in shown if c.recommendation]
     revisions = (
-        list(
-            Revision.objects.filter(scorecard__in=[c.pk for c in shown])
-            .select_related("user", "scorecard__user")
-            .order_by("-created_at", "-id")
-        )
+        list(Revision.objects.filter(scorecard__in=[c.pk for c in shown]).order_by("-created_at", "-id"))
         if shown
         else []
     )
+    by_id = {c.pk: c for c in shown}
+    for revision in revisions:  # the history names each scorecard's reviewer, read with the cards
+        revision.scorecard = by_id[revision.scorecard_id]
     return Panel(
         template,
         sections,

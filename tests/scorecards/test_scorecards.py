@@ -256,6 +256,10 @@ def test_an_amendment_is_kept_with_its_history(team, reviewer, login, candidate)
     assert Scorecard.objects.get().submitted
     page = client.get(reverse("interview", args=[candidate.remote_id])).content.decode()
     assert "Amend your scorecard" in page and "Saw the take-home" in page and "History (3" in page
+    # Each entry names whose scorecard it was (read with the cards, not per entry).
+    history = page.split('class="sc-history"', 1)[1].split("</details>", 1)[0]
+    name = reviewer.get_full_name() or reviewer.username
+    assert history.count(f"· {name}</span>") == 3 and "Amended" in history and "Submitted" in history
 
 
 def test_the_audit_page_names_scorecard_actions_in_words(team, admin, reviewer, login, candidate):

@@ -2,6 +2,8 @@
 reports): their templates include ours and load these tags, so their views need not know of us."""
 
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from dashboard.scorecards import selectors
 from dashboard.scorecards.forms import PostingTemplateForm
@@ -15,6 +17,25 @@ def scorecard_panel(context, interview) -> dict:
     from dashboard.scorecards.views import panel_context
 
     return panel_context(context["request"], interview)
+
+
+# One radio button of the scorecard form's rating scale: id, field name, value, checked, label.
+_RATING_BUTTON = (
+    '<input type="radio" id="{0}" name="{1}" value="{2}"{3}>'
+    '<label for="{0}" class="sc-r{2}"><span class="sc-num">{2}</span> {4}</label>'
+)
+_CHECKED = mark_safe(" checked")
+
+
+@register.simple_tag
+def rating_scale(row) -> str:
+    """The radio buttons of my rating of one criterion (Skip aside), written here rather than by a
+    template loop: four buttons of five values on each of a template's criteria were the largest
+    part of the profile's rendering (docs/performance.md, 2026-12-06 session 12, the profile)."""
+    name = row.field_name
+    return format_html_join(
+        "", _RATING_BUTTON, ((c.id, name, c.value, _CHECKED if c.checked else "", c.label) for c in row.scale)
+    )
 
 
 @register.simple_tag(takes_context=True)
