@@ -558,24 +558,30 @@ def sync_run_latest(team, scope: str, target: str) -> SyncRun | None:
 # Candidate profile
 
 
+# When the last syncs that read an interview from HeyMilo ended, as subqueries of the profile's
+# row: built once, as they name nothing of a request (each query resolves its own copy).
+_SYNCS_DONE = SyncRun.objects.filter(team=OuterRef("team"), state=SyncRun.State.DONE).order_by("-finished_at")
+_REFRESHED_AT = Subquery(
+    _SYNCS_DONE.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id")).values("finished_at")[:1]
+)
+_TEAM_SYNCED_AT = Subquery(_SYNCS_DONE.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1])
+
+
 def profile_rows(team):
     """The team's interviews as the profile reads them, with when the last syncs that read each
     from HeyMilo ended: its own (the Refresh button's, a webhook's check) and the team's. Both
     subqueries ride on the row's own query."""
-    done = SyncRun.objects.filter(team=OuterRef("team"), state=SyncRun.State.DONE).order_by("-finished_at")
-    own = done.filter(scope=SyncRun.Scope.INTERVIEW, target=OuterRef("remote_id"))
     return (
         Interview.objects.for_team(team)
         .select_related("posting", "shortlisted_entry__added_by", "pipeline")
-        .annotate(
-            refreshed_at=Subquery(own.values("finished_at")[:1]),
-            team_synced_at=Subquery(done.filter(scope=SyncRun.Scope.TEAM).values("finished_at")[:1]),
-        )
+        .annotate(refreshed_at=_REFRESHED_AT, team_synced_at=_TEAM_SYNCED_AT)
     )
 
 
 def profile_row(team, remote_id: str) -> Interview | None:
-    return profile_rows(team).filter(remote_id=remote_id).first()
+    # Unordered: (team, remote_id) is unique, and first()'s order by id cost compiling it.
+    found = list(profile_rows(team).filter(remote_id=remote_id).order_by()[:1])
+    return found[0] if found else None
 
 
 def interview_ratings(row) -> list[Rating]:
