@@ -150,9 +150,9 @@ def with_review(rows, user, *, show_all_ratings: bool = False):
     return rows.annotate(team_rating=team_rating)
 
 
-def table_rows(team, user, ids: list[int], *, posting=None, show_all_ratings: bool) -> dict[int, dict]:
-    """A table page's rows, by id: dicts of the columns the table shows (with the posting's title
-    on the all-candidates table). One query.
+def table_rows(team, user, ids, *, posting=None, show_all_ratings: bool):
+    """The rows with these ids (a list, or a query of them), with the columns the table shows (and
+    the posting's title on the all-candidates table), unordered, as dicts. One query.
 
     By primary key alone (repeating the filters let SQLite walk their index instead), read as
     dicts: a model instance with every column cost more to build than the row's SQL, and a dict
@@ -162,7 +162,28 @@ def table_rows(team, user, ids: list[int], *, posting=None, show_all_ratings: bo
     rows = with_review(
         candidate_rows(team, posting).filter(pk__in=ids), user, show_all_ratings=show_all_ratings
     )
-    return {row["id"]: row for row in rows.order_by().values(*TABLE_COLUMNS, **columns)}
+    return rows.order_by().values(*TABLE_COLUMNS, **columns)
+
+
+def table_page(
+    team, user, rows, offset: int, limit: int, *, posting=None, show_all_ratings: bool, walk: bool = False
+) -> list[dict]:
+    """The table's rows of the ordered list `rows` (CandidateFilter.apply's) from `offset`, at most
+    `limit`, in its order: table_rows() of the page's ids, in one query, the ids a subquery of it
+    (each query is a round trip to PostgreSQL). A walk on SQLite (page_ids) reads the ids first:
+    two queries."""
+    if walk and connection.vendor == "sqlite":
+        ids = page_ids(rows, offset, limit, walk=True)
+        by_id = {
+            row["id"]: row
+            for row in table_rows(team, user, ids, posting=posting, show_all_ratings=show_all_ratings)
+        }
+        return [by_id[pk] for pk in ids if pk in by_id]
+    ids = rows.values("pk")[offset : offset + limit]
+    page = table_rows(team, user, ids, posting=posting, show_all_ratings=show_all_ratings)
+    # The page in the list's order: the same order on its few rows (every sort key is a column or
+    # one of with_review()'s, which table_rows() has too; the id last).
+    return list(page.order_by(*rows.query.order_by))
 
 
 # The index a posting's table walks in its date order (mirror's Interview.Meta), filter columns
@@ -719,6 +740,28 @@ def stage_rows(team, *, archived: bool = False):
 def reason_rows(team, *, archived: bool = False):
     rows = RejectReason.objects.for_team(team)
     return rows if archived else rows.filter(archived_at__isnull=True)
+
+
+def table_choices(team) -> tuple[list[dict], list[dict]]:
+    """The team's stages in pipeline order and its reasons for a closed stage, archived ones left
+    out, as {"pk", "name"}: the candidate table's stage filter and its bulk bar. One query for
+    the two lists (each query is a round trip to PostgreSQL)."""
+    stages = (
+        stage_rows(team)
+        .order_by()
+        .annotate(list=Value(0), rank=Case(When(kind="closed", then=1), default=0))
+        .values_list("list", "rank", "position", "id", "name")
+    )
+    reasons = (
+        reason_rows(team)
+        .order_by()
+        .annotate(list=Value(1), rank=Value(0))
+        .values_list("list", "rank", "position", "id", "name")
+    )
+    found: tuple[list[dict], list[dict]] = ([], [])
+    for which, _, _, pk, name in stages.union(reasons, all=True).order_by("list", "rank", "position", "id"):
+        found[which].append({"pk": pk, "name": name})
+    return found
 
 
 def stage_entry(team) -> Stage:

@@ -228,7 +228,7 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     rows = _listed(request, form, posting)
     # Page through ids, then annotate only the shown rows: an OFFSET over the annotated query
     # made PostgreSQL compute every skipped row's decision and ratings (docs/performance.md).
-    # "Show N more" grows `shown` from the page on; the same three queries at any length.
+    # "Show N more" grows `shown` from the page on; the same queries at any length.
     paginator = Paginator(rows.values_list("pk", flat=True), PAGE_SIZE)
     # The list's length as the profiles opened from it count it (cached under the team's stamp).
     paginator.count = selectors.list_count(
@@ -238,9 +238,15 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     shown = _shown(params)
     offset = max(page.start_index() - 1, 0)
     walk = posting is not None and form.values["sort"].lstrip("-") == "interviewed"
-    ids = selectors.page_ids(rows, offset, shown, walk=walk)
-    by_id = selectors.table_rows(
-        request.team, request.user, ids, posting=posting, show_all_ratings=_show_all_ratings(request)
+    page.object_list = selectors.table_page(
+        request.team,
+        request.user,
+        rows,
+        offset,
+        shown,
+        posting=posting,
+        show_all_ratings=_show_all_ratings(request),
+        walk=walk,
     )
     sort = form.values["sort"]
     list_query = _query(params, page=None, shown=None)
@@ -251,11 +257,10 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         nav["in"] = posting.remote_id
     nav_query = nav.urlencode()
     interview_url, posting_url = _url_maker("interview"), _url_maker("posting")
-    for row in by_id.values():
+    for row in page.object_list:
         row["href"] = f"{interview_url(row['remote_id'])}?{nav_query}"
         if posting is None and row["posting_id"]:
             row["posting_href"] = posting_url(row["posting_remote_id"])
-    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     # After "Show N more" the first new row takes the keyboard focus (j/k go on from there), as
     # a list that loads more in place should; the whole table is re-rendered, so it is marked here.
     if request.htmx and request.htmx.trigger == "show-more" and len(page.object_list) > shown - PAGE_SIZE:
@@ -277,6 +282,8 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         sort_urls[key] = "?" + _query(params, page=None, shown=None, sort=other if sort == first else first)
     end = offset + len(page.object_list)
     remaining = paginator.count - end
+    # The stage filter and the bulk bar's "Move to stage" (with the reasons for a closed stage).
+    stage_choices, reasons = selectors.table_choices(request.team)
     return {
         "filter": form,
         "page": page,
@@ -312,10 +319,8 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         "columns": table_columns.for_table(keys, posting_table=posting is not None),
         "column_choices": table_columns.choices(keys, posting_table=posting is not None),
         "sort_choices": _sort_choices(sort, posting_table=posting is not None),
-        # The stage filter and the bulk bar's "Move to stage": a query each (the reasons only where
-        # the bulk bar shows them, to reviewers).
-        "stages": list(selectors.stage_rows(request.team)),
-        "reasons": selectors.reason_rows(request.team),
+        "stages": stage_choices,
+        "reasons": reasons,
     }
 
 
