@@ -4,7 +4,8 @@ Triggers index one row per statement, and FTS5 flushes its pending terms to disk
 statement: a page of thousands of lines cost ten times more through the triggers than as one
 INSERT … SELECT (docs/performance.md). So the sync pauses the triggers inside its transaction and
 indexes the rows itself. Single-row writes (the ORM, the admin, tests) keep using the triggers.
-PostgreSQL's expression index needs none of this.
+PostgreSQL needs none of this: its search documents are rebuilt by statement-level triggers, once
+per statement (transcripts 0004), and transcript_lines_insert writes a page in one statement.
 
 It lives in mirror, which writes the lines, though the index and its triggers are the transcripts
 app's migrations: the writer keeps the index in step, search only reads it.

@@ -518,6 +518,7 @@ def _upsert_interviews(team: Team, items: list[APIInterview], posting: Posting |
 
 
 LINE_COLUMNS = ("interview_id", "team_id", "position", "speaker", "text", "offset_seconds", "timestamp_str")
+LINE_TYPES = ("bigint", "bigint", "integer", "text", "text", "double precision", "text")  # PostgreSQL's
 
 
 def transcript_lines_insert(rows_by_interview) -> None:
@@ -525,13 +526,20 @@ def transcript_lines_insert(rows_by_interview) -> None:
     index the lines in one statement.
 
     The sync's hot path: tens of rows per interview. A parameterised executemany skips
-    building a model instance per line (4x faster than bulk_create) and is portable SQL."""
+    building a model instance per line (4x faster than bulk_create). On PostgreSQL the rows go
+    in one statement, as arrays: the search documents' triggers (transcripts 0004) rebuild each
+    touched transcript once per statement, and executemany is a statement per line."""
     # Only our own table and column names go into the statement; values are parameters.
     table = connection.ops.quote_name(TranscriptLine._meta.db_table)
     sql = (
         f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(LINE_COLUMNS))})"
     )
+    if connection.vendor == "postgresql":
+        sql = (
+            f"INSERT INTO {table} ({', '.join(LINE_COLUMNS)}) "  # noqa: S608
+            f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in LINE_TYPES)})"
+        )
     params = [
         (
             interview.pk,
@@ -545,7 +553,10 @@ def transcript_lines_insert(rows_by_interview) -> None:
         for interview, lines in rows_by_interview
         for line in lines
     ]
-    if params:
+    if params and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(column) for column in zip(*params, strict=True)])
+    elif params:
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
 

@@ -78,18 +78,22 @@ def to_tsquery(terms: list[Term]) -> str:
     return " & ".join(parts)
 
 
-def highlight(text: str, terms: list[Term]) -> list[tuple[str, bool]]:
-    """Splits text into (segment, is_match) pieces; the template escapes every piece."""
-    if not terms or not text:
-        return [(text, False)]
+def matcher(terms: list[Term]) -> re.Pattern:
+    """Every place in a text where one of the terms is said."""
     patterns = []
     for term in terms:
         words = [re.escape(w) for w in term.words]
         tail = r"[^\W_]*" if term.prefix else r"(?![^\W_])"
         patterns.append(r"(?<![^\W_])" + r"[^\w]+".join(words) + tail)
-    matcher = re.compile("|".join(patterns), re.IGNORECASE | re.UNICODE)
+    return re.compile("|".join(patterns), re.IGNORECASE | re.UNICODE)
+
+
+def highlight(text: str, terms: list[Term]) -> list[tuple[str, bool]]:
+    """Splits text into (segment, is_match) pieces; the template escapes every piece."""
+    if not terms or not text:
+        return [(text, False)]
     pieces, last = [], 0
-    for match in matcher.finditer(text):
+    for match in matcher(terms).finditer(text):
         if match.start() > last:
             pieces.append((text[last : match.start()], False))
         pieces.append((match.group(0), True))

@@ -1,6 +1,5 @@
 """Searching every transcript line of a team with the database's own full-text index."""
 
-import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,6 +8,7 @@ from django.db import connection
 
 from dashboard.mirror.models import Interview, TranscriptLine
 from dashboard.transcripts import query as q
+from dashboard.transcripts.documents import Documents
 
 CANDIDATES_PER_PAGE = 20  # results are paged by candidate
 SNIPPETS = 3  # matching lines shown per candidate; the rest are a link into their transcript
@@ -51,9 +51,10 @@ class SearchPage:
         return " ".join(self.terms[0].words) if self.terms else ""
 
 
-def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[str, list]:
-    """The filters as SQL over lines `l` of interviews `i`: only our own fragments, values as params."""
-    filters, params = ["l.team_id = %s", "i.missing = %s"], [team.id, False]
+def _where(team, *, posting=None, speaker="", status="", within=None, lines="l") -> tuple[str, list]:
+    """The filters as SQL over lines `l` (or PostgreSQL's documents: `lines`, which have a team
+    and a speaker too) of interviews `i`: only our own fragments, values as params."""
+    filters, params = [f"{lines}.team_id = %s", "i.missing = %s"], [team.id, False]
     if within is not None:
         # The caller's own filter (the Search page's team decision): the ORM writes that subquery.
         subquery, subparams = within.values("id").query.sql_with_params()
@@ -63,7 +64,7 @@ def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[s
         filters.append("i.posting_id = %s")
         params.append(posting.id)
     if speaker:
-        filters.append("l.speaker = %s")
+        filters.append(f"{lines}.speaker = %s")
         params.append(speaker)
     if status:
         filters.append("i.status = %s")
@@ -73,7 +74,8 @@ def _where(team, *, posting=None, speaker="", status="", within=None) -> tuple[s
 
 @dataclass
 class _Matching:
-    """The team's matching lines `l` (joined to their interviews `i`) in this database's SQL."""
+    """SQLite: the team's matching lines `l` (joined to their interviews `i`) through FTS5.
+    PostgreSQL reads its search documents instead (documents.py)."""
 
     tables: str  # FROM ...
     match: str  # the full-text condition, one parameter
@@ -91,20 +93,15 @@ class _Matching:
         return [self.query, *self.params]
 
 
-def _matching(team, terms, where: str, params: list) -> _Matching:
+def _matching(team, terms, filters: dict) -> "_Matching | Documents":
     if connection.vendor == "postgresql":
-        match, query = "to_tsvector('simple', l.text) @@ to_tsquery('simple', %s)", q.to_tsquery(terms)
-        return _Matching(
-            "FROM mirror_transcriptline l JOIN mirror_interview i ON i.id = l.interview_id",
-            match,
-            query,
-            where,
-            params,
-            "l.id" if _postgres_estimate(match, query) > POSTGRES_WALK_FROM else "l.id + 0",
-        )
+        where, params = _where(team, **filters, lines="d")
+        narrowed = bool(filters["posting"] or filters["status"]) or filters["within"] is not None
+        return Documents(terms, team.id, filters["speaker"], where, params, narrowed)
     # The index holds each line's team (transcripts 0003): FTS5 reads this team's lines only,
     # newest first, and the words in the text column only. CROSS JOIN keeps the index the outer
     # loop: SQLite's planner would otherwise walk every line of the team and probe the index.
+    where, params = _where(team, **filters)
     return _Matching(
         "FROM transcripts_line_fts f CROSS JOIN mirror_transcriptline l ON l.id = f.rowid "
         "JOIN mirror_interview i ON i.id = l.interview_id",
@@ -116,30 +113,15 @@ def _matching(team, terms, where: str, params: list) -> _Matching:
     )
 
 
-# PostgreSQL's GIN index finds every matching line but in no order; newest first with a limit,
-# the planner walks the team's lines back and tests each. The walk wins for common words and is
-# ruinous for rare ones (the rare-word search at 100,000 interviews, docs/performance.md), and
-# the planner cannot tell them apart under ORDER BY ... LIMIT (docs/performance.md). So its own
-# estimate of the matching lines, asked first, chooses: above this, the walk; else the index
-# (ORDER BY l.id + 0 hides the order of the primary key from it).
-POSTGRES_WALK_FROM = 50_000
-
-
-def _postgres_estimate(match: str, query: str) -> int:
-    with connection.cursor() as cursor:
-        # Only our own fragment is formatted in; the query is a parameter.
-        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM mirror_transcriptline l WHERE {match}", [query])  # noqa: S608
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
 def _fts5_match(team, terms) -> str:
     return f'team_id : "{int(team.id)}" AND text : ({q.to_fts5(terms)})'
 
 
-def _newest_lines(matching: _Matching, limit: int) -> list[tuple]:
-    """(id, interview id, position, text) of the newest `limit` matching lines."""
+def _newest_lines(matching: "_Matching | Documents", limit: int) -> list[tuple]:
+    """(id, interview id, position, text) of the newest `limit` matching lines (PostgreSQL's:
+    position and text only when fewer)."""
+    if isinstance(matching, Documents):
+        return matching.newest_lines(limit)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT l.id, l.interview_id, l.position, l.text {matching.source} "
@@ -155,9 +137,9 @@ def _scores(lines: list[tuple], terms) -> dict[int, float]:
     (BM25's other half) would not change the order."""
     lengths = {line_id: max(1, len(q.WORD.findall(text))) for line_id, _, _, text in lines}
     average = sum(lengths.values()) / max(1, len(lengths))
-    scores = {}
+    scores, said = {}, q.matcher(terms)
     for line_id, _, _, text in lines:
-        found = sum(1 for _, matched in q.highlight(text, terms) if matched)
+        found = sum(1 for _ in said.finditer(text))
         norm = 1.2 * (0.25 + 0.75 * lengths[line_id] / average)
         scores[line_id] = found * 2.2 / (found + norm) if found else 0.0
     return scores
@@ -177,10 +159,12 @@ def search_page(
 ) -> SearchPage:
     """One page of candidates whose transcripts match, each with its number of matching lines and
     its first few (SNIPPETS) in transcript order. Up to RANKED_MATCHES_MAX matching lines the best
-    match comes first, by its best line; above it the newest. Three queries when the counts are
-    exact (the newest lines, the page's rows, their snippets), five above (each shown candidate's
-    own lines: their id ranges and the probes on SQLite), and PostgreSQL's estimate before them,
-    whatever the team's size; a deep page of a very common word reads more lines.
+    match comes first, by its best line; above it the newest. On SQLite three queries when the
+    counts are exact (the newest lines, the page's rows, their snippets), five above (each shown
+    candidate's own lines: their id ranges and the probes), whatever the team's size; on
+    PostgreSQL the newest lines are a walk of the search documents (documents.py: a query for
+    each step, the steps four times longer each time, the lines' rows after) and the shown
+    candidates' own lines two queries. A deep page of a very common word reads more lines.
 
     `within`: an Interview queryset only whose interviews can match (the Search page's team
     decision); `annotate`: annotations each result's interview carries (its decision). The search
@@ -188,8 +172,8 @@ def search_page(
     terms = q.parse(text)
     if not terms:
         return SearchPage(terms, [])
-    where, params = _where(team, posting=posting, speaker=speaker, status=status, within=within)
-    matching = _matching(team, terms, where, params)
+    filters = {"posting": posting, "speaker": speaker, "status": status, "within": within}
+    matching = _matching(team, terms, filters)
     try:
         number = max(1, int(page))
     except (TypeError, ValueError):
@@ -260,44 +244,42 @@ def _first_lines(lines) -> list[int]:
     return [line_id for found in by_interview.values() for _, line_id in sorted(found)[:SNIPPETS]]
 
 
-def _counts_and_first_lines(matching: _Matching, ids: list[int]) -> tuple[Counter[int], list[int]]:
+def _counts_and_first_lines(
+    matching: "_Matching | Documents", ids: list[int]
+) -> tuple[Counter[int], list[int]]:
     """Each of these candidates' matching lines (a transcript's few dozen), counted, and the
     first SNIPPETS of each."""
     if not ids:
         return Counter(), []
+    if isinstance(matching, Documents):
+        lines = matching.lines_of(ids)
+        return Counter(interview_id for _, interview_id, _, _ in lines), _first_lines(lines)
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT l.id, l.interview_id, l.position, '' {matching.source} "
-                f"AND l.interview_id IN ({marks})",
-                [*matching.source_params, *ids],
-            )
-        else:
-            # A transcript's lines are written together: one index probe per candidate over its
-            # range of ids finds them, at a probe per candidate rather than per line.
-            # MATERIALIZED keeps the probes first; else the planner walks the team's lines.
-            cursor.execute(
-                "SELECT MIN(id), MAX(id) FROM mirror_transcriptline "  # noqa: S608
-                f"WHERE interview_id IN ({marks}) GROUP BY interview_id",
-                ids,
-            )
-            ranges = cursor.fetchall()
-            probe = (
-                f"SELECT rowid AS id FROM transcripts_line_fts WHERE {matching.match} "  # noqa: S608
-                "AND rowid BETWEEN %s AND %s"
-            )
-            cursor.execute(
-                f"WITH f AS MATERIALIZED ({' UNION ALL '.join([probe] * len(ranges))}) "  # noqa: S608
-                "SELECT l.id, l.interview_id, l.position, '' FROM f CROSS JOIN mirror_transcriptline l "
-                "ON l.id = f.id JOIN mirror_interview i ON i.id = l.interview_id "
-                f"WHERE l.interview_id IN ({marks}) AND {matching.where}",
-                [
-                    *(value for low, high in ranges for value in (matching.query, low, high)),
-                    *ids,
-                    *matching.params,
-                ],
-            )
+        # A transcript's lines are written together: one index probe per candidate over its
+        # range of ids finds them, at a probe per candidate rather than per line.
+        # MATERIALIZED keeps the probes first; else the planner walks the team's lines.
+        cursor.execute(
+            "SELECT MIN(id), MAX(id) FROM mirror_transcriptline "  # noqa: S608
+            f"WHERE interview_id IN ({marks}) GROUP BY interview_id",
+            ids,
+        )
+        ranges = cursor.fetchall()
+        probe = (
+            f"SELECT rowid AS id FROM transcripts_line_fts WHERE {matching.match} "  # noqa: S608
+            "AND rowid BETWEEN %s AND %s"
+        )
+        cursor.execute(
+            f"WITH f AS MATERIALIZED ({' UNION ALL '.join([probe] * len(ranges))}) "  # noqa: S608
+            "SELECT l.id, l.interview_id, l.position, '' FROM f CROSS JOIN mirror_transcriptline l "
+            "ON l.id = f.id JOIN mirror_interview i ON i.id = l.interview_id "
+            f"WHERE l.interview_id IN ({marks}) AND {matching.where}",
+            [
+                *(value for low, high in ranges for value in (matching.query, low, high)),
+                *ids,
+                *matching.params,
+            ],
+        )
         lines = cursor.fetchall()
     return Counter(interview_id for _, interview_id, _, _ in lines), _first_lines(lines)
 

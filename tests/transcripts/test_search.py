@@ -344,21 +344,135 @@ def test_over_the_cap_every_candidate_is_on_one_page_with_their_own_count(login,
     assert "7 matches" in busy and "4 more in this transcript" in busy
 
 
-@pytest.mark.parametrize("text", ["zanzibar", "zanz*", '"line 3"'])
-def test_both_postgresql_plans_find_the_same_page(team, many, monkeypatch, text):
-    """PostgreSQL walks the team's newest lines for common words and asks the index for rare
-    ones, by its own estimate: either way, the same candidates with the same counts."""
+def test_a_phrase_never_spans_two_lines(team, corpus):
+    interview = Interview.objects.get(remote_id="int_2")
+    for position, text in ((1, "It was a system"), (2, "Design came later")):
+        TranscriptLine.objects.create(interview=interview, position=position, speaker="candidate", text=text)
+    assert names(search(team, '"system design"')[1]) == ["Ada Lovelace"]
+    # All words are required in one line too: Alan says each in a line of its own.
+    assert sorted(names(search(team, "system design", speaker="")[1])) == ["Ada Lovelace", "Grace Hopper"]
+    TranscriptLine.objects.filter(interview=interview, position=2).update(text="It was a system design")
+    assert sorted(names(search(team, '"system design"')[1])) == ["Ada Lovelace", "Alan Turing"]
+
+
+def postgresql_only():
     from django.db import connection
 
-    from dashboard.transcripts import search as module
-
     if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite's index reads the team's lines newest first itself")
+        pytest.skip("PostgreSQL only: its search documents (transcripts 0004)")
 
-    def page(walk_from):
-        monkeypatch.setattr(module, "POSTGRES_WALK_FROM", walk_from)
-        found = module.search_page(team, text, page=2)
-        return [(r.interview.remote_id, r.matches, [h.line.id for h in r.hits]) for r in found.results]
 
-    by_index, by_walk = page(10**9), page(-1)
-    assert by_index == by_walk and by_index
+def documents(interview):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT speaker, line_ids, doc::text FROM transcripts_document WHERE interview_id = %s "
+            "ORDER BY speaker, chunk",
+            [interview.id],
+        )
+        return cursor.fetchall()
+
+
+def test_the_search_documents_follow_every_write_of_a_transcript(team, corpus):
+    """PostgreSQL's documents are rebuilt by triggers on the lines: whichever path writes them."""
+    from dashboard.mirror import search_index
+    from dashboard.mirror.services import transcript_lines_insert
+
+    postgresql_only()
+    interview = Interview.objects.get(remote_id="int_2")
+    line = TranscriptLine.objects.get(interview=interview)
+    assert documents(interview) == [("candidate", [line.id], documents(interview)[0][2])]
+    assert "'puzzles'" in documents(interview)[0][2]
+
+    def said(*lines):  # the sync's path: the old lines deleted, the new ones in one statement
+        with search_index.bulk_writes([interview.pk]):
+            TranscriptLine.objects.filter(interview=interview).delete()
+            transcript_lines_insert(
+                [
+                    (
+                        interview,
+                        [
+                            {
+                                "position": p,
+                                "speaker": speaker,
+                                "text": text,
+                                "offset_seconds": None,
+                                "timestamp_str": "",
+                            }
+                            for p, (speaker, text) in enumerate(lines)
+                        ],
+                    )
+                ]
+            )
+
+    said(("interviewer", "Tell me about Zanzibar"), ("candidate", "Zanzibar is an island"))
+    assert [speaker for speaker, _, _ in documents(interview)] == ["candidate", "interviewer"]
+    assert "'puzzles'" not in "".join(doc for _, _, doc in documents(interview))
+    assert names(search(team, "zanzibar island")[1]) == ["Alan Turing"]
+    said(("candidate", "Madagascar is an island"))
+    assert [speaker for speaker, _, _ in documents(interview)] == ["candidate"]
+    assert search(team, "zanzibar", speaker="")[1] == []
+    TranscriptLine.objects.filter(interview=interview).update(text="Sri Lanka is an island")
+    assert search(team, "madagascar", speaker="")[1] == [] and names(search(team, '"sri lanka"')[1])
+    interview.delete()
+    assert documents(interview) == [] and search(team, '"sri lanka"')[1] == []
+
+
+@pytest.mark.parametrize("text", ["zanzibar", "zanz*", '"line 3"', "line zanzibar", '"zanzibar line" 3'])
+def test_the_documents_positions_find_what_testing_each_line_finds(team, many, monkeypatch, text):
+    """PostgreSQL reads which lines match from the positions of the words in its documents; a
+    document it cannot trust is tested line by line. Both give the same page, and so does a walk
+    in many small steps."""
+    from django.db import connection
+
+    from dashboard.transcripts import documents as module
+    from dashboard.transcripts.search import search_page
+
+    postgresql_only()
+
+    def pages():
+        found = [search_page(team, text, page=n, per_page=7) for n in (1, 2, 3)]
+        return [
+            (page.matches, page.candidates, r.interview.remote_id, r.matches, [h.line.id for h in r.hits])
+            for page in found
+            for r in page.results
+        ]
+
+    by_positions = pages()
+    monkeypatch.setattr(module, "FIRST_BATCH", 1)
+    assert pages() == by_positions and len(by_positions) == 21
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE transcripts_document SET exact = false")
+    assert pages() == by_positions
+
+
+def test_a_document_past_the_index_limits_is_still_searched_line_by_line(team):
+    """PostgreSQL keeps at most 255 positions of a word in a document: after them, a phrase it
+    would miss is found by testing the lines."""
+    postgresql_only()
+    interview = Interview.objects.create(team=team, remote_id="int_long", name="Long talker")
+    TranscriptLine.objects.bulk_create(
+        [
+            TranscriptLine(interview=interview, position=p, speaker="candidate", text="the the the the")
+            for p in range(80)
+        ]
+        + [TranscriptLine(interview=interview, position=80, speaker="candidate", text="and the end")]
+    )
+    assert [exact for (exact,) in _exact(interview)] == [False]
+    assert names(search(team, '"the end"')[1]) == ["Long talker"]
+    assert search_count(team, "the") == 81
+
+
+def _exact(interview):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT exact FROM transcripts_document WHERE interview_id = %s", [interview.id])
+        return cursor.fetchall()
+
+
+def search_count(team, text):
+    from dashboard.transcripts.search import search_page
+
+    return search_page(team, text).matches
