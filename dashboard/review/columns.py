@@ -47,10 +47,6 @@ FITS = 8
 MARKER, FIELD = "columns", "col"
 
 
-def saved(team, user) -> TableColumns | None:
-    return TableColumns.objects.for_team(team).filter(user=user).first()
-
-
 def chosen(choice: TableColumns | None) -> tuple[str, ...]:
     """The keys a person sees (name first), from their saved choice or the defaults. Unknown keys
     (a column since removed) are dropped."""

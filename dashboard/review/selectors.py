@@ -42,7 +42,7 @@ from django.db.models.lookups import (
 )
 from django.utils import timezone
 
-from dashboard.accounts.models import KeyStatus
+from dashboard.accounts.models import KeyStatus, Team
 from dashboard.core.stamps import team_stamp
 from dashboard.ingestion.models import CandidateIngest, ImportRow
 from dashboard.mirror.models import Interview, Posting, SyncRun
@@ -54,10 +54,12 @@ from dashboard.review.models import (
     Mention,
     Rating,
     RejectReason,
+    ReviewSettings,
     SavedFilter,
     Shortlist,
     Stage,
     StageMove,
+    TableColumns,
 )
 from dashboard.webhooks.models import Delivery
 
@@ -671,6 +673,40 @@ def told_about(team, remote_id: str) -> bool:
 
 def saved_filter_get(team, user, posting) -> SavedFilter | None:
     return SavedFilter.objects.for_team(team).filter(user=user, posting=posting).first()
+
+
+def table_settings(team, user, posting) -> tuple[TableColumns | None, SavedFilter | None, bool]:
+    """What a candidate table reads before its rows: the person's column choice (for columns.chosen()),
+    their remembered filters for this table (saved_filter_get) and whether the team keeps
+    ratings private (ReviewSettings.for_team). One query for the three: each query is a round
+    trip to PostgreSQL."""
+    chosen = TableColumns.objects.for_team(team).filter(user=user).order_by("pk")
+    saved = SavedFilter.objects.for_team(team).filter(user=user, posting=posting).order_by("pk")
+    private = ReviewSettings.objects.filter(team=team).values("ratings_private")[:1]
+    found = (
+        Team.objects.filter(pk=team.pk)
+        .values(
+            chosen_id=Subquery(chosen.values("pk")[:1]),
+            chosen_columns=Subquery(chosen.values("columns")[:1]),
+            saved_id=Subquery(saved.values("pk")[:1]),
+            saved_query=Subquery(saved.values("query")[:1]),
+            private=Subquery(private),
+        )
+        .get()
+    )
+    columns = (
+        TableColumns(pk=found["chosen_id"], team=team, user=user, columns=found["chosen_columns"])
+        if found["chosen_id"] is not None
+        else None
+    )
+    remembered = (
+        SavedFilter(pk=found["saved_id"], team=team, user=user, posting=posting, query=found["saved_query"])
+        if found["saved_id"] is not None
+        else None
+    )
+    if found["private"] is None:  # never changed: the defaults
+        found["private"] = ReviewSettings(team=team).ratings_private
+    return columns, remembered, found["private"]
 
 
 # Django usernames are letters, digits and @ . + - _; a mention ends at anything else.

@@ -116,13 +116,14 @@ def postings(request: TeamRequest):
 # Candidate tables
 
 
-def _show_all_ratings(request: TeamRequest) -> bool:
-    """Whether this person sees teammates' ratings on candidates they have not rated themselves."""
+def _show_all_ratings(request: TeamRequest, private: bool | None = None) -> bool:
+    """Whether this person sees teammates' ratings on candidates they have not rated themselves
+    (`private`: the team's setting, when the caller read it already)."""
     # Kept on the request (one query per request, however many tables ask); not a declared attribute.
     if not hasattr(request, "_show_all_ratings"):
-        request._show_all_ratings = (  # type: ignore[attr-defined]
-            not request.membership.can_review or not ReviewSettings.for_team(request.team).ratings_private
-        )
+        if private is None:
+            private = ReviewSettings.for_team(request.team).ratings_private
+        request._show_all_ratings = not request.membership.can_review or not private  # type: ignore[attr-defined]
     return request._show_all_ratings  # type: ignore[attr-defined]
 
 
@@ -161,13 +162,10 @@ def _remembered_query(params: QueryDict) -> str:
     return query.urlencode()
 
 
-def _table_params(
-    request: TeamRequest, posting=None, params: QueryDict | None = None
-) -> tuple[QueryDict, bool]:
+def _table_params(request: TeamRequest, posting, params: QueryDict, saved) -> tuple[QueryDict, bool]:
     """The table's query and whether it was restored: a bare URL brings back the person's last
-    filters for this table; a URL with filters is remembered as the last ones."""
-    params = request.GET if params is None else params
-    saved = selectors.saved_filter_get(request.team, request.user, posting)
+    filters for this table (`saved`, selectors.table_settings'); a URL with filters is remembered
+    as the last ones."""
     if not params:
         if saved is not None:
             return QueryDict(saved.query), True
@@ -179,10 +177,10 @@ def _table_params(
     return params, False
 
 
-def _table_columns(request: TeamRequest, posting=None) -> tuple[QueryDict, tuple[str, ...]]:
-    """The person's columns, saving a choice the column chooser sent (its GET form: viewers choose
-    too, as they keep their filters), and the query without the chooser's keys."""
-    choice = table_columns.saved(request.team, request.user)
+def _table_columns(request: TeamRequest, posting, choice) -> tuple[QueryDict, tuple[str, ...]]:
+    """The person's columns (`choice`, selectors.table_settings'), saving a choice the column
+    chooser sent (its GET form: viewers choose too, as they keep their filters), and the query
+    without the chooser's keys."""
     params: QueryDict = request.GET
     if table_columns.MARKER in params or table_columns.FIELD in params:
         if params.get(table_columns.MARKER) == "1":
@@ -222,8 +220,10 @@ def _shown(params: QueryDict) -> int:
 
 
 def _table_context(request: TeamRequest, posting=None) -> dict:
-    params, keys = _table_columns(request, posting)
-    params, restored = _table_params(request, posting, params)
+    choice, saved, private = selectors.table_settings(request.team, request.user, posting)
+    _show_all_ratings(request, private)
+    params, keys = _table_columns(request, posting, choice)
+    params, restored = _table_params(request, posting, params, saved)
     form = CandidateFilter(params)
     rows = _listed(request, form, posting)
     # Page through ids, then annotate only the shown rows: an OFFSET over the annotated query
