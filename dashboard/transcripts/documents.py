@@ -14,6 +14,7 @@ whatever its words, and its lines are tested one by one.
 
 import math
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psycopg
@@ -32,6 +33,11 @@ def _cursor() -> psycopg.Cursor:
     index each suit other words (a rare word walked would read every document of the team)."""
     connection.ensure_connection()
     return psycopg.Cursor(connection.connection)
+
+
+def _array(ids: Iterable[int]) -> str:
+    """Ids as an array's text: psycopg dumps a list element by element, in Python."""
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Documents:
     params: list
     interview_filters: bool  # `where` filters the interview on more than `missing`
     _planned: list[list[tuple[str, bool]]] | None = None
+    _missing: set[int] | None = None
 
     @property
     def query(self) -> str:
@@ -74,8 +81,8 @@ class Documents:
 
         With filters on the interview (posting, status, decision) they are a lateral subquery
         behind OFFSET 0, a probe by primary key per document: joined plainly, the planner read
-        every interview of the database to hash them. Without, only `missing` is left, and the
-        few documents of interviews no longer in HeyMilo are dropped after, in one query."""
+        every interview of the database to hash them. Without, only `missing` is left: the
+        team's interviews no longer in HeyMilo (few) are read once, and their documents dropped."""
         speaker = "AND d.speaker = %s" if self.speaker else ""
         prefixed = (
             "|| ARRAY(SELECT x FROM unnest(tsvector_to_array(d.doc)) x WHERE x LIKE ANY(w.prefixes))"
@@ -119,13 +126,15 @@ class Documents:
             documents = [_Document(*row) for row in cursor.fetchall()]
         if self.interview_filters or not documents:
             return documents
-        with _cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM mirror_interview WHERE id = ANY(%s) AND missing",
-                [list({document.interview_id for document in documents})],
-                prepare=False,
-            )
-            gone = {row[0] for row in cursor.fetchall()}
+        if self._missing is None:
+            with _cursor() as cursor:
+                cursor.execute(
+                    "SELECT id FROM mirror_interview WHERE team_id = %s AND missing",
+                    [self.team_id],
+                    prepare=False,
+                )
+                self._missing = {row[0] for row in cursor.fetchall()}
+        gone = self._missing
         return [document for document in documents if document.interview_id not in gone]
 
     def _matching(self, documents: list[_Document]) -> list[tuple[int, int]]:
@@ -141,9 +150,9 @@ class Documents:
         if untested:
             with _cursor() as cursor:
                 cursor.execute(
-                    "SELECT id, interview_id FROM mirror_transcriptline WHERE id = ANY(%s) "
+                    "SELECT id, interview_id FROM mirror_transcriptline WHERE id = ANY(%s::bigint[]) "
                     "AND to_tsvector('simple', text) @@ to_tsquery('simple', %s)",
-                    [untested, self.query],
+                    [_array(untested), self.query],
                     prepare=False,
                 )
                 found.extend(cursor.fetchall())
@@ -164,33 +173,32 @@ class Documents:
     def _lines(self, document: _Document) -> list[int] | None:
         """Indexes (in document.line_ids) of the document's lines that match every term, or
         None when its positions cannot say."""
-        # 'lexeme':3A,17A ... : lexemes are lower case and hold no space (the parser splits at
-        # them), so the weight letters and the spaces between entries split it.
-        entries = dict(
-            entry.rpartition(":")[::2] for entry in (document.words or "").replace("A", "").split(" ")
-        )
         breaks = document.breaks
         if len(breaks) != len(document.line_ids) - 1:
             return None
-        matching: set[int] | None = None
+        # 'lexeme':3A,17A ... : lexemes are lower case and hold no space (the parser splits at
+        # them), so the weight letters and the spaces between entries split it.
+        entries = {}
+        for entry in (document.words or "").replace("A", "").split(" "):
+            lexeme, _, at = entry.rpartition(":")
+            entries[lexeme] = at
         if self._planned is None:
             self._planned = self._plan(document.lowered)
+        matching: set[int] | None = None
         for term in self._planned:
-            at_word: list[list[int]] = []
-            for key, prefix in term:
+            starts: list[int] = []
+            for offset, (key, prefix) in enumerate(term):
                 if prefix:
-                    said = [
-                        p for lexeme, ps in entries.items() if lexeme.startswith(key) for p in ps.split(",")
-                    ]
-                    at_word.append(list(map(int, said)))
+                    said = ",".join(at for lexeme, at in entries.items() if lexeme.startswith(key))
                 else:
-                    at_word.append(
-                        list(map(int, entries[key + "'"].split(","))) if key + "'" in entries else []
-                    )
-            starts = at_word[0]
-            for offset, found in enumerate(at_word[1:], 1):
-                later = set(found)
-                starts = [p for p in starts if p + offset in later]
+                    said = entries.get(key + "'", "")
+                if not said:
+                    return []
+                if offset == 0:
+                    starts = list(map(int, said.split(",")))
+                else:
+                    later = set(map(int, said.split(",")))
+                    starts = [p for p in starts if p + offset in later]
             # A word's line is the number of breaks before it (a phrase's words are consecutive
             # positions, so never on both sides of one).
             lines = {bisect_left(breaks, p) for p in starts}
@@ -226,8 +234,8 @@ class Documents:
         with _cursor() as cursor:
             cursor.execute(
                 "SELECT id, interview_id, position, text FROM mirror_transcriptline "
-                "WHERE id = ANY(%s) ORDER BY id DESC",
-                [[line_id for line_id, _ in found]],
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id DESC",
+                [_array(line_id for line_id, _ in found)],
                 prepare=False,
             )
             return cursor.fetchall()
@@ -237,8 +245,9 @@ class Documents:
         found = self._matching(self._select("d.interview_id = ANY(%s)", [interview_ids]))
         with _cursor() as cursor:
             cursor.execute(
-                "SELECT id, interview_id, position, '' FROM mirror_transcriptline WHERE id = ANY(%s)",
-                [[line_id for line_id, _ in found]],
+                "SELECT id, interview_id, position, '' FROM mirror_transcriptline "
+                "WHERE id = ANY(%s::bigint[])",
+                [_array(line_id for line_id, _ in found)],
                 prepare=False,
             )
             return cursor.fetchall()
