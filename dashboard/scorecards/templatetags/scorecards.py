@@ -30,8 +30,8 @@ _CHECKED = mark_safe(" checked")
 @register.simple_tag
 def rating_scale(row) -> str:
     """The radio buttons of my rating of one criterion (Skip aside), written here rather than by a
-    template loop: four buttons of five values on each of a template's criteria were the largest
-    part of the profile's rendering (docs/performance.md, 2026-12-06 session 12, the profile)."""
+    template loop, the largest line of the profile's rendering: the scorecard region's render
+    time with the tag, in docs/performance.md, "2026-12-06 (session 12, issue 24), the profile"."""
     name = row.field_name
     return format_html_join(
         "", _RATING_BUTTON, ((c.id, name, c.value, _CHECKED if c.checked else "", c.label) for c in row.scale)
