@@ -108,7 +108,11 @@ class Interview(models.Model):
                 fields=["team", "posting", "missing", "interviewed_on", "id", "status", "score", "search"],
                 name="interview_list_default",
             ),
-            models.Index(fields=["team", "missing", "interviewed_on"], name="interview_all_default"),
+            # The same for the all-candidates table.
+            models.Index(
+                fields=["team", "missing", "interviewed_on", "id", "status", "score", "search"],
+                name="interview_all_default",
+            ),
             # Covers the common filters (status, score range, name or email search) and the default
             # order without reading the rows.
             models.Index(

@@ -175,7 +175,7 @@ def table_page(
     (each query is a round trip to PostgreSQL). A walk on SQLite (page_ids) reads the ids first:
     two queries."""
     if walk and connection.vendor == "sqlite":
-        ids = page_ids(rows, offset, limit, walk=True)
+        ids = page_ids(rows, offset, limit, walk=True, posting=posting)
         by_id = {
             row["id"]: row
             for row in table_rows(team, user, ids, posting=posting, show_all_ratings=show_all_ratings)
@@ -188,34 +188,35 @@ def table_page(
     return list(page.order_by(*rows.query.order_by))
 
 
-# The index a posting's table walks in its date order (mirror's Interview.Meta), filter columns
-# included: page_ids() names it to SQLite.
+# The indexes a posting's table and the all-candidates table walk in their date order (mirror's
+# Interview.Meta), filter columns included: page_ids() names them to SQLite.
 WALK_INDEX = "interview_list_default"
+WALK_INDEX_ALL = "interview_all_default"
 
 
-def page_ids(rows, offset: int, limit: int, *, walk: bool = False) -> list[int]:
+def page_ids(rows, offset: int, limit: int, *, walk: bool = False, posting=None) -> list[int]:
     """The ids of `rows` (CandidateFilter.apply's, in order) from `offset`, at most `limit`.
 
-    `walk` (a posting's table in its date order): SQLite is told to walk WALK_INDEX, checking the
-    filters on each entry and stopping at the last row wanted. Its planner rather narrows a score
-    range or a status through another index and sorts every match, as it cannot count on a walk
-    stopping early: the bench's filtered table sorted all its matches to keep 50, so it grew with
-    the posting (docs/performance.md, session 12). PostgreSQL walks its own order index
-    (mirror 0004) and stops on its own."""
+    `walk` (a table in its date order): SQLite is told to walk WALK_INDEX (WALK_INDEX_ALL for the
+    all-candidates table), checking the filters on each entry and stopping at the last row
+    wanted. Its planner rather narrows a score range or a status through another index and sorts
+    every match, as it cannot count on a walk stopping early: the bench's filtered table sorted
+    all its matches to keep 50, so it grew with the posting (docs/performance.md, session 12).
+    PostgreSQL walks its own order index (mirror 0004) and stops on its own."""
     ids = rows.values_list("pk", flat=True)[offset : offset + limit]
     if not walk or connection.vendor != "sqlite":
         return list(ids)
     with connection.cursor() as cursor:
-        cursor.execute(*walk_sql(ids))
+        cursor.execute(*walk_sql(ids, WALK_INDEX if posting is not None else WALK_INDEX_ALL))
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def walk_sql(ids) -> tuple[str, tuple]:
-    """The SQL of the ids query `ids` reading the interviews through WALK_INDEX (SQLite)."""
+def walk_sql(ids, index: str = WALK_INDEX) -> tuple[str, tuple]:
+    """The SQL of the ids query `ids` reading the interviews through `index` (SQLite)."""
     sql, params = ids.query.sql_with_params()
     table = f'FROM "{Interview._meta.db_table}"'
     # The outer query's table comes first: the filters' subqueries read other tables, after it.
-    return sql.replace(table, f'{table} INDEXED BY "{WALK_INDEX}"', 1), params
+    return sql.replace(table, f'{table} INDEXED BY "{index}"', 1), params
 
 
 def interviews(team, remote_ids):

@@ -237,7 +237,7 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
     page = paginator.get_page(params.get("page"))
     shown = _shown(params)
     offset = max(page.start_index() - 1, 0)
-    walk = posting is not None and form.values["sort"].lstrip("-") == "interviewed"
+    walk = form.values["sort"].lstrip("-") == "interviewed"
     page.object_list = selectors.table_page(
         request.team,
         request.user,

@@ -1,4 +1,4 @@
-"""A posting's table in date order reads its page by walking the list's date index (selectors.page_ids):
+"""A candidate table in date order reads its page by walking the list's date index (selectors.page_ids):
 the same rows in the same order as the plain query, whatever the filters, and on SQLite a plan that
 stops at the page instead of sorting every match."""
 
@@ -59,12 +59,14 @@ def listed(team, user, posting, query: str):
     return form.apply(selectors.with_review(rows, user) if form.needs_review_columns else rows, user)
 
 
+@pytest.mark.parametrize("whole_team", [False, True], ids=["posting", "all candidates"])
 @pytest.mark.parametrize("query", FILTERS)
-def test_the_walk_reads_the_same_page_as_the_plain_query(team, reviewer, posting, many, query):
-    rows = listed(team, reviewer, posting, query)
+def test_the_walk_reads_the_same_page_as_the_plain_query(team, reviewer, posting, many, query, whole_team):
+    table = None if whole_team else posting
+    rows = listed(team, reviewer, table, query)
     everything = list(rows.values_list("pk", flat=True))
     for offset, limit in [(0, 50), (0, 7), (7, 7), (40, 50), (100, 50)]:
-        walked = selectors.page_ids(rows, offset, limit, walk=True)
+        walked = selectors.page_ids(rows, offset, limit, walk=True, posting=table)
         assert walked == everything[offset : offset + limit], (query, offset)
 
 
@@ -98,11 +100,13 @@ def test_the_filtered_table_lists_its_rows_newest_first(login, reviewer, posting
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the index is named to SQLite only")
-def test_sqlite_walks_the_date_index_and_sorts_nothing(team, reviewer, posting, many):
-    rows = listed(team, reviewer, posting, "q=an&status=completed&score_min=40&score_max=90")
-    sql, params = selectors.walk_sql(rows.values_list("pk", flat=True)[:50])
+@pytest.mark.parametrize("whole_team", [False, True], ids=["posting", "all candidates"])
+def test_sqlite_walks_the_date_index_and_sorts_nothing(team, reviewer, posting, many, whole_team):
+    table, index = (None, selectors.WALK_INDEX_ALL) if whole_team else (posting, selectors.WALK_INDEX)
+    rows = listed(team, reviewer, table, "q=an&status=completed&score_min=40&score_max=90")
+    sql, params = selectors.walk_sql(rows.values_list("pk", flat=True)[:50], index)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " | ".join(row[-1] for row in cursor.fetchall())
-    assert f"COVERING INDEX {selectors.WALK_INDEX}" in plan, plan
+    assert f"COVERING INDEX {index}" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
