@@ -12,7 +12,7 @@ time.
 A document is exact when its positions are complete: PostgreSQL keeps at most 255 positions of a
 word and none past 16,383, and an unclosed "<" in a line can swallow the separator (the parser
 reads a tag up to the next line's ">"). A document that is not exact always counts as a candidate,
-and its lines are tested one by one (dashboard/transcripts/search.py). Chunks of at most 128
+and its lines are tested one by one (dashboard/transcripts/documents.py). Chunks of at most 128
 transcript positions keep the first two limits out of reach of real speech.
 
 Statement-level triggers rebuild the documents of the interviews a statement touched, so every
