@@ -45,6 +45,25 @@ def _array(ids: Iterable[int]) -> str:
     return "{" + ",".join(map(str, ids)) + "}"
 
 
+_LINES = (
+    "SELECT id, interview_id, position, {} FROM mirror_transcriptline "
+    "WHERE id = ANY(%s::bigint[]) ORDER BY id DESC"
+)
+_LINES_WITH_TEXT, _LINES_WITHOUT_TEXT = _LINES.format("text"), _LINES.format("''")
+
+
+def _line_rows(found: Iterable[tuple[int, int]], *, with_text: bool) -> list[tuple]:
+    """(id, interview id, position, text or '') of the found lines ((id, interview id) pairs),
+    newest first."""
+    with _cursor() as cursor:
+        cursor.execute(
+            _LINES_WITH_TEXT if with_text else _LINES_WITHOUT_TEXT,
+            [_array(line_id for line_id, _ in found)],
+            prepare=False,
+        )
+        return cursor.fetchall()
+
+
 @dataclass
 class _Document:
     interview_id: int
@@ -255,23 +274,10 @@ class Documents:
         found.sort(reverse=True)
         if len(found) >= limit:
             return [(line_id, interview_id, 0, "") for line_id, interview_id in found[:limit]]
-        with _cursor() as cursor:
-            cursor.execute(
-                "SELECT id, interview_id, position, text FROM mirror_transcriptline "
-                "WHERE id = ANY(%s::bigint[]) ORDER BY id DESC",
-                [_array(line_id for line_id, _ in found)],
-                prepare=False,
-            )
-            return cursor.fetchall()
+        return _line_rows(found, with_text=True)
 
     def lines_of(self, interview_ids: list[int]) -> list[tuple]:
         """(id, interview id, position, '') of every matching line of these interviews."""
-        found = self._matching(self._select("d.interview_id = ANY(%s)", [interview_ids]))
-        with _cursor() as cursor:
-            cursor.execute(
-                "SELECT id, interview_id, position, '' FROM mirror_transcriptline "
-                "WHERE id = ANY(%s::bigint[])",
-                [_array(line_id for line_id, _ in found)],
-                prepare=False,
-            )
-            return cursor.fetchall()
+        return _line_rows(
+            self._matching(self._select("d.interview_id = ANY(%s)", [interview_ids])), with_text=False
+        )
