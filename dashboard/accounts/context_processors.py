@@ -5,20 +5,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from dashboard.accounts.models import Invitation, Membership
+from dashboard.accounts.models import Invitation
 
 
 def team(request: HttpRequest) -> dict[str, object]:
     membership = getattr(request, "membership", None)
-    # Lazy: only the full page's team switcher reads it, not an htmx partial.
-    teams = SimpleLazyObject(
-        lambda: (
-            [m.team for m in Membership.objects.filter(user_id=membership.user_id).select_related("team")]
-            if membership is not None
-            else []
-        )
-    )
-    # Lazy too: only Home lists them, so other pages pay no query for them.
+    # The middleware read them with the current membership (one query for both).
+    teams = [m.team for m in getattr(request, "memberships", [])]
+    # Lazy: only Home lists them, so other pages pay no query for them.
     invitations = SimpleLazyObject(
         lambda: (
             list(Invitation.objects.pending().for_user(request.user).select_related("team", "invited_by"))

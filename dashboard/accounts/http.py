@@ -3,9 +3,9 @@ down so mypy checks `request.team`, `request.membership`, `request.htmx` and `re
 
 django-stubs' documented way: a subclass of HttpRequest that only the type checker sees. Django still
 passes a plain HttpRequest; the attributes are set by django_htmx's HtmxMiddleware (`htmx`) and
-dashboard.accounts.middleware.CurrentTeamMiddleware (`membership`, `team`), and `user` is signed in
-because LoginRequiredMiddleware turns everyone else away. Views that need no team (sign-in, the
-webhook receiver) keep a plain HttpRequest.
+dashboard.accounts.middleware.CurrentTeamMiddleware (`membership`, `team`, `memberships`), and
+`user` is signed in because LoginRequiredMiddleware turns everyone else away. Views that need no
+team (sign-in, the webhook receiver) keep a plain HttpRequest.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class SignedInRequest(HttpRequest):
     htmx: HtmxDetails
     membership: Membership | None
     team: Team | None
+    memberships: list[Membership]  # all of the person's, by team name (the team switcher's)
 
 
 class TeamRequest(SignedInRequest):

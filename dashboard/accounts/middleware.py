@@ -13,19 +13,21 @@ from dashboard.accounts.models import Membership
 SESSION_KEY = "team_id"
 
 
-def current_membership(request: HttpRequest) -> Membership | None:
-    """The team kept in the session. It changes only through switch_team, or here when the person
-    is no longer a member of it; joining another team never moves anyone."""
+def current_membership(request: HttpRequest) -> tuple[Membership | None, list[Membership]]:
+    """The team kept in the session, and all of the person's memberships (by team name, as the
+    header's team switcher lists them): one query for both. The team changes only through
+    switch_team, or here when the person is no longer a member of it; joining another team never
+    moves anyone."""
     if not request.user.is_authenticated:
-        return None
-    memberships = Membership.objects.filter(user=request.user).select_related("team")
+        return None, []
+    memberships = list(Membership.objects.filter(user=request.user).select_related("team"))
     team_id = request.session.get(SESSION_KEY)
-    membership = memberships.filter(team_id=team_id).first() if team_id else None
+    membership = next((m for m in memberships if m.team_id == team_id), None) if team_id else None
     if membership is not None:
-        return membership
+        return membership, memberships
     # First request after sign-in, or the team was left: the team they joined first (by
     # membership, not by name, so a team they join later never comes first), kept from now on.
-    membership = memberships.order_by("id").first()
+    membership = min(memberships, key=lambda m: m.pk, default=None)
     if membership is not None:
         request.session[SESSION_KEY] = membership.team_id
     elif team_id:
@@ -33,7 +35,7 @@ def current_membership(request: HttpRequest) -> Membership | None:
     if team_id:
         where = f"now working in {membership.team.name}" if membership else "you are in no team now"
         messages.info(request, f"You are no longer a member of the team you were working in: {where}.")
-    return membership
+    return membership, memberships
 
 
 def remember_first_team(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
@@ -52,9 +54,10 @@ class CurrentTeamMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         # One query per signed-in request; every team-scoped query starts from request.team.
-        membership = current_membership(request)
+        membership, memberships = current_membership(request)
         # The attributes dashboard.accounts.http.SignedInRequest declares for the views; the plain
         # HttpRequest this middleware gets has no slot for them.
         request.membership = membership  # type: ignore[attr-defined]
         request.team = membership.team if membership else None  # type: ignore[attr-defined]
+        request.memberships = memberships  # type: ignore[attr-defined]
         return self.get_response(request)

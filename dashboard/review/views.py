@@ -534,7 +534,12 @@ def _list_position(request: TeamRequest, row) -> dict:
     they are reviewed, so prev/next still step on from here to the next unreviewed one."""
     if "list" not in request.GET:
         return {}
-    item = selectors.posting_by_remote_id(request.team, request.GET["in"]) if request.GET.get("in") else None
+    within = request.GET.get("in")
+    # Opened from its own posting's table (the usual case): the row came with its posting.
+    if within and row.posting is not None and row.posting.remote_id == within:
+        item = row.posting
+    else:
+        item = selectors.posting_by_remote_id(request.team, within) if within else None
     form = CandidateFilter(QueryDict(request.GET["list"]))
     queue = bool(form.values.get("unreviewed"))
     rows = _listed(request, form, item, keep=row.pk if queue else None)

@@ -92,6 +92,30 @@ def test_it_switches_team_for_a_member_of_both(login, team, other_team):
     assert client.get("/settings/").status_code == 200  # admin there
 
 
+def test_the_team_switcher_lists_every_team_from_the_one_membership_query(login, team, other_team):
+    """The middleware reads the person's memberships once: the current team and the switcher's
+    list (by name) come from the same query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(username="both")
+    MembershipFactory(user=user, team=other_team, role="viewer")  # joined first: the current team
+    MembershipFactory(user=user, team=team, role="admin")
+    client = login(user)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").text
+    switcher = page[page.index('name="team"') :]
+    assert switcher.index(">Acme Hiring<") < switcher.index(">Globex Talent<")  # by name
+    assert f'<option value="{other_team.slug}" selected>' in switcher  # the team joined first
+    reads = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "accounts_membership"')
+    ]
+    assert len(reads) == 1, reads
+
+
 def test_it_404s_switching_to_a_team_you_are_not_in(login, viewer, other_team):
     assert login(viewer).post("/team/switch/", {"team": other_team.slug}).status_code == 404
 

@@ -143,3 +143,26 @@ def test_stepping_costs_the_same_queries_for_a_long_list_as_a_short_one(login, r
         return len(captured)
 
     assert queries(short) == queries(long)
+
+
+def test_the_list_is_read_from_the_rows_own_posting_without_reading_it_again(login, reviewer, team):
+    """Opened from its own posting's table (the usual case) the profile reuses the posting its row
+    came with; opened with another posting named, that posting's list is read and it is not in it."""
+    own, other = make_posting(team, title="Own"), make_posting(team, title="Other")
+    rows = [make_interview(team, own, score=s) for s in (90, 80, 70)]
+    make_interview(team, other, score=50)
+    client = login(reviewer)
+    client.get("/candidates/")  # the session's first page reads more
+
+    nav = urlencode({"list": "sort=-score", "in": own.remote_id})
+    with CaptureQueriesContext(connection) as captured:
+        bar = top_bar(client.get(f"/interviews/{rows[1].remote_id}/?{nav}").text)
+    assert re.search(r'class="stepper-count">\s*2 of 3\s*<', bar)
+    assert f'href="/postings/{own.remote_id}/?sort=-score"' in bar
+    assert not [q for q in captured if q["sql"].startswith('SELECT "mirror_posting"')]
+
+    nav = urlencode({"list": "sort=-score", "in": other.remote_id})
+    bar = top_bar(client.get(f"/interviews/{rows[1].remote_id}/?{nav}").text)
+    assert (
+        f'href="/postings/{other.remote_id}/?sort=-score"' in bar and "No longer in this list (1 left)" in bar
+    )
