@@ -4,12 +4,10 @@ Viewers are refused (403): the page's workload figure is each colleague's review
 management figure for the people who share the reviewing, and a viewer's own questions ("how far
 along is this posting?") are answered on the posting page's summary strip, which they see."""
 
-import csv
-import io
 from datetime import date
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,7 +17,7 @@ from dashboard.accounts.http import TeamRequest
 from dashboard.analytics import charts, selectors, services
 from dashboard.analytics.forms import AnalyticsFilter
 from dashboard.core import scores
-from dashboard.core.csv_cells import csv_safe
+from dashboard.core.csv_cells import csv_download
 from dashboard.mirror.models import Posting
 
 
@@ -170,15 +168,9 @@ def analytics_csv(request: TeamRequest, figure: str):
     form, scope = _filter(request)
     if form.errors.get("posting"):
         raise Http404("No such posting.")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in _rows(figure, scope):
-        writer.writerow([csv_safe(cell) for cell in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     part = slugify(scope.posting.remote_id) + "-" if scope.posting is not None else ""
     name = f"analytics-{figure}-{part}{_day(scope.start)}-{_day(scope.end)}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(_rows(figure, scope), filename=name)
 
 
 def _day(day: date) -> str:

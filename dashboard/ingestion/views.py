@@ -1,12 +1,11 @@
 """Ingestion pages: imports list and upload, preview and mapping, progress, results, single
 candidates and JSON exports."""
 
-import csv
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,7 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard.accounts.access import member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
-from dashboard.core.csv_cells import csv_safe
+from dashboard.core.csv_cells import csv_download
 from dashboard.core.jobs import job_status
 from dashboard.ingestion import selectors, services, uploads
 from dashboard.ingestion.csvfile import CsvError
@@ -262,40 +261,34 @@ def import_progress(request: TeamRequest, job_id: int):
 @member_required
 def import_csv(request: TeamRequest, job_id: int, kind: str):
     job = _job(request, job_id)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     base = job.file_name.rsplit(".", 1)[0] or "import"
-    response["Content-Disposition"] = f'attachment; filename="{_filename(base)}-{kind}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 correctly only with a BOM
-    writer = csv.writer(response)
-    if kind == "invalid":
-        # The original columns plus an error column: fix the file and upload it again.
-        writer.writerow([csv_safe(c) for c in [*job.header, "error"]])
-        rows = job.rows.exclude(status=ImportRow.Status.VALID).values_list("cells", "error")
-        for cells, error in rows.iterator(chunk_size=2000):
-            writer.writerow([csv_safe(c) for c in [*cells, error]])
-        return response
-    writer.writerow(
-        ["row", "name", "email", "phone", "status", "outcome", "interview_id", "interview_link", "error"]
-    )
+    rows = _invalid_rows(job) if kind == "invalid" else _result_rows(job)
+    return csv_download(rows, filename=f"{_filename(base)}-{kind}.csv")
+
+
+def _invalid_rows(job: ImportJob) -> Iterator[list]:
+    """The original columns plus an error column: fix the file and upload it again."""
+    yield [*job.header, "error"]
+    rows = job.rows.exclude(status=ImportRow.Status.VALID).values_list("cells", "error")
+    for cells, error in rows.iterator(chunk_size=2000):
+        yield [*cells, error]
+
+
+def _result_rows(job: ImportJob) -> Iterator[tuple]:
+    yield ("row", "name", "email", "phone", "status", "outcome", "interview_id", "interview_link", "error")
     for row in job.rows.iterator(chunk_size=2000):
         outcome = row.get_outcome_display() if row.status == ImportRow.Status.VALID else "Not sent"
-        writer.writerow(
-            [
-                csv_safe(v)
-                for v in (
-                    row.number,
-                    row.name,
-                    row.email,
-                    row.phone,
-                    row.get_status_display(),
-                    outcome,
-                    row.interview_id,
-                    row.interview_link,
-                    row.error,
-                )
-            ]
+        yield (
+            row.number,
+            row.name,
+            row.email,
+            row.phone,
+            row.get_status_display(),
+            outcome,
+            row.interview_id,
+            row.interview_link,
+            row.error,
         )
-    return response
 
 
 def _filename(text: str) -> str:

@@ -1,10 +1,9 @@
-"""The candidate tables' CSV export, streamed: the rows a table's filters select, one line at a time."""
+"""The candidate tables' CSV export: the rows a table's filters select, with their stage."""
 
-import csv
+from collections.abc import Iterator
 
 from django.db.models import F, OuterRef, Subquery
 
-from dashboard.core.csv_cells import csv_safe
 from dashboard.review.models import StageKind, StageMove
 from dashboard.review.selectors import stage_name
 
@@ -30,15 +29,9 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_lines(rows):
-    """Yields the CSV one line at a time, so an export of any size streams in constant memory."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow([title for title, _ in CSV_COLUMNS])
+def export_rows(rows) -> Iterator[list]:
+    """The header, then a row at a time (core.csv_cells.csv_download streams them)."""
+    yield [title for title, _ in CSV_COLUMNS]
     # The stage by name, and for a closed one (Rejected, Withdrawn) the reason of the move into it.
     into = StageMove.objects.filter(interview=OuterRef("pk"), to_stage=OuterRef("pipeline__stage"))
     rows = rows.annotate(
@@ -49,4 +42,4 @@ def csv_lines(rows):
     for row in rows.iterator(chunk_size=2000):
         row.stage_reason = row.stage_reason_name if row.stage_kind == StageKind.CLOSED else ""
         row.posting_title = row.posting.title if row.posting else ""
-        yield writer.writerow([csv_safe(getattr(row, attr)) for _, attr in CSV_COLUMNS])
+        yield [getattr(row, attr) for _, attr in CSV_COLUMNS]

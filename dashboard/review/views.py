@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
+from dashboard.core.csv_cells import csv_download
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Posting, SyncRun
 from dashboard.review import charts, compare, exports, profile, selectors, services, stages
@@ -427,10 +428,8 @@ def _posting_configs(item):
 def candidates_export(request: TeamRequest, remote_id: str | None = None):
     item = _get_posting(request, remote_id) if remote_id else None
     rows = CandidateFilter(request.GET).apply(_team_candidates(request, item), request.user)
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv; charset=utf-8")
     name = f"candidates-{item.remote_id}" if item else "candidates"
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.now():%Y%m%d-%H%M}.csv"'
-    return response
+    return csv_download(exports.export_rows(rows), filename=f"{name}-{timezone.now():%Y%m%d-%H%M}.csv")
 
 
 # ---------------------------------------------------------------------------------------------

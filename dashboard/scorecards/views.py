@@ -1,11 +1,8 @@
 """The scorecard pages: a reviewer's scorecard on the profile (a region of it), the team's templates
 (admins), a posting's choice of template (admins) and the calibration page (reviewers and admins)."""
 
-import csv
-import io
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -15,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.analytics.charts import BAR_WIDTH, HBar
-from dashboard.core.csv_cells import csv_safe
+from dashboard.core.csv_cells import csv_download
 from dashboard.mirror.models import Interview, Posting
 from dashboard.scorecards import selectors, services
 from dashboard.scorecards.forms import CalibrationFilter, PostingTemplateForm, TemplateForm, scorecard_data
@@ -359,11 +356,6 @@ def calibration_csv(request: TeamRequest, figure: str):
     form, posting = _scope(request)
     if form.errors.get("posting"):
         raise Http404("No such posting.")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in _rows(figure, selectors.figures(request.team, posting)):
-        writer.writerow([csv_safe(cell) for cell in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     part = f"-{slugify(posting.remote_id)}" if posting is not None else ""
-    response["Content-Disposition"] = f'attachment; filename="calibration-{figure}{part}.csv"'
-    return response
+    rows = _rows(figure, selectors.figures(request.team, posting))
+    return csv_download(rows, filename=f"calibration-{figure}{part}.csv")

@@ -1,8 +1,6 @@
 """The analytics page: each figure against an answer computed here, in Python, from the rows the
 test made; the filter's bad input; the CSVs; who may see it; queries constant in the data."""
 
-import csv
-import io
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +17,7 @@ from dashboard.core.stamps import team_changed
 from dashboard.ingestion.models import CandidateIngest, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import Decision, Rating
+from tests.csv_download import csv_rows
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.waiting import wait_for
 
@@ -335,9 +334,7 @@ def test_outcome_by_source(world_scope):
 
 
 def read_csv(response) -> list[list[str]]:
-    assert response["Content-Type"].startswith("text/csv")
-    assert "attachment" in response["Content-Disposition"]
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return csv_rows(response)
 
 
 def test_each_figure_downloads_as_csv_with_the_page_filter(login, admin, team, other_team):

@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.ingestion.models import ImportJob
 from dashboard.ingestion.validation import guess_mapping
+from tests.csv_download import csv_rows
 from tests.ingestion.conftest import upload
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def start(client, job, capture) -> ImportJob:
 def fix_file(client, job) -> list[list[str]]:
     response = client.get(f"/imports/{job.id}/invalid.csv")
     assert response.status_code == 200
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return csv_rows(response)
 
 
 def as_bytes(rows: list[list[str]]) -> bytes:

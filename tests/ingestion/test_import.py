@@ -1,13 +1,11 @@
 """Importing against the sandbox (tasks inline): chunks, faults, retakes, cancel, results."""
 
-import csv
-import io
-
 import pytest
 
 from dashboard.ingestion import services
 from dashboard.ingestion.models import ImportJob, ImportRow
 from dashboard.mirror.models import Posting, SyncRun
+from tests.csv_download import csv_rows
 from tests.ingestion.conftest import upload
 from tests.mirror.helpers import point_team_at
 
@@ -239,7 +237,7 @@ def test_the_results_csv_is_safe_from_formula_injection(login, reviewer, posting
     job.rows.filter(number=2).update(error="=1+1", interview_link="https://x.example/i/1")
     response = client.get(f"/imports/{job.id}/results.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     names = [r[1] for r in rows[1:]]
     assert names == ['\'=HYPERLINK("http://evil")', "'+cmd", "'-2+3", "'@SUM(A1)", "Tab", "Plain"]
     assert rows[1][8] == "'=1+1"
@@ -248,8 +246,7 @@ def test_the_results_csv_is_safe_from_formula_injection(login, reviewer, posting
     job.rows.filter(number=3).update(
         status=ImportRow.Status.INVALID, error="-bad", cells=["+cmd", "plus@example.com", "x"]
     )
-    content = client.get(f"/imports/{job.id}/invalid.csv").content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(content)))
+    rows = csv_rows(client.get(f"/imports/{job.id}/invalid.csv"))
     assert rows[1] == ["'+cmd", "plus@example.com", "x", "'-bad"]
 
 

@@ -1,8 +1,5 @@
 """Upload, preview and mapping pages; downloads; who may see and do what."""
 
-import csv
-import io
-
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -10,6 +7,7 @@ from hypothesis import strategies as st
 
 from dashboard.ingestion.models import ImportJob, ImportRow
 from dashboard.mirror.models import Interview
+from tests.csv_download import csv_rows
 from tests.ingestion.conftest import upload
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +66,7 @@ def test_it_flags_invalid_rows_and_offers_them_as_csv_with_errors(login, reviewe
     html = client.get(f"/imports/{job.id}/?show=invalid").text
     assert "not-an-email" in html and "good@example.com" not in html
     response = client.get(f"/imports/{job.id}/invalid.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert rows[0] == ["name", "email", "phone", "error"]
     assert [r[0] for r in rows[1:]] == ["No Email", "Bad Email", "", "Bad Phone"]
     assert rows[2][3] == "Email “not-an-email” is not a valid address."

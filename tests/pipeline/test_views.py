@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from dashboard.review import selectors, stages
 from dashboard.review.models import BulkDecision, RejectReason, Stage, StageMove
+from tests.csv_download import csv_dicts
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
@@ -253,14 +254,12 @@ def test_the_profile_activity_shows_stage_moves_with_who_and_why(login, reviewer
 
 
 def test_the_csv_export_has_the_stage_and_the_reason_of_a_closed_one(login, reviewer, team, posting, rows):
-    import csv
-    import io
 
     reason = RejectReason.objects.get(team=team, name="Skills do not match")
     stages.stage_move(team, user=reviewer, interview=rows[0], stage=stage(team, "Offer"))
     stages.stage_reject(team, user=reviewer, interview=rows[1], reason=reason, note="No Go")
     response = login(reviewer).get(reverse("posting_export", args=[posting.remote_id]) + "?sort=name")
-    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    table = csv_dicts(response)
     got = {row["Name"]: (row["Stage"], row["Stage reason"]) for row in table}
     assert got == {
         "Person 0": ("Offer", ""),

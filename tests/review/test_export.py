@@ -8,14 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.core.csv_cells import BIDI_CONTROLS, FORMULA_PREFIXES, csv_safe
+from tests.csv_download import csv_dicts, csv_text
 from tests.review.conftest import make_interview, make_posting
 
 pytestmark = pytest.mark.django_db
 
 
 def read_csv(response) -> list[dict]:
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
+    return csv_dicts(response)
 
 
 def test_it_streams_the_filtered_list_of_a_posting(login, viewer, team, posting):
@@ -69,4 +69,13 @@ def test_an_outsider_gets_404_for_another_teams_export(login, outsider, team, po
     make_interview(team, posting, name="Secret Person")
     client = login(outsider)
     assert client.get(f"/postings/{posting.remote_id}/export/").status_code == 404
-    assert "Secret Person" not in b"".join(client.get("/candidates/export/").streaming_content).decode()
+    assert "Secret Person" not in csv_text(client.get("/candidates/export/"))
+
+
+def test_an_accented_name_reaches_excel_intact(login, viewer, team, posting):
+    """Excel reads a CSV as UTF-8 only after a byte order mark: without one "José" showed "JosÃ©"."""
+    make_interview(team, posting, name="José Núñez")
+    response = login(viewer).get(f"/postings/{posting.remote_id}/export/")
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbfName,")
+    assert [row["Name"] for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))] == ["José Núñez"]

@@ -2,8 +2,6 @@
 the raw rows (average ranks and Pearson's formula written here, no library), the minimum-sample
 rule, the CSV, who may see it, and its queries whatever the number of candidates."""
 
-import csv
-import io
 import math
 import random
 
@@ -17,6 +15,7 @@ from dashboard.mirror.models import Posting
 from dashboard.review.models import CandidateStage, Decision, Stage
 from dashboard.scorecards import selectors, services
 from dashboard.scorecards.models import Answer, Criterion
+from tests.csv_download import csv_rows
 from tests.scorecards.conftest import KEY, make_candidate
 
 pytestmark = pytest.mark.django_db
@@ -265,14 +264,12 @@ def test_the_page_and_its_csv(team, posting, scored, reviewer, login):
 
     response = client.get(reverse("calibration_csv", args=["criteria"]) + f"?posting={posting.remote_id}")
     assert response["Content-Type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    table = csv_rows(response)
     assert table[0][:4] == ["Criterion", "Template", "Candidates", "Rank correlation"]
     by_name = {row[0]: row for row in table[1:]}
     figure = next(f for f in selectors.criteria_figures(team, posting) if f.rho is not None)
     assert float(by_name[figure.name][3]) == pytest.approx(figure.rho, abs=1e-3)
-    outcomes = list(
-        csv.reader(io.StringIO(client.get(reverse("calibration_csv", args=["outcomes"])).content.decode()))
-    )
+    outcomes = list(csv_rows(client.get(reverse("calibration_csv", args=["outcomes"]))))
     assert outcomes[1][0] == "All postings" and outcomes[1][2:5] == ["10", "4", "40.0"]
 
 
