@@ -5,7 +5,6 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.accounts import crypto
@@ -207,8 +206,7 @@ class ConnectionCheck(Job):
     outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     postings_total = models.IntegerField(null=True, blank=True)
 
+    status_url_name = "connection_check_status"
+
     def __str__(self) -> str:
         return f"Connection check #{self.pk} ({self.outcome or self.state})"
-
-    def get_status_url(self) -> str:
-        return reverse("connection_check_status", args=[self.pk])

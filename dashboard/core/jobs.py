@@ -2,11 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -60,11 +61,18 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # The URL name of its status region, which a page polls while it runs (core/_job_status.html):
+    # set by every job a page polls.
+    status_url_name: ClassVar[str]
+
     objects = JobQuerySet.as_manager()
 
     class Meta:
         abstract = True
         ordering = ["-created_at", "-id"]
+
+    def get_status_url(self) -> str:
+        return reverse(self.status_url_name, args=[self.pk])
 
     @property
     def is_active(self) -> bool:

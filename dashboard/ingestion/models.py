@@ -47,11 +47,10 @@ class ImportJob(Job):
     class Meta(Job.Meta):
         indexes = [models.Index(fields=["team", "-created_at"]), models.Index(fields=["state"])]
 
+    status_url_name = "import_progress"
+
     def __str__(self) -> str:
         return f"{self.file_name} → {self.posting}"
-
-    def get_status_url(self) -> str:
-        return reverse("import_progress", args=[self.pk])
 
     @property
     def is_draft(self) -> bool:

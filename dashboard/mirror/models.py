@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -242,11 +241,10 @@ class SyncRun(Job):
     class Meta(Job.Meta):
         indexes = [models.Index(fields=["team", "scope", "state", "created_at"])]
 
+    status_url_name = "sync_progress"
+
     def __str__(self) -> str:
         return f"{self.get_scope_display()} sync #{self.pk} ({self.state})"
-
-    def get_status_url(self) -> str:
-        return reverse("sync_progress", args=[self.pk])
 
     @property
     def percent(self) -> int:

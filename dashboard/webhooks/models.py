@@ -1,7 +1,6 @@
 """Webhook deliveries received, the team's HeyMilo webhooks mirrored, and webhook jobs run by workers."""
 
 from django.db import connections, models
-from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.accounts.models import Team
@@ -177,8 +176,7 @@ class WebhookJob(Job):
     outcome = models.CharField(max_length=30, choices=Outcome, blank=True, default="")
     field_errors = models.JSONField(default=dict, blank=True)
 
+    status_url_name = "webhook_job"
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.outcome or self.state})"
-
-    def get_status_url(self) -> str:
-        return reverse("webhook_job", args=[self.pk])
