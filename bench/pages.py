@@ -8,6 +8,7 @@ Runs on SQLite by default; set BENCH_DATABASE_URL=postgres://... to measure Post
 
 import os
 import random
+import re
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -295,8 +296,25 @@ def timed_together(calls: dict, runs: int = RUNS) -> dict[str, tuple[float, floa
     return results
 
 
-def pages(posting, top: list[str]) -> list[tuple[str, str, dict]]:
-    """(label, URL, headers) for every page measured; the table ones as htmx asks for them."""
+def middle_row_link(client, posting) -> str:
+    """The profile link the posting's table (sorted by score) gives its middle row, as a recruiter
+    paging half-way down would open it."""
+    from html import unescape
+
+    from dashboard.review.forms import PAGE_SIZE
+
+    middle = posting.interviews.filter(missing=False).count() // 2
+    table = client.get(
+        f"/postings/{posting.remote_id}/?sort=-score&page={middle // PAGE_SIZE + 1}",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="candidate-table",
+    ).text
+    return unescape(re.search(r'class="row-link" href="([^"]+)"', table).group(1))
+
+
+def pages(posting, top: list[str], middle: str = "") -> list[tuple[str, str, dict]]:
+    """(label, URL, headers) for every page measured; the table ones as htmx asks for them.
+    `middle`: middle_row_link()'s."""
     table_region = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "candidate-table"}
     base = f"/postings/{posting.remote_id}/"
     # Explicit default sort: a bare URL would bring back the filters this user last used.
@@ -312,6 +330,7 @@ def pages(posting, top: list[str]) -> list[tuple[str, str, dict]]:
         ("all candidates, first page", "/candidates/?sort=-interviewed", table_region),
         ("profile", f"/interviews/{profile_id}/", {}),
         ("profile opened from the table", f"/interviews/{profile_id}/?{listed}", {}),
+        *([("profile opened from the table's middle row", middle, {})] if middle else []),
         ("board", f"{base}board/", {}),
         ("compare 4 candidates", "/candidates/compare/?" + urlencode([("ids", i) for i in top]), {}),
         ("home (work queue)", "/", {}),
@@ -548,7 +567,7 @@ def main_scaled() -> None:
         # A page this checkout does not have (an older commit, measured beside the new) is left out.
         listed = [
             page
-            for page in pages(posting, best_four(team))
+            for page in pages(posting, best_four(team), middle_row_link(client, posting))
             if client.get(page[1], **page[2]).status_code != 404
         ]
         measured[slug] = (team, client, listed)
@@ -605,7 +624,7 @@ def main() -> None:
     else:
         planner_statistics_refresh()  # as the end of a sync does
     built = time.perf_counter() - started
-    measured = pages(posting, best_four(big))
+    measured = pages(posting, best_four(big), middle_row_link(client, posting))
 
     staff = UserFactory(username=f"bench-staff-{stamp}")
     staff.is_staff = staff.is_superuser = True

@@ -33,7 +33,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import (
-    Exact,
     GreaterThan,
     GreaterThanOrEqual,
     IsNull,
@@ -251,14 +250,19 @@ def list_count(team, user, rows, *, posting=None, query: str = "", keep=None) ->
     return count
 
 
-def list_position(rows, pk: int, *, total: int) -> dict:
+def list_position(rows, pk: int, *, total: int, at: int | None = None) -> dict:
     """Where the interview `pk` sits in the ordered list `rows` (CandidateFilter.apply's: one
     order, nulls last, then the id): its 1-based index (None when it is not in the list), the
     remote ids before and after it, and the list's length `total` (list_count()'s).
 
-    By its place in the order (keyset): the rows before it are counted and the neighbours are
-    the first row on either side, read along the list's index. Reading every id of the list to
-    find it in Python cost a visit to each of 100,000 candidates (docs/performance.md)."""
+    By its place in the order (keyset): the neighbours are the first row on either side, read
+    along the list's index. Reading every id of the list to find it in Python cost a visit to each
+    of 100,000 candidates (docs/performance.md).
+
+    `at`: its row number where the link was made (the table's, and each step's from it), taken
+    for the index so that nothing is counted: counting the rows before it reads as many rows as
+    its place, every one of them for the last row of a long list. The neighbours bound it: the
+    first has no row before it, the last none after. Without `at` the rows before are counted."""
     position: dict[str, int | str | None] = {"index": None, "prev": None, "next": None, "total": total}
     order = rows.query.order_by[0]
     ascending = not order.descending
@@ -272,27 +276,48 @@ def list_position(rows, pk: int, *, total: int) -> dict:
     # LEFT JOIN that keeps the candidates with no stage row into an inner one.
     key, own = F("list_key"), F("pk")
     earlier, later = (LessThan, GreaterThan) if ascending else (GreaterThan, LessThan)
+    # Each side as one range of the list's index that the nearest row ends (this value onwards):
+    # with the nulls or the equal values OR'ed in instead, SQLite merged three index searches and
+    # sorted all they found, and PostgreSQL read the index from its far end up to the candidate.
+    earlier_or_same, later_or_same = (
+        (LessThanOrEqual, GreaterThanOrEqual) if ascending else (GreaterThanOrEqual, LessThanOrEqual)
+    )
     if value is None:  # nulls last: only the other nulls are ordered by id
         before = Q(IsNull(key, False)) | Q(IsNull(key, True), earlier(own, pk))
+        # The nearest null before it, else the last row with a value.
+        nearest_before = [Q(IsNull(key, True), earlier(own, pk)), Q(IsNull(key, False))]
         after = Q(IsNull(key, True), later(own, pk))
     else:
-        before = Q(earlier(key, value)) | Q(Exact(key, value), earlier(own, pk))
-        # One range of the list's index (this value onwards) that the first row ends: with the
-        # nulls OR'ed in too, SQLite merged three index searches and sorted all they found.
-        later_or_same = GreaterThanOrEqual if ascending else LessThanOrEqual
+        before = Q(earlier_or_same(key, value), Q(earlier(key, value)) | Q(earlier(own, pk)))
+        nearest_before = [before]
         after = Q(later_or_same(key, value), Q(later(key, value)) | Q(later(own, pk)))
-    # The row just before, with how many rows come before it (a count over the same rows): one query.
-    nearest = list(
-        keyed.filter(before)
-        .reverse()
-        .annotate(before=Window(Count("pk")))
-        .values_list("remote_id", "before")[:1]
-    )
-    prev, index = nearest[0] if nearest else (None, 0)
+    if at is None:
+        # The row just before, with how many rows come before it (a count over the same rows).
+        nearest = list(
+            keyed.filter(before)
+            .reverse()
+            .annotate(before=Window(Count("pk")))
+            .values_list("remote_id", "before")[:1]
+        )
+        prev, before_count = nearest[0] if nearest else (None, 0)
+    else:
+        prev = None
+        for side in nearest_before:
+            prev = keyed.filter(side).reverse().values_list("remote_id", flat=True).first()
+            if prev is not None:
+                break
     following = keyed.filter(after).values_list("remote_id", flat=True).first()
     if following is None and value is not None:  # the last with a value: the nulls come next
         following = keyed.filter(IsNull(key, True)).values_list("remote_id", flat=True).first()
-    position.update(index=index + 1, prev=prev, next=following)
+    if at is None:
+        index = before_count + 1
+    elif prev is None:
+        index = 1
+    elif following is None:
+        index = max(total, 2)
+    else:  # between the two ends, whatever the link said
+        index = min(max(at, 2), max(total - 1, 2))
+    position.update(index=index, prev=prev, next=following)
     return position
 
 

@@ -258,8 +258,9 @@ def _table_context(request: TeamRequest, posting=None) -> dict:
         nav["in"] = posting.remote_id
     nav_query = nav.urlencode()
     interview_url, posting_url = _url_maker("interview"), _url_maker("posting")
-    for row in page.object_list:
-        row["href"] = f"{interview_url(row['remote_id'])}?{nav_query}"
+    for number, row in enumerate(page.object_list, start=offset + 1):
+        # The row number goes with the link: the profile shows "12 of 87" without counting.
+        row["href"] = f"{interview_url(row['remote_id'])}?{nav_query}&at={number}"
         if posting is None and row["posting_id"]:
             row["posting_href"] = posting_url(row["posting_remote_id"])
     # After "Show N more" the first new row takes the keyboard focus (j/k go on from there), as
@@ -546,7 +547,17 @@ def _list_position(request: TeamRequest, row) -> dict:
     list_url += "?" + request.GET["list"] if request.GET["list"] else ""
     query, keep = request.GET["list"], row.pk if queue else None
     total = selectors.list_count(request.team, request.user, rows, posting=item, query=query, keep=keep)
-    return {"list_url": list_url, "queue": queue, "posting": item, **list_position(rows, row.pk, total=total)}
+    # The row number the link carries (list_position). Not in a review queue: a candidate reviewed
+    # there leaves it, so the next one's number is this one's or one more.
+    hint = request.GET.get("at", "")
+    at = int(hint) if hint.isdigit() and len(hint) < 10 and not queue else None
+    position = list_position(rows, row.pk, total=total, at=at)
+    # Each step carries its own row number on; the list and the rest of the query stay.
+    numbered = at is not None and position["index"] is not None
+    for side, number in (("prev", -1), ("next", 1)):
+        at_step = str(position["index"] + number) if numbered else None
+        position[f"{side}_query"] = _query(request.GET, poll=None, at=at_step)
+    return {"list_url": list_url, "queue": queue, "posting": item, **position}
 
 
 def _activity(request: TeamRequest, row) -> list[dict]:

@@ -285,12 +285,15 @@ def test_prev_next_agree_with_the_list_order_for_every_sort(team, reviewer, admi
     order = list(listed.values_list("pk", "remote_id"))
     assert len(order) == 12
     for index, (pk, _) in enumerate(order):
-        assert list_position(listed, pk, total=12) == {
+        expected = {
             "index": index + 1,
             "total": 12,
             "prev": order[index - 1][1] if index else None,
             "next": order[index + 1][1] if index + 1 < len(order) else None,
         }
+        # Counted, and carried by the link (`at`: the neighbours read without counting).
+        assert list_position(listed, pk, total=12) == expected
+        assert list_position(listed, pk, total=12, at=index + 1) == expected
 
 
 def test_a_candidate_no_longer_in_the_list_says_how_many_are_left(login, reviewer, team, posting):

@@ -166,3 +166,55 @@ def test_the_list_is_read_from_the_rows_own_posting_without_reading_it_again(log
     assert (
         f'href="/postings/{other.remote_id}/?sort=-score"' in bar and "No longer in this list (1 left)" in bar
     )
+
+
+def test_a_row_deep_in_the_table_is_numbered_by_its_link_without_counting_the_rows_before_it(
+    login, reviewer, team, posting
+):
+    """The table's link carries the row's number (`at`): the profile shows it and counts nothing
+    (a count of the rows before read as many rows as the place, 100,000 for the last of a long
+    list); each step carries its neighbour's number on."""
+    rows = [make_interview(team, posting, score=100 - n) for n in range(55)]  # row n+1 is rows[n]
+    client = login(reviewer)
+    table = client.get(f"/postings/{posting.remote_id}/?sort=-score&page=2").text
+    link = row_link(table, rows[51].remote_id)
+    assert link.endswith("&at=52")
+    with CaptureQueriesContext(connection) as captured:
+        bar = top_bar(client.get(link).text)
+    assert re.search(r'class="stepper-count">\s*52 of 55\s*<', bar)
+    assert not [q for q in captured if " OVER " in q["sql"]]
+    prev, nxt = step(bar, "Previous candidate"), step(bar, "Next candidate")
+    assert prev.startswith(f"/interviews/{rows[50].remote_id}/?") and prev.endswith("at=51")
+    assert nxt.startswith(f"/interviews/{rows[52].remote_id}/?") and nxt.endswith("at=53")
+    assert re.search(r">\s*53 of 55\s*<", top_bar(client.get(nxt).text))
+    assert re.search(r">\s*51 of 55\s*<", top_bar(client.get(prev).text))
+
+
+@pytest.mark.parametrize("at", ["999", "1", "0", "-3", "x", "99999999999999"])
+def test_a_made_up_row_number_never_shows_outside_what_the_neighbours_prove(
+    login, reviewer, team, posting, at
+):
+    """Bad input: `at` edited by hand. A number is kept between the list's ends (the first has no
+    row before it, the last none after); anything but a plain number is ignored and the rows
+    before are counted. The candidate and the list are the same either way."""
+    rows = [make_interview(team, posting, score=s) for s in (90, 80, 70, 60)]
+    client = login(reviewer)
+    nav = urlencode({"list": "sort=-score", "in": posting.remote_id, "at": at})
+    numbered = {"999": 3, "1": 2}.get(at, 2)  # rows[1] is the second of four
+    assert re.search(
+        rf">\s*{numbered} of 4\s*<", top_bar(client.get(f"/interviews/{rows[1].remote_id}/?{nav}").text)
+    )
+    first = top_bar(client.get(f"/interviews/{rows[0].remote_id}/?{nav}").text)
+    last = top_bar(client.get(f"/interviews/{rows[3].remote_id}/?{nav}").text)
+    assert re.search(r">\s*1 of 4\s*<", first) and re.search(r">\s*4 of 4\s*<", last)
+
+
+def test_a_review_queue_counts_its_rows_whatever_the_link_says(login, reviewer, team, posting):
+    """In a review queue a reviewed candidate leaves the list, so a carried number could be one
+    too many: the queue counts, and its steps carry no number."""
+    rows = [make_interview(team, posting, score=s) for s in (90, 80, 70)]
+    decision_record(team, interview=rows[0], user=reviewer, value="advance")
+    nav = urlencode({"list": "sort=-score&unreviewed=on", "in": posting.remote_id, "at": "3"})
+    bar = top_bar(login(reviewer).get(f"/interviews/{rows[1].remote_id}/?{nav}").text)
+    assert re.search(r">\s*1 of 2\s*<", bar)
+    assert "at=" not in step(bar, "Next candidate")
