@@ -326,6 +326,9 @@ def pages(posting, top: list[str], middle: str = "") -> list[tuple[str, str, dic
         ("table: first page", first, table_region),
         ("table: filtered", f"{base}?{filtered}", table_region),
         (f"table: sort by score, page {DEEP_PAGE}", f"{base}?sort=-score&page={DEEP_PAGE}", table_region),
+        # A review column (every row's from the review tables, none of them indexed): not met at
+        # 100,000 (docs/performance.md, session 14).
+        ("table: sort by my rating", f"{base}?sort=-rating", table_region),
         ("posting page (table + charts)", first, {}),
         ("all candidates, first page", "/candidates/?sort=-interviewed", table_region),
         ("profile", f"/interviews/{profile_id}/", {}),
