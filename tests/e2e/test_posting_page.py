@@ -9,7 +9,7 @@ from dashboard.mirror import services
 from dashboard.mirror.models import Interview, Posting
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
-from tests.review.conftest import make_interview
+from tests.review.conftest import make_interview, make_posting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -189,3 +189,28 @@ def test_show_more_adds_rows_in_place_and_j_k_go_on_from_the_first_new_one(brows
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert not page.console_errors, page.console_errors
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_row_on_a_later_page_opens_its_profile_numbered_and_j_steps_on(browser, live_server, scheme):
+    """The row's link carries its number (`at`): the profile opened from row 52 says "52 of 55"
+    without counting, and j moves to the next row, 53 of 55, as a recruiter working down a long
+    sorted list would."""
+    team = TeamFactory(name="Acme Hiring")
+    posting = make_posting(team, title="Support engineer")
+    rows = [make_interview(team, posting, score=100 - n, name=f"Candidate {n + 1:02d}") for n in range(55)]
+    MembershipFactory(user=UserFactory(username="nina"), team=team, role="reviewer")
+    for size, viewport in SIZES.items():
+        context, page = _signed_in(browser, live_server, "nina", viewport, scheme)
+        page.goto(f"{live_server.url}/postings/{posting.remote_id}/?sort=-score&page=2")
+        page.locator("#candidate-table tbody tr a.row-link", has_text="Candidate 52").click()
+        page.wait_for_url(re.compile(rf"/interviews/{rows[51].remote_id}/\?.*at=52"))
+        assert re.fullmatch(r"\s*52 of 55\s*", page.locator(".stepper-count").inner_text())
+        _shot(page, f"profile-row-52-{size}-{scheme}")
+        page.locator("h1").click()  # focus on the page, not a field
+        page.keyboard.press("j")
+        page.wait_for_url(re.compile(rf"/interviews/{rows[52].remote_id}/\?.*at=53"))
+        assert re.fullmatch(r"\s*53 of 55\s*", page.locator(".stepper-count").inner_text())
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), size
+        assert not page.console_errors, page.console_errors
+        context.close()
