@@ -11,6 +11,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from dashboard.core.heymilo_api import client_for
+from dashboard.core.params import whole_number
 from dashboard.core.tasks import task_named
 from dashboard.ingestion import csvfile, validation
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
@@ -445,8 +446,9 @@ def _refused(rows: list[ImportRow], error: ValidationError) -> None:
     by_row: dict[int, list[str]] = {}
     for field, message in error.field_errors.items():
         parts = field.split(".")
-        if len(parts) >= 2 and parts[0] == "data" and parts[1].isdigit():
-            by_row.setdefault(int(parts[1]), []).append(f"{'.'.join(parts[2:]) or 'row'}: {message}")
+        index = whole_number(parts[1]) if len(parts) >= 2 and parts[0] == "data" else None
+        if index is not None:
+            by_row.setdefault(index, []).append(f"{'.'.join(parts[2:]) or 'row'}: {message}")
     if not by_row:
         _set(rows, ImportRow.Outcome.FAILED, error=f"HeyMilo refused: {error}")
         return

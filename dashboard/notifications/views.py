@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.accounts.access import member_required
 from dashboard.accounts.http import TeamRequest
+from dashboard.core.params import whole_number
 from dashboard.mirror.models import Posting
 from dashboard.notifications import selectors, services
 from dashboard.notifications.forms import PreferencesForm
@@ -58,7 +59,9 @@ def mark_read(request: TeamRequest):
     """Marks one (`id`) or all of the person's notifications read; htmx gets the list back, with
     the header's badge swapped in beside it."""
     raw = request.POST.get("id")
-    ids = [int(raw)] if raw and raw.isdigit() else None
+    # No id is all of them; an id that is not a number is none (never all by mistake).
+    chosen = whole_number(raw)
+    ids = None if not raw else [chosen] if chosen is not None else []
     done = services.notifications_mark_read(request.team, user=request.user, ids=ids)
     if request.htmx:
         return render(request, "notifications/centre.html#list", {**_centre_context(request), "oob": True})

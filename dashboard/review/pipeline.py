@@ -14,6 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
+from dashboard.core.params import whole_number
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review import selectors, stages, views
 from dashboard.review.models import RejectReason, Stage
@@ -93,10 +94,10 @@ def board(request: TeamRequest, remote_id: str):
 
 
 def _reason(request: TeamRequest) -> RejectReason | None:
-    value = request.POST.get("reason", "")
-    if not value.isdigit():
+    chosen = whole_number(request.POST.get("reason"))
+    if chosen is None:
         return None
-    return get_object_or_404(RejectReason.objects.for_team(request.team), pk=int(value))
+    return get_object_or_404(RejectReason.objects.for_team(request.team), pk=chosen)
 
 
 @reviewer_required
@@ -115,9 +116,7 @@ def board_move(request: TeamRequest, remote_id: str):
             moved = stages.stage_advance(request.team, user=request.user, interview=interview)
         else:
             value = card_stage or request.POST.get("stage") or request.POST.get("to", "")
-            stage = get_object_or_404(
-                Stage.objects.for_team(request.team), pk=int(value) if value.isdigit() else 0
-            )
+            stage = get_object_or_404(Stage.objects.for_team(request.team), pk=whole_number(value) or 0)
             moved = stages.stage_move(
                 request.team,
                 user=request.user,
@@ -149,7 +148,7 @@ def board_move(request: TeamRequest, remote_id: str):
 def board_stages(request: TeamRequest, remote_id: str):
     """The stages this posting hides (the board's "Stages shown" form sends the shown ones)."""
     posting = _posting(request, remote_id)
-    shown = {int(v) for v in request.POST.getlist("shown") if v.isdigit()}
+    shown = {n for n in map(whole_number, request.POST.getlist("shown")) if n is not None}
     every = list(selectors.stage_rows(request.team))
     try:
         stages.posting_stages_hide(
@@ -190,8 +189,7 @@ def _apply(request: TeamRequest, what: str, action: str) -> str:
         reason = stages.reject_reason_create(team, user=user, name=name)
         return f"Reason “{reason.name}” added."
     model = Stage if what == "stage" else RejectReason
-    pk = request.POST.get("id", "")
-    item = get_object_or_404(model.objects.for_team(team), pk=int(pk) if pk.isdigit() else 0)
+    item = get_object_or_404(model.objects.for_team(team), pk=whole_number(request.POST.get("id")) or 0)
     rename, reorder, archive = (
         (stages.stage_rename, stages.stage_reorder, stages.stage_archive)
         if what == "stage"

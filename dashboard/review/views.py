@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.core.csv_cells import csv_download
+from dashboard.core.params import whole_number
 from dashboard.mirror import services as mirror_services
 from dashboard.mirror.models import Posting, SyncRun
 from dashboard.review import charts, compare, exports, profile, selectors, services, stages
@@ -549,8 +550,7 @@ def _list_position(request: TeamRequest, row) -> dict:
     total = selectors.list_count(request.team, request.user, rows, posting=item, query=query, keep=keep)
     # The row number the link carries (list_position). Not in a review queue: a candidate reviewed
     # there leaves it, so the next one's number is this one's or one more.
-    hint = request.GET.get("at", "")
-    at = int(hint) if hint.isdigit() and len(hint) < 10 and not queue else None
+    at = None if queue else whole_number(request.GET.get("at"))
     position = list_position(rows, row.pk, total=total, at=at)
     # Each step carries its own row number on; the list and the rest of the query stay.
     numbered = at is not None and position["index"] is not None
@@ -645,7 +645,7 @@ def _side_context(request: TeamRequest, activity) -> dict:
     return {
         "activity": activity,
         "notes": [a["item"] for a in activity if a["kind"] == "note"],
-        "highlight_note": int(note) if note.isdigit() else None,
+        "highlight_note": whole_number(note),
     }
 
 
@@ -761,10 +761,10 @@ def decide(request: TeamRequest, remote_id: str):
     if form.is_valid():
         # Advance and Reject move the stage too (stages.decision_stage_record); Reject needs one
         # of the team's reasons, chosen beside the free text.
-        value = request.POST.get("reject_reason", "")
+        chosen = whole_number(request.POST.get("reject_reason"))
         reason = (
-            get_object_or_404(RejectReason.objects.for_team(request.team), pk=int(value))
-            if value.isdigit()
+            get_object_or_404(RejectReason.objects.for_team(request.team), pk=chosen)
+            if chosen is not None
             else None
         )
         from_compare = request.POST.get("from") == "compare"

@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Abs
 
 from dashboard.analytics.selectors import CachedFigures, cached_entry, store_entry
+from dashboard.core.params import whole_number
 from dashboard.mirror.models import Interview
 from dashboard.review.models import Decision, ReviewSettings, Stage
 from dashboard.review.selectors import latest_decision
@@ -183,10 +184,8 @@ def keep_posted(panel: Panel, post) -> None:
     for group in panel.sections:
         group.note = post.get(f"note-{group.section.pk}", group.note)
         for row in group.rows:
-            value = post.get(f"r-{row.criterion.pk}", "")
-            row.mine = int(value) if value.isdigit() else None
-    value = post.get("recommendation", "")
-    panel.recommendation = int(value) if value.isdigit() else None
+            row.mine = whole_number(post.get(f"r-{row.criterion.pk}"))
+    panel.recommendation = whole_number(post.get("recommendation"))
 
 
 def team_recommendations(team, *, user, interviews, can_review: bool) -> dict[int, dict]:

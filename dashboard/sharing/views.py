@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard.accounts.access import admin_required, member_required, reviewer_required
 from dashboard.accounts.http import TeamRequest
 from dashboard.accounts.throttle import client_ip
+from dashboard.core.params import whole_number
 from dashboard.mirror.models import Interview, Posting
 from dashboard.sharing import packets, selectors, services
 from dashboard.sharing.forms import ShareLinkForm
@@ -262,11 +263,11 @@ def shared_recording(request, token: str, n: int):
     link = selectors.link_by_token(token)
     if link is None or not link.is_active:
         return _gone(request, link)
-    expires = request.GET.get("exp", "")
+    expires = whole_number(request.GET.get("exp"))
     sig = request.GET.get("sig", "")
-    if not expires.isdigit() or not constant_time_compare(sig, _recording_signature(link, n, int(expires))):
+    if expires is None or not constant_time_compare(sig, _recording_signature(link, n, expires)):
         raise Http404("No such recording.")
-    if int(expires) <= time.time():
+    if expires <= time.time():
         return _public(render(request, "sharing/gone.html", {"link": link, "recording": True}, status=410))
     rows = list(selectors.packet(link))
     if not 1 <= n <= len(rows):

@@ -10,7 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, ImportRow
+from dashboard.ingestion.services import _refused
 from dashboard.mirror.models import Interview
+from heymilo.errors import ValidationError
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +162,15 @@ def test_exporting_answers_in_place_and_only_the_lists_poll_ends_with_the_event(
     assert "Download JSON" in done.text
     again = client.get(f"/postings/{posting.remote_id}/exports/", **HTMX)
     assert "HX-Trigger" not in again.headers
+
+
+def test_a_refusal_naming_rows_by_odd_numbers_fails_the_whole_request_with_its_message(team, posting):
+    """Bad input from HeyMilo: a 422 whose field names hold a row number int() refuses ("data.²")
+    or none at all. No row is named, so every row of the request fails with HeyMilo's message,
+    rather than the step failing on the number."""
+    job = import_job(team, posting, rows=2)
+    rows = list(job.rows.order_by("number"))
+    _refused(rows, ValidationError("Invalid", status=422, field_errors={"data.².email": "bad", "data": "no"}))
+    assert [(r.outcome, r.error) for r in job.rows.order_by("number")] == [
+        (ImportRow.Outcome.FAILED, "HeyMilo refused: Invalid")
+    ] * 2

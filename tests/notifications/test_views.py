@@ -139,3 +139,14 @@ def test_a_mention_opened_from_the_inbox_is_read_in_the_centre_too(
     client.get(f"/inbox/{Mention.objects.get().pk}/")
     page = client.get("/notifications/").text
     assert "data-unread" not in page and 'class="notif-item unread"' not in page
+
+
+@pytest.mark.parametrize("bad", ["abc", "²", "1" * 40])
+def test_an_id_that_is_no_number_marks_nothing_read(login, team, reviewer, bad):
+    """Bad input: a hand-edited id. It used to mark every notification read ("abc") or fail with
+    a server error ("²"); now it marks none, and the list comes back as it was."""
+    make(team, reviewer, "first")
+    make(team, reviewer, "second")
+    response = login(reviewer).post("/notifications/read/", {"id": bad}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "data-unread>2<" in response.text
+    assert Notification.objects.filter(read_at__isnull=True).count() == 2

@@ -85,6 +85,10 @@ def test_reject_asks_for_a_reason_and_writes_nothing_without_one(login, reviewer
     assert '<details class="decide-reason" open>' in refused.text and "autofocus" in refused.text
     assert not Decision.objects.exists() and not StageMove.objects.exists()
     assert where(team, row) == "New"
+    # Bad input: a reason id that is no number ("²" passes str.isdigit()) is no reason chosen.
+    refused = decide(client, {"value": "reject", "reject_reason": "²"})
+    assert refused.status_code == 200 and "Choose a reason to reject" in refused.text
+    assert not Decision.objects.exists()
     reason = RejectReason.objects.get(team=team, name="Salary expectations")
     done = decide(client, {"value": "reject", "reject_reason": reason.pk, "reason": "Asked for 2x"})
     assert "Moved to Rejected." in done.text

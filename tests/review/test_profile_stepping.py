@@ -190,17 +190,18 @@ def test_a_row_deep_in_the_table_is_numbered_by_its_link_without_counting_the_ro
     assert re.search(r">\s*51 of 55\s*<", top_bar(client.get(prev).text))
 
 
-@pytest.mark.parametrize("at", ["999", "1", "0", "-3", "x", "99999999999999"])
+@pytest.mark.parametrize("at", ["999", "1", "0", "-3", "x", "²", "99999999999999", "9" * 5000])
 def test_a_made_up_row_number_never_shows_outside_what_the_neighbours_prove(
     login, reviewer, team, posting, at
 ):
     """Bad input: `at` edited by hand. A number is kept between the list's ends (the first has no
-    row before it, the last none after); anything but a plain number is ignored and the rows
-    before are counted. The candidate and the list are the same either way."""
+    row before it, the last none after); anything but a plain number ("²", which str.isdigit()
+    passes and int() refuses, or thousands of digits) is ignored and the rows before are counted.
+    The candidate and the list are the same either way."""
     rows = [make_interview(team, posting, score=s) for s in (90, 80, 70, 60)]
     client = login(reviewer)
     nav = urlencode({"list": "sort=-score", "in": posting.remote_id, "at": at})
-    numbered = {"999": 3, "1": 2}.get(at, 2)  # rows[1] is the second of four
+    numbered = {"999": 3, "99999999999999": 3}.get(at, 2)  # rows[1] is the second of four
     assert re.search(
         rf">\s*{numbered} of 4\s*<", top_bar(client.get(f"/interviews/{rows[1].remote_id}/?{nav}").text)
     )
@@ -218,3 +219,11 @@ def test_a_review_queue_counts_its_rows_whatever_the_link_says(login, reviewer, 
     bar = top_bar(login(reviewer).get(f"/interviews/{rows[1].remote_id}/?{nav}").text)
     assert re.search(r">\s*1 of 2\s*<", bar)
     assert "at=" not in step(bar, "Next candidate")
+
+
+def test_a_note_to_mark_that_is_no_number_marks_none(login, reviewer, team, posting):
+    """Bad input: ?note= (an @mention's link marks its note) edited by hand to a digit int()
+    refuses. The profile opens, no note marked."""
+    row = make_interview(team, posting)
+    response = login(reviewer).get(f"/interviews/{row.remote_id}/?note=²")
+    assert response.status_code == 200 and "is-highlighted" not in response.text

@@ -176,6 +176,13 @@ def test_a_rating_out_of_range_is_refused(team, reviewer, login, candidate):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 422 and "choose one of the options" in response.content.decode()
+    # A digit int() refuses ("²": str.isdigit() passes it) is refused the same way, not a 500.
+    response = client.post(
+        reverse("scorecard", args=[candidate.remote_id]),
+        {"action": "submit", f"r-{first.pk}": "²", "recommendation": "²"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422 and "choose one of the options" in response.content.decode()
     assert not Scorecard.objects.exists()
 
 

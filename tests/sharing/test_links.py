@@ -247,6 +247,9 @@ def test_the_recording_plays_through_a_signed_url_bounded_by_the_link(reviewer, 
     # A tampered signature or a later expiry written in by hand: refused.
     assert Client().get(src.replace("sig=", "sig=x")).status_code == 404
     assert Client().get(src.replace(f"exp={expires}", f"exp={expires + 86400}")).status_code == 404
+    # A time that is no number (a digit int() refuses, thousands of digits): refused the same way.
+    for bad in ("²", "9" * 5000):
+        assert Client().get(src.replace(f"exp={expires}", f"exp={bad}")).status_code == 404
     # After the link expires, the same URL is refused.
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     refused = Client().get(src)
