@@ -36,6 +36,7 @@ def build(team, count: int, key: str, users):
     from dashboard.mirror import derive
     from dashboard.mirror.models import Interview, Posting
     from dashboard.review.models import Decision, Rating
+    from dashboard.review.services import decisions_current_mark
     from heymilo.models import Interview as APIInterview
     from heymilo.models import Posting as APIPosting
     from heymilo.sandbox import data
@@ -90,6 +91,8 @@ def build(team, count: int, key: str, users):
             Decision.objects.bulk_create(decisions)
             Rating.objects.bulk_create(ratings)
     spread_over_a_year(team, anchor, rng)
+    # Which decision is each candidate's latest is known once their dates are spread.
+    decisions_current_mark(Decision.objects.filter(team=team).values("interview_id"))
     place_on_stages(team, posting, rng)
     add_scorecards(team, posting, users, rng)
     return posting
@@ -326,9 +329,10 @@ def pages(posting, top: list[str], middle: str = "") -> list[tuple[str, str, dic
         ("table: first page", first, table_region),
         ("table: filtered", f"{base}?{filtered}", table_region),
         (f"table: sort by score, page {DEEP_PAGE}", f"{base}?sort=-score&page={DEEP_PAGE}", table_region),
-        # A review column (every row's from the review tables, none of them indexed): not met at
-        # 100,000 (docs/performance.md, session 14).
+        # The review columns: joined (my rating, the decision) or one subquery a row (team rating).
         ("table: sort by my rating", f"{base}?sort=-rating", table_region),
+        ("table: sort by decision", f"{base}?sort=decision", table_region),
+        ("table: sort by team rating", f"{base}?sort=-team", table_region),
         ("posting page (table + charts)", first, {}),
         ("all candidates, first page", "/candidates/?sort=-interviewed", table_region),
         ("profile", f"/interviews/{profile_id}/", {}),

@@ -14,6 +14,7 @@ from dashboard.ingestion.models import CandidateIngest, Export, ImportJob, Impor
 from dashboard.mail.models import OutgoingMail
 from dashboard.mirror.models import Posting, SyncRun
 from dashboard.webhooks.models import WebhookJob
+from tests.migrations import migrate, migrate_to_latest
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 JOBS = [ConnectionCheck, SyncRun, WebhookJob, ImportJob, CandidateIngest, Export, OutgoingMail]
@@ -172,15 +173,6 @@ BEFORE = [
 
 @pytest.mark.django_db(transaction=True)
 def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
     old = migrate(BEFORE)
     try:
         team = old.get_model("accounts", "Team").objects.create(slug="acme", name="Acme")
@@ -214,7 +206,7 @@ def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
         )
         old.get_model("ingestion", "Export").objects.create(team=team, posting=posting, state="queued")
     finally:
-        new = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        new = migrate_to_latest()
 
     assert sorted(ConnectionCheck.objects.values_list("state", "outcome")) == [
         ("done", "ok"),
@@ -266,20 +258,11 @@ def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
             "pending",
         ]
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_renaming_created_by_to_requested_by_keeps_who_asked():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
     old = migrate([("ingestion", "0003_jobs")])
     try:
         user = old.get_model("auth", "User").objects.create(username="ada")
@@ -293,6 +276,6 @@ def test_renaming_created_by_to_requested_by_keeps_who_asked():
         )
         old.get_model("ingestion", "Export").objects.create(team=team, posting=posting, created_by=user)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
     for model in (ImportJob, CandidateIngest, Export):
         assert model.objects.get().requested_by.username == "ada", model

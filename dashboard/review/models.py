@@ -66,7 +66,10 @@ class BulkDecision(models.Model):
 
 
 class Decision(models.Model):
-    """The team's decision on an interview is its latest Decision; earlier ones are the history."""
+    """The team's decision on an interview is its latest Decision; earlier ones are the history.
+
+    The latest is marked `current` (services.decisions_current_mark keeps the mark on every
+    decision write), so the tables join it rather than look it up once per row."""
 
     Value = DecisionValue
 
@@ -77,6 +80,7 @@ class Decision(models.Model):
     reason = models.TextField(blank=True, default="")
     batch = models.ForeignKey(BulkDecision, models.CASCADE, null=True, blank=True, related_name="decisions")
     created_at = models.DateTimeField(default=timezone.now)
+    current = models.BooleanField(default=False)
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -86,6 +90,12 @@ class Decision(models.Model):
             models.Index(fields=["interview", "-created_at", "-id"]),
             # Analytics' workload: a team's decisions in a range, by person, from the index alone.
             models.Index(fields=["team", "created_at", "user"], name="decision_workload"),
+        ]
+        constraints = [
+            # At most one current decision: the tables join it, so a second would repeat a row.
+            models.UniqueConstraint(
+                fields=["interview"], condition=models.Q(current=True), name="one_current_decision"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     FloatField,
     IntegerField,
     Max,
@@ -79,9 +80,9 @@ NEWS_LAG = timedelta(days=1)
 
 
 def latest_decision(field: str = "value"):
-    """The team decision of each interview in a query: its latest Decision (one subquery, no N+1)."""
-    latest = Decision.objects.filter(interview=OuterRef("pk")).order_by("-created_at", "-id")
-    return Subquery(latest.values(field)[:1])
+    """The team decision of each interview in a query: its current (latest) Decision (one
+    subquery, no N+1). A list of many rows joins it instead (with_review())."""
+    return Subquery(Decision.objects.filter(interview=OuterRef("pk"), current=True).values(field)[:1])
 
 
 # What the candidate table shows of each row (see with_review() for the annotations).
@@ -140,8 +141,13 @@ def with_review(rows, user, *, show_all_ratings: bool = False):
         output_field=FloatField(),
     )
     rows = rows.annotate(
-        decision=latest_decision(),
-        my_rating=Subquery(Rating.objects.filter(interview=OuterRef("pk"), user=user).values("stars")[:1]),
+        # Joins on the one current decision and the one rating of the user's (each unique per
+        # interview), not a subquery per row: sorting a list by them reads those tables once.
+        team_decision=FilteredRelation("decisions", condition=Q(decisions__current=True)),
+        own_rating=FilteredRelation("ratings", condition=Q(ratings__user=user)),
+    ).annotate(
+        decision=F("team_decision__value"),
+        my_rating=F("own_rating__stars"),
         shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
     )
     if not show_all_ratings:

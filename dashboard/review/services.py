@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from dashboard.core.stamps import team_changed
@@ -61,12 +62,36 @@ def _decision_state(decision) -> dict | None:
     return {"value": decision.value, "reason": decision.reason} if decision else None
 
 
+# Ids per statement when marking a list: well under SQLite's limit on parameters.
+CHUNK = 2000
+
+
+def decisions_current_mark(interview_ids) -> None:
+    """Marks the latest Decision of each of these interviews (ids, or a query of them) current and
+    every other one not: called inside each write of decisions, so the mark never lags."""
+    if isinstance(interview_ids, list) and len(interview_ids) > CHUNK:
+        for start in range(0, len(interview_ids), CHUNK):
+            decisions_current_mark(interview_ids[start : start + CHUNK])
+        return
+    latest = Subquery(
+        Decision.objects.filter(interview_id=OuterRef("interview_id"))
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    rows = Decision.objects.filter(interview_id__in=interview_ids)
+    # Unmarked first: at no moment may an interview have two current decisions.
+    rows.filter(current=True).exclude(pk=latest).update(current=False)
+    rows.filter(current=False, pk=latest).update(current=True)
+
+
 @transaction.atomic
 def decision_record(team, *, user, interview, value: str, reason: str = "") -> Decision:
-    previous = interview.decisions.first()
+    previous = interview.decisions.filter(current=True).first()
     decision = Decision.objects.create(
         team=team, interview=interview, user=user, value=value, reason=reason.strip()
     )
+    decisions_current_mark([interview.pk])
+    decision.current = True
     audit_record(
         team,
         user=user,
@@ -148,6 +173,7 @@ def bulk_decision_record(team, *, user, interviews, value: str, reason: str = ""
         before[remote_id] = previous
         remote_ids.append(remote_id)
     Decision.objects.bulk_create(decisions, batch_size=1000)
+    decisions_current_mark(batch.decisions.values("interview_id"))
     batch.count = len(decisions)
     batch.save(update_fields=["count"])
     audit_record(
@@ -244,7 +270,10 @@ def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
         return False
     if batch.action == BulkAction.DECISION:
         remote_ids = list(batch.decisions.values_list("interview__remote_id", flat=True))
+        # Where the batch's decision was the current one, the one before it is current again.
+        was_current = list(batch.decisions.filter(current=True).values_list("interview_id", flat=True))
         batch.decisions.all().delete()
+        decisions_current_mark(was_current)
     elif batch.action == BulkAction.STAGE:
         remote_ids = _stage_batch_revert(batch)
     elif batch.action == BulkAction.SHORTLIST_ADD:

@@ -281,20 +281,14 @@ def test_createteam_refuses_a_name_another_team_has(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_migrating_renames_existing_duplicates_before_the_constraint():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+    from tests.migrations import migrate, migrate_to_latest
 
-    executor = MigrationExecutor(connection)
-    executor.migrate([("accounts", "0001_initial")])
+    old = migrate([("accounts", "0001_initial")])
     try:
-        OldTeam = executor.loader.project_state([("accounts", "0001_initial")]).apps.get_model(
-            "accounts", "Team"
-        )
         for slug, name in [("team-b", "Team B"), ("team-b-2", "TEAM B"), ("other", "Other")]:
-            OldTeam.objects.create(slug=slug, name=name)
+            old.get_model("accounts", "Team").objects.create(slug=slug, name=name)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
     assert sorted(Team.objects.values_list("name", flat=True)) == ["Other", "TEAM B (team-b-2)", "Team B"]
 
 

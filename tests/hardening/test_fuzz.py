@@ -183,6 +183,7 @@ def mirror(team, other_team, admin, viewer):
                 user=admin,
                 value=["advance", "hold", "reject"][n % 9 // 3],
                 reason="<fz-probe> because",
+                current=True,  # its only decision
             )
     # Another team's candidate with the same words: never shown, still searched past.
     make_interview(other_team, name="Mallory <fz-probe>")

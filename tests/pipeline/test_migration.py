@@ -6,24 +6,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.migrations import latest, migrate, migrate_to_latest
+
 BEFORE = [("review", "0003_table_columns")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_decisions_made_before_stages_become_stages():
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    def migrate(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
     # Review before the pipeline, with the mirror and accounts as they are now (their models as
     # the database has them).
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    old = migrate(BEFORE + [leaf for leaf in leaves if leaf[0] in {"mirror", "accounts"}])
+    old = migrate(BEFORE + [leaf for leaf in latest() if leaf[0] in {"mirror", "accounts"}])
     now = timezone.now()
     try:
         Team = old.get_model("accounts", "Team")
@@ -59,7 +51,7 @@ def test_decisions_made_before_stages_become_stages():
         decide("changed_mind", "reject", ann, 8, reason="Too junior")
         decide("changed_mind", "advance", bob, 1)
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
     from dashboard.accounts.models import Team as NewTeam
     from dashboard.mirror.models import Interview

@@ -32,7 +32,7 @@ def place(team, interview, where: Stage) -> None:
 
 
 def decide(team, interview, value) -> None:
-    Decision.objects.create(team=team, interview=interview, value=value)
+    Decision.objects.create(team=team, interview=interview, value=value, current=True)
 
 
 def build_outcomes(team, posting):

@@ -168,14 +168,14 @@ def test_a_very_common_word_lists_the_newest_lines_first(team, corpus, monkeypat
 
 
 def test_filters_by_the_team_decision(team, corpus, reviewer):
-    from dashboard.review.models import Decision
     from dashboard.review.search import decided
+    from dashboard.review.services import decision_record
 
     ada = Interview.objects.get(remote_id="int_0")
     grace = Interview.objects.get(remote_id="int_1")
-    Decision.objects.create(team=team, interview=ada, user=reviewer, value="reject")
-    Decision.objects.create(team=team, interview=ada, user=reviewer, value="advance")  # latest wins
-    Decision.objects.create(team=team, interview=grace, user=reviewer, value="reject")
+    decision_record(team, interview=ada, user=reviewer, value="reject")
+    decision_record(team, interview=ada, user=reviewer, value="advance")  # latest wins
+    decision_record(team, interview=grace, user=reviewer, value="reject")
     assert names(search(team, "kube*", within=decided(team, "advance"))[1]) == ["Ada Lovelace"]
     assert names(search(team, "kube*", within=decided(team, "reject"))[1]) == ["Grace Hopper"]
     assert search(team, "kube*", within=decided(team, "hold"))[1] == []
@@ -258,10 +258,10 @@ def test_the_page_says_how_many_matches_in_how_many_candidates_and_pages_by_cand
 def test_each_candidate_shows_a_few_lines_a_link_to_the_rest_their_score_and_decision(
     login, viewer, team, reviewer, many
 ):
-    from dashboard.review.models import Decision
+    from dashboard.review.services import decision_record
 
     busy = Interview.objects.get(remote_id="int_m06")  # 7 lines
-    Decision.objects.create(team=team, interview=busy, user=reviewer, value="advance")
+    decision_record(team, interview=busy, user=reviewer, value="advance")
     client = login(viewer)
     html = "".join(
         client.get("/search/", {"q": "zanzibar", "speaker": "candidate", "page": n}).text for n in (1, 2, 3)
