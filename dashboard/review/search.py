@@ -18,8 +18,9 @@ SPEAKERS = [("candidate", "Candidate only"), ("", "Everyone")]
 
 
 def decided(team, decision: str):
-    """The team's interviews whose team decision (the latest Decision) is `decision`."""
-    return Interview.objects.for_team(team).annotate(decision=latest_decision()).filter(decision=decision)
+    """The team's interviews whose team decision (the current Decision) is `decision`: one join,
+    at most one row each (one_current_decision)."""
+    return Interview.objects.for_team(team).filter(decisions__current=True, decisions__value=decision)
 
 
 def _with_page(params, number: int) -> str:
