@@ -92,7 +92,7 @@ def build(team, count: int, key: str, users):
             Rating.objects.bulk_create(ratings)
     spread_over_a_year(team, anchor, rng)
     # Which decision is each candidate's latest is known once their dates are spread.
-    decisions_current_mark(Decision.objects.filter(team=team).values("interview_id"))
+    decisions_current_mark(list(Decision.objects.filter(team=team).values_list("interview_id", flat=True)))
     place_on_stages(team, posting, rng)
     add_scorecards(team, posting, users, rng)
     return posting

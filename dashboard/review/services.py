@@ -4,7 +4,8 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from dashboard.core.stamps import team_changed
@@ -62,36 +63,45 @@ def _decision_state(decision) -> dict | None:
     return {"value": decision.value, "reason": decision.reason} if decision else None
 
 
-# Ids per statement when marking a list: well under SQLite's limit on parameters.
+# Ids per statement when marking a list: well under SQLite's and PostgreSQL's limits on parameters.
 CHUNK = 2000
 
 
-def decisions_current_mark(interview_ids) -> None:
-    """Marks the latest Decision of each of these interviews (ids, or a query of them) current and
-    every other one not: called inside each write of decisions, so the mark never lags."""
-    if isinstance(interview_ids, list) and len(interview_ids) > CHUNK:
-        for start in range(0, len(interview_ids), CHUNK):
-            decisions_current_mark(interview_ids[start : start + CHUNK])
-        return
-    latest = Subquery(
-        Decision.objects.filter(interview_id=OuterRef("interview_id"))
-        .order_by("-created_at", "-id")
-        .values("pk")[:1]
-    )
-    rows = Decision.objects.filter(interview_id__in=interview_ids)
-    # Unmarked first: at no moment may an interview have two current decisions.
-    rows.filter(current=True).exclude(pk=latest).update(current=False)
-    rows.filter(current=False, pk=latest).update(current=True)
+def _chunks(ids: list) -> list[list]:
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def _latest(decisions):
+    """The ids of the latest (by when it was made) of `decisions` for each interview."""
+    order = [F("created_at").desc(), F("id").desc()]
+    ranked = decisions.annotate(rank=Window(RowNumber(), partition_by=F("interview_id"), order_by=order))
+    return ranked.filter(rank=1).values("pk")
+
+
+def decisions_current_mark(interview_ids: list[int]) -> None:
+    """Marks the latest Decision of each of these interviews current and every other one not:
+    for decisions written in bulk outside these services (the bench's). Each service here marks
+    the decisions it writes."""
+    for ids in _chunks(interview_ids):
+        rows = Decision.objects.filter(interview_id__in=ids)
+        # Unmarked first: at no moment may an interview have two current decisions.
+        rows.filter(current=True).exclude(pk__in=_latest(rows)).update(current=False)
+        rows.filter(current=False, pk__in=_latest(rows)).update(current=True)
+
+
+def _decisions_superseded(interview_ids: list[int]) -> None:
+    """Unmarks these interviews' current decisions, before each gets a new one."""
+    for ids in _chunks(interview_ids):
+        Decision.objects.filter(current=True, interview_id__in=ids).update(current=False)
 
 
 @transaction.atomic
 def decision_record(team, *, user, interview, value: str, reason: str = "") -> Decision:
     previous = interview.decisions.filter(current=True).first()
+    _decisions_superseded([interview.pk])
     decision = Decision.objects.create(
-        team=team, interview=interview, user=user, value=value, reason=reason.strip()
+        team=team, interview=interview, user=user, value=value, reason=reason.strip(), current=True
     )
-    decisions_current_mark([interview.pk])
-    decision.current = True
     audit_record(
         team,
         user=user,
@@ -168,12 +178,13 @@ def bulk_decision_record(team, *, user, interviews, value: str, reason: str = ""
                 reason=batch.reason,
                 batch=batch,
                 created_at=now,
+                current=True,
             )
         )
         before[remote_id] = previous
         remote_ids.append(remote_id)
+    _decisions_superseded([decision.interview_id for decision in decisions])
     Decision.objects.bulk_create(decisions, batch_size=1000)
-    decisions_current_mark(batch.decisions.values("interview_id"))
     batch.count = len(decisions)
     batch.save(update_fields=["count"])
     audit_record(
@@ -270,10 +281,12 @@ def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
         return False
     if batch.action == BulkAction.DECISION:
         remote_ids = list(batch.decisions.values_list("interview__remote_id", flat=True))
-        # Where the batch's decision was the current one, the one before it is current again.
-        was_current = list(batch.decisions.filter(current=True).values_list("interview_id", flat=True))
+        # Where the batch's decision is the current one, the latest one before it is current again.
+        undone = batch.decisions.filter(current=True).values("interview_id")
+        before = list(_latest(Decision.objects.filter(interview_id__in=undone).exclude(batch=batch)))
         batch.decisions.all().delete()
-        decisions_current_mark(was_current)
+        for pks in _chunks([row["pk"] for row in before]):
+            Decision.objects.filter(pk__in=pks).update(current=True)
     elif batch.action == BulkAction.STAGE:
         remote_ids = _stage_batch_revert(batch)
     elif batch.action == BulkAction.SHORTLIST_ADD:
