@@ -373,8 +373,11 @@ def _by_source(rows, team) -> list[tuple[str, str | None, str | None, int]]:
         Interview.objects.for_team(team).filter(remote_id=OuterRef("interview_id"), missing=False).order_by()
     )
     latest = Decision.objects.filter(
-        interview__team=team, interview__remote_id=OuterRef("interview_id"), interview__missing=False
-    ).order_by("-created_at", "-id")
+        current=True,
+        interview__team=team,
+        interview__remote_id=OuterRef("interview_id"),
+        interview__missing=False,
+    ).order_by()
     each = (
         rows.exclude(interview_id="")
         .annotate(

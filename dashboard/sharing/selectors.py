@@ -94,7 +94,7 @@ def shortlist(team, posting):
 
 def team_decision(team, row):
     """The team's current decision on the interview (its latest), or None."""
-    return Decision.objects.for_team(team).filter(interview=row).select_related("user").first()
+    return Decision.objects.for_team(team).filter(interview=row, current=True).select_related("user").first()
 
 
 def interviews_named(team, remote_ids: list[str]):

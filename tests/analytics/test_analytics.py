@@ -17,6 +17,7 @@ from dashboard.core.stamps import team_changed
 from dashboard.ingestion.models import CandidateIngest, ImportJob, ImportRow
 from dashboard.mirror.models import Interview, Posting
 from dashboard.review.models import Decision, Rating
+from dashboard.review.services import decisions_current_mark
 from tests.csv_download import csv_rows
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.waiting import wait_for
@@ -107,6 +108,7 @@ class World:
                         )
                     )
         self.decisions = Decision.objects.bulk_create(self.decisions)
+        decisions_current_mark([decision.interview_id for decision in self.decisions])
         self.ratings = Rating.objects.bulk_create(self.ratings)
         self.rows = []
         for posting in self.postings:
@@ -154,7 +156,7 @@ class World:
                 last_engagement=at(START, 300),
             )
             Decision.objects.create(
-                team=other_team, interview=interview, value="advance", created_at=at(START, 400)
+                team=other_team, interview=interview, value="advance", created_at=at(START, 400), current=True
             )
         other_job = ImportJob.objects.create(
             team=other_team, posting=theirs, file_name="t.csv", stored_name="t", created_at=at(START, 60)
