@@ -9,6 +9,13 @@ import pytest
 
 pytest_plugins = ["tests.sandbox_fixtures", "tests.celery_fixtures", "tests.mail.smtp_fixtures"]
 
+
+def pytest_collection_modifyitems(items):
+    """The slow tests first, the rest in their order: xdist hands tests out in this order, so a
+    minute-long test never starts last and keeps the run waiting on one worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

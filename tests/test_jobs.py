@@ -171,6 +171,7 @@ BEFORE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migrating_maps_every_old_state_to_the_one_vocabulary_and_back():
     old = migrate(BEFORE)

@@ -160,6 +160,7 @@ def interview_run(team, sandbox) -> SyncRun:
     return SyncRun.objects.create(team=team, scope=SyncRun.Scope.INTERVIEW, target=remote_id)
 
 
+@pytest.mark.slow
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_retries_500s_with_growing_jittered_delays(start_worker, team, sandbox):

@@ -279,6 +279,7 @@ def test_createteam_refuses_a_name_another_team_has(db):
     assert Team.objects.count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_migrating_renames_existing_duplicates_before_the_constraint():
     from tests.migrations import migrate, migrate_to_latest

@@ -52,6 +52,7 @@ def wait_for_a_sync_writing_pages(team, worker) -> None:
     wait_for(writing, timeout=90, interval=0.3, message="the worker to write pages of a sync")
 
 
+@pytest.mark.slow
 def test_the_procfile_worker_survives_ten_redis_restarts_mid_sync_and_the_mirror_is_exact(
     start_private_worker,  # noqa: F811 - the fixture imported above
     private_redis,  # noqa: F811 - the fixture imported above

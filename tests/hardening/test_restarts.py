@@ -217,6 +217,7 @@ def beat_until_settled(team) -> SyncRun:
 DOWN_FOR = pytest.mark.parametrize("down_for", [0.0, 3.0], ids=["back-at-once", "down-3s"])
 
 
+@pytest.mark.slow
 @DOWN_FOR
 def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
     start_private_worker, private_redis, team, sandbox, settings, down_for

@@ -246,6 +246,7 @@ def get_login(connection: HTTPConnection) -> int:
         connection.close()
 
 
+@pytest.mark.slow
 def test_fifty_slow_clients_do_not_keep_a_request_through_nginx_waiting(
     nginx_path, transactional_db, tmp_path
 ):

@@ -213,6 +213,7 @@ def _sync_seconds(team) -> float:
     return (run.finished_at - run.created_at).total_seconds()
 
 
+@pytest.mark.slow
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_a_flood_of_one_teams_webhooks_does_not_slow_another_teams_sync(

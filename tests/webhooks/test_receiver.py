@@ -263,6 +263,7 @@ def test_it_enqueues_waiting_deliveries_from_the_management_command(
     assert delivery.state == Delivery.State.PROCESSED
 
 
+@pytest.mark.slow
 def test_it_marks_a_delivery_failed_when_heymilo_keeps_failing_and_replays_it(
     login, admin, synced, interview, sandbox, django_capture_on_commit_callbacks
 ):
