@@ -31,7 +31,9 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m dashboard.demo
 
-PYTEST_ARGS ?= -n auto
+# Two test processes per CPU: most tests wait on a worker, a server or a socket, not the CPU, and
+# this is what halved the suite's time on two cores (docs/performance.md, session 15).
+PYTEST_ARGS ?= -n $(shell echo $$(( $$(nproc) * 2 )))
 
 # Browser tests run on their own: Playwright's sync API keeps an event loop running in its
 # thread for as long as its browser lives, which other tests on the same worker must not meet.
