@@ -9,6 +9,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from dashboard.core.stamps import team_changed
+from dashboard.mirror.models import Interview
 from dashboard.review import selectors
 from dashboard.review.models import (
     AuditEntry,
@@ -89,14 +90,29 @@ def decisions_current_mark(interview_ids: list[int]) -> None:
         rows.filter(current=False, pk__in=_latest(rows)).update(current=True)
 
 
+def _interviews_locked(interview_ids: list[int]) -> None:
+    """Holds these interviews' rows until the transaction ends, in one order: two decisions on one
+    candidate at once would each unmark what came before and both be current, which
+    one_current_decision refuses (the second reviewer would get an error). Now the second waits."""
+    for ids in _chunks(sorted(set(interview_ids))):
+        list(
+            Interview.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
 def _decisions_superseded(interview_ids: list[int]) -> None:
-    """Unmarks these interviews' current decisions, before each gets a new one."""
+    """Unmarks these interviews' current decisions, before each gets a new one (their rows locked
+    first: _interviews_locked)."""
     for ids in _chunks(interview_ids):
         Decision.objects.filter(current=True, interview_id__in=ids).update(current=False)
 
 
 @transaction.atomic
 def decision_record(team, *, user, interview, value: str, reason: str = "") -> Decision:
+    _interviews_locked([interview.pk])
     previous = interview.decisions.filter(current=True).first()
     _decisions_superseded([interview.pk])
     decision = Decision.objects.create(
@@ -183,6 +199,7 @@ def bulk_decision_record(team, *, user, interviews, value: str, reason: str = ""
         )
         before[remote_id] = previous
         remote_ids.append(remote_id)
+    _interviews_locked([decision.interview_id for decision in decisions])
     _decisions_superseded([decision.interview_id for decision in decisions])
     Decision.objects.bulk_create(decisions, batch_size=1000)
     batch.count = len(decisions)
@@ -281,6 +298,7 @@ def bulk_action_undo(batch: BulkDecision, *, user) -> bool:
         return False
     if batch.action == BulkAction.DECISION:
         remote_ids = list(batch.decisions.values_list("interview__remote_id", flat=True))
+        _interviews_locked(list(batch.decisions.values_list("interview_id", flat=True)))
         # Where the batch's decision is the current one, the latest one before it is current again.
         undone = batch.decisions.filter(current=True).values("interview_id")
         before = list(_latest(Decision.objects.filter(interview_id__in=undone).exclude(batch=batch)))

@@ -126,3 +126,55 @@ def test_the_migration_marks_each_interviews_latest_decision():
     marked = dict(Decision.objects.filter(current=True).values_list("interview__remote_id", "value"))
     assert marked == {"once": "hold", "changed_mind": "advance", "older_saved_later": "advance"}
     assert Decision.objects.filter(current=False).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_deciding_on_one_candidate_at_once_both_land_and_the_later_is_current(
+    team, reviewer, admin
+):
+    """The second waits for the first's transaction (the candidate's row is locked) instead of
+    failing on one_current_decision after the first unmarked what came before."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs one writer at a time (CI runs PostgreSQL)")
+    row = make_interview(team, make_posting(team))
+    services.decision_record(team, user=admin, interview=row, value="hold")
+    first_written, errors = threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.decision_record(team, user=admin, interview=row, value="reject")
+                first_written.set()
+                # Still open while the second one starts: without the lock it would not wait.
+                threading.Event().wait(1.0)
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            first_written.set()
+            connection.close()
+
+    def second():
+        try:
+            first_written.wait(10)
+            services.decision_record(team, user=reviewer, interview=row, value="advance")
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert current(row) == ["advance"]
+    assert list(Decision.objects.filter(interview=row).values_list("value", flat=True)) == [
+        "advance",
+        "reject",
+        "hold",
+    ]
