@@ -68,8 +68,9 @@ class BulkDecision(models.Model):
 class Decision(models.Model):
     """The team's decision on an interview is its latest Decision; earlier ones are the history.
 
-    The latest is marked `current` (services.decisions_current_mark keeps the mark on every
-    decision write), so the tables join it rather than look it up once per row."""
+    The latest is marked `current`: each decision write in review.services keeps the mark (a new
+    decision is current as it is written; an undo makes the one before current again), so the
+    tables join it rather than look it up once per row."""
 
     Value = DecisionValue
 
