@@ -134,8 +134,10 @@ class Rating(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             # Analytics: an interview's first rating after it completed (the review wait), and a
-            # team's ratings in a range by person (workload), each from an index alone.
-            models.Index(fields=["interview", "created_at"], name="rating_first"),
+            # team's ratings in a range by person (workload), each from an index alone. The stars
+            # let a table's team average be read from this index alone too, once per candidate
+            # when the table is sorted by it (docs/performance.md, session 16).
+            models.Index(fields=["interview", "created_at", "stars"], name="rating_first"),
             models.Index(fields=["team", "created_at", "user"], name="rating_workload"),
         ]
         constraints = [
