@@ -329,10 +329,12 @@ def pages(posting, top: list[str], middle: str = "") -> list[tuple[str, str, dic
         ("table: first page", first, table_region),
         ("table: filtered", f"{base}?{filtered}", table_region),
         (f"table: sort by score, page {DEEP_PAGE}", f"{base}?sort=-score&page={DEEP_PAGE}", table_region),
-        # The review columns: joined (my rating, the decision) or one subquery a row (team rating).
+        # The review columns and the stage: joined (my rating, the decision, the stage) or one
+        # subquery a row (team rating, from the index alone).
         ("table: sort by my rating", f"{base}?sort=-rating", table_region),
         ("table: sort by decision", f"{base}?sort=decision", table_region),
         ("table: sort by team rating", f"{base}?sort=-team", table_region),
+        ("table: sort by stage", f"{base}?sort=-stage", table_region),
         ("posting page (table + charts)", first, {}),
         ("all candidates, first page", "/candidates/?sort=-interviewed", table_region),
         ("profile", f"/interviews/{profile_id}/", {}),

@@ -33,10 +33,10 @@ def export_rows(rows) -> Iterator[list]:
     """The header, then a row at a time (core.csv_cells.csv_download streams them)."""
     yield [title for title, _ in CSV_COLUMNS]
     # The stage by name, and for a closed one (Rejected, Withdrawn) the reason of the move into it.
-    into = StageMove.objects.filter(interview=OuterRef("pk"), to_stage=OuterRef("pipeline__stage"))
+    into = StageMove.objects.filter(interview=OuterRef("pk"), to_stage=OuterRef("stage_row__stage"))
     rows = rows.annotate(
         stage=stage_name(),
-        stage_kind=F("pipeline__stage__kind"),
+        stage_kind=F("stage_row__stage__kind"),
         stage_reason_name=Subquery(into.order_by("-created_at", "-id").values("reason__name")[:1]),
     )
     for row in rows.iterator(chunk_size=2000):

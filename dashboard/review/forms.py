@@ -29,14 +29,14 @@ SORTS = {
     "match": "match_score",
     "eligible": "eligible",
     "decision": "decision",
-    "stage": "pipeline__stage__position",
+    "stage": "stage_row__stage__position",
     "rating": "my_rating",
     "team": "team_rating",
     "interviewed": "interviewed_on",
     "engaged": "last_engagement",
 }
 DEFAULT_SORT = "-interviewed"
-REVIEW_SORTS = {"decision", "rating", "team"}
+REVIEW_SORTS = {"decision", "rating", "team"}  # by one of with_review()'s columns (SORTS)
 
 STATUS_CHOICES = labels.status_choices("Any status")  # the words every page uses
 DECISION_CHOICES = [("", "Any decision"), ("none", "Undecided"), *DecisionValue.choices]
@@ -87,12 +87,15 @@ class CandidateFilter(forms.Form):
         return values
 
     @property
-    def needs_review_columns(self) -> bool:
-        """Whether the filters or the sort read with_review()'s columns (decision, ratings,
-        shortlist): building those subqueries for every count and page of ids cost more than the
-        rest of the query."""
+    def review_columns(self) -> set[str]:
+        """Which of with_review()'s columns (decision, ratings, shortlist) the filters and the sort
+        read: building the others for every count and page of ids costs more than the rest of
+        the query."""
         v = self.values
-        return bool(v.get("decision") or v.get("shortlisted")) or v["sort"].lstrip("-") in REVIEW_SORTS
+        sort = v["sort"].lstrip("-")
+        return {column for column in ("decision", "shortlisted") if v.get(column)} | (
+            {SORTS[sort]} if sort in REVIEW_SORTS else set()
+        )
 
     def apply(self, rows, user, keep=None):
         """The rows matching the filters, sorted. `keep` (an interview pk) stays in an "unreviewed by

@@ -3,6 +3,7 @@ filters. The full-text search is the transcripts app's; the decision is review's
 joins them lives here and transcripts depends on nothing above mirror."""
 
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
@@ -19,8 +20,10 @@ SPEAKERS = [("candidate", "Candidate only"), ("", "Everyone")]
 
 def decided(team, decision: str):
     """The team's interviews whose team decision (the current Decision) is `decision`: one join,
-    at most one row each (one_current_decision)."""
-    return Interview.objects.for_team(team).filter(decisions__current=True, decisions__value=decision)
+    at most one row each (one_current_decision), on the team's own decisions (with_review())."""
+    return Interview.objects.for_team(team).filter(
+        decisions__current=True, decisions__team=F("team"), decisions__value=decision
+    )
 
 
 def _with_page(params, number: int) -> str:

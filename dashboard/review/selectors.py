@@ -118,6 +118,10 @@ def candidate_rows(team, posting=None):
     rows = (
         Interview.objects.for_team(team)
         .filter(missing=False)
+        # The candidate's stage row, for the stage column, filter and sort (stage_name(),
+        # in_stage_id()): the team's own rows only (the same rows: a stage row is its interview's
+        # team's), so that PostgreSQL reads this team's from the team index rather than every team's.
+        .alias(stage_row=FilteredRelation("pipeline", condition=Q(pipeline__team=F("team"))))
         .select_related("posting")
         # Lists never read the API documents (16 kB each): decoding 50 of them was half a page's time.
         .defer("document", "content_hash", "posting__document")
@@ -125,37 +129,51 @@ def candidate_rows(team, posting=None):
     return rows if posting is None else rows.filter(posting=posting)
 
 
-def with_review(rows, user, *, show_all_ratings: bool = False):
+# with_review()'s columns.
+REVIEW_COLUMNS = frozenset({"decision", "my_rating", "team_rating", "shortlisted"})
+
+
+def with_review(rows, user, *, show_all_ratings: bool = False, columns=REVIEW_COLUMNS):
     """Interviews with the team decision, the user's own rating, the team's average rating and
-    whether the interview is shortlisted.
+    whether the interview is shortlisted; only `columns` of those (a list's filters and sort read
+    one or two: CandidateFilter.review_columns).
 
     The team average is left empty on interviews the user has not rated unless show_all_ratings
     (private ratings off, or a viewer), so neither the column nor sorting by it gives it away.
     """
-    team_rating: Subquery | Case = Subquery(
-        Rating.objects.filter(interview=OuterRef("pk"))
-        .order_by()
-        .values("interview")
-        .annotate(average=Avg("stars"))
-        .values("average"),
-        output_field=FloatField(),
-    )
-    rows = rows.annotate(
-        # Joins on the one current decision and the one rating of the user's (each unique per
-        # interview), not a subquery per row: sorting a list by them reads those tables once
-        # (sorting 100,000 by decision, docs/performance.md, session 15).
-        team_decision=FilteredRelation("decisions", condition=Q(decisions__current=True)),
-        own_rating=FilteredRelation("ratings", condition=Q(ratings__user=user)),
-    ).annotate(
-        decision=F("team_decision__value"),
-        my_rating=F("own_rating__stars"),
-        shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))),
-    )
-    if not show_all_ratings:
-        team_rating = Case(
-            When(my_rating__isnull=False, then=team_rating), default=Value(None), output_field=FloatField()
+    # Joins on the one current decision and the one rating of the user's (each unique per
+    # interview), not a subquery per row: sorting a list by them reads those tables once (sorting
+    # 100,000 by decision, docs/performance.md, session 15). Each only where asked for:
+    # PostgreSQL cannot drop an unused join on a partial unique index (the current decision's).
+    if "decision" in columns:
+        rows = rows.annotate(
+            # The team's own decisions (the same rows: a decision is its interview's team's), so
+            # that PostgreSQL reads this team's from the team index rather than every team's.
+            team_decision=FilteredRelation(
+                "decisions", condition=Q(decisions__current=True, decisions__team=F("team"))
+            )
+        ).annotate(decision=F("team_decision__value"))
+    private = "team_rating" in columns and not show_all_ratings
+    if "my_rating" in columns or private:
+        rows = rows.annotate(
+            own_rating=FilteredRelation("ratings", condition=Q(ratings__user=user))
+        ).annotate(my_rating=F("own_rating__stars"))
+    if "shortlisted" in columns:
+        rows = rows.annotate(shortlisted=Exists(Shortlist.objects.filter(interview=OuterRef("pk"))))
+    if "team_rating" in columns:
+        team_rating: Subquery | Case = Subquery(
+            Rating.objects.filter(interview=OuterRef("pk"))
+            .order_by()
+            .values("interview")
+            .annotate(average=Avg("stars"))
+            .values("average"),
+            output_field=FloatField(),
         )
-    return rows.annotate(team_rating=team_rating)
+        if private:
+            shown = When(my_rating__isnull=False, then=team_rating)
+            team_rating = Case(shown, default=Value(None), output_field=FloatField())
+        rows = rows.annotate(team_rating=team_rating)
+    return rows
 
 
 def table_rows(team, user, ids, *, posting=None, show_all_ratings: bool):
@@ -843,24 +861,18 @@ def stage_rejected(team) -> Stage:
 
 
 def stage_name():
-    """Each interview's stage name in a query: its row's, else the entry stage's (one join and one
-    small subquery, no N+1)."""
+    """Each interview's stage name in a query of candidate_rows(): its row's, else the entry
+    stage's (one join and one small subquery, no N+1)."""
     entry = Stage.objects.filter(team=OuterRef("team"), role=Stage.Role.ENTRY).values("name")[:1]
-    return Coalesce(F("pipeline__stage__name"), Subquery(entry))
-
-
-def in_stage(stage) -> Q:
-    """The interviews in `stage`: those whose row names it, and for the entry stage those with no row."""
-    if stage.role == Stage.Role.ENTRY:
-        return Q(pipeline__isnull=True) | Q(pipeline__stage=stage)
-    return Q(pipeline__stage=stage)
+    return Coalesce(F("stage_row__stage__name"), Subquery(entry))
 
 
 def in_stage_id(stage_id: int) -> Q:
-    """in_stage() for a stage known by id alone (a filter in a URL): the entry stage's id also
-    matches the interviews with no row. Another team's id matches nothing."""
+    """The interviews of candidate_rows() in the stage with this id (a filter in a URL): those
+    whose row names it, and for the entry stage those with no row. Another team's id matches
+    nothing."""
     entry = Stage.objects.filter(pk=stage_id, team=OuterRef("team"), role=Stage.Role.ENTRY)
-    return Q(pipeline__stage_id=stage_id) | (Q(pipeline__isnull=True) & Q(Exists(entry)))
+    return Q(stage_row__stage_id=stage_id) | (Q(stage_row__isnull=True) & Q(Exists(entry)))
 
 
 def posting_stages(team, posting) -> list[Stage]:

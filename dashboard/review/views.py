@@ -133,17 +133,14 @@ def _team_candidates(request: TeamRequest, posting=None):
     return candidates(request.team, request.user, posting, show_all_ratings=_show_all_ratings(request))
 
 
-def _with_review(request: TeamRequest, rows):
-    return with_review(rows, request.user, show_all_ratings=_show_all_ratings(request))
-
-
 def _listed(request: TeamRequest, form, posting=None, keep=None):
-    """The candidates a table's filters and sort select, in order; with the review columns only
-    when those read them (CandidateFilter.needs_review_columns)."""
+    """The candidates a table's filters and sort select, in order; with those of the review
+    columns that they read (CandidateFilter.review_columns)."""
     rows = candidate_rows(request.team, posting)
-    return form.apply(
-        _with_review(request, rows) if form.needs_review_columns else rows, request.user, keep=keep
-    )
+    columns = form.review_columns
+    if columns:
+        rows = with_review(rows, request.user, show_all_ratings=_show_all_ratings(request), columns=columns)
+    return form.apply(rows, request.user, keep=keep)
 
 
 def _filter_query(params: QueryDict, keys) -> str:

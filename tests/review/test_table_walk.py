@@ -56,7 +56,9 @@ def listed(team, user, posting, query: str):
     """The rows the table lists for this query (views._listed)."""
     form = CandidateFilter(QueryDict(query))
     rows = selectors.candidate_rows(team, posting)
-    return form.apply(selectors.with_review(rows, user) if form.needs_review_columns else rows, user)
+    if form.review_columns:
+        rows = selectors.with_review(rows, user, columns=form.review_columns)
+    return form.apply(rows, user)
 
 
 @pytest.mark.parametrize("whole_team", [False, True], ids=["posting", "all candidates"])
