@@ -112,3 +112,28 @@ def test_sqlite_walks_the_date_index_and_sorts_nothing(team, reviewer, posting, 
         plan = " | ".join(row[-1] for row in cursor.fetchall())
     assert f"COVERING INDEX {index}" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("query", "joined", "not_joined"),
+    [
+        ("sort=-rating", ['"own_rating"'], ['"review_decision"', '"stage_row"']),
+        ("sort=decision", ['"team_decision"."team_id" = ("mirror_interview"."team_id")'], ['"own_rating"']),
+        ("decision=none", ['"team_decision"."team_id" = ("mirror_interview"."team_id")'], ['"own_rating"']),
+        ("sort=-stage", ['"stage_row"."team_id" = ("mirror_interview"."team_id")'], ['"review_decision"']),
+        ("stage=1", ['"stage_row"."team_id" = ("mirror_interview"."team_id")'], ['"review_decision"']),
+        ("sort=-score", [], ['"review_decision"', '"own_rating"', '"stage_row"']),
+    ],
+)
+def test_a_list_joins_only_the_review_rows_it_reads_and_only_its_teams(
+    team, reviewer, posting, query, joined, not_joined
+):
+    """The count and the page of ids join a review table only when a filter or the sort reads it
+    (PostgreSQL cannot drop the current decision's join when nothing does), and the decision and
+    stage joins name the interview's team, so a team's list reads its own review rows, not every
+    team's (docs/performance.md, session 16)."""
+    sql = str(listed(team, reviewer, posting, query).values("pk").query)
+    for part in joined:
+        assert part in sql, (query, part)
+    for part in not_joined:
+        assert part not in sql, (query, part)
