@@ -79,9 +79,9 @@ def test_the_procfile_worker_survives_ten_redis_restarts_mid_sync_and_the_mirror
     sandbox.clear_faults()
 
     # Beat's recovery path: the cut runs end, a full sync completes, the next one writes nothing.
-    run = beat_until_settled(team)
+    run = beat_until_settled(team, worker)
     assert run.state == SyncRun.State.DONE, run.message + worker.log()[-4000:]
-    again = beat_until_settled(team)
+    again = beat_until_settled(team, worker)
     assert again.id != run.id and again.state == SyncRun.State.DONE, again.message
     assert (again.rows_created, again.rows_updated, again.rows_missing) == (0, 0, 0)
     assert assert_mirror_matches(team, sandbox) == 75

@@ -197,9 +197,10 @@ def start_private_worker(use_private_redis, transactional_db):
 SYNC_ENV = {"HEYMILO_PAGE_SIZE": "5", "SYNC_LOCK_TTL": "3", "HEYMILO_READ_TIMEOUT": "2"}
 
 
-def beat_until_settled(team) -> SyncRun:
+def beat_until_settled(team, worker=None) -> SyncRun:
     """What beat does every SYNC_INTERVAL_MINUTES (sync_all_teams), repeated while the team still
-    has an active run whose worker is gone, until none is active; returns the newest run."""
+    has an active run whose worker is gone, until none is active; returns the newest run. If
+    they never settle, the failure says what each run and the worker (if given) were doing."""
     mirror_tasks.sync_all_teams()
 
     def settled():
@@ -208,7 +209,16 @@ def beat_until_settled(team) -> SyncRun:
             mirror_tasks.sync_all_teams()  # the next beat: ends the dead run, starts anew
         return not active
 
-    wait_for(settled, timeout=120, interval=0.5, message="the team's syncs to settle")
+    try:
+        wait_for(settled, timeout=120, interval=0.5, message="the team's syncs to settle")
+    except AssertionError as timed_out:
+        runs = [
+            (run, mirror.is_alive(run) if run.is_active else None)
+            for run in SyncRun.objects.for_team(team).order_by("id")
+        ]
+        states = [(r.id, r.state, r.pages_done, r.message, alive) for r, alive in runs]
+        log = worker.log()[-4000:] if worker else ""
+        raise AssertionError(f"{timed_out}: runs {states}\n{log}") from None
     return SyncRun.objects.for_team(team).filter(scope=SyncRun.Scope.TEAM).first()
 
 
@@ -237,10 +247,10 @@ def test_a_redis_restart_mid_sync_ends_in_an_exact_mirror_after_beat(
 
     # Beat's next rounds: whatever survived of the first run (its chain may or may not have
     # outlived the restart), they end with a finished sync of the team and nothing running.
-    run = beat_until_settled(team)
+    run = beat_until_settled(team, worker)
     assert run.state == SyncRun.State.DONE, run.message + worker.log()[-4000:]
     # And the round after writes nothing: the mirror was already complete and exact.
-    again = beat_until_settled(team)
+    again = beat_until_settled(team, worker)
     assert again.id != run.id and again.state == SyncRun.State.DONE, again.message
     runs = list(
         SyncRun.objects.order_by("id").values_list(
