@@ -365,7 +365,7 @@ def import_step(job_id: int) -> bool:
     # queue. Choosing the chunk and marking it sent happen under the job's row lock (SQLite's
     # immediate transactions serialise them too), so no pending row is sent twice.
     with transaction.atomic():
-        list(ImportJob.objects.select_for_update().filter(id=job.id).values_list("id", flat=True))
+        _job_locked(job.id)
         chunk = open_rows.aggregate(first=Min("chunk"))["first"]
         if chunk is None:
             _finish(job)
@@ -419,6 +419,7 @@ def import_step(job_id: int) -> bool:
             row.error = "HeyMilo accepted the request but returned no interview for this row: check."
     # One small UPDATE per row: bulk_update's CASE expressions cost far more to build.
     with transaction.atomic():
+        _job_locked(job.id)
         for row in rows:
             ImportRow.objects.filter(id=row.id).update(
                 outcome=row.outcome,
@@ -430,15 +431,27 @@ def import_step(job_id: int) -> bool:
     return True
 
 
+def _job_locked(job_id: int) -> None:
+    """Holds the import's row lock until the transaction ends. Every write of its rows' outcomes
+    takes it first, so two steps of one import never each hold some of the same rows: PostgreSQL
+    found a deadlock between one step recording HeyMilo's answer row by row and the other marking
+    those rows "unknown" in one statement."""
+    list(ImportJob.objects.select_for_update().filter(id=job_id).values_list("id", flat=True))
+
+
 def _set(rows: list[ImportRow], outcome: str, error: str = "", only_from: str | None = None) -> None:
     """Record an outcome; with `only_from`, only on rows still in that outcome in the database
     (a step running beside this one may have just recorded what HeyMilo answered for them)."""
+    if not rows:
+        return
     for row in rows:
         row.outcome, row.error = outcome, error
     matching = ImportRow.objects.filter(id__in=[r.id for r in rows])
     if only_from is not None:
         matching = matching.filter(outcome=only_from)
-    matching.update(outcome=outcome, error=error)
+    with transaction.atomic():
+        _job_locked(rows[0].job_id)
+        matching.update(outcome=outcome, error=error)
 
 
 def _refused(rows: list[ImportRow], error: ValidationError) -> None:
