@@ -31,7 +31,10 @@ NGINX = os.environ.get("NGINX_PATH", "/usr/sbin/nginx")
 SLOW_CLIENTS = 50
 TRICKLE_SECONDS = 2.0  # one byte of each slow request this often, as in the issue
 SPAN_SECONDS = 16.0  # past nginx's client_header_timeout (10 s), so the test sees it cut them off
-ANSWER_WITHIN = 1.0  # seconds a normal request may take under attack (its socket's timeout)
+# Seconds a normal request may take under attack (its socket's timeout). A request stuck behind
+# the slow clients is never answered, so this only tells "answered" from "stuck", with room for a
+# loaded two-core machine (1 s failed once in a parallel run). Each one's time is printed.
+ANSWER_WITHIN = 5.0
 
 # A client may write X-Forwarded-Proto itself when it reaches gunicorn directly; through nginx
 # the header is replaced. With it, the slow POST gets past the HTTPS redirect into the view.

@@ -18,26 +18,26 @@ def words(value) -> str:
     return labels.words(value)
 
 
-@register.filter
-def since(value) -> str:
-    """ "just now" for the first minute (what a person sees right after pressing a button), then
-    Django's "7 minutes ago"."""
+def _elapsed(value, phrase: str) -> str:
+    """`phrase` around Django's timesince ("{} ago"), or "just now" for the first minute: what a
+    person sees right after pressing a button, never "0 minutes"."""
     if not value:
         return ""
     if timezone.now() - value < timedelta(minutes=1):
         return "just now"
-    return f"{timesince(value)} ago"
+    return phrase.format(timesince(value))
+
+
+@register.filter
+def since(value) -> str:
+    """When something happened: "7 minutes ago"."""
+    return _elapsed(value, "{} ago")
 
 
 @register.filter
 def for_since(value) -> str:
-    """How long something has been as it is, after its name ("Offer for 3 days"): "just now" for
-    the first minute (right after a move), never "for 0 minutes"."""
-    if not value:
-        return ""
-    if timezone.now() - value < timedelta(minutes=1):
-        return "just now"
-    return f"for {timesince(value)}"
+    """How long something has been as it is, after its name: "Offer for 3 days"."""
+    return _elapsed(value, "for {}")
 
 
 @register.filter
