@@ -1,4 +1,5 @@
-"""The worker exactly as the Procfile starts it survives Redis restarts during a sync.
+"""The worker exactly as the Procfile starts it survives Redis restarts during a sync, and takes
+tasks again after one that came while every process was busy.
 
 The other worker tests run `--pool solo --without-gossip --without-mingle --without-heartbeat`;
 production runs the Procfile's line (prefork, and whatever that line and the Celery settings
@@ -88,3 +89,58 @@ def test_the_procfile_worker_survives_ten_redis_restarts_mid_sync_and_the_mirror
     assert Posting.objects.count() == 3 and Interview.objects.count() == 75  # no duplicate rows
     assert not SyncRun.objects.active().exists(), list(SyncRun.objects.values("id", "state"))
     assert worker.proc.poll() is None  # still the one process, after all of it
+
+
+@pytest.mark.slow
+def test_a_worker_busy_in_every_process_when_redis_goes_takes_tasks_again_after(
+    start_private_worker,  # noqa: F811 - the fixture imported above
+    private_redis,  # noqa: F811 - the fixture imported above
+    team,
+    sandbox,
+    settings,
+):
+    """The Procfile's worker with one process, so one task in hand fills every prefetch slot, as
+    four long tasks do for the Procfile's four. Redis goes away mid-task: with no slot free no
+    BRPOP is waiting, so nothing tells the consumer, and the task's acknowledgement fails once it
+    ends. Before dashboard.celery.RedisRestartWatch the worker never took a task again."""
+    settings.HEYMILO_PAGE_SIZE = 5
+    point_team_at(team, sandbox)
+    command = procfile_command("worker")
+    command[command.index("--concurrency") + 1] = "1"
+    worker = start_private_worker(
+        argv=command, extra_env={"HEYMILO_PAGE_SIZE": "5", "HEYMILO_READ_TIMEOUT": "30"}
+    )
+    sandbox.add_fault("latency", seconds=6.0, rate=1.0)  # each step of the sync: seconds in hand
+    first = mirror.sync_request(team)
+    wait_for(
+        lambda: SyncRun.objects.get(id=first.id).state == SyncRun.State.RUNNING,
+        timeout=60,
+        message="the worker to start the sync",
+    )
+    lines = len(worker.lines)
+    private_redis.kill()
+
+    # The step in hand ends with Redis gone, and its acknowledgement fails.
+    wait_for(
+        lambda: any("Couldn't ack" in line for line in worker.lines[lines:]),
+        timeout=120,
+        message="the step in hand to end unacknowledged",
+    )
+    private_redis.start()
+    sandbox.clear_faults()
+    lines = len(worker.lines)
+
+    # Beat's round: the cut run ends (its lock went with Redis) and a new one is queued.
+    run = mirror.sync_request(team)
+    assert run.id != first.id
+    try:
+        wait_for(
+            lambda: any("] received" in line for line in worker.lines[lines:]),
+            timeout=60,
+            message="the worker to take a task again",
+        )
+    except AssertionError as stuck:
+        raise AssertionError(f"{stuck}\n{worker.log()[-4000:]}") from None
+    run = beat_until_settled(team, worker)
+    assert run.state == SyncRun.State.DONE, run.message
+    assert assert_mirror_matches(team, sandbox) == 75
