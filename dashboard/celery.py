@@ -42,6 +42,7 @@ class RedisRestartWatch(bootsteps.StartStopStep):
     def start(self, c) -> None:
         # Started again on every (re)connect, so the run_id to compare with is the one Redis has
         # now, while the consumer is freshly connected to it.
+        self.stop(c)
         self.client = redis.Redis.from_url(
             c.app.conf.broker_url, socket_timeout=self.every, socket_connect_timeout=self.every
         )
@@ -59,7 +60,8 @@ class RedisRestartWatch(bootsteps.StartStopStep):
     shutdown = stop
 
     def server_run_id(self) -> str | None:
-        assert self.client is not None
+        if self.client is None:
+            return None
         try:
             return self.client.info("server")["run_id"]
         except redis.RedisError:
