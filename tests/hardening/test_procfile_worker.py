@@ -102,7 +102,7 @@ def test_a_worker_busy_in_every_process_when_redis_goes_takes_tasks_again_after(
     """The Procfile's worker with one process, so one task in hand fills every prefetch slot, as
     four long tasks do for the Procfile's four. Redis goes away mid-task: with no slot free no
     BRPOP is waiting, so nothing tells the consumer, and the task's acknowledgement fails once it
-    ends. Before dashboard.celery.RedisRestartWatch the worker never took a task again."""
+    ends. Before dashboard.ops.worker.RedisRestartWatch the worker never took a task again."""
     settings.HEYMILO_PAGE_SIZE = 5
     point_team_at(team, sandbox)
     command = procfile_command("worker")
